@@ -1,0 +1,82 @@
+# Hindsight task runner. `just` lists the recipes.
+#
+# Each recipe installs what it needs that a fresh Debian machine with only the
+# Rust toolchain lacks (apt packages via apt-get, as root or through sudo).
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Recipe arguments reach the commands as "$@", so paths with spaces survive.
+set positional-arguments
+
+# The server binary, built in release mode.
+hindsight := "cargo run --release -p hindsight-server --bin hindsight --"
+
+# Python with Rasa Pro installed, used only to regenerate samples/.
+rasa_python := env("RASA_PYTHON", "/opt/rasa-venv/bin/python")
+
+# List the recipes.
+default:
+    @{{ just_executable() }} --list --unsorted --justfile {{ justfile() }}
+
+# Build the frontend (placeholder: the frontend engineer fills this in).
+frontend-build:
+    @true
+
+# Start the server (imports the bundled samples on first start and prints its URL).
+run *ARGS: frontend-build system-deps
+    {{ hindsight }} serve "$@"
+
+# Run every test against both backends (SQLite, and a throwaway PostgreSQL).
+test *ARGS: system-deps
+    scripts/with-postgres.sh cargo test --workspace --locked "$@"
+
+# Import a Rasa tracker JSON file, events JSONL file, tracker-store database or folder.
+import PATH *ARGS: system-deps
+    {{ hindsight }} import "$@"
+
+# Apply the database migrations.
+migrate *ARGS: system-deps
+    {{ hindsight }} migrate "$@"
+
+# Format the Rust code.
+fmt:
+    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+    cargo fmt --all
+
+# Check the Rust formatting without changing files.
+fmt-check:
+    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+    cargo fmt --all -- --check
+
+# Clippy on every crate and target, warnings are errors.
+lint:
+    cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Benchmarks (placeholder: another engineer writes them; will call `hindsight bench`).
+bench:
+    @echo "bench: not yet written" && exit 1
+
+# Regenerate samples/ with Rasa's own event classes (needs Rasa Pro 3.21: RASA_PYTHON).
+samples:
+    test -x {{ quote(rasa_python) }} || { echo "samples: no Python with Rasa Pro at {{ rasa_python }} (set RASA_PYTHON)" >&2; exit 1; }
+    {{ quote(rasa_python) }} tools/samples/make_samples.py
+
+# Install everything the recipes need: build libraries and the PostgreSQL server.
+install-tools: system-deps
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || {{ just_executable() }} --justfile {{ justfile() }} apt-install postgresql
+
+# System libraries the build links against: libpq (Diesel's PostgreSQL backend).
+system-deps:
+    @compgen -G '/usr/lib/*/libpq.so' >/dev/null || compgen -G '/usr/lib/libpq.so' >/dev/null \
+        || {{ just_executable() }} --justfile {{ justfile() }} apt-install libpq-dev
+
+# apt-get update, then install the given Debian packages, non-interactively.
+[private]
+apt-install +PKGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    sudo=(); if [[ $EUID -ne 0 ]]; then sudo=(sudo); fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q "$@"
