@@ -1,0 +1,178 @@
+//! Database connections: one code base over SQLite and PostgreSQL.
+//!
+//! The backend is chosen from the URL's scheme here and nowhere else; an unknown scheme is an
+//! error, never a silently created SQLite file (diesel's derived `establish` would try every
+//! backend in turn, so the pool uses [`DbConnectionManager`] instead).
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// Embedded SQLite (the default).
+    Sqlite(diesel::SqliteConnection),
+    /// PostgreSQL server.
+    Pg(diesel::PgConnection),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://PATH`
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`
+    Postgres,
+}
+
+impl Backend {
+    /// The backend's name in health output and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL's scheme is not one we serve.
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
+    UnknownScheme(String),
+    /// `sqlite://` without a path, or an in-memory database (each pooled connection would get
+    /// its own empty database).
+    #[error("the SQLite URL `{0}` names no file: use sqlite://PATH")]
+    NoSqlitePath(String),
+    /// The driver refused.
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    /// A setting could not be applied.
+    #[error("could not prepare the connection: {0}")]
+    Setup(#[from] diesel::result::Error),
+}
+
+/// A parsed database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    /// Which backend.
+    pub backend: Backend,
+    /// What the driver is given: the file path for SQLite, the URL for PostgreSQL.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://PATH`, `postgres://…` or `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Self, ConnectError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
+                return Err(ConnectError::NoSqlitePath(url.to_owned()));
+            }
+            return Ok(DatabaseUrl { backend: Backend::Sqlite, target: path.to_owned() });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl { backend: Backend::Postgres, target: url.to_owned() });
+        }
+        Err(ConnectError::UnknownScheme(url.to_owned()))
+    }
+
+    /// Opens one connection, with the per-connection settings applied.
+    pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        // The only place that matches on the backend to open a connection: each driver needs
+        // its own settings.
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.target)?;
+                // One statement each: SQLite applies only the first of a batch of PRAGMAs in
+                // some drivers, and a failing one should name itself.
+                for pragma in [
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA cache_size = -65536",
+                    "PRAGMA temp_store = MEMORY",
+                ] {
+                    conn.batch_execute(pragma)?;
+                }
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.target)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                Ok(DbConnection::Pg(conn))
+            }
+        }
+    }
+}
+
+impl DbConnection {
+    /// Which backend this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+            DbConnection::Pg(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// An r2d2 manager that opens connections of the backend its URL names.
+#[derive(Debug, Clone)]
+pub struct DbConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for DbConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.url.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(ConnectError::Setup)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The connection pool.
+pub type DbPool = Pool<DbConnectionManager>;
+/// A connection borrowed from the pool.
+pub type PooledDb = PooledConnection<DbConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Runs the pending migrations of the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    // Each backend has its own migration folder (mirrored by name), since DDL differs.
+    let ran = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(ran.len())
+}
+
+/// Opens a pool for `url` and brings the schema up to date.
+pub fn open_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
+    let url = DatabaseUrl::parse(url)?;
+    // Fail fast with the driver's own message rather than r2d2's timeout.
+    let mut first = url.connect()?;
+    run_migrations(&mut first)?;
+    drop(first);
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(DbConnectionManager { url })?;
+    Ok(pool)
+}

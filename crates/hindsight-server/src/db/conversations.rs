@@ -1,0 +1,397 @@
+//! The inbox listing: a [`ConversationFilter`] applied condition by condition to a boxed
+//! query, with cursor paging that costs the same on page 2,000 as on page 1.
+
+use base64::Engine;
+use chrono::NaiveDateTime;
+use diesel::dsl::not;
+use diesel::prelude::*;
+use hindsight_types::{
+    ConversationFilter, ConversationPage, ConversationSummary, PageRequest, SortOrder, Tag,
+};
+use serde::{Deserialize, Serialize};
+
+use super::connection::MultiBackend;
+use super::schema::{conversation_features, conversation_tags, conversations, events, tags};
+use super::DbConnection;
+use crate::error::{bad_request, AppResult};
+
+/// Rows per page when the client does not say.
+pub const DEFAULT_PAGE_LIMIT: i64 = 50;
+
+type BoxedConversations<'a> = conversations::BoxedQuery<'a, MultiBackend>;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// Conversations having a feature of `kind` named any of `names`. (Not boxed: diesel's
+/// multi-backend cannot nest a boxed subquery.)
+fn with_feature<'a>(
+    kind: &'a str,
+    names: &'a [String],
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<conversation_features::table, diesel::dsl::Eq<conversation_features::kind, &'a str>>,
+        diesel::dsl::EqAny<conversation_features::name, &'a [String]>,
+    >,
+    conversation_features::conversation_id,
+> {
+    conversation_features::table
+        .filter(conversation_features::kind.eq(kind))
+        .filter(conversation_features::name.eq_any(names))
+        .select(conversation_features::conversation_id)
+}
+
+fn with_tags<'a>(
+    names: &'a [String],
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoin<conversation_tags::table, tags::table>,
+        diesel::dsl::EqAny<tags::name, &'a [String]>,
+    >,
+    conversation_tags::conversation_id,
+> {
+    conversation_tags::table
+        .inner_join(tags::table)
+        .filter(tags::name.eq_any(names))
+        .select(conversation_tags::conversation_id)
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Applies every condition of the filter (not the order) to a query of live conversations.
+pub fn filtered(filter: &ConversationFilter) -> BoxedConversations<'_> {
+    let f = filter;
+    let mut q = conversations::table.filter(conversations::deleted_at.is_null()).into_boxed();
+    if let Some(n) = f.min_user_messages {
+        q = q.filter(conversations::user_message_count.ge(n));
+    }
+    if let Some(n) = f.max_user_messages {
+        q = q.filter(conversations::user_message_count.le(n));
+    }
+    if !f.channels.is_empty() {
+        q = q.filter(conversations::channel.eq_any(&f.channels));
+    }
+    if let Some(c) = f.min_intent_confidence {
+        q = q.filter(conversations::min_intent_confidence.ge(c));
+    }
+    if let Some(c) = f.max_intent_confidence {
+        q = q.filter(conversations::min_intent_confidence.le(c));
+    }
+    if let Some(c) = f.min_action_confidence {
+        q = q.filter(conversations::min_action_confidence.ge(c));
+    }
+    if let Some(c) = f.max_action_confidence {
+        q = q.filter(conversations::min_action_confidence.le(c));
+    }
+    for (kind, any, none) in [
+        ("intent", &f.intents, &f.exclude_intents),
+        ("action", &f.actions, &f.exclude_actions),
+        ("entity", &f.entities, &f.exclude_entities),
+        ("policy", &f.policies, &f.exclude_policies),
+    ] {
+        if !any.is_empty() {
+            q = q.filter(conversations::id.eq_any(with_feature(kind, any)));
+        }
+        if !none.is_empty() {
+            q = q.filter(not(conversations::id.eq_any(with_feature(kind, none))));
+        }
+    }
+    for slot in &f.slots {
+        let named = conversation_features::table
+            .filter(conversation_features::kind.eq("slot"))
+            .filter(conversation_features::name.eq(&slot.name));
+        q = match &slot.value {
+            Some(value) => q.filter(conversations::id.eq_any(
+                named
+                    .filter(conversation_features::value.eq(value))
+                    .select(conversation_features::conversation_id),
+            )),
+            None => q.filter(conversations::id.eq_any(named.select(conversation_features::conversation_id))),
+        };
+    }
+    // Activity in the range: the conversation's span overlaps it.
+    if let Some(start) = f.start {
+        q = q.filter(conversations::latest_event_at.ge(start.naive_utc()));
+    }
+    if let Some(until) = f.until {
+        q = q.filter(conversations::first_event_at.le(until.naive_utc()));
+    }
+    if let Some(window) = f.time_of_day {
+        let (from, to) = window.minutes();
+        q = if from <= to {
+            q.filter(conversations::start_minute_local.ge(from).and(conversations::start_minute_local.lt(to)))
+        } else {
+            q.filter(conversations::start_minute_local.ge(from).or(conversations::start_minute_local.lt(to)))
+        };
+    }
+    if !f.review_status.is_empty() {
+        let statuses: Vec<&'static str> = f.review_status.iter().map(|s| s.as_str()).collect();
+        q = q.filter(conversations::review_status.eq_any(statuses));
+    }
+    if !f.tags_any.is_empty() {
+        q = q.filter(conversations::id.eq_any(with_tags(&f.tags_any)));
+    }
+    for tag in &f.tags_all {
+        q = q.filter(conversations::id.eq_any(with_tags(std::slice::from_ref(tag))));
+    }
+    if !f.tags_none.is_empty() {
+        q = q.filter(not(conversations::id.eq_any(with_tags(&f.tags_none))));
+    }
+    if let Some(flagged) = f.flagged {
+        q = q.filter(conversations::flagged.eq(flagged));
+    }
+    if let Some(news) = f.has_news {
+        q = q.filter(conversations::has_news.eq(news));
+    }
+    if let Some(text) = &f.text {
+        let matching = events::table
+            .filter(events::type_name.eq("user"))
+            .filter(lower(events::text).like(like_contains(text)).escape('\\'))
+            .select(events::conversation_id);
+        q = q.filter(conversations::id.eq_any(matching));
+    }
+    if let Some(sender) = &f.sender_id {
+        q = q.filter(conversations::sender_id.eq(sender));
+    }
+    q
+}
+
+/// Where the previous page ended, in the order's own key.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    /// The order the cursor belongs to.
+    s: SortOrder,
+    /// Sort key of the last row: a time (as micros), a count or a confidence.
+    k: f64,
+    /// Id of the last row: ties are broken by id.
+    i: i64,
+}
+
+fn encode_cursor(c: &Cursor) -> String {
+    let json = serde_json::to_vec(c).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(text: &str, sort: SortOrder) -> AppResult<Cursor> {
+    let bad = || bad_request("cursor", "`cursor` is not one this server gave out");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if cursor.s != sort {
+        return Err(bad_request("cursor", "`cursor` belongs to another sort order"));
+    }
+    Ok(cursor)
+}
+
+fn micros_to_naive(micros: f64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp_micros(micros as i64).unwrap_or_default().naive_utc()
+}
+
+/// Orders a query and skips to after the cursor.
+fn ordered<'a>(
+    q: BoxedConversations<'a>,
+    sort: SortOrder,
+    after: Option<&Cursor>,
+) -> BoxedConversations<'a> {
+    use conversations::{id, latest_event_at, lowest_confidence, user_message_count};
+    match sort {
+        SortOrder::Latest => {
+            let q = q.order((latest_event_at.desc(), id.desc()));
+            match after {
+                Some(c) => {
+                    let t = micros_to_naive(c.k);
+                    q.filter(latest_event_at.lt(t).or(latest_event_at.eq(t).and(id.lt(c.i))))
+                }
+                None => q,
+            }
+        }
+        SortOrder::Oldest => {
+            let q = q.order((latest_event_at.asc(), id.asc()));
+            match after {
+                Some(c) => {
+                    let t = micros_to_naive(c.k);
+                    q.filter(latest_event_at.gt(t).or(latest_event_at.eq(t).and(id.gt(c.i))))
+                }
+                None => q,
+            }
+        }
+        SortOrder::LowestConfidence => {
+            let q = q.order((lowest_confidence.asc(), id.asc()));
+            match after {
+                Some(c) => q.filter(
+                    lowest_confidence.gt(c.k).or(lowest_confidence.eq(c.k).and(id.gt(c.i))),
+                ),
+                None => q,
+            }
+        }
+        SortOrder::Length => {
+            let q = q.order((user_message_count.desc(), id.desc()));
+            match after {
+                Some(c) => {
+                    let n = c.k as i64;
+                    q.filter(user_message_count.lt(n).or(user_message_count.eq(n).and(id.lt(c.i))))
+                }
+                None => q,
+            }
+        }
+    }
+}
+
+/// The columns of an inbox row stored on the conversation itself.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = conversations)]
+pub struct ConversationRow {
+    /// Internal id.
+    pub id: i64,
+    /// Rasa sender id.
+    pub sender_id: String,
+    /// Latest input channel.
+    pub channel: Option<String>,
+    /// First event time.
+    pub first_event_at: NaiveDateTime,
+    /// Latest event time.
+    pub latest_event_at: NaiveDateTime,
+    /// User messages.
+    pub user_message_count: i64,
+    /// Events.
+    pub event_count: i64,
+    /// Lowest intent confidence.
+    pub min_intent_confidence: Option<f64>,
+    /// Lowest action confidence.
+    pub min_action_confidence: Option<f64>,
+    /// Sort key of the lowest-confidence order.
+    pub lowest_confidence: f64,
+    /// First user message.
+    pub first_user_message: Option<String>,
+    /// Review status as stored.
+    pub review_status: String,
+    /// News since review.
+    pub has_news: bool,
+    /// Any flagged message.
+    pub flagged: bool,
+}
+
+impl ConversationRow {
+    fn cursor(&self, sort: SortOrder) -> Cursor {
+        let k = match sort {
+            SortOrder::Latest | SortOrder::Oldest => {
+                self.latest_event_at.and_utc().timestamp_micros() as f64
+            }
+            SortOrder::LowestConfidence => self.lowest_confidence,
+            SortOrder::Length => self.user_message_count as f64,
+        };
+        Cursor { s: sort, k, i: self.id }
+    }
+}
+
+/// Most intents and actions listed on one inbox row.
+const ROW_NAMES: usize = 8;
+
+/// Turns rows into inbox summaries, loading their tags, intents and actions in two queries.
+pub fn summarise(conn: &mut DbConnection, rows: Vec<ConversationRow>) -> AppResult<Vec<ConversationSummary>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let tag_rows: Vec<(i64, i64, String, String)> = conversation_tags::table
+        .inner_join(tags::table)
+        .filter(conversation_tags::conversation_id.eq_any(&ids))
+        .order((conversation_tags::conversation_id, tags::name))
+        .select((conversation_tags::conversation_id, tags::id, tags::name, tags::color))
+        .load(conn)?;
+    let feature_rows: Vec<(i64, String, String)> = conversation_features::table
+        .filter(conversation_features::conversation_id.eq_any(&ids))
+        .filter(conversation_features::kind.eq_any(["intent", "action"]))
+        .order((
+            conversation_features::conversation_id,
+            conversation_features::occurrences.desc(),
+            conversation_features::name,
+        ))
+        .select((
+            conversation_features::conversation_id,
+            conversation_features::kind,
+            conversation_features::name,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let tags = tag_rows
+                .iter()
+                .filter(|t| t.0 == r.id)
+                .map(|(_, id, value, color)| Tag { id: *id, value: value.clone(), color: color.clone() })
+                .collect();
+            let names = |kind: &str| -> Vec<String> {
+                feature_rows
+                    .iter()
+                    .filter(|f| f.0 == r.id && f.1 == kind)
+                    .take(ROW_NAMES)
+                    .map(|f| f.2.clone())
+                    .collect()
+            };
+            ConversationSummary {
+                intents: names("intent"),
+                actions: names("action"),
+                id: r.sender_id,
+                channel: r.channel,
+                first_event_at: r.first_event_at.and_utc(),
+                latest_event_at: r.latest_event_at.and_utc(),
+                user_message_count: r.user_message_count,
+                event_count: r.event_count,
+                min_intent_confidence: r.min_intent_confidence,
+                min_action_confidence: r.min_action_confidence,
+                review_status: r.review_status.parse().unwrap_or_default(),
+                has_news: r.has_news,
+                tags,
+                flagged: r.flagged,
+                first_user_message: r.first_user_message,
+            }
+        })
+        .collect())
+}
+
+/// How many live conversations match the filter.
+pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> AppResult<i64> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+/// One page of the inbox with its total.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    page: &PageRequest,
+) -> AppResult<ConversationPage> {
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    let after = page.cursor.as_deref().map(|c| decode_cursor(c, filter.sort)).transpose()?;
+    let mut q = ordered(filtered(filter), filter.sort, after.as_ref()).limit(limit + 1);
+    if let Some(offset) = page.offset {
+        q = q.offset(offset);
+    }
+    let mut rows: Vec<ConversationRow> = q.select(ConversationRow::as_select()).load(conn)?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| encode_cursor(&r.cursor(filter.sort)))
+    } else {
+        None
+    };
+    let total = count(conn, filter)?;
+    Ok(ConversationPage { conversations: summarise(conn, rows)?, total, next_cursor })
+}
+
+/// The row of one live conversation, by sender id.
+pub fn find_live(conn: &mut DbConnection, sender_id: &str) -> AppResult<ConversationRow> {
+    conversations::table
+        .filter(conversations::sender_id.eq(sender_id))
+        .filter(conversations::deleted_at.is_null())
+        .select(ConversationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| crate::error::not_found(format!("conversation `{sender_id}`")))
+}

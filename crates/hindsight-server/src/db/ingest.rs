@@ -1,0 +1,416 @@
+//! Storing imported events and keeping each conversation's summary columns and filter side
+//! table up to date, in one transaction per batch.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use diesel::prelude::*;
+use hindsight_types::{ImportSummary, ReviewStatus};
+
+use super::schema::{conversation_features, conversations, events};
+use super::DbConnection;
+use crate::ingest::{EventFacts, IncomingConversation, IngestOptions};
+
+/// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters for `events` (11 columns).
+const INSERT_CHUNK: usize = 2_000;
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct NewEvent {
+    conversation_id: i64,
+    seq: i64,
+    type_name: String,
+    timestamp: f64,
+    text: Option<String>,
+    intent: Option<String>,
+    name: Option<String>,
+    policy: Option<String>,
+    confidence: Option<f64>,
+    content_hash: i64,
+    data: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = conversation_features)]
+struct NewFeature {
+    conversation_id: i64,
+    kind: String,
+    name: String,
+    value: String,
+    occurrences: i64,
+}
+
+/// The summary columns of a conversation.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = conversations)]
+#[diesel(treat_none_as_null = true)]
+struct SummaryColumns {
+    channel: Option<String>,
+    first_event_at: NaiveDateTime,
+    latest_event_at: NaiveDateTime,
+    start_minute_local: i64,
+    user_message_count: i64,
+    event_count: i64,
+    min_intent_confidence: Option<f64>,
+    min_action_confidence: Option<f64>,
+    lowest_confidence: f64,
+    first_user_message: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = conversations)]
+struct ExistingConversation {
+    id: i64,
+    sender_id: String,
+    review_status: String,
+    has_news: bool,
+    deleted_at: Option<NaiveDateTime>,
+    #[diesel(embed)]
+    summary: SummaryColumns,
+}
+
+/// Converts Rasa's Unix seconds to naive UTC.
+pub fn naive_utc(timestamp: f64) -> NaiveDateTime {
+    DateTime::<Utc>::from_timestamp_micros((timestamp * 1e6).round() as i64)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+/// Minute of the day of `at` (naive UTC) in `tz`.
+pub fn local_minute(at: NaiveDateTime, tz: chrono_tz::Tz) -> i64 {
+    let local = at.and_utc().with_timezone(&tz);
+    i64::from(local.hour() * 60 + local.minute())
+}
+
+fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+impl SummaryColumns {
+    fn empty(at: NaiveDateTime) -> Self {
+        SummaryColumns {
+            channel: None,
+            first_event_at: at,
+            latest_event_at: at,
+            start_minute_local: 0,
+            user_message_count: 0,
+            event_count: 0,
+            min_intent_confidence: None,
+            min_action_confidence: None,
+            lowest_confidence: 1.0,
+            first_user_message: None,
+        }
+    }
+
+    fn add(&mut self, type_name: &str, at: NaiveDateTime, facts: &EventFacts) {
+        if self.event_count == 0 {
+            self.first_event_at = at;
+            self.latest_event_at = at;
+        }
+        self.first_event_at = self.first_event_at.min(at);
+        self.latest_event_at = self.latest_event_at.max(at);
+        self.event_count += 1;
+        match type_name {
+            "user" => {
+                self.user_message_count += 1;
+                self.min_intent_confidence = min_opt(self.min_intent_confidence, facts.confidence);
+                if facts.input_channel.is_some() {
+                    self.channel.clone_from(&facts.input_channel);
+                }
+                if self.first_user_message.is_none() {
+                    self.first_user_message.clone_from(&facts.text);
+                }
+            }
+            "action" => {
+                self.min_action_confidence = min_opt(self.min_action_confidence, facts.confidence)
+            }
+            _ => {}
+        }
+        self.lowest_confidence =
+            min_opt(self.min_intent_confidence, self.min_action_confidence).unwrap_or(1.0);
+    }
+}
+
+type FeatureKey = (String, String, String);
+
+fn features_of(facts: &EventFacts, type_name: &str) -> Vec<FeatureKey> {
+    let mut out = Vec::new();
+    let mut push = |kind: &str, name: &str, value: &str| {
+        out.push((kind.to_owned(), name.to_owned(), value.to_owned()))
+    };
+    match type_name {
+        "user" => {
+            if let Some(intent) = &facts.intent {
+                push("intent", intent, "");
+            }
+            for entity in &facts.entities {
+                push("entity", entity, "");
+            }
+        }
+        "action" => {
+            if let Some(name) = &facts.name {
+                push("action", name, "");
+            }
+            if let Some(policy) = &facts.policy {
+                push("policy", policy, "");
+            }
+        }
+        "slot" => {
+            if let (Some(name), Some(value)) = (&facts.name, &facts.slot_value) {
+                push("slot", name, value);
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Merges conversations that appear more than once in a batch, keeping first-seen order.
+fn merge_by_sender(batch: Vec<IncomingConversation>) -> Vec<IncomingConversation> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut merged: Vec<IncomingConversation> = Vec::with_capacity(batch.len());
+    for conv in batch {
+        match index.get(&conv.sender_id) {
+            Some(&i) => merged[i].events.extend(conv.events),
+            None => {
+                index.insert(conv.sender_id.clone(), merged.len());
+                merged.push(conv);
+            }
+        }
+    }
+    merged
+}
+
+/// Stores a batch of conversations in one transaction. Events already stored (same content,
+/// same number of occurrences) are skipped, so importing the same data again adds nothing.
+pub fn store_conversations(
+    conn: &mut DbConnection,
+    batch: Vec<IncomingConversation>,
+    opts: &IngestOptions,
+) -> QueryResult<ImportSummary> {
+    let batch = merge_by_sender(batch);
+    conn.transaction(|conn| store_in_transaction(conn, batch, opts))
+}
+
+/// What one conversation of a batch adds.
+struct Planned {
+    sender_id: String,
+    prior: Option<ExistingConversation>,
+    columns: SummaryColumns,
+    events: Vec<NewEvent>,
+    /// Features with their new occurrence counts, and whether a row exists already.
+    features: Vec<(FeatureKey, i64, bool)>,
+}
+
+/// What is stored of the conversations in a batch, loaded in a few queries.
+#[derive(Default)]
+struct Stored {
+    conversations: HashMap<String, ExistingConversation>,
+    hashes: HashMap<i64, HashMap<i64, usize>>,
+    next_seq: HashMap<i64, i64>,
+    features: HashMap<i64, HashMap<FeatureKey, i64>>,
+}
+
+fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored> {
+    let mut stored = Stored::default();
+    for chunk in senders.chunks(INSERT_CHUNK) {
+        for row in conversations::table
+            .filter(conversations::sender_id.eq_any(chunk))
+            .select(ExistingConversation::as_select())
+            .load(conn)?
+        {
+            stored.conversations.insert(row.sender_id.clone(), row);
+        }
+    }
+    let ids: Vec<i64> = stored.conversations.values().map(|c| c.id).collect();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows: Vec<(i64, i64, i64)> = events::table
+            .filter(events::conversation_id.eq_any(chunk))
+            .select((events::conversation_id, events::seq, events::content_hash))
+            .load(conn)?;
+        for (cid, seq, hash) in rows {
+            *stored.hashes.entry(cid).or_default().entry(hash).or_default() += 1;
+            let next = stored.next_seq.entry(cid).or_default();
+            *next = (*next).max(seq + 1);
+        }
+        let rows: Vec<(i64, String, String, String, i64)> = conversation_features::table
+            .filter(conversation_features::conversation_id.eq_any(chunk))
+            .select((
+                conversation_features::conversation_id,
+                conversation_features::kind,
+                conversation_features::name,
+                conversation_features::value,
+                conversation_features::occurrences,
+            ))
+            .load(conn)?;
+        for (cid, kind, name, value, n) in rows {
+            stored.features.entry(cid).or_default().insert((kind, name, value), n);
+        }
+    }
+    Ok(stored)
+}
+
+/// Works out what a conversation adds, without touching the database.
+fn plan(
+    conv: IncomingConversation,
+    prior: Option<ExistingConversation>,
+    stored: &mut Stored,
+    now: NaiveDateTime,
+    opts: &IngestOptions,
+    summary: &mut ImportSummary,
+) -> Planned {
+    let cid = prior.as_ref().map(|p| p.id);
+    let mut columns = match &prior {
+        Some(p) => p.summary.clone(),
+        None => SummaryColumns::empty(conv.events.iter().find_map(|e| e.timestamp()).map_or(now, naive_utc)),
+    };
+    let hashes = cid.and_then(|c| stored.hashes.remove(&c)).unwrap_or_default();
+    let known_features = cid.and_then(|c| stored.features.remove(&c)).unwrap_or_default();
+    let mut seq = cid.and_then(|c| stored.next_seq.get(&c).copied()).unwrap_or(0);
+    let mut seen: HashMap<i64, usize> = HashMap::new();
+    let mut feature_counts: HashMap<FeatureKey, i64> = HashMap::new();
+    let mut last_time = columns.latest_event_at;
+    let mut events_out = Vec::new();
+    for event in conv.events {
+        let hash = event.content_hash();
+        let occurrence = seen.entry(hash).or_default();
+        *occurrence += 1;
+        if *occurrence <= hashes.get(&hash).copied().unwrap_or(0) {
+            summary.events_skipped += 1;
+            continue;
+        }
+        // Rasa always writes a timestamp; an event posted without one takes its predecessor's.
+        let timestamp = event
+            .timestamp()
+            .unwrap_or_else(|| last_time.and_utc().timestamp_micros() as f64 / 1e6);
+        let at = naive_utc(timestamp);
+        last_time = at;
+        let facts = EventFacts::of(&event);
+        columns.add(event.type_name(), at, &facts);
+        for key in features_of(&facts, event.type_name()) {
+            *feature_counts.entry(key).or_default() += 1;
+        }
+        events_out.push(NewEvent {
+            conversation_id: 0,
+            seq,
+            type_name: event.type_name().to_owned(),
+            timestamp,
+            text: facts.text,
+            intent: facts.intent,
+            name: facts.name,
+            policy: facts.policy,
+            confidence: facts.confidence,
+            content_hash: hash,
+            data: event.raw,
+        });
+        seq += 1;
+    }
+    summary.events_added += events_out.len() as u64;
+    columns.start_minute_local = local_minute(columns.first_event_at, opts.timezone);
+    let features = feature_counts
+        .into_iter()
+        .map(|(key, n)| match known_features.get(&key) {
+            Some(old) => (key, old + n, true),
+            None => (key, n, false),
+        })
+        .collect();
+    Planned { sender_id: conv.sender_id, prior, columns, events: events_out, features }
+}
+
+fn store_in_transaction(
+    conn: &mut DbConnection,
+    batch: Vec<IncomingConversation>,
+    opts: &IngestOptions,
+) -> QueryResult<ImportSummary> {
+    let mut summary = ImportSummary::default();
+    let now = Utc::now().naive_utc();
+    let senders: Vec<&str> = batch.iter().map(|c| c.sender_id.as_str()).collect();
+    let mut stored = load_stored(conn, &senders)?;
+
+    let mut planned = Vec::with_capacity(batch.len());
+    for conv in batch {
+        let prior = stored.conversations.remove(&conv.sender_id);
+        if prior.as_ref().is_some_and(|p| p.deleted_at.is_some()) && !opts.restore_deleted {
+            summary.conversations_skipped_deleted += 1;
+            continue;
+        }
+        planned.push(plan(conv, prior, &mut stored, now, opts, &mut summary));
+    }
+
+    // New conversations, inserted with their final summary so each costs one row write.
+    let fresh: Vec<&Planned> = planned.iter().filter(|p| p.prior.is_none()).collect();
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    for chunk in fresh.chunks(INSERT_CHUNK / 4) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|p| {
+                (
+                    conversations::sender_id.eq(&p.sender_id),
+                    p.columns.clone(),
+                    conversations::review_status.eq(ReviewStatus::Unread.as_str()),
+                    conversations::created_at.eq(now),
+                    conversations::updated_at.eq(now),
+                )
+            })
+            .collect();
+        on_each_backend!(conn, |c| diesel::insert_into(conversations::table).values(&rows).execute(c))?;
+        let senders: Vec<&str> = chunk.iter().map(|p| p.sender_id.as_str()).collect();
+        let rows: Vec<(String, i64)> = conversations::table
+            .filter(conversations::sender_id.eq_any(&senders))
+            .select((conversations::sender_id, conversations::id))
+            .load(conn)?;
+        ids.extend(rows);
+    }
+    summary.conversations_created += fresh.len() as u64;
+
+    let mut new_events = Vec::new();
+    let mut new_features = Vec::new();
+    for p in planned {
+        let cid = match &p.prior {
+            None => ids[&p.sender_id],
+            Some(prior) => {
+                let restoring = prior.deleted_at.is_some();
+                if p.events.is_empty() && !restoring {
+                    continue;
+                }
+                if !p.events.is_empty() {
+                    summary.conversations_updated += 1;
+                }
+                // A reviewed conversation that receives new events keeps its status and is
+                // marked as having news, so nobody's review is silently undone.
+                let news = !p.events.is_empty() && prior.review_status != ReviewStatus::Unread.as_str();
+                diesel::update(conversations::table.find(prior.id))
+                    .set((
+                        &p.columns,
+                        conversations::has_news.eq(prior.has_news || news),
+                        conversations::deleted_at.eq(None::<NaiveDateTime>),
+                        conversations::deleted_by.eq(None::<String>),
+                        conversations::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                prior.id
+            }
+        };
+        new_events.extend(p.events.into_iter().map(|e| NewEvent { conversation_id: cid, ..e }));
+        for ((kind, name, value), occurrences, exists) in p.features {
+            if exists {
+                diesel::update(conversation_features::table.find((cid, &kind, &name, &value)))
+                    .set(conversation_features::occurrences.eq(occurrences))
+                    .execute(conn)?;
+            } else {
+                new_features.push(NewFeature { conversation_id: cid, kind, name, value, occurrences });
+            }
+        }
+    }
+    for chunk in new_events.chunks(INSERT_CHUNK) {
+        on_each_backend!(conn, |c| diesel::insert_into(events::table).values(chunk).execute(c))?;
+    }
+    for chunk in new_features.chunks(INSERT_CHUNK) {
+        on_each_backend!(conn, |c| diesel::insert_into(conversation_features::table).values(chunk).execute(c))?;
+    }
+    Ok(summary)
+}

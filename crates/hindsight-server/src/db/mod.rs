@@ -1,0 +1,22 @@
+//! Storage: the schema, connections to SQLite or PostgreSQL, and the queries.
+
+/// Runs the same diesel statement on the connection of either backend.
+///
+/// Diesel's multi-backend cannot express multi-row `INSERT … VALUES (…), (…)` (each backend
+/// spells default values differently), and bulk import needs them: this is the one way around
+/// it, used only in `db/`.
+macro_rules! on_each_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Pg($c) => $body,
+        }
+    };
+}
+
+pub mod connection;
+pub mod conversations;
+pub mod ingest;
+pub mod schema;
+
+pub use connection::{open_pool, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb};

@@ -1,0 +1,155 @@
+//! Diesel's view of the tables in `migrations/` (the same for both backends).
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        sender_id -> Text,
+        channel -> Nullable<Text>,
+        first_event_at -> Timestamp,
+        latest_event_at -> Timestamp,
+        start_minute_local -> BigInt,
+        user_message_count -> BigInt,
+        event_count -> BigInt,
+        min_intent_confidence -> Nullable<Double>,
+        min_action_confidence -> Nullable<Double>,
+        lowest_confidence -> Double,
+        first_user_message -> Nullable<Text>,
+        review_status -> Text,
+        has_news -> Bool,
+        flagged -> Bool,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        seq -> BigInt,
+        type_name -> Text,
+        timestamp -> Double,
+        text -> Nullable<Text>,
+        intent -> Nullable<Text>,
+        name -> Nullable<Text>,
+        policy -> Nullable<Text>,
+        confidence -> Nullable<Double>,
+        content_hash -> BigInt,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    conversation_features (conversation_id, kind, name, value) {
+        conversation_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        value -> Text,
+        occurrences -> BigInt,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        color -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversation_tags (conversation_id, tag_id) {
+        conversation_id -> BigInt,
+        tag_id -> BigInt,
+        tagged_by -> Text,
+        tagged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    message_flags (event_id) {
+        event_id -> BigInt,
+        conversation_id -> BigInt,
+        note -> Nullable<Text>,
+        flagged_by -> Text,
+        flagged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        role -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    filter_templates (id) {
+        id -> BigInt,
+        name -> Text,
+        owner -> Text,
+        shared -> Bool,
+        query -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        conversation_id -> Nullable<BigInt>,
+        target -> Nullable<Text>,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(conversation_features -> conversations (conversation_id));
+diesel::joinable!(conversation_tags -> conversations (conversation_id));
+diesel::joinable!(conversation_tags -> tags (tag_id));
+diesel::joinable!(message_flags -> events (event_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    conversations,
+    events,
+    conversation_features,
+    tags,
+    conversation_tags,
+    message_flags,
+    users,
+    api_tokens,
+    filter_templates,
+    audit_log,
+    settings,
+);

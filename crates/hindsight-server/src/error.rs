@@ -1,0 +1,133 @@
+//! The server's error type: every failure answers with `hindsight_types::ErrorBody`, and no
+//! internal cause is ever serialised into a response (it is logged instead).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use hindsight_types::{ApiError, ErrorBody, ErrorCode, FilterError};
+
+/// An error a request ends with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A client error, shown to the client as it is.
+    #[error("{}", .1.message)]
+    Client(StatusCode, ApiError),
+    /// The database failed or could not be reached; the request may be retried.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; details go to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result of a handler or query.
+pub type AppResult<T> = Result<T, AppError>;
+
+fn client(status: StatusCode, code: ErrorCode, message: String, field: Option<&str>) -> AppError {
+    AppError::Client(status, ApiError { code, message, field: field.map(str::to_owned) })
+}
+
+/// 404: `what` does not exist (say which, e.g. "conversation `abc`").
+pub fn not_found(what: impl std::fmt::Display) -> AppError {
+    client(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{what} does not exist"), None)
+}
+
+/// 400: the parameter or field `field` has a bad value.
+pub fn bad_request(field: &str, message: impl Into<String>) -> AppError {
+    client(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, message.into(), Some(field))
+}
+
+/// 400: the body could not be read.
+pub fn invalid_body(message: impl Into<String>) -> AppError {
+    client(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody, message.into(), None)
+}
+
+/// 401: no valid credentials.
+pub fn unauthorized(message: impl Into<String>) -> AppError {
+    client(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message.into(), None)
+}
+
+/// 403: the caller's role may not do this.
+pub fn forbidden(message: impl Into<String>) -> AppError {
+    client(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message.into(), None)
+}
+
+/// 409: conflicts with what is stored.
+pub fn conflict(field: &str, message: impl Into<String>) -> AppError {
+    client(StatusCode::CONFLICT, ErrorCode::Conflict, message.into(), Some(field))
+}
+
+impl From<FilterError> for AppError {
+    fn from(e: FilterError) -> Self {
+        bad_request(&e.field, e.message)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            // The one place diesel's NotFound becomes a 404.
+            Error::NotFound => not_found("the requested record"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                conflict("name", "a record with that name exists already")
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info) => AppError::Unavailable(info.message().to_owned()),
+            Error::RollbackErrorOnCommit { rollback_error, commit_error } => {
+                AppError::Unavailable(format!("{commit_error}; then {rollback_error}"))
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Client(status, _) => *status,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let error = match self {
+            AppError::Client(_, e) => e.clone(),
+            AppError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                ApiError {
+                    code: ErrorCode::ServiceUnavailable,
+                    message: "the database is unavailable; try again shortly".into(),
+                    field: None,
+                }
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ApiError {
+                    code: ErrorCode::Internal,
+                    message: "an internal error occurred; it has been logged".into(),
+                    field: None,
+                }
+            }
+        };
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, AppError::Unavailable(_)) {
+            res.insert_header(("Retry-After", "1"));
+        }
+        res.json(ErrorBody { error })
+    }
+}

@@ -1,0 +1,175 @@
+//! One Rasa event: its original text and the facts the inbox filters on.
+
+use serde_json::Value;
+
+/// A Rasa event as received: the exact JSON text (returned unchanged by the conversation view
+/// and the tracker export) and its parsed form.
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    /// The JSON text exactly as received.
+    pub raw: String,
+    /// The parsed event (an object with an `event` field).
+    pub value: Value,
+}
+
+impl RawEvent {
+    /// Parses one event's JSON text; the reason names what is wrong.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(raw).map_err(|e| format!("invalid JSON: {e}"))?;
+        Self::from_value(raw.to_owned(), value)
+    }
+
+    /// Checks an already parsed event.
+    pub fn from_value(raw: String, value: Value) -> Result<Self, String> {
+        let Some(obj) = value.as_object() else {
+            return Err("an event must be a JSON object".into());
+        };
+        match obj.get("event") {
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(_) => return Err("the event's `event` field must be a non-empty string".into()),
+            None => return Err("the event has no `event` field naming its type".into()),
+        }
+        match obj.get("timestamp") {
+            None | Some(Value::Null) | Some(Value::Number(_)) => {}
+            Some(_) => return Err("the event's `timestamp` must be a number (Unix seconds)".into()),
+        }
+        Ok(RawEvent { raw, value })
+    }
+
+    /// Rasa's event type name.
+    pub fn type_name(&self) -> &str {
+        self.value["event"].as_str().unwrap_or_default()
+    }
+
+    /// The timestamp, when the event has one.
+    pub fn timestamp(&self) -> Option<f64> {
+        self.value.get("timestamp").and_then(Value::as_f64)
+    }
+
+    /// A stable 64-bit hash of the event's content (whitespace-insensitive): re-imports of the
+    /// same event match on it.
+    pub fn content_hash(&self) -> i64 {
+        let canonical = serde_json::to_string(&self.value).unwrap_or_default();
+        xxhash_rust::xxh3::xxh3_64(canonical.as_bytes()) as i64
+    }
+}
+
+/// What the inbox needs to know of an event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFacts {
+    /// Message text of `user` and `bot` events.
+    pub text: Option<String>,
+    /// Predicted intent of a `user` event.
+    pub intent: Option<String>,
+    /// Action name, or slot name of a `slot` event.
+    pub name: Option<String>,
+    /// Predicting policy, without Rasa 2's `policy_N_` prefix.
+    pub policy: Option<String>,
+    /// Intent or action confidence.
+    pub confidence: Option<f64>,
+    /// Input channel of a `user` event.
+    pub input_channel: Option<String>,
+    /// Entity types extracted from a `user` event.
+    pub entities: Vec<String>,
+    /// Slot value as filter text, for a `slot` event that sets a non-null value.
+    pub slot_value: Option<String>,
+}
+
+fn string(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// Rasa 2 wrote policies as `policy_2_TEDPolicy`; filters use the bare name.
+pub fn normalise_policy(policy: &str) -> &str {
+    policy
+        .strip_prefix("policy_")
+        .and_then(|rest| rest.split_once('_'))
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(policy, |(_, name)| name)
+}
+
+/// Longest slot value kept for the slot = value filter and its menu.
+const MAX_SLOT_FILTER_VALUE: usize = 500;
+
+/// A slot value as the filter matches it: strings bare, anything else as compact JSON.
+pub fn slot_filter_text(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.len() <= MAX_SLOT_FILTER_VALUE {
+        return text;
+    }
+    let mut end = MAX_SLOT_FILTER_VALUE;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+impl EventFacts {
+    /// Reads the facts of an event.
+    pub fn of(event: &RawEvent) -> Self {
+        let v = &event.value;
+        let mut facts = EventFacts::default();
+        match event.type_name() {
+            "user" => {
+                facts.text = string(v, "text");
+                facts.input_channel = string(v, "input_channel");
+                let parse = v.get("parse_data");
+                let intent = parse.and_then(|p| p.get("intent"));
+                facts.intent = intent.and_then(|i| string(i, "name"));
+                facts.confidence = intent.and_then(|i| i.get("confidence")).and_then(Value::as_f64);
+                let entities = parse.and_then(|p| p.get("entities")).and_then(Value::as_array);
+                facts.entities = entities
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| string(e, "entity"))
+                    .collect();
+            }
+            "bot" => facts.text = string(v, "text"),
+            "action" => {
+                facts.name = string(v, "name");
+                facts.policy = string(v, "policy").map(|p| normalise_policy(&p).to_owned());
+                facts.confidence = v.get("confidence").and_then(Value::as_f64);
+            }
+            "slot" => {
+                facts.name = string(v, "name");
+                facts.slot_value = v.get("value").filter(|x| !x.is_null()).map(slot_filter_text);
+            }
+            "active_loop" | "form" => facts.name = string(v, "name"),
+            _ => {}
+        }
+        facts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_rasa_2_policy_prefix() {
+        assert_eq!(normalise_policy("policy_1_TEDPolicy"), "TEDPolicy");
+        assert_eq!(normalise_policy("policy_12_RulePolicy"), "RulePolicy");
+        assert_eq!(normalise_policy("TEDPolicy"), "TEDPolicy");
+        assert_eq!(normalise_policy("policy_x_Foo"), "policy_x_Foo");
+    }
+
+    #[test]
+    fn reads_user_facts() {
+        let e = RawEvent::parse(r#"{"event":"user","timestamp":1.5,"text":"hi","input_channel":"rest","parse_data":{"intent":{"name":"greet","confidence":0.42},"entities":[{"entity":"city","value":"Berlin"}]}}"#).unwrap();
+        let f = EventFacts::of(&e);
+        assert_eq!(f.intent.as_deref(), Some("greet"));
+        assert_eq!(f.confidence, Some(0.42));
+        assert_eq!(f.entities, ["city"]);
+        assert_eq!(f.input_channel.as_deref(), Some("rest"));
+    }
+
+    #[test]
+    fn rejects_events_without_type() {
+        assert!(RawEvent::parse(r#"{"timestamp":1}"#).unwrap_err().contains("`event`"));
+        assert!(RawEvent::parse("[1]").is_err());
+        assert!(RawEvent::parse(r#"{"event":"user","timestamp":"x"}"#).unwrap_err().contains("timestamp"));
+    }
+}

@@ -1,0 +1,515 @@
+//! [`ConversationFilter`]: the one type that selects conversations.
+//!
+//! The web app keeps it in its URL query, the server parses exactly that query, and saved
+//! filter templates store it, so a filter means the same thing everywhere. Rasa X's query
+//! names are accepted as aliases so existing scripts keep working.
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ReviewStatus;
+
+/// Which conversations to list, and in which order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConversationFilter {
+    /// At least this many user messages.
+    pub min_user_messages: Option<i64>,
+    /// At most this many user messages.
+    pub max_user_messages: Option<i64>,
+    /// Any of these input channels.
+    pub channels: Vec<String>,
+    /// Lowest intent confidence in the conversation is at least this.
+    pub min_intent_confidence: Option<f64>,
+    /// Lowest intent confidence in the conversation is at most this.
+    pub max_intent_confidence: Option<f64>,
+    /// Lowest action confidence in the conversation is at least this.
+    pub min_action_confidence: Option<f64>,
+    /// Lowest action confidence in the conversation is at most this.
+    pub max_action_confidence: Option<f64>,
+    /// Any of these intents was predicted.
+    pub intents: Vec<String>,
+    /// None of these intents was predicted.
+    pub exclude_intents: Vec<String>,
+    /// Any of these actions ran.
+    pub actions: Vec<String>,
+    /// None of these actions ran.
+    pub exclude_actions: Vec<String>,
+    /// Any of these entities was extracted.
+    pub entities: Vec<String>,
+    /// None of these entities was extracted.
+    pub exclude_entities: Vec<String>,
+    /// Any of these policies predicted an action.
+    pub policies: Vec<String>,
+    /// None of these policies predicted an action.
+    pub exclude_policies: Vec<String>,
+    /// Every one of these slot conditions holds (the slot was set, or set to the value).
+    pub slots: Vec<SlotFilter>,
+    /// Latest activity at or after this instant.
+    pub start: Option<DateTime<Utc>>,
+    /// Latest activity at or before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// The conversation started inside this time-of-day window, in the server's configured
+    /// time zone (`HINDSIGHT_TIMEZONE`), so daylight-saving changes are respected.
+    pub time_of_day: Option<TimeOfDay>,
+    /// Any of these review statuses.
+    pub review_status: Vec<ReviewStatus>,
+    /// Has at least one of these tags (by name).
+    pub tags_any: Vec<String>,
+    /// Has every one of these tags.
+    pub tags_all: Vec<String>,
+    /// Has none of these tags.
+    pub tags_none: Vec<String>,
+    /// Has (or has not) a flagged message.
+    pub flagged: Option<bool>,
+    /// Reviewed earlier and has received new events since.
+    pub has_news: Option<bool>,
+    /// A user message contains this text (case-insensitive).
+    pub text: Option<String>,
+    /// Exactly this sender (conversation) id.
+    pub sender_id: Option<String>,
+    /// Order of the listing.
+    pub sort: SortOrder,
+}
+
+/// One slot condition: `NAME` (the slot was set to anything but null) or `NAME:VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotFilter {
+    /// Slot name.
+    pub name: String,
+    /// The value as text (strings bare, other JSON values as JSON), or any value when absent.
+    pub value: Option<String>,
+}
+
+/// A local time-of-day window; `from > to` wraps midnight (22:00–06:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeOfDay {
+    /// Start of the window, inclusive.
+    pub from: NaiveTime,
+    /// End of the window, exclusive.
+    pub to: NaiveTime,
+}
+
+impl TimeOfDay {
+    /// Minutes after midnight of both ends.
+    pub fn minutes(&self) -> (i64, i64) {
+        use chrono::Timelike;
+        let m = |t: NaiveTime| i64::from(t.hour() * 60 + t.minute());
+        (m(self.from), m(self.to))
+    }
+
+    /// Whether a minute of the day lies in the window.
+    pub fn contains_minute(&self, minute: i64) -> bool {
+        let (from, to) = self.minutes();
+        if from <= to {
+            (from..to).contains(&minute)
+        } else {
+            minute >= from || minute < to
+        }
+    }
+}
+
+/// Order of the conversation listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Newest activity first.
+    #[default]
+    Latest,
+    /// Oldest activity first.
+    Oldest,
+    /// Lowest confidence (intent or action) first.
+    LowestConfidence,
+    /// Most user messages first.
+    Length,
+}
+
+impl SortOrder {
+    /// All orders, for menus.
+    pub const ALL: [SortOrder; 4] =
+        [SortOrder::Latest, SortOrder::Oldest, SortOrder::LowestConfidence, SortOrder::Length];
+
+    /// The query-string spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Latest => "latest",
+            SortOrder::Oldest => "oldest",
+            SortOrder::LowestConfidence => "lowest_confidence",
+            SortOrder::Length => "length",
+        }
+    }
+}
+
+impl std::str::FromStr for SortOrder {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        SortOrder::ALL.into_iter().find(|o| o.as_str() == s).ok_or(())
+    }
+}
+
+/// Paging of a listing: `limit` with either an opaque `cursor` or an `offset`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// Rows per page (1–500); the server's default when absent.
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Rows to skip (Rasa X's paging); prefer `cursor` for deep pages.
+    pub offset: Option<i64>,
+}
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE_LIMIT: i64 = 500;
+
+/// A query parameter the filter could not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FilterError {
+    /// The parameter, as the client spelled it.
+    pub field: String,
+    /// What was wrong with it.
+    pub message: String,
+}
+
+impl FilterError {
+    fn new(field: &str, message: impl Into<String>) -> Self {
+        FilterError { field: field.to_owned(), message: message.into() }
+    }
+}
+
+fn split_list(value: &str) -> impl Iterator<Item = String> + '_ {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn parse_number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, FilterError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| FilterError::new(key, format!("`{key}` must be a number, not `{value}`")))
+}
+
+fn parse_count(key: &str, value: &str) -> Result<i64, FilterError> {
+    let n: i64 = parse_number(key, value)?;
+    if n < 0 {
+        return Err(FilterError::new(key, format!("`{key}` must not be negative, got {n}")));
+    }
+    Ok(n)
+}
+
+fn parse_confidence(key: &str, value: &str) -> Result<f64, FilterError> {
+    let c: f64 = parse_number(key, value)?;
+    if !(0.0..=1.0).contains(&c) {
+        return Err(FilterError::new(key, format!("`{key}` must be between 0 and 1, got {value}")));
+    }
+    Ok(c)
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, FilterError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(FilterError::new(key, format!("`{key}` must be true or false, not `{value}`"))),
+    }
+}
+
+/// Accepts RFC 3339 (`2024-05-01T12:00:00Z`), a date (`2024-05-01`, midnight UTC) or Unix
+/// seconds (`1714564800.5`, Rasa X's form).
+fn parse_instant(key: &str, value: &str) -> Result<DateTime<Utc>, FilterError> {
+    let v = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)));
+    }
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() {
+            let micros = (secs * 1e6).round() as i64;
+            if let Some(t) = DateTime::<Utc>::from_timestamp_micros(micros) {
+                return Ok(t);
+            }
+        }
+    }
+    Err(FilterError::new(
+        key,
+        format!("`{key}` must be an RFC 3339 time, a date or Unix seconds, not `{value}`"),
+    ))
+}
+
+fn parse_time_of_day(key: &str, value: &str) -> Result<TimeOfDay, FilterError> {
+    let bad = || FilterError::new(key, format!("`{key}` must look like 22:00-06:00, not `{value}`"));
+    let (from, to) = value.split_once('-').ok_or_else(bad)?;
+    let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
+    Ok(TimeOfDay { from: time(from)?, to: time(to)? })
+}
+
+fn parse_slot(value: &str) -> SlotFilter {
+    match value.split_once(':') {
+        Some((name, v)) => SlotFilter { name: name.trim().to_owned(), value: Some(v.to_owned()) },
+        None => SlotFilter { name: value.trim().to_owned(), value: None },
+    }
+}
+
+impl ConversationFilter {
+    /// Applies one query parameter. Returns `Ok(false)` when the key is not a filter key.
+    pub fn apply_param(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
+        match key {
+            "min_user_messages" | "minimumUserMessages" => {
+                self.min_user_messages = Some(parse_count(key, value)?)
+            }
+            "max_user_messages" | "maximumUserMessages" => {
+                self.max_user_messages = Some(parse_count(key, value)?)
+            }
+            "channel" | "channels" | "input_channels" => self.channels.extend(split_list(value)),
+            "min_intent_confidence" | "minimumNluConfidence" => {
+                self.min_intent_confidence = Some(parse_confidence(key, value)?)
+            }
+            "max_intent_confidence" | "maximumNluConfidence" => {
+                self.max_intent_confidence = Some(parse_confidence(key, value)?)
+            }
+            "min_action_confidence" | "minimumConfidence" => {
+                self.min_action_confidence = Some(parse_confidence(key, value)?)
+            }
+            "max_action_confidence" | "maximumConfidence" => {
+                self.max_action_confidence = Some(parse_confidence(key, value)?)
+            }
+            "intent" | "intents" => self.intents.extend(split_list(value)),
+            "exclude_intent" => self.exclude_intents.extend(split_list(value)),
+            "action" | "actions" => self.actions.extend(split_list(value)),
+            "exclude_action" => self.exclude_actions.extend(split_list(value)),
+            "entity" | "entities" => self.entities.extend(split_list(value)),
+            "exclude_entity" => self.exclude_entities.extend(split_list(value)),
+            "policy" | "policies" => self.policies.extend(split_list(value)),
+            "exclude_policy" => self.exclude_policies.extend(split_list(value)),
+            // `slot` is repeated once per condition so values may hold commas; Rasa X's
+            // `slots` is a comma-separated list.
+            "slot" => {
+                if !value.trim().is_empty() {
+                    self.slots.push(parse_slot(value))
+                }
+            }
+            "slots" => self.slots.extend(split_list(value).map(|s| parse_slot(&s))),
+            "start" => self.start = Some(parse_instant(key, value)?),
+            "until" => self.until = Some(parse_instant(key, value)?),
+            "time_of_day" => self.time_of_day = Some(parse_time_of_day(key, value)?),
+            "review_status" => {
+                for s in split_list(value) {
+                    let status = s.parse().map_err(|_| {
+                        FilterError::new(
+                            key,
+                            format!(
+                                "`{key}` must be one of unread, reviewed, saved_for_later, not `{s}`"
+                            ),
+                        )
+                    })?;
+                    self.review_status.push(status);
+                }
+            }
+            "tags_any" | "tag" => self.tags_any.extend(split_list(value)),
+            "tags_all" => self.tags_all.extend(split_list(value)),
+            "tags_none" => self.tags_none.extend(split_list(value)),
+            "flagged" | "is_flagged" => self.flagged = Some(parse_bool(key, value)?),
+            "has_news" => self.has_news = Some(parse_bool(key, value)?),
+            "text" => self.text = Some(value.to_owned()).filter(|s| !s.trim().is_empty()),
+            "sender_id" => self.sender_id = Some(value.to_owned()).filter(|s| !s.is_empty()),
+            "sort" => {
+                self.sort = value.parse().map_err(|_| {
+                    FilterError::new(
+                        key,
+                        format!(
+                            "`sort` must be one of latest, oldest, lowest_confidence, length, not `{value}`"
+                        ),
+                    )
+                })?
+            }
+            _ => return Ok(false),
+        }
+        self.check_ranges(key)?;
+        Ok(true)
+    }
+
+    fn check_ranges(&self, key: &str) -> Result<(), FilterError> {
+        let inverted = |lo: Option<f64>, hi: Option<f64>| matches!((lo, hi), (Some(l), Some(h)) if l > h);
+        if matches!((self.min_user_messages, self.max_user_messages), (Some(l), Some(h)) if l > h)
+            || inverted(self.min_intent_confidence, self.max_intent_confidence)
+            || inverted(self.min_action_confidence, self.max_action_confidence)
+            || matches!((self.start, self.until), (Some(s), Some(u)) if s > u)
+        {
+            return Err(FilterError::new(key, format!("`{key}` makes an empty range: its minimum is above its maximum")));
+        }
+        Ok(())
+    }
+
+    /// Parses a URL query string (without the `?`). Unknown keys are errors unless `extra`
+    /// accepts them (the caller's own parameters, such as paging).
+    pub fn from_query_with(
+        query: &str,
+        mut extra: impl FnMut(&str, &str) -> Result<bool, FilterError>,
+    ) -> Result<Self, FilterError> {
+        let mut filter = ConversationFilter::default();
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            if filter.apply_param(&key, &value)? || extra(&key, &value)? {
+                continue;
+            }
+            return Err(FilterError::new(&key, format!("unknown query parameter `{key}`")));
+        }
+        Ok(filter)
+    }
+
+    /// Parses a URL query string that holds only filter parameters.
+    pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        Self::from_query_with(query, |_, _| Ok(false))
+    }
+
+    /// The canonical query string (without `?`), omitting what is at its default.
+    pub fn to_query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        let mut num = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                q.append_pair(k, &v);
+            }
+        };
+        num("min_user_messages", self.min_user_messages.map(|n| n.to_string()));
+        num("max_user_messages", self.max_user_messages.map(|n| n.to_string()));
+        num("min_intent_confidence", self.min_intent_confidence.map(|n| n.to_string()));
+        num("max_intent_confidence", self.max_intent_confidence.map(|n| n.to_string()));
+        num("min_action_confidence", self.min_action_confidence.map(|n| n.to_string()));
+        num("max_action_confidence", self.max_action_confidence.map(|n| n.to_string()));
+        num("start", self.start.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+        num("until", self.until.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+        num(
+            "time_of_day",
+            self.time_of_day.map(|w| format!("{}-{}", w.from.format("%H:%M"), w.to.format("%H:%M"))),
+        );
+        num("flagged", self.flagged.map(|b| b.to_string()));
+        num("has_news", self.has_news.map(|b| b.to_string()));
+        num("text", self.text.clone());
+        num("sender_id", self.sender_id.clone());
+        let mut list = |k: &str, vs: &[String]| {
+            if !vs.is_empty() {
+                q.append_pair(k, &vs.join(","));
+            }
+        };
+        list("channel", &self.channels);
+        list("intent", &self.intents);
+        list("exclude_intent", &self.exclude_intents);
+        list("action", &self.actions);
+        list("exclude_action", &self.exclude_actions);
+        list("entity", &self.entities);
+        list("exclude_entity", &self.exclude_entities);
+        list("policy", &self.policies);
+        list("exclude_policy", &self.exclude_policies);
+        list("tags_any", &self.tags_any);
+        list("tags_all", &self.tags_all);
+        list("tags_none", &self.tags_none);
+        let statuses: Vec<String> = self.review_status.iter().map(|s| s.as_str().to_owned()).collect();
+        list("review_status", &statuses);
+        for slot in &self.slots {
+            match &slot.value {
+                Some(v) => q.append_pair("slot", &format!("{}:{}", slot.name, v)),
+                None => q.append_pair("slot", &slot.name),
+            };
+        }
+        if self.sort != SortOrder::Latest {
+            q.append_pair("sort", self.sort.as_str());
+        }
+        q.finish()
+    }
+
+    /// Whether no condition is set (the sort order does not count).
+    pub fn is_empty(&self) -> bool {
+        ConversationFilter { sort: SortOrder::Latest, ..self.clone() } == ConversationFilter::default()
+    }
+}
+
+impl PageRequest {
+    /// Applies one paging parameter; `Ok(false)` when the key is not one.
+    pub fn apply_param(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
+        match key {
+            "limit" => {
+                let n: i64 = parse_number(key, value)?;
+                if !(1..=MAX_PAGE_LIMIT).contains(&n) {
+                    return Err(FilterError::new(
+                        key,
+                        format!("`limit` must be between 1 and {MAX_PAGE_LIMIT}, got {n}"),
+                    ));
+                }
+                self.limit = Some(n);
+            }
+            "offset" => self.offset = Some(parse_count(key, value)?),
+            "cursor" => self.cursor = Some(value.to_owned()).filter(|s| !s.is_empty()),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// Parses a listing's whole query string: filter plus paging.
+pub fn parse_listing_query(query: &str) -> Result<(ConversationFilter, PageRequest), FilterError> {
+    let mut page = PageRequest::default();
+    let filter = ConversationFilter::from_query_with(query, |k, v| page.apply_param(k, v))?;
+    if page.cursor.is_some() && page.offset.is_some() {
+        return Err(FilterError::new("cursor", "send either `cursor` or `offset`, not both"));
+    }
+    Ok((filter, page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_query_string() {
+        let q = "min_user_messages=2&max_user_messages=9&channel=rest,telegram&intent=greet&exclude_intent=bye&slot=city:New York, NY&slot=name&start=2024-01-01T00:00:00Z&time_of_day=22:00-06:00&review_status=unread,saved_for_later&tags_all=alice&flagged=true&text=hello&sort=length";
+        let f = ConversationFilter::from_query(q).unwrap();
+        assert_eq!(f.slots[0], SlotFilter { name: "city".into(), value: Some("New York, NY".into()) });
+        assert_eq!(f.channels, ["rest", "telegram"]);
+        assert_eq!(f.sort, SortOrder::Length);
+        let again = ConversationFilter::from_query(&f.to_query()).unwrap();
+        assert_eq!(f, again);
+    }
+
+    #[test]
+    fn accepts_rasa_x_aliases() {
+        let q = "minimumConfidence=0.1&maximumConfidence=0.9&minimumNluConfidence=0.2&minimumUserMessages=3&input_channels=rest&policies=TEDPolicy&slots=a:1,b&tags_any=x&is_flagged=false&start=1700000000.5";
+        let f = ConversationFilter::from_query(q).unwrap();
+        assert_eq!(f.min_action_confidence, Some(0.1));
+        assert_eq!(f.max_action_confidence, Some(0.9));
+        assert_eq!(f.min_intent_confidence, Some(0.2));
+        assert_eq!(f.min_user_messages, Some(3));
+        assert_eq!(f.policies, ["TEDPolicy"]);
+        assert_eq!(f.slots.len(), 2);
+        assert_eq!(f.flagged, Some(false));
+        assert_eq!(f.start.unwrap().timestamp_millis(), 1_700_000_000_500);
+    }
+
+    #[test]
+    fn names_the_bad_parameter() {
+        for (q, field) in [
+            ("minimumConfidence=2", "minimumConfidence"),
+            ("min_user_messages=abc", "min_user_messages"),
+            ("review_status=done", "review_status"),
+            ("time_of_day=late", "time_of_day"),
+            ("bogus=1", "bogus"),
+            ("start=yesterday", "start"),
+            ("min_user_messages=5&max_user_messages=2", "max_user_messages"),
+            ("sort=random", "sort"),
+        ] {
+            let err = ConversationFilter::from_query(q).unwrap_err();
+            assert_eq!(err.field, field, "{q}");
+        }
+        let err = parse_listing_query("limit=0").unwrap_err();
+        assert_eq!(err.field, "limit");
+    }
+
+    #[test]
+    fn time_window_wraps_midnight() {
+        let w = parse_time_of_day("t", "22:00-06:00").unwrap();
+        assert!(w.contains_minute(23 * 60));
+        assert!(w.contains_minute(60));
+        assert!(!w.contains_minute(12 * 60));
+        let day = parse_time_of_day("t", "09:00-17:30").unwrap();
+        assert!(day.contains_minute(17 * 60 + 29));
+        assert!(!day.contains_minute(17 * 60 + 30));
+    }
+}

@@ -1,0 +1,13 @@
+//! Types shared by the Hindsight server and its browser app.
+//!
+//! Everything here compiles for `wasm32-unknown-unknown`: no server-only dependencies.
+
+pub mod api;
+pub mod error;
+pub mod filter;
+
+pub use api::*;
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
+pub mod workflow;
+pub use workflow::*;

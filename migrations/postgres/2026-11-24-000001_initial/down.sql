@@ -1,0 +1,11 @@
+DROP TABLE settings;
+DROP TABLE audit_log;
+DROP TABLE filter_templates;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE message_flags;
+DROP TABLE conversation_tags;
+DROP TABLE tags;
+DROP TABLE conversation_features;
+DROP TABLE events;
+DROP TABLE conversations;
