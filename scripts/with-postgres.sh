@@ -38,7 +38,8 @@ fi
 # As any other user we run the server as ourselves and use sudo for apt-get.
 SUDO=()
 if [[ $EUID -eq 0 ]]; then
-    as_pg() { runuser -u postgres -- "$@"; }
+    # From inside the temp dir: postgres may not be allowed into the caller's cwd.
+    as_pg() { (cd "$PG_DIR" && runuser -u postgres -- "$@"); }
 else
     as_pg() { "$@"; }
     if command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
