@@ -1,5 +1,10 @@
 //! Hindsight: imports Rasa conversations and serves the review inbox.
 
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod db;
 pub mod error;
 pub mod ingest;
+pub mod routes;
+pub mod story;

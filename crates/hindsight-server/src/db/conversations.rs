@@ -395,3 +395,9 @@ pub fn find_live(conn: &mut DbConnection, sender_id: &str) -> AppResult<Conversa
         .optional()?
         .ok_or_else(|| crate::error::not_found(format!("conversation `{sender_id}`")))
 }
+
+/// Whether the database holds no conversation at all (deleted ones included).
+pub fn is_empty(conn: &mut DbConnection) -> AppResult<bool> {
+    let any: Option<i64> = conversations::table.select(conversations::id).first(conn).optional()?;
+    Ok(any.is_none())
+}

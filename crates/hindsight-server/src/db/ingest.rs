@@ -414,3 +414,35 @@ fn store_in_transaction(
     }
     Ok(summary)
 }
+
+/// Recomputes every conversation's local start minute when the configured time zone differs
+/// from the one they were computed in (kept in settings), so the time-of-day filter stays
+/// right after a change of `HINDSIGHT_TIMEZONE`.
+pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult<u64> {
+    const KEY: &str = "timezone";
+    if super::settings::get(conn, KEY)?.as_deref() == Some(tz.name()) {
+        return Ok(0);
+    }
+    conn.transaction(|conn| {
+        let mut changed = 0u64;
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, NaiveDateTime)> = conversations::table
+                .filter(conversations::id.gt(after))
+                .order(conversations::id)
+                .limit(10_000)
+                .select((conversations::id, conversations::first_event_at))
+                .load(conn)?;
+            let Some(&(last, _)) = rows.last() else { break };
+            for (id, first) in rows {
+                diesel::update(conversations::table.find(id))
+                    .set(conversations::start_minute_local.eq(local_minute(first, tz)))
+                    .execute(conn)?;
+                changed += 1;
+            }
+            after = last;
+        }
+        super::settings::set(conn, KEY, tz.name())?;
+        Ok(changed)
+    })
+}

@@ -16,7 +16,10 @@ macro_rules! on_each_backend {
 
 pub mod connection;
 pub mod conversations;
+pub mod events;
+pub mod facets;
 pub mod ingest;
 pub mod schema;
+pub mod settings;
 
 pub use connection::{open_pool, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb};

@@ -3,6 +3,7 @@
 //! [`crate::db::ingest::store_conversations`].
 
 pub mod event;
+pub mod export;
 pub mod files;
 pub mod parse;
 pub mod tracker_store;

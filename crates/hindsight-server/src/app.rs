@@ -1,0 +1,108 @@
+//! The application: shared state, the route table and the HTTP server.
+
+use std::sync::Arc;
+
+use actix_web::{web, App, HttpServer};
+
+use crate::config::{Config, ServeOptions};
+use crate::db::{Backend, DbConnection, DbPool};
+use crate::error::{invalid_body, AppError, AppResult};
+use crate::routes;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database connections.
+    pub pool: DbPool,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Which backend the pool talks to.
+    pub backend: Backend,
+}
+
+impl AppState {
+    /// Opens the database (running migrations) and prepares the state.
+    pub fn open(config: Config) -> anyhow::Result<Self> {
+        let backend = crate::db::DatabaseUrl::parse(&config.database_url)?.backend;
+        let pool = crate::db::open_pool(&config.database_url, config.pool_size)?;
+        Ok(AppState { pool, config: Arc::new(config), backend })
+    }
+
+    /// Runs database work on the blocking thread pool, so diesel's synchronous calls never
+    /// stall the async workers.
+    pub async fn db<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let message = match &err {
+        E::Deserialize(e) => format!("the request body is not what this route takes: {e}"),
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
+            format!("the request body is larger than {limit} bytes")
+        }
+        E::ContentType => "the request body must be JSON".to_owned(),
+        other => format!("the request body could not be read: {other}"),
+    };
+    invalid_body(message).into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    crate::error::bad_request("query", format!("invalid query string: {err}")).into()
+}
+
+fn path_error(err: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    crate::error::bad_request("path", format!("invalid path: {err}")).into()
+}
+
+/// Registers state, extractor settings and every route on an app.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let limit = state.config.max_body_mb * 1024 * 1024;
+        cfg.app_data(web::Data::new(state))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(limit)
+                    // Rasa custom actions post raw strings without a Content-Type.
+                    .content_type_required(false)
+                    .error_handler(json_error),
+            )
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(routes::configure);
+    }
+}
+
+/// Answers unknown `/api` paths with the JSON error shape.
+pub async fn api_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(crate::error::not_found(format!("the route {} {}", req.method(), req.path())))
+}
+
+/// Builds and starts the HTTP server (returned running; await it to serve until stopped).
+pub fn start_server(
+    state: AppState,
+    opts: &ServeOptions,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    let static_dir = opts.static_dir.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(configure(state.clone()))
+            .configure(routes::web_app(static_dir.clone()))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

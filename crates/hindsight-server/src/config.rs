@@ -1,0 +1,70 @@
+//! Server configuration: flags with environment-variable fallbacks and defaults.
+
+use std::path::PathBuf;
+
+/// How the server runs. Every flag can also be set by the environment variable it names.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Database: `sqlite://PATH` (embedded, the default) or `postgres://USER:PASS@HOST:PORT/DB`.
+    #[arg(long, env = "HINDSIGHT_DATABASE_URL", default_value = "sqlite://hindsight.db")]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "HINDSIGHT_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+
+    /// IANA time zone in which the time-of-day filter reads conversation start times.
+    #[arg(long, env = "HINDSIGHT_TIMEZONE", default_value = "UTC")]
+    pub timezone: chrono_tz::Tz,
+
+    /// Secret for signing login tokens (HS256); generated and kept in the database when unset.
+    #[arg(long, env = "HINDSIGHT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Minutes a login token stays valid.
+    #[arg(long, env = "HINDSIGHT_TOKEN_MINUTES", default_value_t = 480)]
+    pub token_minutes: i64,
+
+    /// Days a deleted conversation stays restorable in the trash before it is purged.
+    #[arg(long, env = "HINDSIGHT_TRASH_DAYS", default_value_t = 30)]
+    pub trash_days: i64,
+
+    /// Let reviewers (not only admins) delete conversations.
+    #[arg(long, env = "HINDSIGHT_REVIEWERS_MAY_DELETE", default_value_t = false)]
+    pub reviewers_may_delete: bool,
+
+    /// Largest request body accepted, in megabytes (trackers and event lists).
+    #[arg(long, env = "HINDSIGHT_MAX_BODY_MB", default_value_t = 64)]
+    pub max_body_mb: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://hindsight.db".into(),
+            pool_size: 8,
+            timezone: chrono_tz::UTC,
+            jwt_secret: None,
+            token_minutes: 480,
+            trash_days: 30,
+            reviewers_may_delete: false,
+            max_body_mb: 64,
+        }
+    }
+}
+
+/// Options of `hindsight serve` beyond [`Config`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    #[arg(long, env = "HINDSIGHT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Folder of the web app's release bundle, served at `/`.
+    #[arg(long, env = "HINDSIGHT_STATIC_DIR", default_value = "frontend/dist")]
+    pub static_dir: PathBuf,
+
+    /// Trackers to import when the database holds no conversation yet (the bundled samples).
+    #[arg(long, env = "HINDSIGHT_SAMPLES")]
+    pub samples: Option<PathBuf>,
+}

@@ -1,0 +1,61 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter, ConversationPage};
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppResult;
+
+/// `GET /api/conversations`: one page of the inbox, with `X-Total-Count` as Rasa X sent it.
+pub async fn list_conversations(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let (filter, page) = hindsight_types::filter::parse_listing_query(req.query_string())?;
+    let page: ConversationPage =
+        state.db(move |conn| db::conversations::list(conn, &filter, &page)).await?;
+    Ok(HttpResponse::Ok().insert_header(("X-Total-Count", page.total.to_string())).json(page))
+}
+
+/// `GET /api/conversations/count`: how many conversations match a filter.
+pub async fn count_conversations(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<web::Json<ConversationCount>> {
+    let filter = ConversationFilter::from_query(req.query_string())?;
+    let total = state.db(move |conn| db::conversations::count(conn, &filter)).await?;
+    Ok(web::Json(ConversationCount { total }))
+}
+
+/// `GET /api/conversations/{id}`: every event in recorded order.
+pub async fn get_conversation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<web::Json<ConversationDetail>> {
+    let sender_id = path.into_inner();
+    let detail = state
+        .db(move |conn| {
+            let row = db::conversations::find_live(conn, &sender_id)?;
+            let events = db::events::event_views(conn, &row)?;
+            let summary = db::conversations::summarise(conn, vec![row])?.remove(0);
+            Ok(ConversationDetail { summary, events })
+        })
+        .await?;
+    Ok(web::Json(detail))
+}
+
+/// `GET /api/conversations/{id}/tracker`: the conversation as Rasa tracker JSON, each event
+/// exactly as it was imported.
+pub async fn export_tracker(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let sender_id = path.into_inner();
+    let body = state
+        .db(move |conn| {
+            let row = db::conversations::find_live(conn, &sender_id)?;
+            let events = db::events::load_event_data(conn, row.id)?;
+            Ok(crate::ingest::export::tracker_json(&row.sender_id, &events))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
+}

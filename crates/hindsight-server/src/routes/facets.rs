@@ -1,0 +1,11 @@
+use actix_web::web;
+use hindsight_types::Facets;
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppResult;
+
+/// `GET /api/facets`: the values the filter menus offer.
+pub async fn list_facets(state: web::Data<AppState>) -> AppResult<web::Json<Facets>> {
+    Ok(web::Json(state.db(db::facets::facets).await?))
+}

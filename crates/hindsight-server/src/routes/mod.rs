@@ -1,0 +1,34 @@
+//! Thin HTTP handlers: parse, authorise, call `db/`, respond.
+
+mod conversations;
+mod facets;
+mod health;
+mod ingest;
+mod story;
+mod web_app;
+
+use actix_web::web;
+
+pub use web_app::web_app;
+
+/// Registers every `/api` route. Literal paths come before `{id}` ones so that, for
+/// example, `/api/conversations/count` is not read as a conversation id.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .route("/health", web::get().to(health::get_health))
+            .route("/facets", web::get().to(facets::list_facets))
+            .route("/trackers", web::post().to(ingest::import_trackers))
+            .route("/conversations", web::get().to(conversations::list_conversations))
+            .route("/conversations/count", web::get().to(conversations::count_conversations))
+            .route("/conversations/{id}", web::get().to(conversations::get_conversation))
+            .route("/conversations/{id}/tracker", web::get().to(conversations::export_tracker))
+            .route("/conversations/{id}/tracker", web::post().to(ingest::import_tracker))
+            .route("/conversations/{id}/events", web::post().to(ingest::append_events))
+            .route(
+                "/conversations/{id}/events/{event_id}/story",
+                web::get().to(story::get_story),
+            )
+            .default_service(web::to(crate::app::api_not_found)),
+    );
+}

@@ -1,0 +1,202 @@
+//! Runs the real server on a free port against a fresh database: a temp SQLite file, or a
+//! new database on the PostgreSQL server `just test` starts (`HINDSIGHT_TEST_POSTGRES_URL`).
+
+use std::sync::mpsc;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use hindsight_server::app::{start_server, AppState};
+use hindsight_server::config::{Config, ServeOptions};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// Which backend a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database of either backend, dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("HINDSIGHT_TEST_POSTGRES_URL").expect(
+        "HINDSIGHT_TEST_POSTGRES_URL is not set: run the tests with `just test`, which starts PostgreSQL",
+    )
+}
+
+impl TestDb {
+    pub fn new(db: Db) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match db {
+            Db::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("hindsight.db").display());
+                TestDb { url, _dir: dir, pg: None }
+            }
+            Db::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("hs_{}", uuid_like());
+                let mut conn = diesel::PgConnection::establish(&admin).expect("connect to PostgreSQL");
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
+                let url = match admin.rfind('/') {
+                    Some(i) => format!("{}/{name}", &admin[..i]),
+                    None => panic!("unexpected PostgreSQL URL {admin}"),
+                };
+                TestDb { url, _dir: dir, pg: Some((admin, name)) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The running server and a client for it.
+pub struct TestApp {
+    pub db: TestDb,
+    pub base: String,
+    pub client: reqwest::Client,
+    /// Bearer token sent with every request (set by `login`).
+    pub token: Option<String>,
+    pub state: AppState,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn start(db: Db) -> TestApp {
+        Self::start_with(db, Config::default()).await
+    }
+
+    pub async fn start_with(db: Db, mut config: Config) -> TestApp {
+        let db = TestDb::new(db);
+        config.database_url = db.url.clone();
+        config.pool_size = 4;
+        let state = AppState::open(config).expect("open the database");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let server_state = state.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let opts = ServeOptions {
+                    bind: String::new(),
+                    static_dir: "/nonexistent".into(),
+                    samples: None,
+                };
+                let server = start_server(server_state, &opts, listener).unwrap();
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().unwrap();
+        TestApp { db, base, client: reqwest::Client::new(), token: None, state, handle }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.client.request(method, self.url(path));
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    /// Sends a request; returns status and JSON body (Null when empty or not JSON).
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).body(body)).await
+    }
+
+    /// GET that must succeed.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// Imports trackers through the API; must succeed.
+    pub async fn import(&self, trackers: &Value) -> Value {
+        let (status, body) = self.post_json("/api/trackers", trackers).await;
+        assert_eq!(status, StatusCode::OK, "import: {body}");
+        body
+    }
+
+    /// Sender ids of the first page of a listing query.
+    pub async fn ids(&self, query: &str) -> Vec<String> {
+        let body = self.get_ok(&format!("/api/conversations?{query}")).await;
+        body["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the server thread ends with the test process.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn run($app: $crate::harness::TestApp) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::harness::TestApp::start($crate::harness::Db::Sqlite).await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::harness::TestApp::start($crate::harness::Db::Postgres).await).await
+                }
+            }
+        )*
+    };
+}

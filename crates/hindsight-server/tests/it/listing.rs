@@ -1,0 +1,187 @@
+//! Each inbox filter both matching and excluding conversations; sorting and paging.
+
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::harness::TestApp;
+use crate::rasa::*;
+
+const DAY: f64 = 86_400.0;
+
+/// Three conversations that differ in every filtered property.
+fn dataset() -> Value {
+    let b0 = T0 + DAY + 13.0 * 3600.0; // 23:00 UTC
+    let c0 = T0 + 2.0 * DAY;
+    json!([
+        greeting("a", T0, "rest", 0.95, 0.9),
+        tracker("b", vec![
+            action("action_listen", "RulePolicy", 1.0, b0),
+            user("hi", "greet", 0.2, b0 + 1.0, "telegram"),
+            action("utter_greet", "MemoizationPolicy", 0.5, b0 + 2.0),
+            user_with_entity("fly to Berlin please", "book_flight", "city", "Berlin", b0 + 3.0),
+            slot("city", json!("Berlin"), b0 + 3.5),
+            slot("passengers", json!(2), b0 + 3.6),
+            action("utter_confirm", "TEDPolicy", 0.8, b0 + 4.0),
+            user("thanks", "thank", 0.9, b0 + 5.0, "telegram"),
+        ]),
+        tracker("c", vec![
+            user("bye", "goodbye", 0.7, c0, "slack"),
+            action("utter_goodbye", "policy_1_TEDPolicy", 0.85, c0 + 1.0),
+        ]),
+    ])
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+both_backends! {
+    async fn every_filter_matches_and_excludes(app: TestApp) {
+        app.import(&dataset()).await;
+        let cases: &[(&str, &[&str])] = &[
+            ("", &["a", "b", "c"]),
+            ("min_user_messages=2", &["b"]),
+            ("max_user_messages=1", &["a", "c"]),
+            ("minimumUserMessages=3", &["b"]),
+            ("channel=telegram", &["b"]),
+            ("channel=rest,slack", &["a", "c"]),
+            ("input_channels=slack", &["c"]),
+            ("max_intent_confidence=0.5", &["b"]),
+            ("min_intent_confidence=0.5", &["a", "c"]),
+            ("maximumNluConfidence=0.75", &["b", "c"]),
+            ("maximumConfidence=0.6", &["b"]),
+            ("min_action_confidence=0.6", &["a", "c"]),
+            ("intent=book_flight", &["b"]),
+            ("intent=book_flight,goodbye", &["b", "c"]),
+            ("exclude_intent=book_flight", &["a", "c"]),
+            ("action=utter_goodbye", &["c"]),
+            ("exclude_action=utter_greet", &["c"]),
+            ("entity=city", &["b"]),
+            ("exclude_entity=city", &["a", "c"]),
+            ("policy=TEDPolicy", &["a", "b", "c"]),
+            ("policies=MemoizationPolicy", &["b"]),
+            ("exclude_policy=MemoizationPolicy", &["a", "c"]),
+            ("slot=city", &["b"]),
+            ("slot=city:Berlin", &["b"]),
+            ("slot=city:Paris", &[]),
+            ("slot=passengers:2", &["b"]),
+            ("slots=city:Berlin,passengers", &["b"]),
+            ("start=2026-11-03T12:00:00Z", &["b", "c"]),
+            ("until=2026-11-03T00:00:00Z", &["a"]),
+            ("start=1793700000&until=1793786000", &["b"]),
+            ("time_of_day=22:00-06:00", &["b"]),
+            ("time_of_day=09:00-12:00", &["a", "c"]),
+            ("review_status=unread", &["a", "b", "c"]),
+            ("review_status=reviewed", &[]),
+            ("flagged=false", &["a", "b", "c"]),
+            ("is_flagged=true", &[]),
+            ("has_news=false", &["a", "b", "c"]),
+            ("text=BERLIN", &["b"]),
+            ("text=50%25", &[]),
+            ("text=hello", &["a"]),
+            ("sender_id=c", &["c"]),
+            ("channel=telegram&intent=greet&min_user_messages=2", &["b"]),
+            ("channel=rest&intent=book_flight&min_user_messages=1", &[]),
+        ];
+        for (query, expected) in cases {
+            let got = sorted(app.ids(query).await);
+            let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+            assert_eq!(got, expected, "query `{query}`");
+            let count = app.get_ok(&format!("/api/conversations/count?{query}")).await;
+            assert_eq!(count["total"], expected.len(), "count `{query}`");
+        }
+    }
+
+    async fn sorts_and_pages_with_cursor_and_offset(app: TestApp) {
+        app.import(&dataset()).await;
+        assert_eq!(app.ids("").await, ["c", "b", "a"]);
+        assert_eq!(app.ids("sort=oldest").await, ["a", "b", "c"]);
+        assert_eq!(app.ids("sort=length").await, ["b", "c", "a"]);
+        assert_eq!(app.ids("sort=lowest_confidence").await, ["b", "c", "a"]);
+
+        for sort in ["latest", "oldest", "length", "lowest_confidence"] {
+            let all = app.ids(&format!("sort={sort}")).await;
+            let mut walked = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let q = match &cursor {
+                    Some(c) => format!("sort={sort}&limit=1&cursor={c}"),
+                    None => format!("sort={sort}&limit=1"),
+                };
+                let page = app.get_ok(&format!("/api/conversations?{q}")).await;
+                assert_eq!(page["total"], 3);
+                walked.extend(page["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            assert_eq!(walked, all, "cursor walk with sort={sort}");
+        }
+        assert_eq!(app.ids("limit=1&offset=1").await, ["b"]);
+        let res = app.request(reqwest::Method::GET, "/api/conversations?minimumUserMessages=1&limit=1").send().await.unwrap();
+        assert_eq!(res.headers()["x-total-count"], "3");
+    }
+
+    async fn rows_carry_the_summary(app: TestApp) {
+        app.import(&dataset()).await;
+        let page = app.get_ok("/api/conversations?sender_id=b").await;
+        let row = &page["conversations"][0];
+        assert_eq!(row["channel"], "telegram");
+        assert_eq!(row["user_message_count"], 3);
+        assert_eq!(row["min_intent_confidence"], 0.2);
+        assert_eq!(row["min_action_confidence"], 0.5);
+        assert_eq!(row["first_user_message"], "hi");
+        assert_eq!(row["review_status"], "unread");
+        assert_eq!(row["flagged"], false);
+        let intents: Vec<&str> = row["intents"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(sorted(intents.iter().map(|s| s.to_string()).collect()), ["book_flight", "greet", "thank"]);
+        assert!(row["actions"].as_array().unwrap().contains(&json!("utter_confirm")));
+        assert_eq!(row["first_event_at"], "2026-11-03T23:00:00Z");
+    }
+
+    async fn facets_list_values_with_counts(app: TestApp) {
+        app.import(&dataset()).await;
+        let f = app.get_ok("/api/facets").await;
+        let count_of = |list: &Value, value: &str| {
+            list.as_array().unwrap().iter().find(|x| x["value"] == value).map(|x| x["count"].as_i64().unwrap())
+        };
+        assert_eq!(count_of(&f["intents"], "greet"), Some(2));
+        assert_eq!(count_of(&f["actions"], "action_listen"), Some(2));
+        assert_eq!(count_of(&f["entities"], "city"), Some(1));
+        assert_eq!(count_of(&f["policies"], "TEDPolicy"), Some(3));
+        assert_eq!(count_of(&f["channels"], "slack"), Some(1));
+        let city = f["slots"].as_array().unwrap().iter().find(|s| s["name"] == "city").unwrap();
+        assert_eq!(count_of(&city["values"], "Berlin"), Some(1));
+    }
+}
+
+mod time_of_day_respects_daylight_saving {
+    use super::*;
+    use crate::harness::Db;
+
+    async fn run(db: Db) {
+        let config = hindsight_server::config::Config {
+            timezone: "Europe/Berlin".parse().unwrap(),
+            ..Default::default()
+        };
+        let app = TestApp::start_with(db, config).await;
+        // 20:30 UTC is 22:30 in Berlin in summer (CEST) but 21:30 in winter (CET).
+        let summer = 1_782_937_800.0; // 2026-07-01 20:30:00 UTC
+        let winter = 1_768_509_000.0; // 2026-01-15 20:30:00 UTC
+        app.import(&json!([greeting("summer", summer, "rest", 0.9, 0.9), greeting("winter", winter, "rest", 0.9, 0.9)])).await;
+        assert_eq!(app.ids("time_of_day=22:00-06:00").await, ["summer"]);
+        assert_eq!(app.ids("time_of_day=21:00-22:00").await, ["winter"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Db::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Db::Postgres).await
+    }
+}

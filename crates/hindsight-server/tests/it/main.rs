@@ -1,0 +1,10 @@
+//! Integration tests: the real server over HTTP against real SQLite and PostgreSQL databases.
+
+mod harness;
+mod rasa;
+
+mod conversation;
+mod errors;
+mod ingest;
+mod listing;
+mod openapi;
