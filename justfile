@@ -18,13 +18,37 @@ rasa_python := env("RASA_PYTHON", "/opt/rasa-venv/bin/python")
 default:
     @{{ just_executable() }} --list --unsorted --justfile {{ justfile() }}
 
-# Build the frontend (placeholder: the frontend engineer fills this in).
-frontend-build:
-    @true
+# Build the web app's release bundle into frontend/dist (the server serves it at /).
+frontend-build: install-frontend-tools
+    cargo fetch --locked --quiet
+    cd frontend && nice trunk build --release --offline
+    @ls -l frontend/dist/*.wasm | awk '{ printf "frontend-build: %s is %d bytes\n", $NF, $5 }'
+
+# Develop the web app: the API on :8080 and `trunk serve` on :8081 (live reload, /api proxied).
+dev *ARGS: install-frontend-tools system-deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{ hindsight }} serve "$@" &
+    api=$!
+    trap 'kill "$api" 2>/dev/null || true' EXIT
+    cd frontend && trunk serve
+
+# Install the web app's tools: wasm target, trunk 0.21, Cargo.lock's wasm-bindgen-cli, Chromium and chromedriver.
+install-frontend-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.' || cargo install trunk --version '~0.21' --locked
+    # Exactly the wasm-bindgen of Cargo.lock, or the bundle will not load.
+    want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+    wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want" || cargo install wasm-bindgen-cli --version "$want" --force
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        {{ just_executable() }} --justfile {{ justfile() }} apt-install chromium chromium-driver
+    fi
 
 # Start the server (imports the bundled samples on first start and prints its URL).
 run *ARGS: frontend-build system-deps
-    {{ hindsight }} serve "$@"
+    {{ hindsight }} serve --samples samples/trackers "$@"
 
 # Run every test against both backends (SQLite, and a throwaway PostgreSQL).
 test *ARGS: system-deps
