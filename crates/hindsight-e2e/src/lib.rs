@@ -1,0 +1,1 @@
+//! Test-only crate: the browser tests live in `tests/browser.rs`.

@@ -1,0 +1,94 @@
+//! Conversations: the inbox listing, one conversation, its story, triage and flags.
+
+use hindsight_types::{
+    BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage, Facets,
+    FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent,
+};
+
+use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
+
+/// Rows per inbox page.
+pub const PAGE_SIZE: u32 = 50;
+
+fn join(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// `GET /api/conversations?<filter>&limit=…&cursor=…`.
+pub async fn list(filter_query: &str, cursor: Option<&str>) -> ApiResult<ConversationPage> {
+    let mut q = form_query(filter_query);
+    q.push_str(&format!("limit={PAGE_SIZE}"));
+    if let Some(c) = cursor {
+        q.push_str("&cursor=");
+        q.push_str(&enc(c));
+    }
+    get(&join("/api/conversations", &q)).await
+}
+
+fn form_query(filter_query: &str) -> String {
+    if filter_query.is_empty() {
+        String::new()
+    } else {
+        format!("{filter_query}&")
+    }
+}
+
+/// `GET /api/conversations/count?<filter>`.
+pub async fn count(filter_query: &str) -> ApiResult<i64> {
+    let c: ConversationCount = get(&join("/api/conversations/count", filter_query)).await?;
+    Ok(c.total)
+}
+
+/// `GET /api/facets`.
+pub async fn facets() -> ApiResult<Facets> {
+    get("/api/facets").await
+}
+
+/// `GET /api/conversations/{id}`.
+pub async fn detail(id: &str) -> ApiResult<ConversationDetail> {
+    get(&format!("/api/conversations/{}", enc(id))).await
+}
+
+/// `GET /api/conversations/{id}/events/{event_id}/story?e2e=…`.
+pub async fn story(id: &str, event_id: i64, e2e: bool) -> ApiResult<StoryAtEvent> {
+    get(&format!("/api/conversations/{}/events/{event_id}/story?e2e={e2e}", enc(id))).await
+}
+
+/// `PUT /api/conversations/{id}/reviewStatus`.
+pub async fn set_review_status(id: &str, review_status: ReviewStatus) -> ApiResult<()> {
+    let path = format!("/api/conversations/{}/reviewStatus", enc(id));
+    with_body_no_answer(Method::Put, &path, &ReviewStatusUpdate { review_status }).await
+}
+
+/// `DELETE /api/conversations/{id}`: to the trash.
+pub async fn delete(id: &str) -> ApiResult<()> {
+    no_body(Method::Delete, &format!("/api/conversations/{}", enc(id))).await
+}
+
+/// `POST /api/conversations/{id}/restore`: out of the trash (undo).
+pub async fn restore(id: &str) -> ApiResult<()> {
+    no_body(Method::Post, &format!("/api/conversations/{}/restore", enc(id))).await
+}
+
+/// `POST /api/conversations/bulk`.
+pub async fn bulk(request: &BulkRequest) -> ApiResult<BulkResult> {
+    with_body(Method::Post, "/api/conversations/bulk", request).await
+}
+
+fn flag_path(id: &str, event_id: i64) -> String {
+    format!("/api/conversations/{}/events/{event_id}/flag", enc(id))
+}
+
+/// `PUT /api/conversations/{id}/events/{event_id}/flag`.
+pub async fn flag(id: &str, event_id: i64, note: Option<String>) -> ApiResult<()> {
+    with_body_no_answer(Method::Put, &flag_path(id, event_id), &FlagRequest { note }).await
+}
+
+/// `DELETE /api/conversations/{id}/events/{event_id}/flag`.
+pub async fn unflag(id: &str, event_id: i64) -> ApiResult<()> {
+    no_body(Method::Delete, &flag_path(id, event_id)).await
+}

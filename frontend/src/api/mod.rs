@@ -1,0 +1,231 @@
+//! The HTTP client: one function per API route, all speaking `hindsight-types`.
+//!
+//! Every call attaches the bearer token, counts itself in [`pending`] (the progress bar),
+//! turns error bodies into a readable [`ApiFailure`] and, on 401, ends the session so the
+//! app sends the reviewer to the login page (and back afterwards).
+
+pub mod admin;
+pub mod auth;
+pub mod conversations;
+pub mod filters;
+pub mod tags;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use hindsight_types::{ErrorBody, UserInfo};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A request that failed, said for people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    /// HTTP status, 0 when the server could not be reached.
+    pub status: u16,
+    /// A sentence for the reviewer.
+    pub message: String,
+    /// The parameter or field at fault, when the server named one.
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+/// What every API function returns.
+pub type ApiResult<T> = Result<T, ApiFailure>;
+
+const TOKEN_KEY: &str = "hindsight.token";
+const USER_KEY: &str = "hindsight.user";
+
+thread_local! {
+    static PENDING: RwSignal<u32> = RwSignal::new(0);
+    static SESSION: RwSignal<Option<UserInfo>> = RwSignal::new(stored_user());
+}
+
+/// Requests under way (drives the progress bar).
+pub fn pending() -> RwSignal<u32> {
+    PENDING.with(|p| *p)
+}
+
+/// Who is logged in; `None` once logged out or when the session lapsed.
+pub fn session() -> RwSignal<Option<UserInfo>> {
+    SESSION.with(|s| *s)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn stored_user() -> Option<UserInfo> {
+    let s = storage()?;
+    s.get_item(TOKEN_KEY).ok()??;
+    serde_json::from_str(&s.get_item(USER_KEY).ok()??).ok()
+}
+
+fn token() -> Option<String> {
+    storage()?.get_item(TOKEN_KEY).ok()?
+}
+
+/// Starts a session after a successful login.
+pub fn start_session(token: &str, user: UserInfo) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(TOKEN_KEY, token);
+        let _ = s.set_item(USER_KEY, &serde_json::to_string(&user).unwrap_or_default());
+    }
+    session().set(Some(user));
+}
+
+/// Forgets the token (logout, or the server said 401).
+pub fn end_session() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(TOKEN_KEY);
+        let _ = s.remove_item(USER_KEY);
+    }
+    session().set(None);
+}
+
+/// Percent-encodes one path segment (ids in paths).
+pub fn enc(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Reverses [`enc`] (ids read from the browser's path).
+pub fn dec(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+fn failure(status: u16, message: impl Into<String>) -> ApiFailure {
+    ApiFailure { status, message: message.into(), field: None }
+}
+
+async fn send(method: Method, path: &str, body: Option<String>) -> ApiResult<Response> {
+    let mut req: RequestBuilder = match method {
+        Method::Get => Request::get(path),
+        Method::Post => Request::post(path),
+        Method::Put => Request::put(path),
+        Method::Patch => Request::patch(path),
+        Method::Delete => Request::delete(path),
+    };
+    if let Some(t) = token() {
+        req = req.header("Authorization", &format!("Bearer {t}"));
+    }
+    pending().update(|n| *n += 1);
+    let sent = match body {
+        Some(b) => match req.header("Content-Type", "application/json").body(b) {
+            Ok(r) => r.send().await,
+            Err(e) => Err(e),
+        },
+        None => req.send().await,
+    };
+    pending().update(|n| *n = n.saturating_sub(1));
+    let resp =
+        sent.map_err(|e| failure(0, format!("Could not reach the Hindsight server ({e}).")))?;
+    if resp.ok() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let parsed = serde_json::from_str::<ErrorBody>(&text).ok().map(|b| b.error);
+    if status == 401 && path != "/api/auth" {
+        end_session();
+        return Err(failure(401, "Your session has ended: please log in again."));
+    }
+    Err(match parsed {
+        Some(e) => ApiFailure { status, message: e.message, field: e.field },
+        None if status == 404 => failure(status, format!("Not found: {path}")),
+        None => failure(status, format!("The server answered {status} {}.", resp.status_text())),
+    })
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> ApiResult<T> {
+    let status = resp.status();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| failure(status, format!("The answer could not be read ({e}).")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| failure(status, format!("The server's answer was not understood ({e}).")))
+}
+
+fn to_json<B: Serialize + ?Sized>(body: &B) -> ApiResult<String> {
+    serde_json::to_string(body).map_err(|e| failure(0, e.to_string()))
+}
+
+/// `GET` a JSON answer.
+async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    decode(send(Method::Get, path, None).await?).await
+}
+
+/// Sends a JSON body and reads a JSON answer.
+async fn with_body<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    decode(send(method, path, Some(to_json(body)?)).await?).await
+}
+
+/// Sends a JSON body, ignoring whatever the answer holds.
+async fn with_body_no_answer<B: Serialize + ?Sized>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> ApiResult<()> {
+    send(method, path, Some(to_json(body)?)).await.map(|_| ())
+}
+
+/// Sends no body, ignoring whatever the answer holds.
+async fn no_body(method: Method, path: &str) -> ApiResult<()> {
+    send(method, path, None).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_and_decodes_path_segments() {
+        let id = "user 1/ä?#%";
+        let e = enc(id);
+        assert_eq!(e, "user%201%2F%C3%A4%3F%23%25");
+        assert_eq!(dec(&e), id);
+        assert_eq!(dec("plain-id_1.x~"), "plain-id_1.x~");
+        assert_eq!(dec("bad%2"), "bad%2");
+    }
+}

@@ -1,0 +1,139 @@
+//! Small shared pieces: spinner, error box, chips, badges, toasts.
+
+use hindsight_types::{ReviewStatus, Tag};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::api;
+use crate::format::{confidence, Level};
+use crate::state::{conversation_href, workspace};
+
+/// A small spinner with a label.
+#[component]
+pub fn Spinner(#[prop(into, default = "Loading…".into())] label: String) -> impl IntoView {
+    view! { <div class="spinner" role="status"><span class="spinner-dot"></span>{label}</div> }
+}
+
+/// A failure, readable.
+#[component]
+pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
+    view! { <div class="error-box" role="alert">{message}</div> }
+}
+
+/// The view of an `ErrorBoundary`'s errors.
+pub fn errors_view(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <div class="error-box" role="alert">
+            {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+        </div>
+    }
+}
+
+/// Readable text for a chip on a colour given as six hex digits.
+pub fn text_colour(hex: &str) -> &'static str {
+    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
+    let luma = 0.299 * f64::from(channel(0)) + 0.587 * f64::from(channel(2)) + 0.114 * f64::from(channel(4));
+    if luma > 150.0 {
+        "#1d2433"
+    } else {
+        "#ffffff"
+    }
+}
+
+/// A tag as a coloured chip, with an optional remove button.
+#[component]
+pub fn TagChip(tag: Tag, #[prop(optional)] on_remove: Option<Callback<Tag>>) -> impl IntoView {
+    let style = format!("background:#{};color:{}", tag.color, text_colour(&tag.color));
+    let removable = on_remove.map(|cb| {
+        let t = tag.clone();
+        let label = format!("Remove tag {}", tag.value);
+        view! {
+            <button class="chip-remove" title=label.clone() aria-label=label
+                on:click=move |ev| { ev.stop_propagation(); cb.run(t.clone()) }>"×"</button>
+        }
+    });
+    view! { <span class="chip tag-chip" style=style data-tag=tag.value.clone()>{tag.value.clone()}{removable}</span> }
+}
+
+/// A confidence with its level's colour.
+#[component]
+pub fn ConfidenceBadge(value: f64, #[prop(optional, into)] title: Option<String>) -> impl IntoView {
+    let threshold = workspace().threshold;
+    view! {
+        <span class=move || Level::of(value, threshold.get()).class() title=title>
+            {confidence(value)}
+        </span>
+    }
+}
+
+/// Review status as a small badge.
+#[component]
+pub fn StatusBadge(#[prop(into)] status: Signal<ReviewStatus>) -> impl IntoView {
+    let label = move || match status.get() {
+        ReviewStatus::Unread => "Unread",
+        ReviewStatus::SavedForLater => "Saved for later",
+        ReviewStatus::Reviewed => "Reviewed",
+    };
+    view! { <span class=move || format!("status status-{}", status.get().as_str())>{label}</span> }
+}
+
+/// The thin bar at the top while requests run.
+#[component]
+pub fn ProgressBar() -> impl IntoView {
+    let pending = api::pending();
+    view! { <div class="progress" class:active=move || { pending.get() > 0 } aria-hidden="true"></div> }
+}
+
+/// The toast at the bottom, with "Undo" for deletions. Disappears after a while.
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let ws = workspace();
+    let navigate = use_navigate();
+    let location = use_location();
+    // Every new toast restarts the clock.
+    let serial = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        if ws.toast.with(Option::is_some) {
+            let mine = serial.get_value() + 1;
+            serial.set_value(mine);
+            set_timeout(
+                move || {
+                    if serial.get_value() == mine {
+                        ws.toast.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(8),
+            );
+        }
+    });
+    let undo = move |id: String| {
+        let navigate = navigate.clone();
+        ws.toast.set(None);
+        leptos::task::spawn_local(async move {
+            match api::conversations::restore(&id).await {
+                Ok(()) => {
+                    ws.list_version.update(|v| *v += 1);
+                    ws.counts_version.update(|v| *v += 1);
+                    ws.notify("Conversation restored.");
+                    let query = location.search.get_untracked();
+                    navigate(&conversation_href(&id, None, &query), Default::default());
+                }
+                Err(e) => ws.fail(e),
+            }
+        });
+    };
+    view! {
+        {move || ws.toast.get().map(|t| {
+            let undo = undo.clone();
+            view! {
+                <div class="toast" class:toast-error=t.error role="status">
+                    <span>{t.message.clone()}</span>
+                    {t.undo_delete.clone().map(|id| view! {
+                        <button class="btn btn-small" on:click=move |_| undo(id.clone())>"Undo"</button>
+                    })}
+                    <button class="toast-close" aria-label="Dismiss" on:click=move |_| ws.toast.set(None)>"×"</button>
+                </div>
+            }
+        })}
+    }
+}

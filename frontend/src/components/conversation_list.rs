@@ -1,0 +1,273 @@
+//! The inbox list: status tabs with counts, rows loaded page by page as the reviewer
+//! scrolls, and j/k between conversations.
+
+use hindsight_types::{
+    BulkAction, BulkRequest, BulkSelection, ConversationFilter, ConversationSummary, ReviewStatus, Role,
+};
+use leptos::html::Div;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::api;
+use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip};
+use crate::format::{ago, now_ms};
+use crate::state::{conversation_href, filter_from_query, parse_route, with_query, workspace, Command};
+
+/// The tabs: a review status, or all of them.
+const TABS: [(Option<ReviewStatus>, &str); 4] = [
+    (Some(ReviewStatus::Unread), "Unread"),
+    (Some(ReviewStatus::SavedForLater), "Saved for later"),
+    (Some(ReviewStatus::Reviewed), "Reviewed"),
+    (None, "All"),
+];
+
+fn with_status(filter: &ConversationFilter, status: Option<ReviewStatus>) -> ConversationFilter {
+    ConversationFilter { review_status: status.into_iter().collect(), ..filter.clone() }
+}
+
+/// The list pane.
+#[component]
+pub fn ConversationList() -> impl IntoView {
+    let ws = workspace();
+    let location = use_location();
+    let navigate = use_navigate();
+    let query = location.search;
+    let filter = Memo::new(move |_| filter_from_query(&query.get()));
+    let current = Memo::new(move |_| parse_route(&location.pathname.get()).0);
+    let cursor = StoredValue::new(None::<String>);
+    let generation = StoredValue::new(0u32);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let total = RwSignal::new(None::<i64>);
+    let counts = RwSignal::new([None::<i64>; 4]);
+
+    // Loads a page; `first` starts over. Answers of an outdated filter are dropped.
+    let load = move |first: bool| {
+        let q = query.get_untracked();
+        if filter.with_untracked(Result::is_err) || (!first && (loading.get_untracked() || cursor.get_value().is_none())) {
+            return;
+        }
+        if first {
+            generation.update_value(|g| *g += 1);
+            cursor.set_value(None);
+        }
+        let mine = generation.get_value();
+        loading.set(true);
+        let after = cursor.get_value();
+        leptos::task::spawn_local(async move {
+            let page = api::conversations::list(&q, after.as_deref()).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            loading.set(false);
+            match page {
+                Ok(page) => {
+                    error.set(None);
+                    total.set(Some(page.total));
+                    ws.has_more.set(page.next_cursor.is_some());
+                    cursor.set_value(page.next_cursor);
+                    if first {
+                        ws.rows.set(page.conversations);
+                    } else {
+                        ws.rows.update(|rows| rows.extend(page.conversations));
+                    }
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        query.track();
+        ws.list_version.track();
+        load(true);
+    });
+    Effect::watch(move || ws.load_more.get(), move |_, _, _| load(false), false);
+
+    // Tab counts: the filter without its review status, once per status.
+    Effect::new(move |_| {
+        ws.counts_version.track();
+        let Ok(f) = filter.get() else { return };
+        for (i, (status, _)) in TABS.into_iter().enumerate() {
+            let q = with_status(&f, status).to_query();
+            leptos::task::spawn_local(async move {
+                let n = api::conversations::count(&q).await.ok();
+                counts.update(|c| c[i] = n);
+            });
+        }
+    });
+
+    // Where the open conversation sits, so "next" still works after it left the list.
+    Effect::new(move |_| {
+        let id = current.get();
+        ws.rows.with(|rows| {
+            if let Some(i) = id.and_then(|id| rows.iter().position(|r| r.id == id)) {
+                ws.last_index.set(Some(i));
+            }
+        });
+    });
+
+    let nav = navigate.clone();
+    Effect::watch(
+        move || ws.command.get(),
+        move |(_, cmd), _, _| {
+            let forward = match cmd {
+                Some(Command::NextConversation) => true,
+                Some(Command::PrevConversation) => false,
+                _ => return,
+            };
+            let rows = ws.rows.get_untracked();
+            let here = current.get_untracked().and_then(|id| rows.iter().position(|r| r.id == id));
+            let target = match (here, ws.last_index.get_untracked(), forward) {
+                (Some(i), _, true) => Some(i + 1),
+                (Some(i), _, false) => i.checked_sub(1),
+                (None, Some(i), true) => Some(i),
+                (None, Some(i), false) => i.checked_sub(1),
+                (None, None, _) => Some(0),
+            };
+            match target.and_then(|i| rows.get(i)) {
+                Some(row) => nav(&conversation_href(&row.id, None, &query.get_untracked()), Default::default()),
+                None if forward && ws.has_more.get_untracked() => {
+                    ws.notify("Loading more conversations…");
+                    load(false);
+                }
+                None => ws.notify(if forward { "That was the last conversation." } else { "This is the first conversation." }),
+            }
+        },
+        false,
+    );
+
+    let scroller = NodeRef::<Div>::new();
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            if el.scroll_top() + el.client_height() + 400 >= el.scroll_height() {
+                load(false);
+            }
+        }
+    };
+
+    let can_bulk = move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
+    let bulk_reviewed = move |n: i64| {
+        let q = query.get_untracked();
+        if !window().confirm_with_message(&format!("Mark all {n} conversations of this list reviewed?")).unwrap_or(false) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let request = BulkRequest {
+                selection: BulkSelection::Filter(q),
+                action: BulkAction::SetReviewStatus { review_status: ReviewStatus::Reviewed },
+            };
+            match api::conversations::bulk(&request).await {
+                Ok(r) => {
+                    ws.notify(format!("{} conversations marked reviewed.", r.changed));
+                    ws.list_version.update(|v| *v += 1);
+                    ws.counts_version.update(|v| *v += 1);
+                }
+                Err(e) => ws.fail(e),
+            }
+        });
+    };
+
+    let tab = move |(i, (status, label)): (usize, (Option<ReviewStatus>, &'static str))| {
+        let active = move || filter.with(|f| f.as_ref().map(|f| f.review_status == status.into_iter().collect::<Vec<_>>()).unwrap_or(false));
+        let href = move || {
+            let f = filter.get().unwrap_or_default();
+            let path = location.pathname.get();
+            with_query(path, &with_status(&f, status).to_query())
+        };
+        view! {
+            <a class="tab" class:active=active href=href data-status=status.map(|s| s.as_str()).unwrap_or("all")>
+                {label}" "<span class="count">{move || counts.get()[i].map(|n| n.to_string()).unwrap_or_else(|| "…".into())}</span>
+            </a>
+        }
+    };
+
+    view! {
+        <div class="list-pane">
+            <nav class="tabs" aria-label="Review status">{TABS.into_iter().enumerate().map(tab).collect_view()}</nav>
+            {move || filter.get().err().map(|e| view! {
+                <ErrorBox message=format!("The filter in the address is not valid: {}", e.message)/>
+                <a class="btn" href="/">"Clear the filter"</a>
+            })}
+            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            <div class="rows" node_ref=scroller on:scroll=on_scroll>
+                <For each=move || ws.rows.get() key=|r| (r.id.clone(), r.review_status, r.flagged, r.has_news, r.tags.iter().map(|t| t.id).collect::<Vec<_>>()) let:row>
+                    <Row row=row current=current query=query/>
+                </For>
+                {move || (loading.get()).then(|| view! { <Spinner label="Loading conversations…"/> })}
+                {move || (!loading.get() && ws.has_more.get()).then(|| view! {
+                    <button class="btn load-more" on:click=move |_| load(false)>"Load more"</button>
+                })}
+                {move || (!loading.get() && error.get().is_none() && ws.rows.with(Vec::is_empty)).then(|| {
+                    let unfiltered = filter.with(|f| f.as_ref().map(|f| with_status(f, None).is_empty()).unwrap_or(false));
+                    empty_state(unfiltered, total.get())
+                })}
+            </div>
+            <div class="list-foot muted small">
+                {move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}
+                <Show when=move || { can_bulk() && total.get().unwrap_or(0) > 0 }>
+                    <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked().unwrap_or(0))>
+                        "Mark all reviewed"
+                    </button>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+fn empty_state(unfiltered: bool, total: Option<i64>) -> impl IntoView {
+    if unfiltered && total == Some(0) {
+        view! {
+            <div class="empty-state" id="empty-inbox">
+                <h3>"Nothing here"</h3>
+                <p>"No conversation has this status. Try the other tabs, or import conversations:"</p>
+                <pre>"just import path/to/trackers/\nhindsight import tracker_store.db"</pre>
+                <p class="muted">"Or point Rasa's tracker store or event broker at Hindsight (see the README)."</p>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="empty-state" id="empty-inbox">
+                <h3>"No conversation matches"</h3>
+                <p>"Loosen the filter, or "<a href="/">"clear it"</a>"."</p>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// One inbox row.
+#[component]
+fn Row(row: ConversationSummary, current: Memo<Option<String>>, query: Memo<String>) -> impl IntoView {
+    let id = row.id.clone();
+    let href = {
+        let id = id.clone();
+        move || conversation_href(&id, None, &query.get())
+    };
+    let active = {
+        let id = id.clone();
+        move || current.with(|c| c.as_deref() == Some(id.as_str()))
+    };
+    let first = row.first_user_message.clone().unwrap_or_else(|| "(no user message)".into());
+    let status = row.review_status;
+    let low = row.min_intent_confidence.map(|c| view! { <ConfidenceBadge value=c title="Lowest intent confidence"/> });
+    view! {
+        <a class="row" class:active=active class:unread=status == ReviewStatus::Unread href=href data-id=id.clone()>
+            <div class="row-line">
+                <span class="row-text" title=first.clone()>{first.clone()}</span>
+                {row.flagged.then(|| view! { <span class="flag-mark" title="Has a flagged message">"⚑"</span> })}
+            </div>
+            <div class="row-meta">
+                {row.channel.clone().map(|c| view! { <span class="channel">{c}</span> })}
+                <span title=crate::format::local(row.latest_event_at)>{ago(row.latest_event_at, now_ms())}</span>
+                <span title="User messages">{format!("{} msg", row.user_message_count)}</span>
+                {low}
+                {row.has_news.then(|| view! { <span class="badge badge-news">"new"</span> })}
+                <StatusBadge status=status/>
+            </div>
+            {(!row.tags.is_empty()).then(|| view! {
+                <div class="row-tags">{row.tags.clone().into_iter().map(|t| view! { <TagChip tag=t/> }).collect_view()}</div>
+            })}
+        </a>
+    }
+}

@@ -1,0 +1,13 @@
+//! Pieces of the screens.
+
+pub mod common;
+pub mod conversation_header;
+pub mod conversation_list;
+pub mod event_panel;
+pub mod filter_panel;
+pub mod multi_pick;
+pub mod shortcuts;
+pub mod tag_picker;
+pub mod templates;
+pub mod top_bar;
+pub mod transcript;

@@ -1,0 +1,194 @@
+//! The chat transcript: every event of the conversation, drawn by type. Texts are text
+//! nodes, never HTML.
+
+use hindsight_types::EventView;
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::components::common::ConfidenceBadge;
+use crate::format::{json_text, local_time};
+use crate::state::OpenConversation;
+
+/// A field of the raw event, `None` when absent or null.
+pub fn field<'a>(event: &'a EventView, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(&event.event, |v, k| v.get(k)).filter(|v| !v.is_null())
+}
+
+fn is_listen(e: &EventView) -> bool {
+    e.type_name == "action" && e.name.as_deref() == Some("action_listen")
+}
+
+/// The events shown with the current toggles, in order.
+pub fn visible_events(events: &[EventView], slots: bool, listen: bool) -> impl Iterator<Item = &EventView> {
+    events.iter().filter(move |e| (slots || e.type_name != "slot") && (listen || !is_listen(e)))
+}
+
+/// The transcript.
+#[component]
+pub fn Transcript(
+    events: StoredValue<Vec<EventView>>,
+    open: OpenConversation,
+    selected: Memo<Option<i64>>,
+    select: Callback<Option<i64>>,
+    show_slots: RwSignal<bool>,
+    show_listen: RwSignal<bool>,
+    read_only: bool,
+) -> impl IntoView {
+    let items = move || {
+        let (slots, listen) = (show_slots.get(), show_listen.get());
+        events.with_value(|evs| {
+            visible_events(evs, slots, listen)
+                .map(|e| view! { <EventItem event=e.clone() open=open selected=selected select=select read_only=read_only/> })
+                .collect_view()
+        })
+    };
+    let empty = events.with_value(Vec::is_empty);
+    view! {
+        <div class="transcript" role="list">
+            {items}
+            {empty.then(|| view! { <p class="muted">"This conversation has no events."</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn EventItem(
+    event: EventView,
+    open: OpenConversation,
+    selected: Memo<Option<i64>>,
+    select: Callback<Option<i64>>,
+    read_only: bool,
+) -> impl IntoView {
+    let id = event.id;
+    let kind = event.type_name.clone();
+    let flaggable = matches!(kind.as_str(), "user" | "bot" | "action") && !read_only;
+    let is_selected = move || selected.get() == Some(id);
+    let is_flagged = move || open.flags.with(|f| f.contains(&id));
+    let when = local_time(event.timestamp * 1000.0);
+    let flag_button = flaggable.then(|| view! {
+        <button class="flag-btn" title="Flag this message (f)" aria-label="Flag this message"
+            aria-pressed=move || is_flagged().to_string()
+            on:click=move |ev| { ev.stop_propagation(); open.toggle_flag(id) }>"⚑"</button>
+    });
+    let body = match kind.as_str() {
+        "user" => user_view(&event).into_any(),
+        "bot" => bot_view(&event).into_any(),
+        "action" => action_view(&event).into_any(),
+        "slot" => {
+            let value = field(&event, &["value"]).map(json_text).unwrap_or_else(|| "null".into());
+            view! { <div class="line slot-line"><span class="label">"slot"</span><code>{event.name.clone().unwrap_or_default()}</code>" = "<code>{value}</code></div> }.into_any()
+        }
+        _ => divider_view(&event).into_any(),
+    };
+    view! {
+        <div class=format!("event event-{kind}") id=format!("event-{id}") data-event-id=id role="listitem"
+            class:selected=is_selected class:flagged=is_flagged title=when
+            on:click=move |_| select.run(Some(id))>
+            {body}
+            {flag_button}
+        </div>
+    }
+}
+
+fn user_view(e: &EventView) -> impl IntoView {
+    let text = e.text.clone().unwrap_or_default();
+    let entities: Vec<String> = field(e, &["parse_data", "entities"])
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|en| {
+                    let name = en.get("entity").map(json_text).unwrap_or_default();
+                    let value = en.get("value").map(json_text).unwrap_or_default();
+                    format!("{name}={value}")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let intent = e.intent.clone();
+    let confidence = e.confidence;
+    view! {
+        <div class="bubble user-bubble">{text}</div>
+        <div class="event-meta">
+            {intent.map(|i| view! { <span class="intent" title="Predicted intent">{i}</span> })}
+            {confidence.map(|c| view! { <ConfidenceBadge value=c title="Intent confidence"/> })}
+            {entities.into_iter().map(|en| view! { <span class="chip entity">{en}</span> }).collect_view()}
+        </div>
+    }
+}
+
+fn bot_view(e: &EventView) -> impl IntoView {
+    let text = e.text.clone();
+    let buttons: Vec<(String, String)> = field(e, &["data", "buttons"])
+        .and_then(Value::as_array)
+        .map(|b| b.iter().map(|b| (
+            b.get("title").map(json_text).unwrap_or_default(),
+            b.get("payload").map(json_text).unwrap_or_default(),
+        )).collect())
+        .unwrap_or_default();
+    let image = field(e, &["data", "image"]).and_then(Value::as_str).map(str::to_owned);
+    let custom = field(e, &["data", "custom"]).map(|c| serde_json::to_string_pretty(c).unwrap_or_default());
+    let utter = field(e, &["metadata", "utter_action"]).map(json_text);
+    view! {
+        <div class="bubble bot-bubble">
+            {text.map(|t| view! { <div class="bot-text">{t}</div> })}
+            {(!buttons.is_empty()).then(|| view! {
+                <div class="bot-buttons">{buttons.into_iter().map(|(title, payload)| view! {
+                    <span class="bot-button" title=payload>{title}</span>
+                }).collect_view()}</div>
+            })}
+            {image.map(|src| view! {
+                <figure class="bot-image">
+                    <img src=src.clone() alt="" loading="lazy"
+                        on:error=|ev| {
+                            let img: web_sys::HtmlElement = event_target(&ev);
+                            let _ = img.style().set_property("display", "none");
+                        }/>
+                    <figcaption>"image: "<a href=src.clone() target="_blank" rel="noopener noreferrer">{src.clone()}</a></figcaption>
+                </figure>
+            })}
+            {custom.map(|c| view! { <pre class="bot-custom" title="Custom payload">{c}</pre> })}
+        </div>
+        {utter.map(|u| view! { <div class="event-meta"><span class="muted">{u}</span></div> })}
+    }
+}
+
+fn action_view(e: &EventView) -> impl IntoView {
+    let name = e.name.clone().unwrap_or_default();
+    let policy = e.policy.clone();
+    let confidence = e.confidence;
+    view! {
+        <div class="line action-line">
+            <span class="label">"action"</span>
+            <code class="action-name">{name}</code>
+            {policy.map(|p| view! { <span class="muted policy">{p}</span> })}
+            {confidence.map(|c| view! { <ConfidenceBadge value=c title="Action confidence"/> })}
+        </div>
+    }
+}
+
+fn divider_view(e: &EventView) -> impl IntoView {
+    let s = |k: &str| field(e, &[k]).map(json_text);
+    let (class, text) = match e.type_name.as_str() {
+        "session_started" => ("divider session", "Session started".to_owned()),
+        "restart" => ("divider restart", "Conversation restarted".to_owned()),
+        "active_loop" => match s("name") {
+            Some(n) => ("line", format!("Form {n} active")),
+            None => ("line", "Form ended".to_owned()),
+        },
+        "action_execution_rejected" => ("line warn", format!("Action {} rejected", s("name").unwrap_or_default())),
+        "flow_started" => ("line", format!("Flow started: {}", s("flow_id").unwrap_or_default())),
+        "flow_completed" => ("line", format!("Flow completed: {}", s("flow_id").unwrap_or_default())),
+        "flow_cancelled" => ("line warn", format!("Flow cancelled: {}", s("flow_id").unwrap_or_default())),
+        "pause" => ("divider", "Conversation paused (handed over)".to_owned()),
+        "resume" => ("divider", "Conversation resumed".to_owned()),
+        "rewind" => ("line warn", "Rewound the last user message".to_owned()),
+        "reminder" => ("line", format!("Reminder set: {}", s("name").unwrap_or_default())),
+        "user_featurization" => ("line", "User featurization".to_owned()),
+        "stack" => ("line dim", "Dialogue stack updated".to_owned()),
+        other => ("line", match s("name") {
+            Some(n) => format!("{other}: {n}"),
+            None => other.to_owned(),
+        }),
+    };
+    view! { <div class=format!("{class} other-line")><span>{text}</span></div> }
+}

@@ -1,0 +1,125 @@
+//! Formatting for people: confidences, times, counts.
+
+use chrono::{DateTime, Utc};
+
+/// How worrying a confidence is, against the reviewer's threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// At or above the threshold.
+    Fine,
+    /// Below the threshold (amber).
+    Low,
+    /// Below half the threshold (red).
+    VeryLow,
+}
+
+impl Level {
+    /// Classifies a confidence.
+    pub fn of(confidence: f64, threshold: f64) -> Level {
+        if confidence < threshold / 2.0 {
+            Level::VeryLow
+        } else if confidence < threshold {
+            Level::Low
+        } else {
+            Level::Fine
+        }
+    }
+
+    /// CSS class of the badge.
+    pub fn class(self) -> &'static str {
+        match self {
+            Level::Fine => "conf conf-ok",
+            Level::Low => "conf conf-low",
+            Level::VeryLow => "conf conf-very-low",
+        }
+    }
+}
+
+/// `0.934` → `0.93`.
+pub fn confidence(c: f64) -> String {
+    format!("{c:.2}")
+}
+
+/// A short age: `just now`, `5 min ago`, `3 h ago`, `2 d ago`, or the date.
+pub fn ago(at: DateTime<Utc>, now_ms: f64) -> String {
+    let secs = ((now_ms - at.timestamp_millis() as f64) / 1000.0).max(0.0) as i64;
+    match secs {
+        0..60 => "just now".to_owned(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86_400 => format!("{} h ago", secs / 3600),
+        86_400..2_592_000 => format!("{} d ago", secs / 86_400),
+        _ => at.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// Now, in milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Utc::now().timestamp_millis() as f64
+    }
+}
+
+/// Date and time in the browser's time zone, `2024-05-01 14:03`.
+pub fn local_time(ms: f64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            d.get_full_year(),
+            d.get_month() + 1,
+            d.get_date(),
+            d.get_hours(),
+            d.get_minutes()
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        DateTime::<Utc>::from_timestamp_millis(ms as i64)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// [`local_time`] of a chrono time.
+pub fn local(at: DateTime<Utc>) -> String {
+    local_time(at.timestamp_millis() as f64)
+}
+
+/// A JSON value as a short text: strings bare, the rest as JSON.
+pub fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_confidence_against_the_threshold() {
+        assert_eq!(Level::of(0.9, 0.6), Level::Fine);
+        assert_eq!(Level::of(0.6, 0.6), Level::Fine);
+        assert_eq!(Level::of(0.5, 0.6), Level::Low);
+        assert_eq!(Level::of(0.2, 0.6), Level::VeryLow);
+        assert_eq!(confidence(0.936), "0.94");
+    }
+
+    #[test]
+    fn says_how_long_ago() {
+        let at = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let ms = |s: i64| (1_700_000_000 + s) as f64 * 1000.0;
+        assert_eq!(ago(at, ms(5)), "just now");
+        assert_eq!(ago(at, ms(300)), "5 min ago");
+        assert_eq!(ago(at, ms(7200)), "2 h ago");
+        assert_eq!(ago(at, ms(3 * 86_400)), "3 d ago");
+        assert_eq!(ago(at, ms(90 * 86_400)), "2023-11-14");
+    }
+}

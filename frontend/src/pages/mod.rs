@@ -1,0 +1,6 @@
+//! One component per screen.
+
+pub mod admin;
+pub mod conversation;
+pub mod inbox;
+pub mod login;
