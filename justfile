@@ -77,9 +77,14 @@ lint:
     cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Benchmarks (placeholder: another engineer writes them; will call `hindsight bench`).
-bench:
-    @echo "bench: not yet written" && exit 1
+# Benchmark: 1,000,000 demo conversations in SQLite and in a throwaway PostgreSQL, measured; writes bench/RESULTS.md.
+# Arguments go to `hindsight bench` (e.g. `just bench --conversations 100000 --runs 30`).
+bench *ARGS: system-deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v wrk >/dev/null || {{ just_executable() }} --justfile {{ justfile() }} apt-install wrk
+    nice cargo build --release --locked -p hindsight-server --bin hindsight
+    scripts/with-postgres.sh target/release/hindsight bench --output bench/RESULTS.md "$@"
 
 # Regenerate samples/ with Rasa's own event classes (needs Rasa Pro 3.21: RASA_PYTHON).
 samples:

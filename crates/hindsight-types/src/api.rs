@@ -100,7 +100,7 @@ pub struct ConversationSummary {
 pub struct ConversationPage {
     /// The rows, in the requested order.
     pub conversations: Vec<ConversationSummary>,
-    /// How many conversations match the filter in all.
+    /// How many conversations match the filter in all; -1 when the request said `total=false`.
     pub total: i64,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,

@@ -156,6 +156,9 @@ pub struct PageRequest {
     pub cursor: Option<String>,
     /// Rows to skip (Rasa X's paging); prefer `cursor` for deep pages.
     pub offset: Option<i64>,
+    /// `total=false`: the page is not held by counting every match (its `total` is then -1;
+    /// `/api/conversations/count` gives it), so a large inbox's page comes back at once.
+    pub skip_total: bool,
 }
 
 /// Largest page a client may ask for.
@@ -438,6 +441,7 @@ impl PageRequest {
             }
             "offset" => self.offset = Some(parse_count(key, value)?),
             "cursor" => self.cursor = Some(value.to_owned()).filter(|s| !s.is_empty()),
+            "total" => self.skip_total = !parse_bool(key, value)?,
             _ => return Ok(false),
         }
         Ok(true)

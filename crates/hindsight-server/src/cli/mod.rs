@@ -1,5 +1,6 @@
 //! The `hindsight` command line: subcommands and their implementations.
 
+pub mod bench;
 pub mod import;
 pub use import::import_files;
 mod serve;
@@ -27,6 +28,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Load demo data into fresh SQLite and PostgreSQL databases and measure (`just bench`).
+    Bench(bench::BenchOptions),
     /// Write N realistic demo conversations through the normal ingest path (deterministic).
     DemoData {
         /// How many conversations.
@@ -45,6 +48,7 @@ impl Cli {
             Command::Serve(opts) => serve::serve(self.config, opts),
             Command::Import(args) => import::import(self.config, args),
             Command::DemoData { conversations, seed } => demo_data(self.config, conversations, seed),
+            Command::Bench(opts) => bench::run(&opts, &[]).map(drop),
             Command::Migrate => {
                 let url = crate::db::DatabaseUrl::parse(&self.config.database_url)?;
                 let ran = crate::db::connection::run_migrations(&mut url.connect()?)?;
@@ -59,27 +63,7 @@ impl Cli {
 fn demo_data(config: Config, conversations: u64, seed: u64) -> anyhow::Result<()> {
     let mut conn = crate::db::open_pool(&config.database_url, 1)?.get()?;
     let opts = crate::ingest::IngestOptions { timezone: config.timezone, restore_deleted: false };
-    let started = std::time::Instant::now();
-    let (tx, rx) = std::sync::mpsc::sync_channel(4);
-    // Generating on one core while the other writes.
-    std::thread::spawn(move || {
-        let mut index = 0;
-        while index < conversations {
-            let end = (index + 1_000).min(conversations);
-            let batch: Vec<_> = (index..end).map(|i| crate::demo::conversation(seed, i)).collect();
-            if tx.send(batch).is_err() {
-                return;
-            }
-            index = end;
-        }
-    });
-    let (mut events, mut convs) = (0u64, 0u64);
-    for batch in rx {
-        let s = crate::db::ingest::store_conversations(&mut conn, batch, &opts)?;
-        events += s.events_added;
-        convs += s.conversations_created;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    println!("wrote {convs} conversations, {events} events in {secs:.1}s ({:.0} events/s)", events as f64 / secs.max(1e-9));
+    let l = crate::demo::load(&mut conn, conversations, seed, &opts, |_| {})?;
+    println!("wrote {} conversations, {} events in {:.1}s ({:.0} events/s)", l.conversations, l.events, l.seconds, l.events as f64 / l.seconds.max(1e-9));
     Ok(())
 }

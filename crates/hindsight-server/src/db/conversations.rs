@@ -10,7 +10,7 @@ use hindsight_types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::connection::MultiBackend;
+use super::connection::{Backend, MultiBackend};
 use super::schema::{conversation_features, conversation_tags, conversations, events, tags};
 use super::DbConnection;
 use crate::error::{bad_request, AppResult};
@@ -69,8 +69,27 @@ fn like_contains(text: &str) -> String {
     pattern
 }
 
-/// Applies every condition of the filter (not the order) to a query of live conversations.
+/// `text` as an FTS5 phrase: a quoted string, its quotes doubled.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// Applies every condition of the filter (not the order) to a query of live conversations,
+/// with portable SQL only (the text filter then scans the user messages): prefer
+/// [`filtered_for`], which uses the backend's text index.
 pub fn filtered(filter: &ConversationFilter) -> BoxedConversations<'_> {
+    filtered_on(filter, None)
+}
+
+/// Applies every condition of the filter (not the order) to a query of live conversations on
+/// `backend`.
+pub fn filtered_for(backend: Backend, filter: &ConversationFilter) -> BoxedConversations<'_> {
+    filtered_on(filter, Some(backend))
+}
+
+fn filtered_on(filter: &ConversationFilter, backend: Option<Backend>) -> BoxedConversations<'_> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
     let f = filter;
     let mut q = conversations::table.filter(conversations::deleted_at.is_null()).into_boxed();
     if let Some(n) = f.min_user_messages {
@@ -155,11 +174,35 @@ pub fn filtered(filter: &ConversationFilter) -> BoxedConversations<'_> {
         q = q.filter(conversations::has_news.eq(news));
     }
     if let Some(text) = &f.text {
-        let matching = events::table
-            .filter(events::type_name.eq("user"))
-            .filter(lower(events::text).like(like_contains(text)).escape('\\'))
-            .select(events::conversation_id);
-        q = q.filter(conversations::id.eq_any(matching));
+        // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
+        q = match backend {
+            // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more.
+            Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e WHERE e.id IN \
+                     (SELECT rowid FROM user_texts WHERE user_texts MATCH ",
+                )
+                .bind::<Text, _>(fts_phrase(text))
+                .sql("))"),
+            ),
+            // PostgreSQL: the pg_trgm index on lower(text) of user messages; the literal
+            // 'user' lets the planner match the partial index even in a generic plan.
+            Some(Backend::Postgres) => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE e.type_name = 'user' AND lower(e.text) LIKE ",
+                )
+                .bind::<Text, _>(like_contains(text))
+                .sql(")"),
+            ),
+            _ => {
+                let matching = events::table
+                    .filter(events::type_name.eq("user"))
+                    .filter(lower(events::text).like(like_contains(text)).escape('\\'))
+                    .select(events::conversation_id);
+                q.filter(conversations::id.eq_any(matching))
+            }
+        };
     }
     if let Some(sender) = &f.sender_id {
         q = q.filter(conversations::sender_id.eq(sender));
@@ -359,7 +402,7 @@ pub fn summarise(conn: &mut DbConnection, rows: Vec<ConversationRow>) -> AppResu
 
 /// How many live conversations match the filter.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> AppResult<i64> {
-    Ok(filtered(filter).count().get_result(conn)?)
+    Ok(filtered_for(conn.backend(), filter).count().get_result(conn)?)
 }
 
 /// One page of the inbox with its total.
@@ -370,7 +413,7 @@ pub fn list(
 ) -> AppResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
     let after = page.cursor.as_deref().map(|c| decode_cursor(c, filter.sort)).transpose()?;
-    let mut q = ordered(filtered(filter), filter.sort, after.as_ref()).limit(limit + 1);
+    let mut q = ordered(filtered_for(conn.backend(), filter), filter.sort, after.as_ref()).limit(limit + 1);
     if let Some(offset) = page.offset {
         q = q.offset(offset);
     }
@@ -381,8 +424,54 @@ pub fn list(
     } else {
         None
     };
-    let total = count(conn, filter)?;
+    let total = if page.skip_total { -1 } else { count(conn, filter)? };
     Ok(ConversationPage { conversations: summarise(conn, rows)?, total, next_cursor })
+}
+
+/// Tags every live conversation matching `filter` with `tag` (created when missing); returns
+/// how many were newly tagged. One statement: `INSERT … SELECT` over the filtered ids.
+pub fn tag_matching(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    tag: &str,
+    by: &str,
+) -> AppResult<usize> {
+    let now = chrono::Utc::now().naive_utc();
+    conn.transaction(|conn| {
+        let tag_id: i64 = match tags::table.filter(tags::name.eq(tag)).select(tags::id).first(conn).optional()? {
+            Some(id) => id,
+            None => {
+                diesel::insert_into(tags::table)
+                    .values((tags::name.eq(tag), tags::color.eq("#8d8d8d"), tags::created_at.eq(now)))
+                    .execute(conn)?;
+                tags::table.filter(tags::name.eq(tag)).select(tags::id).first(conn)?
+            }
+        };
+        let ids: Vec<i64> = filtered_for(conn.backend(), filter).select(conversations::id).load(conn)?;
+        let already: std::collections::HashSet<i64> = conversation_tags::table
+            .filter(conversation_tags::tag_id.eq(tag_id))
+            .select(conversation_tags::conversation_id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect();
+        let rows: Vec<_> = ids
+            .into_iter()
+            .filter(|id| !already.contains(id))
+            .map(|id| {
+                (
+                    conversation_tags::conversation_id.eq(id),
+                    conversation_tags::tag_id.eq(tag_id),
+                    conversation_tags::tagged_by.eq(by),
+                    conversation_tags::tagged_at.eq(now),
+                )
+            })
+            .collect();
+        // Under SQLite's 32,766 bound parameters (4 columns).
+        for chunk in rows.chunks(5_000) {
+            on_each_backend!(conn, |c| diesel::insert_into(conversation_tags::table).values(chunk).execute(c))?;
+        }
+        Ok(rows.len())
+    })
 }
 
 /// The row of one live conversation, by sender id.

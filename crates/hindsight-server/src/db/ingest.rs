@@ -415,6 +415,19 @@ fn store_in_transaction(
     Ok(summary)
 }
 
+/// After a bulk load: refreshes the planner's statistics (without them SQLite cannot tell a
+/// rare filter from a common one) and, on SQLite, folds the write-ahead log back into the file.
+pub fn after_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    // Statistics and checkpoints are spelled differently by each backend.
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute(
+            "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);",
+        ),
+        DbConnection::Pg(c) => c.batch_execute("ANALYZE"),
+    }
+}
+
 /// Recomputes every conversation's local start minute when the configured time zone differs
 /// from the one they were computed in (kept in settings), so the time-of-day filter stays
 /// right after a change of `HINDSIGHT_TIMEZONE`.

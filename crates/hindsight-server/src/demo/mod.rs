@@ -3,6 +3,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use diesel::Connection;
 use serde_json::{json, Value};
 
 use crate::ingest::{IncomingConversation, RawEvent};
@@ -40,6 +41,26 @@ fn start_time(rng: &mut StdRng) -> f64 {
     YEAR_START + day * 86_400.0 + hour * 3_600.0 + rng.gen_range(0.0..3_600.0)
 }
 
+/// Words of the demo utterances, most common first (picked Zipf-like, so a free-text search
+/// for a rare word matches few conversations and one for a common word very many).
+const WORDS: [&str; 48] = [
+    "i", "want", "to", "the", "my", "please", "a", "order", "help", "can", "you", "need", "book",
+    "account", "flight", "payment", "change", "cancel", "ticket", "address", "delivery", "card",
+    "password", "refund", "invoice", "Berlin", "Paris", "tomorrow", "weekend", "upgrade", "plan",
+    "balance", "transfer", "reset", "agent", "human", "broken", "late", "missing", "discount",
+    "voucher", "Zürich", "München", "subscription", "warranty", "complaint", "lost", "luggage",
+];
+
+/// A user message of 2 to 12 words.
+fn utterance(rng: &mut StdRng, turn: usize) -> String {
+    let n = rng.gen_range(2..13);
+    let mut words: Vec<&str> = (0..n).map(|_| WORDS[zipf(rng, WORDS.len())]).collect();
+    if turn == 0 && rng.gen_bool(0.3) {
+        words.insert(0, "hello");
+    }
+    words.join(" ")
+}
+
 fn event(value: Value) -> RawEvent {
     let raw = value.to_string();
     RawEvent { raw, value }
@@ -50,8 +71,10 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
     let mut rng = StdRng::seed_from_u64(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let channel = CHANNELS[zipf(&mut rng, CHANNELS.len())];
     let mut t = start_time(&mut rng);
-    // 1 to 60 user turns, skewed short.
-    let turns = 1 + (zipf(&mut rng, 60) as f64 * rng.gen_range(0.3..1.0)) as usize;
+    // 1 to 60 user turns, skewed short (a Pareto tail: about 3.4 turns on average and
+    // 0.4 % of conversations at the 60-turn cap), so about 20 events per conversation.
+    let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let turns = (u.powf(-0.75) as usize).clamp(1, 60);
     let mut events = vec![
         event(json!({"event": "action", "timestamp": t, "name": "action_session_start", "policy": null, "confidence": 1.0})),
         event(json!({"event": "session_started", "timestamp": t})),
@@ -69,7 +92,7 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
             vec![]
         };
         events.push(event(json!({
-            "event": "user", "timestamp": t, "text": format!("message {turn} about {intent}"),
+            "event": "user", "timestamp": t, "text": utterance(&mut rng, turn),
             "input_channel": channel, "message_id": format!("{index:x}-{turn}"),
             "parse_data": {"intent": {"name": intent, "confidence": conf}, "entities": entities,
                 "intent_ranking": [{"name": intent, "confidence": conf}]},
@@ -100,6 +123,108 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
         }
     }
     IncomingConversation { sender_id: format!("demo-{seed}-{index:07}"), events }
+}
+
+/// What [`load`] wrote.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Loaded {
+    /// Conversations created.
+    pub conversations: u64,
+    /// Events stored.
+    pub events: u64,
+    /// Seconds spent generating and storing (generation runs on its own thread).
+    pub seconds: f64,
+}
+
+/// Writes `conversations` demo conversations of `seed` in batches through
+/// [`store_conversations`](crate::db::ingest::store_conversations), as an import would, then
+/// gives a share of them review statuses, tags and flags ([`annotate`]).
+pub fn load(
+    conn: &mut crate::db::DbConnection,
+    conversations: u64,
+    seed: u64,
+    opts: &crate::ingest::IngestOptions,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<Loaded> {
+    let started = std::time::Instant::now();
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    // Generating on one core while the other writes.
+    let generator = std::thread::spawn(move || {
+        let mut index = 0;
+        while index < conversations {
+            let end = (index + 1_000).min(conversations);
+            let batch: Vec<_> = (index..end).map(|i| conversation(seed, i)).collect();
+            if tx.send(batch).is_err() {
+                return;
+            }
+            index = end;
+        }
+    });
+    let mut loaded = Loaded::default();
+    for batch in rx {
+        let s = crate::db::ingest::store_conversations(conn, batch, opts)?;
+        loaded.events += s.events_added;
+        loaded.conversations += s.conversations_created;
+        progress(loaded.conversations);
+    }
+    let _ = generator.join();
+    crate::db::ingest::after_bulk_import(conn)?;
+    loaded.seconds = started.elapsed().as_secs_f64();
+    annotate(conn)?;
+    Ok(loaded)
+}
+
+/// Tags of the demo data with their colours and the share (per mille) of conversations
+/// carrying each.
+const DEMO_TAGS: [(&str, &str, i64); 8] = [
+    ("needs-training", "#e5484d", 80),
+    ("good-example", "#30a46c", 50),
+    ("handoff", "#0090ff", 30),
+    ("bug", "#f76b15", 20),
+    ("faq-candidate", "#8e4ec6", 12),
+    ("escalated", "#ffc53d", 6),
+    ("duplicate", "#8d8d8d", 3),
+    ("vip", "#d6409f", 1),
+];
+
+/// Gives a deterministic share of the conversations (by id) review statuses, tags, news and
+/// flagged first messages, the way a team's work leaves them: about 25 % reviewed, 4 % saved
+/// for later, 20 % tagged, 3 % with a flagged message. Portable SQL: the same on both backends.
+pub fn annotate(conn: &mut crate::db::DbConnection) -> anyhow::Result<()> {
+    use diesel::connection::SimpleConnection;
+    // A fixed time, so that the same seed gives the same database.
+    let at = "'2026-12-31 12:00:00'";
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        conn.batch_execute(
+            "UPDATE conversations SET review_status = 'reviewed' WHERE (id * 7919) % 1000 < 250;
+             UPDATE conversations SET review_status = 'saved_for_later' WHERE (id * 7919) % 1000 >= 960;
+             UPDATE conversations SET has_news = TRUE WHERE (id * 7919) % 1000 < 10;",
+        )?;
+        for (i, (name, color, share)) in DEMO_TAGS.iter().enumerate() {
+            conn.batch_execute(&format!(
+                "INSERT INTO tags (name, color, created_at) VALUES ('{name}', '{color}', {at})
+                 ON CONFLICT (name) DO NOTHING;
+                 INSERT INTO conversation_tags (conversation_id, tag_id, tagged_by, tagged_at)
+                 SELECT c.id, t.id, 'demo', {at} FROM conversations c, tags t
+                 WHERE t.name = '{name}' AND (c.id * {mul}) % 1000 < {share}
+                 ON CONFLICT DO NOTHING;",
+                mul = 104_729 + 2 * i,
+            ))?;
+        }
+        // The first user message of a demo conversation is its fourth event (seq 3).
+        conn.batch_execute(&format!(
+            "INSERT INTO message_flags (event_id, conversation_id, note, flagged_by, flagged_at)
+             SELECT e.id, e.conversation_id, 'wrong intent', 'demo', {at}
+             FROM conversations c JOIN events e ON e.conversation_id = c.id AND e.seq = 3
+             WHERE (c.id * 15485863) % 1000 < 30 AND e.type_name = 'user'
+             ON CONFLICT DO NOTHING;
+             UPDATE conversations SET flagged = TRUE
+             WHERE id IN (SELECT conversation_id FROM message_flags);"
+        ))?;
+        Ok(())
+    })?;
+    crate::db::ingest::after_bulk_import(conn)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod harness;
 mod rasa;
 
+mod bench;
 mod conversation;
 mod errors;
 mod ingest;
