@@ -1,38 +1,69 @@
 //! The distinct values the filter menus offer, with conversation counts.
 
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use hindsight_types::{FacetCount, Facets, SlotFacet};
 
-use super::schema::{conversation_features, conversations};
 use super::DbConnection;
 use crate::error::AppResult;
 
 /// Most values listed per slot.
 const MAX_SLOT_VALUES: usize = 50;
 
-/// Every facet over live conversations.
+diesel::table! {
+    /// Live conversations per facet value, maintained (migration 2026-11-24-210000_facet_counts).
+    facet_counts (kind, name, value) {
+        kind -> Text,
+        name -> Text,
+        value -> Text,
+        conversations -> BigInt,
+    }
+}
+
+/// Adds `delta` live conversations to each facet value: imports call it once per batch with
+/// the features they inserted.
+pub fn add_counts(
+    conn: &mut DbConnection,
+    counts: &std::collections::HashMap<(&str, &str, &str), i64>,
+) -> diesel::QueryResult<()> {
+    use diesel::upsert::excluded;
+    let rows: Vec<_> = counts
+        .iter()
+        .map(|((kind, name, value), n)| {
+            (
+                facet_counts::kind.eq(*kind),
+                facet_counts::name.eq(*name),
+                facet_counts::value.eq(*value),
+                facet_counts::conversations.eq(*n),
+            )
+        })
+        .collect();
+    // Upserts are spelled per backend by diesel (multi-backend has none).
+    for chunk in rows.chunks(5_000) {
+        on_each_backend!(conn, |c| diesel::insert_into(facet_counts::table)
+            .values(chunk)
+            .on_conflict((facet_counts::kind, facet_counts::name, facet_counts::value))
+            .do_update()
+            .set(facet_counts::conversations.eq(facet_counts::conversations + excluded(facet_counts::conversations)))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Every facet over live conversations, from the maintained counts.
 pub fn facets(conn: &mut DbConnection) -> AppResult<Facets> {
-    let rows: Vec<(String, String, String, i64)> = conversation_features::table
-        .inner_join(conversations::table)
-        .filter(conversations::deleted_at.is_null())
-        .group_by((
-            conversation_features::kind,
-            conversation_features::name,
-            conversation_features::value,
-        ))
-        .select((
-            conversation_features::kind,
-            conversation_features::name,
-            conversation_features::value,
-            count_star(),
-        ))
+    let all: Vec<(String, String, String, i64)> = facet_counts::table
+        .filter(facet_counts::conversations.gt(0))
+        .select((facet_counts::kind, facet_counts::name, facet_counts::value, facet_counts::conversations))
         .load(conn)?;
-    let channels: Vec<(Option<String>, i64)> = conversations::table
-        .filter(conversations::deleted_at.is_null())
-        .group_by(conversations::channel)
-        .select((conversations::channel, count_star()))
-        .load(conn)?;
+    let mut channels: Vec<(Option<String>, i64)> = Vec::new();
+    let mut rows = Vec::with_capacity(all.len());
+    for (kind, name, value, n) in all {
+        if kind == "channel" {
+            channels.push((Some(name), n));
+        } else {
+            rows.push((kind, name, value, n));
+        }
+    }
 
     let mut facets = Facets::default();
     let mut slots: std::collections::BTreeMap<String, SlotFacet> = Default::default();

@@ -412,6 +412,13 @@ fn store_in_transaction(
     for chunk in new_features.chunks(INSERT_CHUNK) {
         on_each_backend!(conn, |c| diesel::insert_into(conversation_features::table).values(chunk).execute(c))?;
     }
+    // Every conversation of the batch is live now (deleted ones were skipped or restored), so
+    // each new feature row adds one conversation to its facet value.
+    let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
+    for f in &new_features {
+        *facet_counts.entry((&f.kind, &f.name, &f.value)).or_default() += 1;
+    }
+    super::facets::add_counts(conn, &facet_counts)?;
     Ok(summary)
 }
 
@@ -424,7 +431,8 @@ pub fn after_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
         DbConnection::Sqlite(c) => c.batch_execute(
             "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);",
         ),
-        DbConnection::Pg(c) => c.batch_execute("ANALYZE"),
+        // VACUUM also sets the visibility map, without which counts cannot be index-only.
+        DbConnection::Pg(c) => c.batch_execute("VACUUM ANALYZE"),
     }
 }
 

@@ -6,6 +6,7 @@ mod rasa;
 mod bench;
 mod conversation;
 mod errors;
+mod facet_counts;
 mod ingest;
 mod listing;
 mod openapi;
