@@ -240,7 +240,9 @@ fn micros_to_naive(micros: f64) -> NaiveDateTime {
     chrono::DateTime::from_timestamp_micros(micros as i64).unwrap_or_default().naive_utc()
 }
 
-/// Orders a query and skips to after the cursor.
+/// Orders a query and skips to after the cursor. The bound on the sort key alone comes first,
+/// so that the index seeks straight to the cursor (an `a < x OR (a = x AND id < y)` alone
+/// would make it scan every row before it); the `OR` then only settles ties.
 fn ordered<'a>(
     q: BoxedConversations<'a>,
     sort: SortOrder,
@@ -253,7 +255,7 @@ fn ordered<'a>(
             match after {
                 Some(c) => {
                     let t = micros_to_naive(c.k);
-                    q.filter(latest_event_at.lt(t).or(latest_event_at.eq(t).and(id.lt(c.i))))
+                    q.filter(latest_event_at.le(t)).filter(latest_event_at.lt(t).or(id.lt(c.i)))
                 }
                 None => q,
             }
@@ -263,7 +265,7 @@ fn ordered<'a>(
             match after {
                 Some(c) => {
                     let t = micros_to_naive(c.k);
-                    q.filter(latest_event_at.gt(t).or(latest_event_at.eq(t).and(id.gt(c.i))))
+                    q.filter(latest_event_at.ge(t)).filter(latest_event_at.gt(t).or(id.gt(c.i)))
                 }
                 None => q,
             }
@@ -271,9 +273,9 @@ fn ordered<'a>(
         SortOrder::LowestConfidence => {
             let q = q.order((lowest_confidence.asc(), id.asc()));
             match after {
-                Some(c) => q.filter(
-                    lowest_confidence.gt(c.k).or(lowest_confidence.eq(c.k).and(id.gt(c.i))),
-                ),
+                Some(c) => q
+                    .filter(lowest_confidence.ge(c.k))
+                    .filter(lowest_confidence.gt(c.k).or(id.gt(c.i))),
                 None => q,
             }
         }
@@ -282,7 +284,7 @@ fn ordered<'a>(
             match after {
                 Some(c) => {
                     let n = c.k as i64;
-                    q.filter(user_message_count.lt(n).or(user_message_count.eq(n).and(id.lt(c.i))))
+                    q.filter(user_message_count.le(n)).filter(user_message_count.lt(n).or(id.lt(c.i)))
                 }
                 None => q,
             }
