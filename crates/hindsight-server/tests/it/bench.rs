@@ -30,8 +30,12 @@ fn bench_writes_a_sane_report_on_both_backends() {
             assert!(s.runs == 3 && s.p50 > 0.0 && s.p50 <= s.p95 && s.p95 < 30_000.0, "{} {name}: {s:?}", r.backend);
         }
     }
+    // The report can be written again from the kept results, without measuring.
+    std::fs::remove_file(dir.path().join("RESULTS.md")).unwrap();
+    opts.render_only = true;
+    assert_eq!(run(&opts, &[]).expect("render only").len(), 2);
     let report = std::fs::read_to_string(dir.path().join("RESULTS.md")).unwrap();
-    for needle in ["## Targets", "## sqlite", "## postgres", "events/s", "MB per million events", "Deep page", "Facets", "Bulk tag"] {
+    for needle in ["## Targets", "## Misses", "## sqlite", "## postgres", "events/s", "MB per million events", "Deep page", "Facets", "Bulk tag"] {
         assert!(report.contains(needle), "the report has {needle:?}:\n{report}");
     }
 }
