@@ -42,6 +42,8 @@ install-frontend-tools:
     # Exactly the wasm-bindgen of Cargo.lock, or the bundle will not load.
     want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
     wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want" || cargo install wasm-bindgen-cli --version "$want" --force
+    # wasm-opt (binaryen 132, as frontend/Trunk.toml asks) from npm's prebuilt package.
+    wasm-opt --version 2>/dev/null | grep -q '^wasm-opt version 132 ' || npm install --global --no-fund --no-audit binaryen@132.0.0
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         {{ just_executable() }} --justfile {{ justfile() }} apt-install chromium chromium-driver
     fi

@@ -10,6 +10,9 @@ pub mod conversations;
 pub mod filters;
 pub mod tags;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use gloo_net::http::{Request, RequestBuilder, Response};
 use hindsight_types::{ErrorBody, UserInfo};
 use leptos::prelude::*;
@@ -134,53 +137,60 @@ fn failure(status: u16, message: impl Into<String>) -> ApiFailure {
     ApiFailure { status, message: message.into(), field: None }
 }
 
-async fn send(method: Method, path: &str, body: Option<String>) -> ApiResult<Response> {
-    let mut req: RequestBuilder = match method {
-        Method::Get => Request::get(path),
-        Method::Post => Request::post(path),
-        Method::Put => Request::put(path),
-        Method::Patch => Request::patch(path),
-        Method::Delete => Request::delete(path),
-    };
-    if let Some(t) = token() {
-        req = req.header("Authorization", &format!("Bearer {t}"));
-    }
-    pending().update(|n| *n += 1);
-    let sent = match body {
-        Some(b) => match req.header("Content-Type", "application/json").body(b) {
-            Ok(r) => r.send().await,
-            Err(e) => Err(e),
-        },
-        None => req.send().await,
-    };
-    pending().update(|n| *n = n.saturating_sub(1));
-    let resp =
-        sent.map_err(|e| failure(0, format!("Could not reach the Hindsight server ({e}).")))?;
-    if resp.ok() {
-        return Ok(resp);
-    }
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    let parsed = serde_json::from_str::<ErrorBody>(&text).ok().map(|b| b.error);
-    if status == 401 && path != "/api/auth" {
-        end_session();
-        return Err(failure(401, "Your session has ended: please log in again."));
-    }
-    Err(match parsed {
-        Some(e) => ApiFailure { status, message: e.message, field: e.field },
-        None if status == 404 => failure(status, format!("Not found: {path}")),
-        None => failure(status, format!("The server answered {status} {}.", resp.status_text())),
+/// Sends a request and reads the answer's text. Boxed and not generic, so the one copy of
+/// the request code serves every typed call below (it was inlined into each of them).
+fn send(method: Method, path: String, body: Option<String>) -> Pin<Box<dyn Future<Output = ApiResult<String>>>> {
+    Box::pin(async move {
+        let mut req: RequestBuilder = match method {
+            Method::Get => Request::get(&path),
+            Method::Post => Request::post(&path),
+            Method::Put => Request::put(&path),
+            Method::Patch => Request::patch(&path),
+            Method::Delete => Request::delete(&path),
+        };
+        if let Some(t) = token() {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        pending().update(|n| *n += 1);
+        let sent = match body {
+            Some(b) => match req.header("Content-Type", "application/json").body(b) {
+                Ok(r) => r.send().await,
+                Err(e) => Err(e),
+            },
+            None => req.send().await,
+        };
+        let answer = match sent {
+            Ok(resp) => read(resp, &path).await,
+            Err(e) => Err(failure(0, format!("Could not reach the Hindsight server ({e})."))),
+        };
+        pending().update(|n| *n = n.saturating_sub(1));
+        answer
     })
 }
 
-async fn decode<T: DeserializeOwned>(resp: Response) -> ApiResult<T> {
+async fn read(resp: Response, path: &str) -> ApiResult<String> {
     let status = resp.status();
     let text = resp
         .text()
         .await
         .map_err(|e| failure(status, format!("The answer could not be read ({e}).")))?;
-    serde_json::from_str(&text)
-        .map_err(|e| failure(status, format!("The server's answer was not understood ({e}).")))
+    if resp.ok() {
+        return Ok(text);
+    }
+    if status == 401 && path != "/api/auth" {
+        end_session();
+        return Err(failure(401, "Your session has ended: please log in again."));
+    }
+    Err(match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(b) => ApiFailure { status, message: b.error.message, field: b.error.field },
+        Err(_) if status == 404 => failure(status, format!("Not found: {path}")),
+        Err(_) => failure(status, format!("The server answered {status} {}.", resp.status_text())),
+    })
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| failure(200, format!("The server's answer was not understood ({e}).")))
 }
 
 fn to_json<B: Serialize + ?Sized>(body: &B) -> ApiResult<String> {
@@ -189,7 +199,7 @@ fn to_json<B: Serialize + ?Sized>(body: &B) -> ApiResult<String> {
 
 /// `GET` a JSON answer.
 async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    decode(send(Method::Get, path, None).await?).await
+    decode(&send(Method::Get, path.to_owned(), None).await?)
 }
 
 /// Sends a JSON body and reads a JSON answer.
@@ -198,7 +208,8 @@ async fn with_body<B: Serialize + ?Sized, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> ApiResult<T> {
-    decode(send(method, path, Some(to_json(body)?)).await?).await
+    let body = to_json(body)?;
+    decode(&send(method, path.to_owned(), Some(body)).await?)
 }
 
 /// Sends a JSON body, ignoring whatever the answer holds.
@@ -207,12 +218,13 @@ async fn with_body_no_answer<B: Serialize + ?Sized>(
     path: &str,
     body: &B,
 ) -> ApiResult<()> {
-    send(method, path, Some(to_json(body)?)).await.map(|_| ())
+    let body = to_json(body)?;
+    send(method, path.to_owned(), Some(body)).await.map(drop)
 }
 
 /// Sends no body, ignoring whatever the answer holds.
 async fn no_body(method: Method, path: &str) -> ApiResult<()> {
-    send(method, path, None).await.map(|_| ())
+    send(method, path.to_owned(), None).await.map(drop)
 }
 
 #[cfg(test)]

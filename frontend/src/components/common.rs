@@ -20,15 +20,6 @@ pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
     view! { <div class="error-box" role="alert">{message}</div> }
 }
 
-/// The view of an `ErrorBoundary`'s errors.
-pub fn errors_view(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    view! {
-        <div class="error-box" role="alert">
-            {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
-        </div>
-    }
-}
-
 /// Readable text for a chip on a colour given as six hex digits.
 pub fn text_colour(hex: &str) -> &'static str {
     let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);

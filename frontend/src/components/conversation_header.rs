@@ -17,7 +17,7 @@ pub fn copy_text(text: String, what: &'static str) {
         let clipboard = window().navigator().clipboard();
         match wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await {
             Ok(_) => ws.notify(format!("{what} copied.")),
-            Err(_) => ws.notify(format!("Copy this {}: {text}", what.to_lowercase())),
+            Err(_) => ws.notify(format!("Copy this {}: {text}", what.to_ascii_lowercase())),
         }
     });
 }

@@ -56,7 +56,8 @@ pub fn ConversationList() -> impl IntoView {
         let after = cursor.get_value();
         leptos::task::spawn_local(async move {
             let page = api::conversations::list(&q, after.as_deref()).await;
-            if generation.get_value() != mine {
+            // The list may be gone (another screen) or asked again meanwhile.
+            if generation.try_get_value() != Some(mine) {
                 return;
             }
             loading.set(false);
@@ -65,7 +66,7 @@ pub fn ConversationList() -> impl IntoView {
                     error.set(None);
                     total.set(Some(page.total));
                     ws.has_more.set(page.next_cursor.is_some());
-                    cursor.set_value(page.next_cursor);
+                    cursor.try_set_value(page.next_cursor);
                     if first {
                         ws.rows.set(page.conversations);
                     } else {

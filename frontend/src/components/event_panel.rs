@@ -10,6 +10,7 @@ use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
 use crate::components::transcript::field;
 use crate::format::{json_text, local_time};
+use crate::load::fetch;
 use crate::state::OpenConversation;
 
 /// The panel.
@@ -17,7 +18,7 @@ use crate::state::OpenConversation;
 pub fn EventPanel(open: OpenConversation, event: EventView, select: Callback<Option<i64>>) -> impl IntoView {
     let e2e = RwSignal::new(false);
     let event_id = event.id;
-    let story = LocalResource::new(move || {
+    let story = fetch(move || {
         let id = open.id.get_value();
         let e2e = e2e.get();
         async move { api::conversations::story(&id, event_id, e2e).await }
@@ -55,16 +56,14 @@ pub fn EventPanel(open: OpenConversation, event: EventView, select: Callback<Opt
                         if let Some(Ok(s)) = story.get() { copy_text(s.story, "Story") }
                     }>"Copy"</button>
                 </div>
-                <Transition fallback=|| view! { <Spinner label="Writing the story…"/> }>
-                    {move || story.get().map(|r| match r {
+                {move || story.get().map(|r| match r {
                         Ok(s) => view! {
                             <pre class="story" id="story">{s.story.clone()}</pre>
                             <h4>"Slots at this point"</h4>
                             {slots_table(&s.slots)}
                         }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
-                    })}
-                </Transition>
+                    }).unwrap_or_else(|| view! { <Spinner label="Writing the story…"/> }.into_any())}
             </section>
             {(!entities.is_empty()).then(|| view! {
                 <section>

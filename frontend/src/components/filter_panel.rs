@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::api;
 use crate::components::common::ErrorBox;
 use crate::components::multi_pick::MultiPick;
+use crate::load::fetch;
 use crate::state::{filter_from_query, with_query, workspace};
 
 type Field = fn(&mut ConversationFilter) -> &mut Vec<String>;
@@ -32,8 +33,8 @@ pub fn FilterPanel() -> impl IntoView {
         draft.set(filter_from_query(&location.search.get()).unwrap_or_default());
         error.set(None);
     });
-    let facets = LocalResource::new(api::conversations::facets);
-    let tags = LocalResource::new(api::tags::all);
+    let facets = fetch(api::conversations::facets);
+    let tags = fetch(api::tags::all);
     let facet = move |pick: fn(&hindsight_types::Facets) -> Vec<(String, Option<i64>)>| {
         Signal::derive(move || facets.get().and_then(Result::ok).map(|f| pick(&f)).unwrap_or_default())
     };

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::components::common::{ErrorBox, Spinner, TagChip};
+use crate::load::{fetch, Task};
 use crate::state::OpenConversation;
 
 const PALETTE: [&str; 8] = ["e5484d", "f5a524", "30a46c", "0091ff", "8e4ec6", "d6409f", "12a594", "6f6e77"];
@@ -13,7 +14,7 @@ const PALETTE: [&str; 8] = ["e5484d", "f5a524", "30a46c", "0091ff", "8e4ec6", "d
 /// The popover.
 #[component]
 pub fn TagPicker(open: OpenConversation) -> impl IntoView {
-    let tags = LocalResource::new(api::tags::all);
+    let tags = fetch(api::tags::all);
     let text = RwSignal::new(String::new());
     let colour = RwSignal::new(format!("#{}", PALETTE[0]));
     let error = RwSignal::new(None::<String>);
@@ -30,12 +31,12 @@ pub fn TagPicker(open: OpenConversation) -> impl IntoView {
         }
     });
 
-    let add = Action::new_local(move |tag: &TagUpdate| {
-        let tag = tag.clone();
+    let add_task = Task::new();
+    let add = move |tag: TagUpdate| {
         let id = open.id.get_value();
-        async move { api::tags::add_to(&id, &[tag]).await }
-    });
-    Effect::new(move |_| match add.value().get() {
+        add_task.run(async move { api::tags::add_to(&id, &[tag]).await });
+    };
+    Effect::new(move |_| match add_task.value.get() {
         Some(Ok(tags)) => {
             open.set_tags(tags);
             open.tag_open.set(false);
@@ -51,29 +52,29 @@ pub fn TagPicker(open: OpenConversation) -> impl IntoView {
             error.set(Some("Type a name for the new tag.".into()));
             return;
         }
-        let color = colour.get_untracked().trim_start_matches('#').to_lowercase();
-        add.dispatch(TagUpdate { value: Some(name), color: Some(color) });
+        let color = colour.get_untracked().trim_start_matches('#').to_ascii_lowercase();
+        add(TagUpdate { value: Some(name), color: Some(color) });
     };
     let matches = move || {
-        let t = text.get().trim().to_lowercase();
+        let t = text.get().trim().to_ascii_lowercase();
         let on: Vec<i64> = open.summary.with(|s| s.tags.iter().map(|t| t.id).collect());
         tags.get().map(|r| r.map(|list| {
             list.into_iter()
                 .map(|t| t.tag)
-                .filter(|tag| !on.contains(&tag.id) && tag.value.to_lowercase().contains(&t))
+                .filter(|tag| !on.contains(&tag.id) && tag.value.to_ascii_lowercase().contains(&t))
                 .collect::<Vec<_>>()
         }))
     };
     let exact = move || {
-        let t = text.get().trim().to_lowercase();
-        tags.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|x| x.tag.value.to_lowercase() == t))
+        let t = text.get().trim().to_ascii_lowercase();
+        tags.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|x| x.tag.value.to_ascii_lowercase() == t))
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "Escape" => open.tag_open.set(false),
         "Enter" => {
             ev.prevent_default();
             match matches().and_then(Result::ok).and_then(|m| m.into_iter().next()) {
-                Some(tag) if exact() => { add.dispatch(TagUpdate { value: Some(tag.value), color: Some(tag.color) }); }
+                Some(tag) if exact() => add(TagUpdate { value: Some(tag.value), color: Some(tag.color) }),
                 _ => create(),
             }
         }
@@ -84,26 +85,24 @@ pub fn TagPicker(open: OpenConversation) -> impl IntoView {
         <div class="menu tag-picker" role="dialog" aria-label="Add a tag" on:click=|ev| ev.stop_propagation()>
             <input node_ref=input name="tag-name" placeholder="Find or create a tag" autocomplete="off"
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) on:keydown=on_key/>
-            <Transition fallback=|| view! { <Spinner/> }>
-                {move || matches().map(|r| match r {
+            {move || matches().map(|r| match r {
                     Ok(list) => view! {
                         <ul class="tag-options">{list.into_iter().take(12).map(|tag| {
                             let t = tag.clone();
                             view! {
-                                <li><button class="tag-option" on:click=move |_| { add.dispatch(TagUpdate { value: Some(t.value.clone()), color: Some(t.color.clone()) }); }>
+                                <li><button class="tag-option" on:click=move |_| add(TagUpdate { value: Some(t.value.clone()), color: Some(t.color.clone()) })>
                                     <TagChip tag=tag/>
                                 </button></li>
                             }
                         }).collect_view()}</ul>
                     }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
-                })}
-            </Transition>
+                }).unwrap_or_else(|| view! { <Spinner/> }.into_any())}
             <Show when=move || !text.get().trim().is_empty() && !exact()>
                 <div class="tag-create">
                     <input type="color" name="tag-color" prop:value=colour on:input=move |ev| colour.set(event_target_value(&ev))
                         aria-label="Colour of the new tag"/>
-                    <button class="btn btn-primary btn-small" id="create-tag" disabled=move || add.pending().get()
+                    <button class="btn btn-primary btn-small" id="create-tag" disabled=move || add_task.pending.get()
                         on:click=move |_| create()>{move || format!("Create tag “{}”", text.get().trim())}</button>
                 </div>
             </Show>

@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
 use crate::components::common::{ErrorBox, Spinner};
+use crate::load::{fetch, Task};
 use crate::state::{with_query, workspace};
 
 /// The drop-down under "Saved filters".
@@ -16,7 +17,7 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
     let location = use_location();
     let navigate = use_navigate();
     let version = RwSignal::new(0u32);
-    let templates = LocalResource::new(move || {
+    let templates = fetch(move || {
         version.track();
         api::filters::list()
     });
@@ -33,12 +34,9 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
         }
         Err(e) => error.set(Some(e.message)),
     };
-    let save = Action::new_local(move |input: &FilterTemplateInput| {
-        let input = input.clone();
-        async move { api::filters::create(&input).await.map(|_| ()) }
-    });
+    let save = Task::new();
     Effect::new(move |_| {
-        if let Some(r) = save.value().get() {
+        if let Some(r) = save.value.get() {
             if r.is_ok() {
                 name.set(String::new());
             }
@@ -53,7 +51,8 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
             return;
         }
         let query = location.search.get_untracked();
-        save.dispatch(FilterTemplateInput { name: n, query, shared: shared.get_untracked() });
+        let input = FilterTemplateInput { name: n, query, shared: shared.get_untracked() };
+        save.run(async move { api::filters::create(&input).await.map(|_| ()) });
     };
     let apply = move |t: &FilterTemplate| {
         open.set(false);
@@ -102,21 +101,19 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
 
     view! {
         <div class="menu templates-menu" role="dialog" aria-label="Saved filters">
-            <Transition fallback=|| view! { <Spinner/> }>
-                {move || templates.get().map(|r| match r {
+            {move || templates.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! {
                         <p class="muted">"No saved filters yet. Set a filter, name it below and save it."</p>
                     }.into_any(),
                     Ok(list) => view! { <ul class="template-list">{list.into_iter().map(row.clone()).collect_view()}</ul> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
-                })}
-            </Transition>
+                }).unwrap_or_else(|| view! { <Spinner/> }.into_any())}
             <form class="template-save" on:submit=on_save>
                 <input name="template-name" placeholder="Name for the current filter" prop:value=name
                     on:input=move |ev| name.set(event_target_value(&ev))/>
                 <label class="check"><input type="checkbox" prop:checked=shared
                     on:change=move |ev| shared.set(event_target_checked(&ev))/>"Share with the team"</label>
-                <button class="btn btn-primary" type="submit" disabled=move || save.pending().get()>"Save current filter"</button>
+                <button class="btn btn-primary" type="submit" disabled=move || save.pending.get()>"Save current filter"</button>
             </form>
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
         </div>

@@ -92,8 +92,8 @@ pub fn TopBar() -> impl IntoView {
                 </div>
                 <span class="spacer"></span>
                 <button class="btn btn-ghost" title="Keyboard shortcuts ( ? )" on:click=move |_| ws.help_open.set(true)>"?"</button>
-                {move || session.get().filter(|u| u.role != Role::Viewer).map(|u| view! {
-                    <a class="btn btn-ghost" id="admin-link" href="/admin">{if u.role == Role::Admin { "Admin" } else { "Tags" }}</a>
+                {move || session.get().filter(|u| u.role == Role::Admin).map(|_| view! {
+                    <a class="btn btn-ghost" id="admin-link" href="/admin">"Admin"</a>
                 })}
                 <span class="user" title="Logged in">{move || session.get().map(|u| format!("{} · {}", u.username, u.role.as_str()))}</span>
                 <button class="btn btn-ghost" id="logout" on:click=logout.clone()>"Log out"</button>

@@ -1,16 +1,13 @@
-//! Settings: the team's tags (reviewers and admins); users, their roles and API tokens
-//! (admins; a new token is shown once).
+//! Admin: users, their roles, and API tokens (a new token is shown once).
 
-use hindsight_types::{
-    ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, TagUpdate, TagWithUsage, UserInfo,
-    UserUpdate,
-};
+use hindsight_types::{ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiResult};
-use crate::components::common::{ErrorBox, Spinner, TagChip};
+use crate::components::common::{ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
 use crate::format::local;
+use crate::load::{fetch, Task};
 use crate::state::workspace;
 
 fn role_options(current: Role) -> impl IntoView {
@@ -24,12 +21,8 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <div class="admin-page">
             {move || match me.get() {
-                Some(u) if u.role == Role::Admin => view! { <Tags/><Users/><Tokens/> }.into_any(),
-                Some(u) if u.role == Role::Reviewer => view! {
-                    <Tags/>
-                    <p class="muted">"Users and API tokens are managed by admins."</p>
-                }.into_any(),
-                Some(_) => view! { <ErrorBox message="Viewers cannot change settings."/> }.into_any(),
+                Some(u) if u.role == Role::Admin => view! { <Users/><Tokens/> }.into_any(),
+                Some(_) => view! { <ErrorBox message="Only admins manage users and API tokens."/> }.into_any(),
                 None => ().into_any(),
             }}
         </div>
@@ -52,71 +45,9 @@ fn run(version: RwSignal<u32>, error: RwSignal<Option<String>>, ok: &'static str
 }
 
 #[component]
-fn Tags() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let tags = LocalResource::new(move || {
-        version.track();
-        api::tags::all()
-    });
-    let error = RwSignal::new(None::<String>);
-    let (name, colour) = (RwSignal::new(String::new()), RwSignal::new("#0091ff".to_owned()));
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let tag = TagUpdate {
-            value: Some(name.get_untracked().trim().to_owned()),
-            color: Some(colour.get_untracked().trim_start_matches('#').to_owned()),
-        };
-        name.set(String::new());
-        run(version, error, "Tag created.", async move { api::tags::create(&tag).await.map(|_| ()) });
-    };
-    let row = move |t: TagWithUsage| {
-        let (id, v1, v2) = (t.tag.id, t.tag.value.clone(), t.tag.value.clone());
-        view! {
-            <tr data-tag-row=t.tag.value.clone()>
-                <td><TagChip tag=t.tag.clone()/></td>
-                <td>{format!("{} conversations", t.conversations)}</td>
-                <td>
-                    <input type="color" aria-label="Colour" prop:value=format!("#{}", t.tag.color) on:change=move |ev| {
-                        let color = Some(event_target_value(&ev).trim_start_matches('#').to_owned());
-                        run(version, error, "Colour changed.", async move { api::tags::update(id, &TagUpdate { value: None, color }).await });
-                    }/>
-                    <button class="btn btn-small" on:click=move |_| {
-                        let Ok(Some(v)) = window().prompt_with_message_and_default("New name", &v1) else { return };
-                        run(version, error, "Tag renamed.", async move { api::tags::update(id, &TagUpdate { value: Some(v), color: None }).await });
-                    }>"Rename"</button>
-                    <button class="btn btn-small btn-danger" on:click=move |_| {
-                        if window().confirm_with_message(&format!("Delete tag {v2} from every conversation?")).unwrap_or(false) {
-                            run(version, error, "Tag deleted.", async move { api::tags::delete(id).await });
-                        }
-                    }>"Delete"</button>
-                </td>
-            </tr>
-        }
-    };
-    view! {
-        <section class="card" id="tags">
-            <h2>"Tags"</h2>
-            <Transition fallback=|| view! { <Spinner/> }>
-                {move || tags.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No tags yet: create one here or with the gear on a conversation."</p> }.into_any(),
-                    Ok(list) => view! { <table class="table"><tbody>{list.into_iter().map(row).collect_view()}</tbody></table> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
-                })}
-            </Transition>
-            <form class="inline-form" on:submit=add>
-                <input name="new-tag" placeholder="Tag name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                <input type="color" name="new-tag-color" prop:value=colour on:input=move |ev| colour.set(event_target_value(&ev))/>
-                <button class="btn btn-primary" type="submit">"Create tag"</button>
-            </form>
-            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
-        </section>
-    }
-}
-
-#[component]
 fn Users() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let users = LocalResource::new(move || {
+    let users = fetch(move || {
         version.track();
         api::admin::users()
     });
@@ -159,15 +90,13 @@ fn Users() -> impl IntoView {
     view! {
         <section class="card" id="users">
             <h2>"Users"</h2>
-            <Transition fallback=|| view! { <Spinner/> }>
-                {move || users.get().map(|r| match r {
+            {move || users.get().map(|r| match r {
                     Ok(list) => view! {
                         <table class="table"><thead><tr><th>"Username"</th><th>"Role"</th><th>"Created"</th><th></th></tr></thead>
                         <tbody>{list.into_iter().map(row).collect_view()}</tbody></table>
                     }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
-                })}
-            </Transition>
+                }).unwrap_or_else(|| view! { <Spinner/> }.into_any())}
             <form class="inline-form" on:submit=add>
                 <input name="new-username" placeholder="Username" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
                 <input name="new-password" type="password" placeholder="Password (8+ characters)" required minlength="8"
@@ -183,18 +112,15 @@ fn Users() -> impl IntoView {
 #[component]
 fn Tokens() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let tokens = LocalResource::new(move || {
+    let tokens = fetch(move || {
         version.track();
         api::admin::tokens()
     });
     let error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<CreatedApiToken>);
     let (name, role) = (RwSignal::new(String::new()), RwSignal::new(Role::Viewer));
-    let create = Action::new_local(|t: &NewApiToken| {
-        let t = t.clone();
-        async move { api::admin::create_token(&t).await }
-    });
-    Effect::new(move |_| match create.value().get() {
+    let create = Task::new();
+    Effect::new(move |_| match create.value.get() {
         Some(Ok(t)) => {
             created.set(Some(t));
             name.set(String::new());
@@ -235,23 +161,22 @@ fn Tokens() -> impl IntoView {
                     </div>
                 }
             })}
-            <Transition fallback=|| view! { <Spinner/> }>
-                {move || tokens.get().map(|r| match r {
+            {move || tokens.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No API tokens yet."</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="table"><thead><tr><th>"Name"</th><th>"Role"</th><th>"Created by"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
                         <tbody>{list.into_iter().map(row).collect_view()}</tbody></table>
                     }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
-                })}
-            </Transition>
+                }).unwrap_or_else(|| view! { <Spinner/> }.into_any())}
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
-                create.dispatch(NewApiToken { name: name.get_untracked().trim().to_owned(), role: role.get_untracked() });
+                let token = NewApiToken { name: name.get_untracked().trim().to_owned(), role: role.get_untracked() };
+                create.run(async move { api::admin::create_token(&token).await });
             }>
                 <input name="token-name" placeholder="Token name, e.g. rasa-tracker-store" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
                 <select name="token-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(Role::Viewer))>{role_options(Role::Viewer)}</select>
-                <button class="btn btn-primary" type="submit" disabled=move || create.pending().get()>"Create token"</button>
+                <button class="btn btn-primary" type="submit" disabled=move || create.pending.get()>"Create token"</button>
             </form>
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
         </section>

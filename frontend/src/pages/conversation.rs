@@ -8,10 +8,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
-use crate::components::common::{errors_view, ErrorBox, Spinner};
+use crate::components::common::{ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
 use crate::components::transcript::{visible_events, Transcript};
+use crate::load::fetch;
 use crate::state::{conversation_href, parse_route, workspace, Command, OpenConversation};
 
 /// `/conversations/{id}` and `/conversations/{id}/messages/{event_id}`.
@@ -21,24 +22,17 @@ pub fn ConversationPage() -> impl IntoView {
     let route = Memo::new(move |_| parse_route(&location.pathname.get()));
     let id = Memo::new(move |_| route.get().0.unwrap_or_default());
     let selected = Memo::new(move |_| route.get().1);
-    let detail = LocalResource::new(move || {
+    // The previous conversation stays on screen until the next one has arrived.
+    let detail = fetch(move || {
         let id = id.get();
         async move { api::conversations::detail(&id).await }
     });
-    view! {
-        <Transition fallback=|| view! { <Spinner label="Loading the conversation…"/> }>
-            <ErrorBoundary fallback=errors_view>
-                {move || Suspend::new(async move {
-                    detail.await.map(|d| view! { <ConversationBody detail=d selected=selected/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+    move || match detail.get() {
+        None => view! { <Spinner label="Loading the conversation…"/> }.into_any(),
+        Some(Ok(d)) => view! { <ConversationBody detail=d selected=selected/> }.into_any(),
+        Some(Err(e)) => view! { <div class="empty-state"><ErrorBox message=e.message/></div> }.into_any(),
     }
 }
-
-/// Nothing to show in the nested route: the panel is drawn by the page itself.
-#[component]
-pub fn NoSelection() -> impl IntoView {}
 
 #[component]
 fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> impl IntoView {

@@ -1,10 +1,12 @@
 //! The login page; afterwards the reviewer goes back to where they were (`?next=`).
 
+use hindsight_types::LoginResponse;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{self, ApiFailure};
 use crate::components::common::ErrorBox;
+use crate::load::Task;
 
 /// `/login?next=/conversations/…`.
 #[component]
@@ -13,12 +15,12 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let login = Action::new_local(|(u, p): &(String, String)| api::auth::login(u.clone(), p.clone()));
+    let login = Task::<LoginResponse>::new();
     let lapsed = api::session().with_untracked(Option::is_none)
         && query.with_untracked(|q| q.get("next").is_some());
 
     Effect::new(move |_| {
-        if let Some(Ok(answer)) = login.value().get() {
+        if let Some(Ok(answer)) = login.value.get() {
             api::start_session(&answer.access_token, answer.user);
             // Only paths of this app: never send the reviewer to another site.
             let next = query
@@ -29,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
 
-    let error = move || match login.value().get() {
+    let error = move || match login.value.get() {
         Some(Err(ApiFailure { status: 401, .. })) => {
             Some("Wrong username or password.".to_owned())
         }
@@ -38,7 +40,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch((username.get_untracked(), password.get_untracked()));
+        login.run(api::auth::login(username.get_untracked(), password.get_untracked()));
     };
 
     view! {
@@ -56,8 +58,8 @@ pub fn LoginPage() -> impl IntoView {
                         prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
                 </label>
                 {move || error().map(|m| view! { <ErrorBox message=m/> })}
-                <button class="btn btn-primary" type="submit" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                <button class="btn btn-primary" type="submit" disabled=move || login.pending.get()>
+                    {move || if login.pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
         </div>
