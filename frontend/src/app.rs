@@ -73,7 +73,11 @@ fn SessionGuard() -> impl IntoView {
         let path = location.pathname.get();
         if session.with(Option::is_none) && path != "/login" {
             let here = with_query(path, &location.search.get_untracked());
-            let next = if here == "/" { String::new() } else { format!("?next={}", api::enc(&here)) };
+            let next = if here == "/" {
+                String::new()
+            } else {
+                format!("?next={}", api::enc(&here))
+            };
             navigate(&format!("/login{next}"), Default::default());
         }
     });

@@ -61,7 +61,10 @@ impl<T: Send + Sync + 'static> Copy for Task<T> {}
 impl<T: Send + Sync + 'static> Task<T> {
     /// A task that has not run.
     pub fn new() -> Self {
-        Task { pending: RwSignal::new(false), value: RwSignal::new(None) }
+        Task {
+            pending: RwSignal::new(false),
+            value: RwSignal::new(None),
+        }
     }
 
     /// Runs the request unless one is already running.

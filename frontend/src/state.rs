@@ -114,12 +114,20 @@ impl Workspace {
 
     /// Shows a toast.
     pub fn notify(&self, message: impl Into<String>) {
-        self.toast.set(Some(Toast { message: message.into(), error: false, undo_delete: None }));
+        self.toast.set(Some(Toast {
+            message: message.into(),
+            error: false,
+            undo_delete: None,
+        }));
     }
 
     /// Shows a failure as a red toast.
     pub fn fail(&self, message: impl std::fmt::Display) {
-        self.toast.set(Some(Toast { message: message.to_string(), error: true, undo_delete: None }));
+        self.toast.set(Some(Toast {
+            message: message.to_string(),
+            error: true,
+            undo_delete: None,
+        }));
     }
 
     /// Applies a change to the list row of one conversation, if loaded.
@@ -201,7 +209,11 @@ impl OpenConversation {
             let any = self.flags.with_untracked(|f| !f.is_empty());
             self.summary.update(|s| s.flagged = any);
             self.ws.update_row(&id, |r| r.flagged = any);
-            self.ws.notify(if flagged { "Flag removed." } else { "Message flagged." });
+            self.ws.notify(if flagged {
+                "Flag removed."
+            } else {
+                "Message flagged."
+            });
         });
     }
 

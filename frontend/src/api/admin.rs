@@ -16,7 +16,12 @@ pub async fn create_user(user: &NewUser) -> ApiResult<()> {
 
 /// `PATCH /api/users/{username}`.
 pub async fn update_user(username: &str, update: &UserUpdate) -> ApiResult<()> {
-    with_body_no_answer(Method::Patch, &format!("/api/users/{}", enc(username)), update).await
+    with_body_no_answer(
+        Method::Patch,
+        &format!("/api/users/{}", enc(username)),
+        update,
+    )
+    .await
 }
 
 /// `DELETE /api/users/{username}`.

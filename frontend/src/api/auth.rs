@@ -6,7 +6,12 @@ use super::{get, with_body, ApiResult, Method};
 
 /// `POST /api/auth`.
 pub async fn login(username: String, password: String) -> ApiResult<LoginResponse> {
-    with_body(Method::Post, "/api/auth", &LoginRequest { username, password }).await
+    with_body(
+        Method::Post,
+        "/api/auth",
+        &LoginRequest { username, password },
+    )
+    .await
 }
 
 /// `GET /api/me`.

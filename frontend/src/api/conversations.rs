@@ -55,7 +55,11 @@ pub async fn detail(id: &str) -> ApiResult<ConversationDetail> {
 
 /// `GET /api/conversations/{id}/events/{event_id}/story?e2e=…`.
 pub async fn story(id: &str, event_id: i64, e2e: bool) -> ApiResult<StoryAtEvent> {
-    get(&format!("/api/conversations/{}/events/{event_id}/story?e2e={e2e}", enc(id))).await
+    get(&format!(
+        "/api/conversations/{}/events/{event_id}/story?e2e={e2e}",
+        enc(id)
+    ))
+    .await
 }
 
 /// `PUT /api/conversations/{id}/reviewStatus`.
@@ -71,7 +75,11 @@ pub async fn delete(id: &str) -> ApiResult<()> {
 
 /// `POST /api/conversations/{id}/restore`: out of the trash (undo).
 pub async fn restore(id: &str) -> ApiResult<()> {
-    no_body(Method::Post, &format!("/api/conversations/{}/restore", enc(id))).await
+    no_body(
+        Method::Post,
+        &format!("/api/conversations/{}/restore", enc(id)),
+    )
+    .await
 }
 
 /// `POST /api/conversations/bulk`.

@@ -134,12 +134,20 @@ enum Method {
 }
 
 fn failure(status: u16, message: impl Into<String>) -> ApiFailure {
-    ApiFailure { status, message: message.into(), field: None }
+    ApiFailure {
+        status,
+        message: message.into(),
+        field: None,
+    }
 }
 
 /// Sends a request and reads the answer's text. Boxed and not generic, so the one copy of
 /// the request code serves every typed call below (it was inlined into each of them).
-fn send(method: Method, path: String, body: Option<String>) -> Pin<Box<dyn Future<Output = ApiResult<String>>>> {
+fn send(
+    method: Method,
+    path: String,
+    body: Option<String>,
+) -> Pin<Box<dyn Future<Output = ApiResult<String>>>> {
     Box::pin(async move {
         let mut req: RequestBuilder = match method {
             Method::Get => Request::get(&path),
@@ -161,7 +169,10 @@ fn send(method: Method, path: String, body: Option<String>) -> Pin<Box<dyn Futur
         };
         let answer = match sent {
             Ok(resp) => read(resp, &path).await,
-            Err(e) => Err(failure(0, format!("Could not reach the Hindsight server ({e})."))),
+            Err(e) => Err(failure(
+                0,
+                format!("Could not reach the Hindsight server ({e})."),
+            )),
         };
         pending().update(|n| *n = n.saturating_sub(1));
         answer
@@ -182,15 +193,26 @@ async fn read(resp: Response, path: &str) -> ApiResult<String> {
         return Err(failure(401, "Your session has ended: please log in again."));
     }
     Err(match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(b) => ApiFailure { status, message: b.error.message, field: b.error.field },
+        Ok(b) => ApiFailure {
+            status,
+            message: b.error.message,
+            field: b.error.field,
+        },
         Err(_) if status == 404 => failure(status, format!("Not found: {path}")),
-        Err(_) => failure(status, format!("The server answered {status} {}.", resp.status_text())),
+        Err(_) => failure(
+            status,
+            format!("The server answered {status} {}.", resp.status_text()),
+        ),
     })
 }
 
 fn decode<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
-    serde_json::from_str(text)
-        .map_err(|e| failure(200, format!("The server's answer was not understood ({e}).")))
+    serde_json::from_str(text).map_err(|e| {
+        failure(
+            200,
+            format!("The server's answer was not understood ({e})."),
+        )
+    })
 }
 
 fn to_json<B: Serialize + ?Sized>(body: &B) -> ApiResult<String> {

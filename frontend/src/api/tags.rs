@@ -19,17 +19,33 @@ pub async fn all() -> ApiResult<Vec<TagWithUsage>> {
     let rows: Vec<TagRow> = get("/api/conversations/tags").await?;
     Ok(rows
         .into_iter()
-        .map(|r| TagWithUsage { tag: Tag { id: r.id, value: r.value, color: r.color }, conversations: r.conversations })
+        .map(|r| TagWithUsage {
+            tag: Tag {
+                id: r.id,
+                value: r.value,
+                color: r.color,
+            },
+            conversations: r.conversations,
+        })
         .collect())
 }
 
 /// `POST /api/conversations/{id}/tags`: adds tags by name (created when new, with the
 /// colour given) and answers the conversation's tags.
 pub async fn add_to(id: &str, tags: &[TagUpdate]) -> ApiResult<Vec<Tag>> {
-    with_body(Method::Post, &format!("/api/conversations/{}/tags", enc(id)), tags).await
+    with_body(
+        Method::Post,
+        &format!("/api/conversations/{}/tags", enc(id)),
+        tags,
+    )
+    .await
 }
 
 /// `DELETE /api/conversations/{id}/tags/{tag_id}`.
 pub async fn remove_from(id: &str, tag_id: i64) -> ApiResult<()> {
-    no_body(Method::Delete, &format!("/api/conversations/{}/tags/{tag_id}", enc(id))).await
+    no_body(
+        Method::Delete,
+        &format!("/api/conversations/{}/tags/{tag_id}", enc(id)),
+    )
+    .await
 }

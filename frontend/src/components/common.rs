@@ -22,8 +22,11 @@ pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
 
 /// Readable text for a chip on a colour given as six hex digits.
 pub fn text_colour(hex: &str) -> &'static str {
-    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
-    let luma = 0.299 * f64::from(channel(0)) + 0.587 * f64::from(channel(2)) + 0.114 * f64::from(channel(4));
+    let channel =
+        |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
+    let luma = 0.299 * f64::from(channel(0))
+        + 0.587 * f64::from(channel(2))
+        + 0.114 * f64::from(channel(4));
     if luma > 150.0 {
         "#1d2433"
     } else {
@@ -34,7 +37,11 @@ pub fn text_colour(hex: &str) -> &'static str {
 /// A tag as a coloured chip, with an optional remove button.
 #[component]
 pub fn TagChip(tag: Tag, #[prop(optional)] on_remove: Option<Callback<Tag>>) -> impl IntoView {
-    let style = format!("background:#{};color:{}", tag.color, text_colour(&tag.color));
+    let style = format!(
+        "background:#{};color:{}",
+        tag.color,
+        text_colour(&tag.color)
+    );
     let removable = on_remove.map(|cb| {
         let t = tag.clone();
         let label = format!("Remove tag {}", tag.value);

@@ -48,7 +48,10 @@ pub fn ConversationHeader(open: OpenConversation, read_only: bool) -> impl IntoV
                     }));
                     // When no next conversation exists, at least leave the deleted one.
                     if ws.rows.with_untracked(Vec::is_empty) {
-                        navigate(&with_query("/".into(), &location.search.get_untracked()), Default::default());
+                        navigate(
+                            &with_query("/".into(), &location.search.get_untracked()),
+                            Default::default(),
+                        );
                     }
                 }
                 Err(e) => ws.fail(e),

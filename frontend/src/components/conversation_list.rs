@@ -2,7 +2,8 @@
 //! scrolls, and j/k between conversations.
 
 use hindsight_types::{
-    BulkAction, BulkRequest, BulkSelection, ConversationFilter, ConversationSummary, ReviewStatus, Role,
+    BulkAction, BulkRequest, BulkSelection, ConversationFilter, ConversationSummary, ReviewStatus,
+    Role,
 };
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -11,7 +12,9 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::api;
 use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip};
 use crate::format::{ago, now_ms};
-use crate::state::{conversation_href, filter_from_query, parse_route, with_query, workspace, Command};
+use crate::state::{
+    conversation_href, filter_from_query, parse_route, with_query, workspace, Command,
+};
 
 /// The tabs: a review status, or all of them.
 const TABS: [(Option<ReviewStatus>, &str); 4] = [
@@ -22,7 +25,10 @@ const TABS: [(Option<ReviewStatus>, &str); 4] = [
 ];
 
 fn with_status(filter: &ConversationFilter, status: Option<ReviewStatus>) -> ConversationFilter {
-    ConversationFilter { review_status: status.into_iter().collect(), ..filter.clone() }
+    ConversationFilter {
+        review_status: status.into_iter().collect(),
+        ..filter.clone()
+    }
 }
 
 /// The list pane.
@@ -44,7 +50,9 @@ pub fn ConversationList() -> impl IntoView {
     // Loads a page; `first` starts over. Answers of an outdated filter are dropped.
     let load = move |first: bool| {
         let q = query.get_untracked();
-        if filter.with_untracked(Result::is_err) || (!first && (loading.get_untracked() || cursor.get_value().is_none())) {
+        if filter.with_untracked(Result::is_err)
+            || (!first && (loading.get_untracked() || cursor.get_value().is_none()))
+        {
             return;
         }
         if first {
@@ -82,7 +90,11 @@ pub fn ConversationList() -> impl IntoView {
         ws.list_version.track();
         load(true);
     });
-    Effect::watch(move || ws.load_more.get(), move |_, _, _| load(false), false);
+    Effect::watch(
+        move || ws.load_more.get(),
+        move |_, _, _| load(false),
+        false,
+    );
 
     // Tab counts: the filter without its review status, once per status.
     Effect::new(move |_| {
@@ -117,7 +129,9 @@ pub fn ConversationList() -> impl IntoView {
                 _ => return,
             };
             let rows = ws.rows.get_untracked();
-            let here = current.get_untracked().and_then(|id| rows.iter().position(|r| r.id == id));
+            let here = current
+                .get_untracked()
+                .and_then(|id| rows.iter().position(|r| r.id == id));
             let target = match (here, ws.last_index.get_untracked(), forward) {
                 (Some(i), _, true) => Some(i + 1),
                 (Some(i), _, false) => i.checked_sub(1),
@@ -126,12 +140,19 @@ pub fn ConversationList() -> impl IntoView {
                 (None, None, _) => Some(0),
             };
             match target.and_then(|i| rows.get(i)) {
-                Some(row) => nav(&conversation_href(&row.id, None, &query.get_untracked()), Default::default()),
+                Some(row) => nav(
+                    &conversation_href(&row.id, None, &query.get_untracked()),
+                    Default::default(),
+                ),
                 None if forward && ws.has_more.get_untracked() => {
                     ws.notify("Loading more conversations…");
                     load(false);
                 }
-                None => ws.notify(if forward { "That was the last conversation." } else { "This is the first conversation." }),
+                None => ws.notify(if forward {
+                    "That was the last conversation."
+                } else {
+                    "This is the first conversation."
+                }),
             }
         },
         false,
@@ -146,16 +167,24 @@ pub fn ConversationList() -> impl IntoView {
         }
     };
 
-    let can_bulk = move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
+    let can_bulk =
+        move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
     let bulk_reviewed = move |n: i64| {
         let q = query.get_untracked();
-        if !window().confirm_with_message(&format!("Mark all {n} conversations of this list reviewed?")).unwrap_or(false) {
+        if !window()
+            .confirm_with_message(&format!(
+                "Mark all {n} conversations of this list reviewed?"
+            ))
+            .unwrap_or(false)
+        {
             return;
         }
         leptos::task::spawn_local(async move {
             let request = BulkRequest {
                 selection: BulkSelection::Filter(q),
-                action: BulkAction::SetReviewStatus { review_status: ReviewStatus::Reviewed },
+                action: BulkAction::SetReviewStatus {
+                    review_status: ReviewStatus::Reviewed,
+                },
             };
             match api::conversations::bulk(&request).await {
                 Ok(r) => {
@@ -169,7 +198,13 @@ pub fn ConversationList() -> impl IntoView {
     };
 
     let tab = move |(i, (status, label)): (usize, (Option<ReviewStatus>, &'static str))| {
-        let active = move || filter.with(|f| f.as_ref().map(|f| f.review_status == status.into_iter().collect::<Vec<_>>()).unwrap_or(false));
+        let active = move || {
+            filter.with(|f| {
+                f.as_ref()
+                    .map(|f| f.review_status == status.into_iter().collect::<Vec<_>>())
+                    .unwrap_or(false)
+            })
+        };
         let href = move || {
             let f = filter.get().unwrap_or_default();
             let path = location.pathname.get();
@@ -204,7 +239,7 @@ pub fn ConversationList() -> impl IntoView {
                 })}
             </div>
             <div class="list-foot muted small">
-                {move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}
+                <span>{move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}</span>
                 <Show when=move || { can_bulk() && total.get().unwrap_or(0) > 0 }>
                     <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked().unwrap_or(0))>
                         "Mark all reviewed"
@@ -239,7 +274,11 @@ fn empty_state(unfiltered: bool, total: Option<i64>) -> impl IntoView {
 
 /// One inbox row.
 #[component]
-fn Row(row: ConversationSummary, current: Memo<Option<String>>, query: Memo<String>) -> impl IntoView {
+fn Row(
+    row: ConversationSummary,
+    current: Memo<Option<String>>,
+    query: Memo<String>,
+) -> impl IntoView {
     let id = row.id.clone();
     let href = {
         let id = id.clone();
@@ -249,12 +288,18 @@ fn Row(row: ConversationSummary, current: Memo<Option<String>>, query: Memo<Stri
         let id = id.clone();
         move || current.with(|c| c.as_deref() == Some(id.as_str()))
     };
-    let first = row.first_user_message.clone().unwrap_or_else(|| "(no user message)".into());
+    let first = row
+        .first_user_message
+        .clone()
+        .unwrap_or_else(|| "(no user message)".into());
     let status = row.review_status;
-    let low = row.min_intent_confidence.map(|c| view! { <ConfidenceBadge value=c title="Lowest intent confidence"/> });
+    let low = row
+        .min_intent_confidence
+        .map(|c| view! { <ConfidenceBadge value=c title="Lowest intent confidence"/> });
     view! {
         <a class="row" class:active=active class:unread=status == ReviewStatus::Unread href=href data-id=id.clone()>
             <div class="row-line">
+                {(status == ReviewStatus::Unread).then(|| view! { <span class="unread-dot" title="Unread"></span> })}
                 <span class="row-text" title=first.clone()>{first.clone()}</span>
                 {row.flagged.then(|| view! { <span class="flag-mark" title="Has a flagged message">"⚑"</span> })}
             </div>
@@ -264,7 +309,7 @@ fn Row(row: ConversationSummary, current: Memo<Option<String>>, query: Memo<Stri
                 <span title="User messages">{format!("{} msg", row.user_message_count)}</span>
                 {low}
                 {row.has_news.then(|| view! { <span class="badge badge-news">"new"</span> })}
-                <StatusBadge status=status/>
+                {(status != ReviewStatus::Unread).then(|| view! { <StatusBadge status=status/> })}
             </div>
             {(!row.tags.is_empty()).then(|| view! {
                 <div class="row-tags">{row.tags.clone().into_iter().map(|t| view! { <TagChip tag=t/> }).collect_view()}</div>

@@ -15,7 +15,11 @@ use crate::state::OpenConversation;
 
 /// The panel.
 #[component]
-pub fn EventPanel(open: OpenConversation, event: EventView, select: Callback<Option<i64>>) -> impl IntoView {
+pub fn EventPanel(
+    open: OpenConversation,
+    event: EventView,
+    select: Callback<Option<i64>>,
+) -> impl IntoView {
     let e2e = RwSignal::new(false);
     let event_id = event.id;
     let story = fetch(move || {
@@ -30,10 +34,25 @@ pub fn EventPanel(open: OpenConversation, event: EventView, select: Callback<Opt
         (t, _, Some(n)) => format!("{t} · {n}"),
         (t, ..) => t.to_owned(),
     };
-    let entities = field(&event, &["parse_data", "entities"]).and_then(Value::as_array).cloned().unwrap_or_default();
-    let ranking = field(&event, &["parse_data", "intent_ranking"]).and_then(Value::as_array).cloned().unwrap_or_default();
+    let entities = field(&event, &["parse_data", "entities"])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let ranking = field(&event, &["parse_data", "intent_ranking"])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let raw = serde_json::to_string_pretty(&event.event).unwrap_or_default();
-    let flag_note = event.flag.as_ref().map(|f| format!("Flagged by {}{}", f.flagged_by, f.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()));
+    let flag_note = event.flag.as_ref().map(|f| {
+        format!(
+            "Flagged by {}{}",
+            f.flagged_by,
+            f.note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        )
+    });
 
     view! {
         <aside class="event-panel" aria-label="Selected message">

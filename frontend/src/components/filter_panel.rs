@@ -12,9 +12,13 @@ use crate::load::fetch;
 use crate::state::{filter_from_query, with_query, workspace};
 
 type Field = fn(&mut ConversationFilter) -> &mut Vec<String>;
+/// Menu entries: a value and how many conversations have it.
+type Options = Vec<(String, Option<i64>)>;
 
-fn counts(list: &[FacetCount]) -> Vec<(String, Option<i64>)> {
-    list.iter().map(|f| (f.value.clone(), Some(f.count))).collect()
+fn counts(list: &[FacetCount]) -> Options {
+    list.iter()
+        .map(|f| (f.value.clone(), Some(f.count)))
+        .collect()
 }
 
 fn num<T: ToString>(v: Option<T>) -> String {
@@ -35,23 +39,41 @@ pub fn FilterPanel() -> impl IntoView {
     });
     let facets = fetch(api::conversations::facets);
     let tags = fetch(api::tags::all);
-    let facet = move |pick: fn(&hindsight_types::Facets) -> Vec<(String, Option<i64>)>| {
-        Signal::derive(move || facets.get().and_then(Result::ok).map(|f| pick(&f)).unwrap_or_default())
+    let facet = move |pick: fn(&hindsight_types::Facets) -> Options| {
+        Signal::derive(move || {
+            facets
+                .get()
+                .and_then(Result::ok)
+                .map(|f| pick(&f))
+                .unwrap_or_default()
+        })
     };
     let tag_options = Signal::derive(move || {
         tags.get()
             .and_then(Result::ok)
-            .map(|t| t.into_iter().map(|t| (t.tag.value, Some(t.conversations))).collect())
+            .map(|t| {
+                t.into_iter()
+                    .map(|t| (t.tag.value, Some(t.conversations)))
+                    .collect()
+            })
             .unwrap_or_default()
     });
-    let pick = move |label: &'static str, name: &'static str, options: Signal<Vec<(String, Option<i64>)>>, field: Field| {
-        let selected = Signal::derive(move || draft.with(|f| field(&mut f.clone()).clone()));
-        let set = Callback::new(move |v: Vec<String>| draft.update(|f| *field(f) = v));
-        view! { <MultiPick label=label name=name options=options selected=selected set=set/> }
-    };
+    let pick =
+        move |label: &'static str, name: &'static str, options: Signal<Options>, field: Field| {
+            let selected = Signal::derive(move || draft.with(|f| field(&mut f.clone()).clone()));
+            let set = Callback::new(move |v: Vec<String>| draft.update(|f| *field(f) = v));
+            view! { <MultiPick label=label name=name options=options selected=selected set=set/> }
+        };
     // A text or number input bound to one query parameter of the draft.
-    let param = move |label: &'static str, key: &'static str, kind: &'static str, get: fn(&ConversationFilter) -> String| {
-        let step = if key.contains("confidence") { "0.05" } else { "1" };
+    let param = move |label: &'static str,
+                      key: &'static str,
+                      kind: &'static str,
+                      get: fn(&ConversationFilter) -> String| {
+        let step = if key.contains("confidence") {
+            "0.05"
+        } else {
+            "1"
+        };
         view! {
             <label class="field">{label}
                 <input type=kind name=key step=step min="0" prop:value=move || draft.with(get)
@@ -70,8 +92,12 @@ pub fn FilterPanel() -> impl IntoView {
     let slot_value = RwSignal::new(String::new());
     let slot_values = Signal::derive(move || {
         let name = slot_name.get();
-        facets.get().and_then(Result::ok).and_then(|f| f.slots.into_iter().find(|s| s.name == name))
-            .map(|s| s.values.into_iter().map(|v| v.value).collect::<Vec<_>>()).unwrap_or_default()
+        facets
+            .get()
+            .and_then(Result::ok)
+            .and_then(|f| f.slots.into_iter().find(|s| s.name == name))
+            .map(|s| s.values.into_iter().map(|v| v.value).collect::<Vec<_>>())
+            .unwrap_or_default()
     });
     let add_slot = move |_| {
         let name = slot_name.get_untracked();
@@ -219,7 +245,12 @@ pub fn FilterPanel() -> impl IntoView {
 }
 
 /// A yes / no / either choice.
-fn tri(label: &'static str, name: &'static str, draft: RwSignal<ConversationFilter>, field: fn(&mut ConversationFilter) -> &mut Option<bool>) -> impl IntoView {
+fn tri(
+    label: &'static str,
+    name: &'static str,
+    draft: RwSignal<ConversationFilter>,
+    field: fn(&mut ConversationFilter) -> &mut Option<bool>,
+) -> impl IntoView {
     let current = move || draft.with(|f| *field(&mut f.clone()));
     view! {
         <label class="field">{label}
@@ -257,11 +288,13 @@ fn set_param(f: &mut ConversationFilter, key: &str, value: &str) -> Result<(), S
                 ("time_from", None) => (value.to_owned(), "23:59".to_owned()),
                 _ => ("00:00".to_owned(), value.to_owned()),
             };
-            f.apply_param("time_of_day", &format!("{from}-{to}")).map_err(|e| e.message)?;
+            f.apply_param("time_of_day", &format!("{from}-{to}"))
+                .map_err(|e| e.message)?;
         }
         // The end date reads as "up to the end of that day".
         ("until", false) if value.len() == 10 => {
-            f.apply_param("until", &format!("{value}T23:59:59Z")).map_err(|e| e.message)?;
+            f.apply_param("until", &format!("{value}T23:59:59Z"))
+                .map_err(|e| e.message)?;
         }
         (_, false) => {
             // Checked on a copy so an inverted range can still be typed end by end.

@@ -38,7 +38,11 @@ pub fn MultiPick(
         }
     };
     let remove = move |value: String| {
-        let now: Vec<String> = selected.get_untracked().into_iter().filter(|v| *v != value).collect();
+        let now: Vec<String> = selected
+            .get_untracked()
+            .into_iter()
+            .filter(|v| *v != value)
+            .collect();
         set.run(now);
     };
     view! {

@@ -26,7 +26,8 @@ fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .map(|el| {
             let tag = el.tag_name().to_ascii_lowercase();
-            matches!(tag.as_str(), "input" | "textarea" | "select") || el.has_attribute("contenteditable")
+            matches!(tag.as_str(), "input" | "textarea" | "select")
+                || el.has_attribute("contenteditable")
         })
         .unwrap_or(false)
 }
@@ -46,7 +47,11 @@ pub fn install_shortcuts() {
             return;
         }
         let path = location.pathname.get_untracked();
-        if typing_in_a_field(&ev) || api::session().with_untracked(Option::is_none) || path == "/login" || path == "/admin" {
+        if typing_in_a_field(&ev)
+            || api::session().with_untracked(Option::is_none)
+            || path == "/login"
+            || path == "/admin"
+        {
             return;
         }
         let in_conversation = path.starts_with("/conversations/");

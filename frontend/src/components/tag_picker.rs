@@ -9,7 +9,9 @@ use crate::components::common::{ErrorBox, Spinner, TagChip};
 use crate::load::{fetch, Task};
 use crate::state::OpenConversation;
 
-const PALETTE: [&str; 8] = ["e5484d", "f5a524", "30a46c", "0091ff", "8e4ec6", "d6409f", "12a594", "6f6e77"];
+const PALETTE: [&str; 8] = [
+    "e5484d", "f5a524", "30a46c", "0091ff", "8e4ec6", "d6409f", "12a594", "6f6e77",
+];
 
 /// The popover.
 #[component]
@@ -52,29 +54,47 @@ pub fn TagPicker(open: OpenConversation) -> impl IntoView {
             error.set(Some("Type a name for the new tag.".into()));
             return;
         }
-        let color = colour.get_untracked().trim_start_matches('#').to_ascii_lowercase();
-        add(TagUpdate { value: Some(name), color: Some(color) });
+        let color = colour
+            .get_untracked()
+            .trim_start_matches('#')
+            .to_ascii_lowercase();
+        add(TagUpdate {
+            value: Some(name),
+            color: Some(color),
+        });
     };
     let matches = move || {
         let t = text.get().trim().to_ascii_lowercase();
         let on: Vec<i64> = open.summary.with(|s| s.tags.iter().map(|t| t.id).collect());
-        tags.get().map(|r| r.map(|list| {
-            list.into_iter()
-                .map(|t| t.tag)
-                .filter(|tag| !on.contains(&tag.id) && tag.value.to_ascii_lowercase().contains(&t))
-                .collect::<Vec<_>>()
-        }))
+        tags.get().map(|r| {
+            r.map(|list| {
+                list.into_iter()
+                    .map(|t| t.tag)
+                    .filter(|tag| {
+                        !on.contains(&tag.id) && tag.value.to_ascii_lowercase().contains(&t)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
     };
     let exact = move || {
         let t = text.get().trim().to_ascii_lowercase();
-        tags.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|x| x.tag.value.to_ascii_lowercase() == t))
+        tags.get()
+            .and_then(Result::ok)
+            .is_some_and(|l| l.iter().any(|x| x.tag.value.to_ascii_lowercase() == t))
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "Escape" => open.tag_open.set(false),
         "Enter" => {
             ev.prevent_default();
-            match matches().and_then(Result::ok).and_then(|m| m.into_iter().next()) {
-                Some(tag) if exact() => add(TagUpdate { value: Some(tag.value), color: Some(tag.color) }),
+            match matches()
+                .and_then(Result::ok)
+                .and_then(|m| m.into_iter().next())
+            {
+                Some(tag) if exact() => add(TagUpdate {
+                    value: Some(tag.value),
+                    color: Some(tag.color),
+                }),
                 _ => create(),
             }
         }

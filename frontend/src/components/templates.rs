@@ -51,7 +51,11 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
             return;
         }
         let query = location.search.get_untracked();
-        let input = FilterTemplateInput { name: n, query, shared: shared.get_untracked() };
+        let input = FilterTemplateInput {
+            name: n,
+            query,
+            shared: shared.get_untracked(),
+        };
         save.run(async move { api::filters::create(&input).await.map(|_| ()) });
     };
     let apply = move |t: &FilterTemplate| {
@@ -60,8 +64,15 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
     };
     let update = move |t: FilterTemplate, query: String, shared: bool| {
         leptos::task::spawn_local(async move {
-            let input = FilterTemplateInput { name: t.name.clone(), query, shared };
-            done(api::filters::update(t.id, &input).await.map(|_| ()), "Saved filter updated.");
+            let input = FilterTemplateInput {
+                name: t.name.clone(),
+                query,
+                shared,
+            };
+            done(
+                api::filters::update(t.id, &input).await.map(|_| ()),
+                "Saved filter updated.",
+            );
         });
     };
     let delete = move |t: FilterTemplate| {

@@ -24,7 +24,10 @@ pub fn TopBar() -> impl IntoView {
 
     // The box shows the filter's text whenever the URL changes.
     Effect::new(move |_| {
-        let t = filter_from_query(&location.search.get()).ok().and_then(|f| f.text).unwrap_or_default();
+        let t = filter_from_query(&location.search.get())
+            .ok()
+            .and_then(|f| f.text)
+            .unwrap_or_default();
         text.set(t);
     });
     // `/` focuses the box.
@@ -48,7 +51,10 @@ pub fn TopBar() -> impl IntoView {
         let t = text.get_untracked();
         filter.text = Some(t.trim().to_owned()).filter(|t| !t.is_empty());
         // Searching goes back to the list (keeping an open conversation would be confusing).
-        nav(&with_query("/".to_owned(), &filter.to_query()), Default::default());
+        nav(
+            &with_query("/".to_owned(), &filter.to_query()),
+            Default::default(),
+        );
         if let Some(input) = search_ref.get_untracked() {
             let _ = input.blur();
         }

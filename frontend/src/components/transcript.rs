@@ -11,7 +11,9 @@ use crate::state::OpenConversation;
 
 /// A field of the raw event, `None` when absent or null.
 pub fn field<'a>(event: &'a EventView, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(&event.event, |v, k| v.get(k)).filter(|v| !v.is_null())
+    path.iter()
+        .try_fold(&event.event, |v, k| v.get(k))
+        .filter(|v| !v.is_null())
 }
 
 fn is_listen(e: &EventView) -> bool {
@@ -19,8 +21,14 @@ fn is_listen(e: &EventView) -> bool {
 }
 
 /// The events shown with the current toggles, in order.
-pub fn visible_events(events: &[EventView], slots: bool, listen: bool) -> impl Iterator<Item = &EventView> {
-    events.iter().filter(move |e| (slots || e.type_name != "slot") && (listen || !is_listen(e)))
+pub fn visible_events(
+    events: &[EventView],
+    slots: bool,
+    listen: bool,
+) -> impl Iterator<Item = &EventView> {
+    events
+        .iter()
+        .filter(move |e| (slots || e.type_name != "slot") && (listen || !is_listen(e)))
 }
 
 /// The transcript.
@@ -65,17 +73,21 @@ fn EventItem(
     let is_selected = move || selected.get() == Some(id);
     let is_flagged = move || open.flags.with(|f| f.contains(&id));
     let when = local_time(event.timestamp * 1000.0);
-    let flag_button = flaggable.then(|| view! {
-        <button class="flag-btn" title="Flag this message (f)" aria-label="Flag this message"
-            aria-pressed=move || is_flagged().to_string()
-            on:click=move |ev| { ev.stop_propagation(); open.toggle_flag(id) }>"⚑"</button>
+    let flag_button = flaggable.then(|| {
+        view! {
+            <button class="flag-btn" title="Flag this message (f)" aria-label="Flag this message"
+                aria-pressed=move || is_flagged().to_string()
+                on:click=move |ev| { ev.stop_propagation(); open.toggle_flag(id) }>"⚑"</button>
+        }
     });
     let body = match kind.as_str() {
         "user" => user_view(&event).into_any(),
         "bot" => bot_view(&event).into_any(),
         "action" => action_view(&event).into_any(),
         "slot" => {
-            let value = field(&event, &["value"]).map(json_text).unwrap_or_else(|| "null".into());
+            let value = field(&event, &["value"])
+                .map(json_text)
+                .unwrap_or_else(|| "null".into());
             view! { <div class="line slot-line"><span class="label">"slot"</span><code>{event.name.clone().unwrap_or_default()}</code>" = "<code>{value}</code></div> }.into_any()
         }
         _ => divider_view(&event).into_any(),
@@ -120,14 +132,22 @@ fn bot_view(e: &EventView) -> impl IntoView {
     let text = e.text.clone();
     let buttons: Vec<(String, String)> = field(e, &["data", "buttons"])
         .and_then(Value::as_array)
-        .map(|b| b.iter().map(|b| (
-            b.get("title").map(json_text).unwrap_or_default(),
-            b.get("payload").map(json_text).unwrap_or_default(),
-        )).collect())
+        .map(|b| {
+            b.iter()
+                .map(|b| {
+                    (
+                        b.get("title").map(json_text).unwrap_or_default(),
+                        b.get("payload").map(json_text).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    let image = field(e, &["data", "image"]).and_then(Value::as_str).map(str::to_owned);
-    let custom = field(e, &["data", "custom"]).map(|c| serde_json::to_string_pretty(c).unwrap_or_default());
-    let utter = field(e, &["metadata", "utter_action"]).map(json_text);
+    let image = field(e, &["data", "image"])
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let custom =
+        field(e, &["data", "custom"]).map(|c| serde_json::to_string_pretty(c).unwrap_or_default());
     view! {
         <div class="bubble bot-bubble">
             {text.map(|t| view! { <div class="bot-text">{t}</div> })}
@@ -148,7 +168,6 @@ fn bot_view(e: &EventView) -> impl IntoView {
             })}
             {custom.map(|c| view! { <pre class="bot-custom" title="Custom payload">{c}</pre> })}
         </div>
-        {utter.map(|u| view! { <div class="event-meta"><span class="muted">{u}</span></div> })}
     }
 }
 
@@ -175,20 +194,38 @@ fn divider_view(e: &EventView) -> impl IntoView {
             Some(n) => ("line", format!("Form {n} active")),
             None => ("line", "Form ended".to_owned()),
         },
-        "action_execution_rejected" => ("line warn", format!("Action {} rejected", s("name").unwrap_or_default())),
-        "flow_started" => ("line", format!("Flow started: {}", s("flow_id").unwrap_or_default())),
-        "flow_completed" => ("line", format!("Flow completed: {}", s("flow_id").unwrap_or_default())),
-        "flow_cancelled" => ("line warn", format!("Flow cancelled: {}", s("flow_id").unwrap_or_default())),
+        "action_execution_rejected" => (
+            "line warn",
+            format!("Action {} rejected", s("name").unwrap_or_default()),
+        ),
+        "flow_started" => (
+            "line",
+            format!("Flow started: {}", s("flow_id").unwrap_or_default()),
+        ),
+        "flow_completed" => (
+            "line",
+            format!("Flow completed: {}", s("flow_id").unwrap_or_default()),
+        ),
+        "flow_cancelled" => (
+            "line warn",
+            format!("Flow cancelled: {}", s("flow_id").unwrap_or_default()),
+        ),
         "pause" => ("divider", "Conversation paused (handed over)".to_owned()),
         "resume" => ("divider", "Conversation resumed".to_owned()),
         "rewind" => ("line warn", "Rewound the last user message".to_owned()),
-        "reminder" => ("line", format!("Reminder set: {}", s("name").unwrap_or_default())),
+        "reminder" => (
+            "line",
+            format!("Reminder set: {}", s("name").unwrap_or_default()),
+        ),
         "user_featurization" => ("line", "User featurization".to_owned()),
         "stack" => ("line dim", "Dialogue stack updated".to_owned()),
-        other => ("line", match s("name") {
-            Some(n) => format!("{other}: {n}"),
-            None => other.to_owned(),
-        }),
+        other => (
+            "line",
+            match s("name") {
+                Some(n) => format!("{other}: {n}"),
+                None => other.to_owned(),
+            },
+        ),
     };
     view! { <div class=format!("{class} other-line")><span>{text}</span></div> }
 }

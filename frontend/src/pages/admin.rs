@@ -1,6 +1,8 @@
 //! Admin: users, their roles, and API tokens (a new token is shown once).
 
-use hindsight_types::{ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate};
+use hindsight_types::{
+    ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate,
+};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiResult};
@@ -11,7 +13,12 @@ use crate::load::{fetch, Task};
 use crate::state::workspace;
 
 fn role_options(current: Role) -> impl IntoView {
-    Role::ALL.into_iter().map(move |r| view! { <option value=r.as_str() selected=r == current>{r.as_str()}</option> }).collect_view()
+    Role::ALL
+        .into_iter()
+        .map(
+            move |r| view! { <option value=r.as_str() selected=r == current>{r.as_str()}</option> },
+        )
+        .collect_view()
 }
 
 /// `/admin`.
@@ -30,7 +37,12 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 /// Runs a change, then reloads the list or shows the failure.
-fn run(version: RwSignal<u32>, error: RwSignal<Option<String>>, ok: &'static str, fut: impl std::future::Future<Output = ApiResult<()>> + 'static) {
+fn run(
+    version: RwSignal<u32>,
+    error: RwSignal<Option<String>>,
+    ok: &'static str,
+    fut: impl std::future::Future<Output = ApiResult<()>> + 'static,
+) {
     let ws = workspace();
     leptos::task::spawn_local(async move {
         match fut.await {
@@ -52,13 +64,23 @@ fn Users() -> impl IntoView {
         api::admin::users()
     });
     let error = RwSignal::new(None::<String>);
-    let (name, password, role) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(Role::Reviewer));
+    let (name, password, role) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(Role::Reviewer),
+    );
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let user = NewUser { username: name.get_untracked().trim().to_owned(), password: password.get_untracked(), role: role.get_untracked() };
+        let user = NewUser {
+            username: name.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            role: role.get_untracked(),
+        };
         name.set(String::new());
         password.set(String::new());
-        run(version, error, "User added.", async move { api::admin::create_user(&user).await });
+        run(version, error, "User added.", async move {
+            api::admin::create_user(&user).await
+        });
     };
     let row = move |u: UserInfo| {
         let (n1, n2, n3) = (u.username.clone(), u.username.clone(), u.username.clone());

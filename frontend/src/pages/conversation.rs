@@ -30,7 +30,9 @@ pub fn ConversationPage() -> impl IntoView {
     move || match detail.get() {
         None => view! { <Spinner label="Loading the conversation…"/> }.into_any(),
         Some(Ok(d)) => view! { <ConversationBody detail=d selected=selected/> }.into_any(),
-        Some(Err(e)) => view! { <div class="empty-state"><ErrorBox message=e.message/></div> }.into_any(),
+        Some(Err(e)) => {
+            view! { <div class="empty-state"><ErrorBox message=e.message/></div> }.into_any()
+        }
     }
 }
 
@@ -42,19 +44,35 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     let ConversationDetail { summary, events } = detail;
     let open = OpenConversation {
         id: StoredValue::new(summary.id.clone()),
-        flags: RwSignal::new(events.iter().filter(|e| e.flag.is_some()).map(|e| e.id).collect::<HashSet<_>>()),
+        flags: RwSignal::new(
+            events
+                .iter()
+                .filter(|e| e.flag.is_some())
+                .map(|e| e.id)
+                .collect::<HashSet<_>>(),
+        ),
         summary: RwSignal::new(summary),
         tag_open: RwSignal::new(false),
         ws,
     };
-    let events = StoredValue::new(events);
+    // A shared link may point at an event the toggles would hide: show its kind.
+    let linked = selected
+        .get_untracked()
+        .and_then(|s| events.iter().find(|e| e.id == s));
     let show_slots = RwSignal::new(true);
-    let show_listen = RwSignal::new(false);
-    let read_only = api::session().with_untracked(|u| u.as_ref().is_none_or(|u| u.role == Role::Viewer));
+    let show_listen =
+        RwSignal::new(linked.is_some_and(|e| e.name.as_deref() == Some("action_listen")));
+    let events = StoredValue::new(events);
+    let read_only =
+        api::session().with_untracked(|u| u.as_ref().is_none_or(|u| u.role == Role::Viewer));
 
     let nav = navigate.clone();
     let select = Callback::new(move |event_id: Option<i64>| {
-        let href = conversation_href(&open.id.get_value(), event_id, &location.search.get_untracked());
+        let href = conversation_href(
+            &open.id.get_value(),
+            event_id,
+            &location.search.get_untracked(),
+        );
         nav(&href, Default::default());
     });
 
@@ -66,9 +84,13 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
             match cmd {
                 Some(Command::NextMessage | Command::PrevMessage) => {
                     let ids: Vec<i64> = events.with_value(|evs| {
-                        visible_events(evs, show_slots.get_untracked(), show_listen.get_untracked()).map(|e| e.id).collect()
+                        visible_events(evs, show_slots.get_untracked(), show_listen.get_untracked())
+                            .map(|e| e.id)
+                            .collect()
                     });
-                    let here = selected.get_untracked().and_then(|s| ids.iter().position(|i| *i == s));
+                    let here = selected
+                        .get_untracked()
+                        .and_then(|s| ids.iter().position(|i| *i == s));
                     let target = match (here, *cmd == Some(Command::NextMessage)) {
                         (Some(i), true) => ids.get(i + 1),
                         (Some(i), false) => i.checked_sub(1).and_then(|i| ids.get(i)),
@@ -97,7 +119,9 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     // link), the least movement when stepping through messages.
     let first = StoredValue::new(true);
     Effect::new(move |_| {
-        let Some(event_id) = selected.get() else { return };
+        let Some(event_id) = selected.get() else {
+            return;
+        };
         let centre = first.get_value();
         first.set_value(false);
         request_animation_frame(move || scroll_to_event(event_id, centre));
@@ -106,7 +130,9 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     let panel = move || {
         selected.get().map(|event_id| {
             match events.with_value(|evs| evs.iter().find(|e| e.id == event_id).cloned()) {
-                Some(event) => view! { <EventPanel open=open event=event select=select/> }.into_any(),
+                Some(event) => {
+                    view! { <EventPanel open=open event=event select=select/> }.into_any()
+                }
                 None => view! {
                     <aside class="event-panel">
                         <ErrorBox message="That message is not part of this conversation."/>
@@ -148,8 +174,14 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
 }
 
 fn scroll_to_event(event_id: i64, centre: bool) {
-    let Some(el) = document().get_element_by_id(&format!("event-{event_id}")) else { return };
+    let Some(el) = document().get_element_by_id(&format!("event-{event_id}")) else {
+        return;
+    };
     let opts = web_sys::ScrollIntoViewOptions::new();
-    opts.set_block(if centre { web_sys::ScrollLogicalPosition::Center } else { web_sys::ScrollLogicalPosition::Nearest });
+    opts.set_block(if centre {
+        web_sys::ScrollLogicalPosition::Center
+    } else {
+        web_sys::ScrollLogicalPosition::Nearest
+    });
     el.scroll_into_view_with_scroll_into_view_options(&opts);
 }

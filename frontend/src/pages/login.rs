@@ -32,15 +32,16 @@ pub fn LoginPage() -> impl IntoView {
     });
 
     let error = move || match login.value.get() {
-        Some(Err(ApiFailure { status: 401, .. })) => {
-            Some("Wrong username or password.".to_owned())
-        }
+        Some(Err(ApiFailure { status: 401, .. })) => Some("Wrong username or password.".to_owned()),
         Some(Err(e)) => Some(e.message),
         _ => None,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.run(api::auth::login(username.get_untracked(), password.get_untracked()));
+        login.run(api::auth::login(
+            username.get_untracked(),
+            password.get_untracked(),
+        ));
     };
 
     view! {
