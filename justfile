@@ -28,7 +28,9 @@ frontend-build: install-frontend-tools
 dev *ARGS: install-frontend-tools system-deps
     #!/usr/bin/env bash
     set -euo pipefail
-    {{ hindsight }} serve "$@" &
+    cargo build --release -p hindsight-server --bin hindsight
+    # The binary itself (not `cargo run`), so stopping trunk stops the API too.
+    "${CARGO_TARGET_DIR:-target}/release/hindsight" serve --samples samples/trackers "$@" &
     api=$!
     trap 'kill "$api" 2>/dev/null || true' EXIT
     cd frontend && trunk serve

@@ -22,8 +22,9 @@ fn join(path: &str, query: &str) -> String {
 pub async fn list(filter_query: &str, cursor: Option<&str>) -> ApiResult<ConversationPage> {
     let mut q = form_query(filter_query);
     q.push_str(&format!("limit={PAGE_SIZE}"));
+    // Later pages skip the count: the first page (and the tabs) already told it.
     if let Some(c) = cursor {
-        q.push_str("&cursor=");
+        q.push_str("&total=false&cursor=");
         q.push_str(&enc(c));
     }
     get(&join("/api/conversations", &q)).await

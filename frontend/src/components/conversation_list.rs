@@ -72,7 +72,9 @@ pub fn ConversationList() -> impl IntoView {
             match page {
                 Ok(page) => {
                     error.set(None);
-                    total.set(Some(page.total));
+                    if first {
+                        total.set(Some(page.total));
+                    }
                     ws.has_more.set(page.next_cursor.is_some());
                     cursor.try_set_value(page.next_cursor);
                     if first {

@@ -146,6 +146,8 @@ fn bot_view(e: &EventView) -> impl IntoView {
     let image = field(e, &["data", "image"])
         .and_then(Value::as_str)
         .map(str::to_owned);
+    // Only web addresses become an image and a link (never `javascript:` and the like).
+    let image = image.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let custom =
         field(e, &["data", "custom"]).map(|c| serde_json::to_string_pretty(c).unwrap_or_default());
     view! {
