@@ -42,13 +42,15 @@ pub fn confidence(c: f64) -> String {
 
 /// A short age: `just now`, `5 min ago`, `3 h ago`, `2 d ago`, or the date.
 pub fn ago(at: DateTime<Utc>, now_ms: f64) -> String {
-    let secs = ((now_ms - at.timestamp_millis() as f64) / 1000.0).max(0.0) as i64;
+    let secs = ((now_ms - at.timestamp_millis() as f64) / 1000.0) as i64;
     match secs {
+        ..-60 => local_time(at.timestamp_millis() as f64)[..10].to_owned(),
+        ..0 => "just now".to_owned(),
         0..60 => "just now".to_owned(),
         60..3600 => format!("{} min ago", secs / 60),
         3600..86_400 => format!("{} h ago", secs / 3600),
         86_400..2_592_000 => format!("{} d ago", secs / 86_400),
-        _ => at.format("%Y-%m-%d").to_string(),
+        _ => local_time(at.timestamp_millis() as f64)[..10].to_owned(),
     }
 }
 
@@ -121,5 +123,11 @@ mod tests {
         assert_eq!(ago(at, ms(7200)), "2 h ago");
         assert_eq!(ago(at, ms(3 * 86_400)), "3 d ago");
         assert_eq!(ago(at, ms(90 * 86_400)), "2023-11-14");
+        assert_eq!(ago(at, ms(-30)), "just now", "clocks a little ahead");
+        assert_eq!(
+            ago(at, ms(-86_400 * 2)),
+            "2023-11-14",
+            "in the future: the date"
+        );
     }
 }

@@ -20,6 +20,16 @@ pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
     view! { <div class="error-box" role="alert">{message}</div> }
 }
 
+/// A tag's colour as six hex digits: a leading `#` is tolerated, anything else is grey.
+pub fn tag_colour(color: &str) -> &str {
+    let hex = color.trim_start_matches('#');
+    if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex
+    } else {
+        "9aa3b5"
+    }
+}
+
 /// Readable text for a chip on a colour given as six hex digits.
 pub fn text_colour(hex: &str) -> &'static str {
     let channel =
@@ -37,11 +47,8 @@ pub fn text_colour(hex: &str) -> &'static str {
 /// A tag as a coloured chip, with an optional remove button.
 #[component]
 pub fn TagChip(tag: Tag, #[prop(optional)] on_remove: Option<Callback<Tag>>) -> impl IntoView {
-    let style = format!(
-        "background:#{};color:{}",
-        tag.color,
-        text_colour(&tag.color)
-    );
+    let hex = tag_colour(&tag.color);
+    let style = format!("background:#{hex};color:{}", text_colour(hex));
     let removable = on_remove.map(|cb| {
         let t = tag.clone();
         let label = format!("Remove tag {}", tag.value);
@@ -133,5 +140,19 @@ pub fn Toasts() -> impl IntoView {
                 </div>
             }
         })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_colours_are_six_hex_digits_or_grey() {
+        assert_eq!(tag_colour("e5484d"), "e5484d");
+        assert_eq!(tag_colour("#e5484d"), "e5484d");
+        assert_eq!(tag_colour("red;position:fixed"), "9aa3b5");
+        assert_eq!(text_colour("ffffff"), "#1d2433");
+        assert_eq!(text_colour("1d2433"), "#ffffff");
     }
 }

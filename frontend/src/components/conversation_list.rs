@@ -19,7 +19,7 @@ use crate::state::{
 /// The tabs: a review status, or all of them.
 const TABS: [(Option<ReviewStatus>, &str); 4] = [
     (Some(ReviewStatus::Unread), "Unread"),
-    (Some(ReviewStatus::SavedForLater), "Saved for later"),
+    (Some(ReviewStatus::SavedForLater), "Saved"),
     (Some(ReviewStatus::Reviewed), "Reviewed"),
     (None, "All"),
 ];
