@@ -66,6 +66,8 @@ pub struct Workspace {
     pub help_open: RwSignal<bool>,
     /// Filter drawer.
     pub filters_open: RwSignal<bool>,
+    /// Saved-filters menu.
+    pub templates_open: RwSignal<bool>,
     /// Confidence under which intents and actions are marked low.
     pub threshold: RwSignal<f64>,
 }
@@ -91,6 +93,7 @@ impl Workspace {
             toast: RwSignal::new(None),
             help_open: RwSignal::new(false),
             filters_open: RwSignal::new(false),
+            templates_open: RwSignal::new(false),
             threshold: RwSignal::new(stored.unwrap_or(0.6)),
         }
     }

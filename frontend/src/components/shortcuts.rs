@@ -44,6 +44,7 @@ pub fn install_shortcuts() {
         if key == "Escape" {
             ws.help_open.set(false);
             ws.filters_open.set(false);
+            ws.templates_open.set(false);
             return;
         }
         let path = location.pathname.get_untracked();

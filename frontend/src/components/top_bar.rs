@@ -20,7 +20,7 @@ pub fn TopBar() -> impl IntoView {
     let on_login = move || location.pathname.with(|p| p == "/login");
     let search_ref = NodeRef::<Input>::new();
     let text = RwSignal::new(String::new());
-    let templates_open = RwSignal::new(false);
+    let templates_open = ws.templates_open;
 
     // The box shows the filter's text whenever the URL changes.
     Effect::new(move |_| {
@@ -60,8 +60,8 @@ pub fn TopBar() -> impl IntoView {
         }
     };
     let logout = move |_| {
-        api::end_session();
         navigate("/login", Default::default());
+        api::end_session();
     };
     let active_filters = move || {
         filter_from_query(&location.search.get())

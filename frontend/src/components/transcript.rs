@@ -16,6 +16,11 @@ pub fn field<'a>(event: &'a EventView, path: &[&str]) -> Option<&'a Value> {
         .filter(|v| !v.is_null())
 }
 
+/// Whether the reviewer can flag this event: messages and actions.
+pub fn flaggable(e: &EventView) -> bool {
+    matches!(e.type_name.as_str(), "user" | "bot" | "action")
+}
+
 fn is_listen(e: &EventView) -> bool {
     e.type_name == "action" && e.name.as_deref() == Some("action_listen")
 }
@@ -69,7 +74,7 @@ fn EventItem(
 ) -> impl IntoView {
     let id = event.id;
     let kind = event.type_name.clone();
-    let flaggable = matches!(kind.as_str(), "user" | "bot" | "action") && !read_only;
+    let flaggable = flaggable(&event) && !read_only;
     let is_selected = move || selected.get() == Some(id);
     let is_flagged = move || open.flags.with(|f| f.contains(&id));
     let when = local_time(event.timestamp * 1000.0);

@@ -11,7 +11,7 @@ use crate::api;
 use crate::components::common::{ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
-use crate::components::transcript::{visible_events, Transcript};
+use crate::components::transcript::{flaggable, visible_events, Transcript};
 use crate::load::fetch;
 use crate::state::{conversation_href, parse_route, workspace, Command, OpenConversation};
 
@@ -104,10 +104,18 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                 _ if read_only => {}
                 Some(Command::Reviewed) => open.set_status(ReviewStatus::Reviewed, query),
                 Some(Command::SaveForLater) => open.set_status(ReviewStatus::SavedForLater, query),
-                Some(Command::Flag) => match selected.get_untracked() {
-                    Some(e) => open.toggle_flag(e),
-                    None => ws.notify("Select a message first (click it, or use ↑/↓)."),
-                },
+                Some(Command::Flag) => {
+                    let kind = selected.get_untracked().and_then(|s| {
+                        events.with_value(|evs| {
+                            evs.iter().find(|e| e.id == s).map(|e| (s, flaggable(e)))
+                        })
+                    });
+                    match kind {
+                        Some((e, true)) => open.toggle_flag(e),
+                        Some((_, false)) => ws.notify("Only messages and actions can be flagged."),
+                        None => ws.notify("Select a message first (click it, or use ↑/↓)."),
+                    }
+                }
                 Some(Command::Tag) => open.tag_open.set(true),
                 _ => {}
             }
