@@ -46,8 +46,10 @@ install-frontend-tools:
     wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want" || cargo install wasm-bindgen-cli --version "$want" --force
     # wasm-opt (binaryen 132, as frontend/Trunk.toml asks) from npm's prebuilt package.
     wasm-opt --version 2>/dev/null | grep -q '^wasm-opt version 132 ' || npm install --global --no-fund --no-audit binaryen@132.0.0
-    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-        {{ just_executable() }} --justfile {{ justfile() }} apt-install chromium chromium-driver
+    # Chromium for the browser tests; the emoji font so bot messages render in screenshots.
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+        || ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
+        {{ just_executable() }} --justfile {{ justfile() }} apt-install chromium chromium-driver fonts-noto-color-emoji
     fi
 
 # Start the server (imports the bundled samples on first start and prints its URL).

@@ -1,0 +1,172 @@
+//! The real Hindsight server, in-process, on a free port, against a fresh SQLite file with
+//! the sample conversations, serving the release bundle of the web app.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use hindsight_server::app::{start_server, AppState};
+use hindsight_server::config::{Config, ServeOptions};
+use hindsight_server::ingest::IngestOptions;
+use serde_json::Value;
+
+use super::workspace;
+
+/// The admin the tests log in as.
+pub const ADMIN: (&str, &str) = ("e2e-admin", "e2e-admin-password");
+
+/// A running server; stopped when dropped.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+    /// A bearer token of the admin, for checks through the API.
+    pub token: String,
+    http: reqwest::Client,
+}
+
+/// The web app's bundle, which the browser loads; built by `just frontend-build`.
+pub fn bundle_dir() -> PathBuf {
+    let dist = workspace().join("frontend/dist");
+    let built = std::fs::read_dir(&dist)
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        })
+        .unwrap_or(false);
+    assert!(
+        built && dist.join("index.html").is_file(),
+        "the web app is not built: run `just frontend-build` first (`just test` does), \
+         which writes the release bundle to {}",
+        dist.display()
+    );
+    dist
+}
+
+impl Server {
+    /// Starts the server with the samples loaded and an admin user. `None` while the server
+    /// has no login route yet (the workflow routes not merged): nothing can be reviewed then.
+    pub async fn start() -> Option<Server> {
+        let static_dir = workspace().join("frontend/dist");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            database_url: format!("sqlite://{}", dir.path().join("e2e.db").display()),
+            pool_size: 4,
+            ..Config::default()
+        };
+        let state = AppState::open(config).expect("open the database");
+        {
+            let mut conn = state.pool.get().expect("a connection");
+            let samples = workspace().join("samples/trackers");
+            let opts = IngestOptions::default();
+            let summary =
+                hindsight_server::cli::import_files(&mut conn, &[samples], &opts, false, false)
+                    .expect("import the samples");
+            assert!(
+                summary.conversations_created >= 20,
+                "samples imported: {summary:?}"
+            );
+            create_admin(&mut conn);
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let opts = ServeOptions {
+                    bind: String::new(),
+                    static_dir,
+                    samples: None,
+                };
+                let server = start_server(state, &opts, listener).expect("start the server");
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("the server started");
+        let http = reqwest::Client::new();
+        let answer = http
+            .post(format!("{base}/api/auth"))
+            .json(&serde_json::json!({"username": ADMIN.0, "password": ADMIN.1}))
+            .send()
+            .await
+            .expect("POST /api/auth");
+        let status = answer.status();
+        let login: Value = answer.json().await.unwrap_or(Value::Null);
+        if status == reqwest::StatusCode::NOT_FOUND
+            && login["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("route"))
+        {
+            drop(handle.stop(false));
+            return None;
+        }
+        bundle_dir();
+        let token = login["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token in {login}"))
+            .to_owned();
+        Some(Server {
+            base,
+            handle,
+            _dir: dir,
+            token,
+            http,
+        })
+    }
+
+    /// A URL on the server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `GET` through the API as the admin.
+    pub async fn get(&self, path: &str) -> Value {
+        let res = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET");
+        assert!(res.status().is_success(), "GET {path}: {}", res.status());
+        res.json().await.expect("JSON")
+    }
+
+    /// How many conversations match a filter query, per the API.
+    pub async fn count(&self, filter_query: &str) -> i64 {
+        self.get(&format!("/api/conversations/count?{filter_query}"))
+            .await["total"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Stop accepting and let the worker thread end; don't wait for it.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Adds the admin straight to the users table: a hash in the PHC format the server's argon2
+/// verifies, so the test needs no server-side helper and no bootstrap password.
+fn create_admin(conn: &mut hindsight_server::db::DbConnection) {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use diesel::RunQueryDsl;
+    let hindsight_server::db::DbConnection::Sqlite(conn) = conn else {
+        panic!("the browser tests run on SQLite")
+    };
+    let salt = SaltString::from_b64("aGluZHNpZ2h0LWUyZS1zYWx0").unwrap();
+    let hash = argon2::Argon2::default()
+        .hash_password(ADMIN.1.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    diesel::sql_query(
+        "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, 'admin', CURRENT_TIMESTAMP)",
+    )
+    .bind::<diesel::sql_types::Text, _>(ADMIN.0)
+    .bind::<diesel::sql_types::Text, _>(hash)
+    .execute(conn)
+    .expect("create the admin user");
+}
