@@ -111,12 +111,20 @@ pub fn ConversationList() -> impl IntoView {
         }
     });
 
-    // Where the open conversation sits, so "next" still works after it left the list.
+    // Where the open conversation sits, so "next" still works after it left the list; and
+    // its row in view (a shared link, j/k past the edge).
     Effect::new(move |_| {
         let id = current.get();
         ws.rows.with(|rows| {
             if let Some(i) = id.and_then(|id| rows.iter().position(|r| r.id == id)) {
                 ws.last_index.set(Some(i));
+                request_animation_frame(|| {
+                    if let Ok(Some(row)) = document().query_selector(".rows .row.active") {
+                        let opts = web_sys::ScrollIntoViewOptions::new();
+                        opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                        row.scroll_into_view_with_scroll_into_view_options(&opts);
+                    }
+                });
             }
         });
     });
