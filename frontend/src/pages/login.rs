@@ -22,6 +22,11 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(answer)) = login.value.get() {
             api::start_session(&answer.access_token, answer.user);
+        }
+    });
+    // Logged in (just now, or already when the page opened): on to where the reviewer was.
+    Effect::new(move |_| {
+        if api::session().with(Option::is_some) {
             // Only paths of this app: never send the reviewer to another site.
             let next = query
                 .with_untracked(|q| q.get("next"))
