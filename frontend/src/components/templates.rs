@@ -56,7 +56,7 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
             query,
             shared: shared.get_untracked(),
         };
-        save.run(async move { api::filters::create(&input).await.map(|_| ()) });
+        save.run(async move { api::filters::create(&input).await });
     };
     let apply = move |t: &FilterTemplate| {
         open.set(false);
@@ -70,7 +70,7 @@ pub fn TemplatesMenu(open: RwSignal<bool>) -> impl IntoView {
                 shared,
             };
             done(
-                api::filters::update(t.id, &input).await.map(|_| ()),
+                api::filters::update(t.id, &input).await,
                 "Saved filter updated.",
             );
         });
