@@ -44,8 +44,8 @@ pub fn confidence(c: f64) -> String {
 pub fn ago(at: DateTime<Utc>, now_ms: f64) -> String {
     let secs = ((now_ms - at.timestamp_millis() as f64) / 1000.0) as i64;
     match secs {
-        ..-60 => local_time(at.timestamp_millis() as f64)[..10].to_owned(),
-        ..0 => "just now".to_owned(),
+        i64::MIN..-60 => local_time(at.timestamp_millis() as f64)[..10].to_owned(),
+        -60..0 => "just now".to_owned(),
         0..60 => "just now".to_owned(),
         60..3600 => format!("{} min ago", secs / 60),
         3600..86_400 => format!("{} h ago", secs / 3600),
