@@ -18,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Which backend the pool talks to.
     pub backend: Backend,
+    /// Secret signing login tokens.
+    pub jwt_secret: Arc<String>,
 }
 
 impl AppState {
@@ -25,7 +27,12 @@ impl AppState {
     pub fn open(config: Config) -> anyhow::Result<Self> {
         let backend = crate::db::DatabaseUrl::parse(&config.database_url)?.backend;
         let pool = crate::db::open_pool(&config.database_url, config.pool_size)?;
-        Ok(AppState { pool, config: Arc::new(config), backend })
+        let jwt_secret = {
+            let mut conn = pool.get()?;
+            crate::auth::ensure_admin(&mut conn)?;
+            crate::auth::load_secret(&mut conn, config.jwt_secret.as_deref())?
+        };
+        Ok(AppState { pool, config: Arc::new(config), backend, jwt_secret: Arc::new(jwt_secret) })
     }
 
     /// Runs database work on the blocking thread pool, so diesel's synchronous calls never

@@ -1,6 +1,7 @@
 //! Hindsight: imports Rasa conversations and serves the review inbox.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -517,10 +517,11 @@ impl Default for BackendResult {
     }
 }
 
-/// A bearer token for the bench client, once the API requires one: created directly in the
-/// database. (No authentication exists yet, so none is needed.)
-fn bench_token(_conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
-    Ok(None)
+/// A bearer token for the bench client: an admin API token created directly in the database.
+fn bench_token(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
+    let token = crate::auth::new_api_token();
+    crate::db::users::create_token(conn, "bench", &crate::auth::token_hash(&token), "admin", "bench")?;
+    Ok(Some(token))
 }
 
 fn say(opts: &BenchOptions, msg: impl AsRef<str>) {

@@ -21,5 +21,6 @@ pub mod facets;
 pub mod ingest;
 pub mod schema;
 pub mod settings;
+pub mod users;
 
 pub use connection::{open_pool, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb};

@@ -2,14 +2,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter, ConversationPage};
 
 use crate::app::AppState;
+use crate::auth::{AuthUser, Role};
 use crate::db;
 use crate::error::AppResult;
 
 /// `GET /api/conversations`: one page of the inbox, with `X-Total-Count` as Rasa X sent it.
 pub async fn list_conversations(
+    user: AuthUser,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    user.require(Role::Viewer)?;
     let (filter, page) = hindsight_types::filter::parse_listing_query(req.query_string())?;
     let page: ConversationPage =
         state.db(move |conn| db::conversations::list(conn, &filter, &page)).await?;
@@ -18,9 +21,11 @@ pub async fn list_conversations(
 
 /// `GET /api/conversations/count`: how many conversations match a filter.
 pub async fn count_conversations(
+    user: AuthUser,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<web::Json<ConversationCount>> {
+    user.require(Role::Viewer)?;
     let filter = ConversationFilter::from_query(req.query_string())?;
     let total = state.db(move |conn| db::conversations::count(conn, &filter)).await?;
     Ok(web::Json(ConversationCount { total }))
@@ -28,9 +33,11 @@ pub async fn count_conversations(
 
 /// `GET /api/conversations/{id}`: every event in recorded order.
 pub async fn get_conversation(
+    user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<web::Json<ConversationDetail>> {
+    user.require(Role::Viewer)?;
     let sender_id = path.into_inner();
     let detail = state
         .db(move |conn| {
@@ -46,9 +53,11 @@ pub async fn get_conversation(
 /// `GET /api/conversations/{id}/tracker`: the conversation as Rasa tracker JSON, each event
 /// exactly as it was imported.
 pub async fn export_tracker(
+    user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    user.require(Role::Viewer)?;
     let sender_id = path.into_inner();
     let body = state
         .db(move |conn| {

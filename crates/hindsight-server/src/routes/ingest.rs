@@ -2,6 +2,7 @@ use actix_web::web;
 use hindsight_types::ImportSummary;
 
 use crate::app::AppState;
+use crate::auth::{AuthUser, Role};
 use crate::db;
 use crate::error::{invalid_body, AppResult};
 use crate::ingest::{parse, IncomingConversation, IngestOptions};
@@ -19,20 +20,24 @@ async fn store(state: &AppState, batch: Vec<IncomingConversation>) -> AppResult<
 /// event-broker consumer or a custom action sends them. Nothing is written unless every event
 /// is valid.
 pub async fn append_events(
+    user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<web::Json<ImportSummary>> {
+    user.require(Role::Reviewer)?;
     let conv = parse::parse_events_body(body_text(&body)?, &path).map_err(invalid_body)?;
     Ok(web::Json(store(&state, vec![conv]).await?))
 }
 
 /// `POST /api/conversations/{id}/tracker`: import a whole tracker for this conversation.
 pub async fn import_tracker(
+    user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<web::Json<ImportSummary>> {
+    user.require(Role::Reviewer)?;
     let mut conv = parse::parse_tracker_body(body_text(&body)?, Some(&path)).map_err(invalid_body)?;
     // The path names the conversation, whatever the body says.
     conv.sender_id = path.into_inner();
@@ -41,9 +46,11 @@ pub async fn import_tracker(
 
 /// `POST /api/trackers`: import a tracker, or a list of trackers, each naming its sender.
 pub async fn import_trackers(
+    user: AuthUser,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> AppResult<web::Json<ImportSummary>> {
+    user.require(Role::Reviewer)?;
     let batch = parse::parse_json_document(body_text(&body)?, None).map_err(invalid_body)?;
     Ok(web::Json(store(&state, batch).await?))
 }

@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: parse, authorise, call `db/`, respond.
 
+mod auth;
 mod conversations;
 mod facets;
 mod health;
@@ -17,6 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .route("/health", web::get().to(health::get_health))
+            .route("/auth", web::post().to(auth::login))
+            .route("/me", web::get().to(auth::me))
             .route("/facets", web::get().to(facets::list_facets))
             .route("/trackers", web::post().to(ingest::import_trackers))
             .route("/conversations", web::get().to(conversations::list_conversations))

@@ -3,6 +3,7 @@ use hindsight_types::StoryAtEvent;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::auth::{AuthUser, Role};
 use crate::{db, story};
 
 /// Query of the story route.
@@ -16,10 +17,12 @@ pub struct StoryQuery {
 /// `GET /api/conversations/{id}/events/{event_id}/story`: the story up to and including the
 /// event, and the slots at that point.
 pub async fn get_story(
+    user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     query: web::Query<StoryQuery>,
 ) -> crate::error::AppResult<web::Json<StoryAtEvent>> {
+    user.require(Role::Viewer)?;
     let (sender_id, event_id) = path.into_inner();
     let e2e = query.e2e;
     let answer = state

@@ -111,7 +111,29 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        TestApp { db, base, client: reqwest::Client::new(), token: None, state, handle }
+        let mut app = TestApp { db, base, client: reqwest::Client::new(), token: None, state, handle };
+        app.token = Some(app.user_token("tester", "admin").await);
+        app
+    }
+
+    /// Creates the user `name` with `role` directly in the database (password `pw-{name}`),
+    /// logs in through `POST /api/auth` and returns the login token.
+    pub async fn user_token(&self, name: &str, role: &str) -> String {
+        let password = format!("pw-{name}");
+        let hash = hindsight_server::auth::hash_password(&password).unwrap();
+        let mut conn = self.state.pool.get().unwrap();
+        hindsight_server::db::users::create(&mut conn, name, &hash, role).unwrap();
+        drop(conn);
+        let body = serde_json::json!({ "username": name, "password": password });
+        let res = self.client.post(self.url("/api/auth")).json(&body).send().await.expect("login");
+        assert_eq!(res.status(), StatusCode::OK, "login as {name}");
+        let body: Value = res.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends later requests with `token` (None: anonymous); returns the previous token.
+    pub fn act_as(&mut self, token: Option<String>) -> Option<String> {
+        std::mem::replace(&mut self.token, token)
     }
 
     pub fn url(&self, path: &str) -> String {

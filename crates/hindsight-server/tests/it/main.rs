@@ -3,6 +3,7 @@
 mod harness;
 mod rasa;
 
+mod auth;
 mod bench;
 mod conversation;
 mod errors;

@@ -1,0 +1,166 @@
+//! Authentication: argon2 passwords, HS256 login tokens (JWT), hashed API tokens, and the
+//! [`AuthUser`] extractor every protected handler takes.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{web, FromRequest, HttpRequest};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use hindsight_types::workflow::Role;
+
+use crate::app::AppState;
+use crate::db::{self, DbConnection};
+use crate::error::{forbidden, unauthorized, AppError, AppResult};
+
+/// Prefix of every API token, so leaked tokens are recognisable.
+pub const API_TOKEN_PREFIX: &str = "hs_";
+const SECRET_KEY: &str = "jwt_secret";
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+}
+
+/// Whether `password` matches the stored argon2 `hash`.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A new API token: `hs_` and 32 random bytes in hex.
+pub fn new_api_token() -> String {
+    format!("{API_TOKEN_PREFIX}{}", random_hex(32))
+}
+
+/// The SHA-256 hex digest under which an API token is stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The JWT secret: the configured one, else the one kept in `settings`, else a new one kept there.
+pub fn load_secret(conn: &mut DbConnection, configured: Option<&str>) -> AppResult<String> {
+    if let Some(s) = configured {
+        return Ok(s.to_owned());
+    }
+    if let Some(s) = db::settings::get(conn, SECRET_KEY)? {
+        return Ok(s);
+    }
+    let s = random_hex(32);
+    db::settings::set(conn, SECRET_KEY, &s)?;
+    Ok(s)
+}
+
+/// Creates `admin` with a random password (logged once) when no user exists.
+pub fn ensure_admin(conn: &mut DbConnection) -> AppResult<()> {
+    if db::users::count(conn)? > 0 {
+        return Ok(());
+    }
+    let password = random_hex(12);
+    db::users::create(conn, "admin", &hash_password(&password)?, Role::Admin.as_str())?;
+    tracing::warn!("created the user `admin` with the password `{password}`: change it");
+    Ok(())
+}
+
+/// Claims of a login token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// Username.
+    pub sub: String,
+    /// Role.
+    pub role: Role,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued at.
+    pub iat: i64,
+}
+
+/// Signs a login token for `username` valid for `minutes`.
+pub fn issue_jwt(secret: &str, username: &str, role: Role, minutes: i64) -> AppResult<String> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims { sub: username.to_owned(), role, exp: now + minutes * 60, iat: now };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .map_err(|e| AppError::Internal(format!("signing a token: {e}")))
+}
+
+/// Verifies a login token (HS256 only, expiry checked).
+pub fn decode_jwt(secret: &str, token: &str) -> AppResult<Claims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
+        .map(|d| d.claims)
+        .map_err(|_| unauthorized("the token is invalid or expired"))
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// Username, or the API token's name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// 403 unless the caller has at least `role`.
+    pub fn require(&self, role: Role) -> AppResult<()> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(forbidden(format!("this needs the role `{}`", role.as_str())))
+        }
+    }
+}
+
+fn credential(req: &HttpRequest) -> Option<String> {
+    if let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+        let h = h.to_str().ok()?;
+        let (scheme, token) = h.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+    }
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "api_token")
+        .map(|(_, v)| v.into_owned())
+}
+
+async fn authenticate(state: web::Data<AppState>, token: Option<String>) -> AppResult<AuthUser> {
+    let token = token.ok_or_else(|| unauthorized("log in or send an API token"))?;
+    if token.starts_with(API_TOKEN_PREFIX) {
+        let hash = token_hash(&token);
+        let found = state.db(move |conn| Ok(db::users::token_by_hash(conn, &hash)?)).await?;
+        let (name, role) = found.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        let role = role.parse().map_err(|_| unauthorized("the API token has an unknown role"))?;
+        return Ok(AuthUser { name, role });
+    }
+    let claims = decode_jwt(&state.jwt_secret, &token)?;
+    Ok(AuthUser { name: claims.sub, role: claims.role })
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<AuthUser>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = credential(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal("no application state".into()))?;
+            authenticate(state, token).await
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! Users and API tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{api_tokens, users};
+use super::DbConnection;
+
+/// A stored user.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    /// Row id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Role spelling (`viewer`, `reviewer`, `admin`).
+    pub role: String,
+    /// When created.
+    pub created_at: NaiveDateTime,
+}
+
+/// How many users exist.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// The user named `username`, if any.
+pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
+}
+
+/// Creates a user with an already hashed password.
+pub fn create(conn: &mut DbConnection, username: &str, password_hash: &str, role: &str) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values((
+            users::username.eq(username),
+            users::password_hash.eq(password_hash),
+            users::role.eq(role),
+            users::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The (name, role) of the unrevoked API token whose SHA-256 hash is `hash`; marks it used.
+pub fn token_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(String, String)>> {
+    let found: Option<(i64, String, String)> = api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select((api_tokens::id, api_tokens::name, api_tokens::role))
+        .first(conn)
+        .optional()?;
+    if let Some((id, _, _)) = &found {
+        diesel::update(api_tokens::table.find(*id))
+            .set(api_tokens::last_used_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(conn)?;
+    }
+    Ok(found.map(|(_, n, r)| (n, r)))
+}
+
+/// Stores a new API token (by its hash); returns its id.
+pub fn create_token(
+    conn: &mut DbConnection,
+    name: &str,
+    hash: &str,
+    role: &str,
+    created_by: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(hash),
+            api_tokens::role.eq(role),
+            api_tokens::created_by.eq(created_by),
+            api_tokens::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .returning(api_tokens::id)
+        .get_result(conn)
+}
+
+/// Revokes the API token `id`; false if there is no such unrevoked token.
+pub fn revoke_token(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(chrono::Utc::now().naive_utc()))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,198 @@
+//! Access control: login, login tokens, API tokens, and the route × role matrix read from
+//! openapi.yaml's `x-required-role`.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::harness::TestApp;
+use crate::rasa;
+
+const ROLES: [&str; 3] = ["viewer", "reviewer", "admin"];
+
+fn rank(role: &str) -> usize {
+    match role {
+        "none" => 0,
+        "viewer" => 1,
+        "reviewer" => 2,
+        "admin" => 3,
+        other => panic!("unknown x-required-role {other}"),
+    }
+}
+
+/// (method, path, required role) of every documented operation.
+fn documented_roles() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml")).unwrap();
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("openapi.yaml parses");
+    let mut out = Vec::new();
+    for (path, item) in docs[0]["paths"].as_hash().unwrap() {
+        for (method, op) in item.as_hash().unwrap() {
+            let method = method.as_str().unwrap();
+            if !["get", "post", "put", "patch", "delete"].contains(&method) {
+                continue;
+            }
+            let role = op["x-required-role"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path:?} has no x-required-role"));
+            out.push((method.to_uppercase(), path.as_str().unwrap().to_owned(), role.to_owned()));
+        }
+    }
+    out
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "someone")
+        .replace("{event_id}", "1")
+        .replace("{tag_id}", "1")
+        .replace("{username}", "nobody")
+        .replace("{message_timestamp}", "1.0")
+        .replace("{id_}", "1")
+}
+
+fn jwt(secret: &str, header: &Value, claims: &Value) -> String {
+    use base64::Engine;
+    use hmac_sha256::sign;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let h = b64.encode(header.to_string());
+    let c = b64.encode(claims.to_string());
+    let sig = b64.encode(sign(format!("{h}.{c}").as_bytes(), secret.as_bytes()));
+    format!("{h}.{c}.{sig}")
+}
+
+/// HMAC-SHA256 from sha2 (the tests need no extra crate).
+mod hmac_sha256 {
+    use sha2::{Digest, Sha256};
+    pub fn sign(msg: &[u8], key: &[u8]) -> Vec<u8> {
+        let mut k = [0u8; 64];
+        if key.len() > 64 {
+            k[..32].copy_from_slice(&Sha256::digest(key));
+        } else {
+            k[..key.len()].copy_from_slice(key);
+        }
+        let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+        let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+        let inner = Sha256::new().chain_update(&ipad).chain_update(msg).finalize();
+        Sha256::new().chain_update(&opad).chain_update(inner).finalize().to_vec()
+    }
+}
+
+async fn status_as(app: &mut TestApp, token: Option<String>, path: &str) -> StatusCode {
+    let previous = app.act_as(token);
+    let (status, _) = app.get(path).await;
+    app.act_as(previous);
+    status
+}
+
+both_backends! {
+    async fn login_and_me(app: TestApp) {
+        let (status, body) = app
+            .post_json("/api/auth", &json!({"username": "tester", "password": "pw-tester"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["token_type"], "bearer");
+        assert_eq!(body["user"]["role"], "admin");
+        let me = app.get_ok("/api/me").await;
+        assert_eq!(me["username"], "tester");
+        assert_eq!(me["role"], "admin");
+        let (status, body) = app
+            .post_json("/api/auth", &json!({"username": "tester", "password": "wrong"}))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        let (status, _) = app.post_json("/api/auth", &json!({"username": "ghost", "password": "x"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // The first start created `admin` too, with a password nobody here knows.
+        let (status, _) = app.post_json("/api/auth", &json!({"username": "admin", "password": ""})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn health_needs_no_login(app: TestApp) {
+        let mut app = app;
+        assert_eq!(status_as(&mut app, None, "/api/health").await, StatusCode::OK);
+        assert_eq!(status_as(&mut app, None, "/api/conversations").await, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn bad_login_tokens_are_refused(app: TestApp) {
+        let mut app = app;
+        let secret = app.state.jwt_secret.to_string();
+        let now = chrono::Utc::now().timestamp();
+        let good = json!({"sub": "tester", "role": "admin", "exp": now + 600, "iat": now});
+        let hs256 = json!({"alg": "HS256", "typ": "JWT"});
+        // A hand-made token with the right secret is accepted: the forgeries below differ in one thing.
+        let made = jwt(&secret, &hs256, &good);
+        assert_eq!(status_as(&mut app, Some(made.clone()), "/api/me").await, StatusCode::OK);
+
+        let expired = jwt(&secret, &hs256, &json!({"sub": "tester", "role": "admin", "exp": now - 10, "iat": now - 700}));
+        let wrong_secret = jwt("not-the-secret", &hs256, &good);
+        let hs384 = jwt(&secret, &json!({"alg": "HS384", "typ": "JWT"}), &good);
+        let tampered;
+        {
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let parts: Vec<&str> = made.split('.').collect();
+            let claims = json!({"sub": "tester", "role": "admin", "exp": now + 999_999, "iat": now});
+            tampered = format!("{}.{}.{}", parts[0], b64.encode(claims.to_string()), parts[2]);
+            let none = format!("{}.{}.", b64.encode(json!({"alg": "none", "typ": "JWT"}).to_string()), parts[1]);
+            assert_eq!(status_as(&mut app, Some(none), "/api/me").await, StatusCode::UNAUTHORIZED, "alg none");
+        }
+        for (what, token) in [("expired", expired), ("wrong secret", wrong_secret), ("HS384", hs384), ("tampered", tampered), ("garbage", "abc".to_owned())] {
+            assert_eq!(status_as(&mut app, Some(token), "/api/me").await, StatusCode::UNAUTHORIZED, "{what}");
+        }
+    }
+
+    async fn api_tokens_by_header_and_query_until_revoked(app: TestApp) {
+        let mut app = app;
+        let token = hindsight_server::auth::new_api_token();
+        assert!(token.starts_with("hs_"));
+        let id = {
+            let mut conn = app.state.pool.get().unwrap();
+            hindsight_server::db::users::create_token(&mut conn, "ci", &hindsight_server::auth::token_hash(&token), "reviewer", "tester").unwrap()
+        };
+        assert_eq!(status_as(&mut app, Some(token.clone()), "/api/me").await, StatusCode::OK);
+        let previous = app.act_as(None);
+        let me = app.get_ok(&format!("/api/me?api_token={token}")).await;
+        assert_eq!(me["username"], "ci");
+        assert_eq!(me["role"], "reviewer");
+        let (status, _) = app.post_json(&format!("/api/trackers?api_token={token}"), &rasa::tracker("via-token", vec![rasa::user("hi", "greet", 0.9, 1.0, "rest")])).await;
+        assert_eq!(status, StatusCode::OK);
+        app.act_as(previous);
+        {
+            let mut conn = app.state.pool.get().unwrap();
+            assert!(hindsight_server::db::users::revoke_token(&mut conn, id).unwrap());
+        }
+        assert_eq!(status_as(&mut app, Some(token.clone()), "/api/me").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status_as(&mut app, None, &format!("/api/me?api_token={token}")).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status_as(&mut app, Some("hs_unknown".into()), "/api/me").await, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn no_route_lets_a_weaker_role_in(app: TestApp) {
+        let mut app = app;
+        let mut tokens = vec![("none", None)];
+        for role in ROLES {
+            tokens.push((role, Some(app.user_token(&format!("as-{role}"), role).await)));
+        }
+        let admin = app.act_as(None);
+        for (method, path, required) in documented_roles() {
+            let url = concrete(&path);
+            for (role, token) in &tokens {
+                app.act_as(token.clone());
+                let method: Method = method.parse().unwrap();
+                let mut req = app.request(method.clone(), &url);
+                if method != Method::GET && method != Method::DELETE {
+                    req = req.body("{}");
+                }
+                let (status, body) = app.send(req).await;
+                if rank(role) < rank(&required) {
+                    let expected = if *role == "none" { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+                    assert_eq!(status, expected, "{method} {path} as {role} (needs {required}): {body}");
+                } else {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "{method} {path} as {role} (needs {required}) was refused: {status} {body}"
+                    );
+                }
+            }
+        }
+        app.act_as(admin);
+    }
+}
