@@ -131,3 +131,18 @@ impl ResponseError for AppError {
         res.json(ErrorBody { error })
     }
 }
+
+/// A JSON body whose errors wait until the handler asks: handlers check the caller's role
+/// first, so a too-weak role is answered 403 whatever it sent.
+pub type JsonBody<T> = Result<actix_web::web::Json<T>, actix_web::Error>;
+
+/// The body of a [`JsonBody`], or its 400 (as the app's `JsonConfig` phrased it).
+pub fn json_body<T>(body: JsonBody<T>) -> AppResult<T> {
+    match body {
+        Ok(json) => Ok(json.into_inner()),
+        Err(e) => Err(match e.as_error::<AppError>() {
+            Some(AppError::Client(status, api)) => AppError::Client(*status, api.clone()),
+            _ => invalid_body(format!("the request body could not be read: {e}")),
+        }),
+    }
+}

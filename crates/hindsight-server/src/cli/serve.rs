@@ -13,6 +13,10 @@ pub fn serve(config: Config, opts: ServeOptions) -> anyhow::Result<()> {
         if changed > 0 {
             tracing::info!(changed, tz = %state.config.timezone, "time-of-day index recomputed");
         }
+        let purged = crate::db::triage::purge(&mut conn, state.config.trash_days)?;
+        if purged > 0 {
+            tracing::info!(purged, "purged conversations from the trash");
+        }
         if let Some(samples) = &opts.samples {
             if crate::db::conversations::is_empty(&mut conn)? && samples.exists() {
                 let ingest = IngestOptions { timezone: state.config.timezone, restore_deleted: false };

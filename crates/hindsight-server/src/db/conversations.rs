@@ -492,3 +492,13 @@ pub fn is_empty(conn: &mut DbConnection) -> AppResult<bool> {
     let any: Option<i64> = conversations::table.select(conversations::id).first(conn).optional()?;
     Ok(any.is_none())
 }
+
+/// The internal id of a conversation, live or in the trash, by sender id.
+pub fn find_any(conn: &mut DbConnection, sender_id: &str) -> AppResult<i64> {
+    conversations::table
+        .filter(conversations::sender_id.eq(sender_id))
+        .select(conversations::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| crate::error::not_found(format!("conversation `{sender_id}`")))
+}

@@ -14,6 +14,8 @@ macro_rules! on_each_backend {
     };
 }
 
+pub mod audit;
+pub mod bulk;
 pub mod connection;
 pub mod conversations;
 pub mod events;
@@ -21,6 +23,8 @@ pub mod facets;
 pub mod ingest;
 pub mod schema;
 pub mod settings;
+pub mod tags;
+pub mod triage;
 pub mod users;
 
 pub use connection::{open_pool, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb};

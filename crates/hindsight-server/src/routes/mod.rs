@@ -1,11 +1,13 @@
 //! Thin HTTP handlers: parse, authorise, call `db/`, respond.
 
+mod audit;
 mod auth;
 mod conversations;
 mod facets;
 mod health;
 mod ingest;
 mod story;
+mod triage;
 mod web_app;
 
 use actix_web::web;
@@ -24,7 +26,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/trackers", web::post().to(ingest::import_trackers))
             .route("/conversations", web::get().to(conversations::list_conversations))
             .route("/conversations/count", web::get().to(conversations::count_conversations))
+            .route("/conversations/bulk", web::post().to(triage::bulk))
+            .route("/trash", web::get().to(triage::list_trash))
+            .route("/audit", web::get().to(audit::all_audit))
             .route("/conversations/{id}", web::get().to(conversations::get_conversation))
+            .route("/conversations/{id}", web::delete().to(triage::delete_conversation))
+            .route("/conversations/{id}/restore", web::post().to(triage::restore_conversation))
+            .route("/conversations/{id}/reviewStatus", web::put().to(triage::set_review_status))
+            .route("/conversations/{id}/audit", web::get().to(audit::conversation_audit))
             .route("/conversations/{id}/tracker", web::get().to(conversations::export_tracker))
             .route("/conversations/{id}/tracker", web::post().to(ingest::import_tracker))
             .route("/conversations/{id}/events", web::post().to(ingest::append_events))

@@ -9,5 +9,6 @@ mod conversation;
 mod errors;
 mod facet_counts;
 mod ingest;
+mod workflow;
 mod listing;
 mod openapi;
