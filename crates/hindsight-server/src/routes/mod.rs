@@ -4,9 +4,11 @@ mod audit;
 mod auth;
 mod conversations;
 mod facets;
+mod flags;
 mod health;
 mod ingest;
 mod story;
+mod tags;
 mod triage;
 mod web_app;
 
@@ -27,6 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations", web::get().to(conversations::list_conversations))
             .route("/conversations/count", web::get().to(conversations::count_conversations))
             .route("/conversations/bulk", web::post().to(triage::bulk))
+            .route("/conversations/tags", web::get().to(tags::list_tags))
+            .route("/conversations/tags/{tag_id}", web::delete().to(tags::delete_tag))
+            .route("/tags", web::post().to(tags::create_tag))
+            .route("/tags/{tag_id}", web::patch().to(tags::update_tag))
             .route("/trash", web::get().to(triage::list_trash))
             .route("/audit", web::get().to(audit::all_audit))
             .route("/conversations/{id}", web::get().to(conversations::get_conversation))
@@ -34,6 +40,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations/{id}/restore", web::post().to(triage::restore_conversation))
             .route("/conversations/{id}/reviewStatus", web::put().to(triage::set_review_status))
             .route("/conversations/{id}/audit", web::get().to(audit::conversation_audit))
+            .route("/conversations/{id}/tags", web::get().to(tags::conversation_tags))
+            .route("/conversations/{id}/tags", web::post().to(tags::tag_conversation))
+            .route("/conversations/{id}/tags/{tag_id}", web::delete().to(tags::untag_conversation))
+            .route("/conversations/{id}/events/{event_id}/flag", web::put().to(flags::flag_event))
+            .route("/conversations/{id}/events/{event_id}/flag", web::delete().to(flags::unflag_event))
+            .route("/conversations/{id}/messages/{message_timestamp}/flag", web::put().to(flags::flag_message))
+            .route("/conversations/{id}/messages/{message_timestamp}/flag", web::delete().to(flags::unflag_message))
             .route("/conversations/{id}/tracker", web::get().to(conversations::export_tracker))
             .route("/conversations/{id}/tracker", web::post().to(ingest::import_tracker))
             .route("/conversations/{id}/events", web::post().to(ingest::append_events))

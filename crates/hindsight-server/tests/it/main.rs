@@ -9,6 +9,7 @@ mod conversation;
 mod errors;
 mod facet_counts;
 mod ingest;
+mod tags_flags;
 mod workflow;
 mod listing;
 mod openapi;
