@@ -20,6 +20,7 @@ pub mod connection;
 pub mod conversations;
 pub mod events;
 pub mod facets;
+pub mod filters;
 pub mod flags;
 pub mod ingest;
 pub mod schema;

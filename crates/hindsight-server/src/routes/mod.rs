@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod conversations;
 mod facets;
+mod filters;
 mod flags;
 mod health;
 mod ingest;
@@ -32,6 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations/tags", web::get().to(tags::list_tags))
             .route("/conversations/tags/{tag_id}", web::delete().to(tags::delete_tag))
             .route("/tags", web::post().to(tags::create_tag))
+            .route("/filters", web::get().to(filters::list_filters))
+            .route("/filters", web::post().to(filters::create_filter))
+            .route("/filters/{filter_id}", web::put().to(filters::update_filter))
+            .route("/filters/{filter_id}", web::delete().to(filters::delete_filter))
             .route("/tags/{tag_id}", web::patch().to(tags::update_tag))
             .route("/trash", web::get().to(triage::list_trash))
             .route("/audit", web::get().to(audit::all_audit))

@@ -46,7 +46,7 @@ fn concrete(path: &str) -> String {
         .replace("{tag_id}", "1")
         .replace("{username}", "nobody")
         .replace("{message_timestamp}", "1.0")
-        .replace("{id_}", "1")
+        .replace("{filter_id}", "1")
 }
 
 fn jwt(secret: &str, header: &Value, claims: &Value) -> String {

@@ -150,3 +150,40 @@ both_backends! {
         assert_eq!(trail.as_array().unwrap().len(), 4);
     }
 }
+
+both_backends! {
+    async fn saved_filters_share_and_permissions(app: TestApp) {
+        let mut app = app;
+        let ann = app.user_token("ann", "reviewer").await;
+        let bob = app.user_token("bob", "reviewer").await;
+        let admin = app.act_as(Some(ann));
+        let (status, private) = app.post_json("/api/filters", &json!({"name": "mine", "query": "intent=greet"})).await;
+        assert_eq!(status, StatusCode::OK, "{private}");
+        let (_, shared) = app.post_json("/api/filters", &json!({"name": "team", "query": "flagged=true", "shared": true})).await;
+        assert_eq!(shared["owner"], "ann");
+        let (status, err) = app.post_json("/api/filters", &json!({"name": "bad", "query": "min_intent_confidence=7"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(err["error"]["field"], "query");
+        let (status, _) = app.post_json("/api/filters", &json!({"name": "mine", "query": ""})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(app.get_ok("/api/filters").await.as_array().unwrap().len(), 2);
+        app.act_as(Some(bob));
+        let seen = app.get_ok("/api/filters").await;
+        assert_eq!(seen.as_array().unwrap().len(), 1, "bob sees only the shared one");
+        let edit = json!({"name": "team", "query": "flagged=false", "shared": true});
+        let (status, _) = send_json(&app, Method::PUT, &format!("/api/filters/{}", shared["id"]), &edit).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = app.send(app.request(Method::DELETE, &format!("/api/filters/{}", shared["id"]))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = app.send(app.request(Method::DELETE, &format!("/api/filters/{}", private["id"]))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        app.act_as(admin);
+        let (status, updated) = send_json(&app, Method::PUT, &format!("/api/filters/{}", shared["id"]), &edit).await;
+        assert_eq!(status, StatusCode::OK, "{updated}");
+        assert_eq!(updated["query"], "flagged=false");
+        let (status, _) = app.send(app.request(Method::DELETE, &format!("/api/filters/{}", shared["id"]))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = app.send(app.request(Method::DELETE, "/api/filters/9999")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
