@@ -88,3 +88,48 @@ pub fn revoke_token(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Every user, by name.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
+    users::table.order(users::username).select(UserRow::as_select()).load(conn)
+}
+
+/// Changes a user's role and/or password hash; false when there is no such user.
+pub fn update(conn: &mut DbConnection, username: &str, role: Option<&str>, password_hash: Option<&str>) -> QueryResult<bool> {
+    let target = users::table.filter(users::username.eq(username));
+    let mut found = find(conn, username)?.is_some();
+    if let Some(r) = role {
+        found &= diesel::update(target).set(users::role.eq(r)).execute(conn)? == 1;
+    }
+    if let Some(h) = password_hash {
+        found &= diesel::update(users::table.filter(users::username.eq(username)))
+            .set(users::password_hash.eq(h))
+            .execute(conn)?
+            == 1;
+    }
+    Ok(found)
+}
+
+/// Deletes a user; false when there is no such user.
+pub fn remove(conn: &mut DbConnection, username: &str) -> QueryResult<bool> {
+    Ok(diesel::delete(users::table.filter(users::username.eq(username))).execute(conn)? == 1)
+}
+
+/// A stored API token (without its hash).
+pub type TokenRow = (i64, String, String, String, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>);
+
+/// Every API token, newest first: (id, name, role, created_by, created_at, last_used_at, revoked_at).
+pub fn list_tokens(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {
+    api_tokens::table
+        .order(api_tokens::id.desc())
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            api_tokens::role,
+            api_tokens::created_by,
+            api_tokens::created_at,
+            api_tokens::last_used_at,
+            api_tokens::revoked_at,
+        ))
+        .load(conn)
+}

@@ -11,6 +11,7 @@ mod ingest;
 mod story;
 mod tags;
 mod triage;
+mod users;
 mod web_app;
 
 use actix_web::web;
@@ -33,6 +34,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations/tags", web::get().to(tags::list_tags))
             .route("/conversations/tags/{tag_id}", web::delete().to(tags::delete_tag))
             .route("/tags", web::post().to(tags::create_tag))
+            .route("/users", web::get().to(users::list_users))
+            .route("/users", web::post().to(users::create_user))
+            .route("/users/{username}", web::patch().to(users::update_user))
+            .route("/users/{username}", web::delete().to(users::delete_user))
+            .route("/tokens", web::get().to(users::list_tokens))
+            .route("/tokens", web::post().to(users::create_token))
+            .route("/tokens/{token_id}", web::delete().to(users::revoke_token))
             .route("/filters", web::get().to(filters::list_filters))
             .route("/filters", web::post().to(filters::create_filter))
             .route("/filters/{filter_id}", web::put().to(filters::update_filter))

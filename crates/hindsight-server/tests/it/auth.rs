@@ -47,6 +47,7 @@ fn concrete(path: &str) -> String {
         .replace("{username}", "nobody")
         .replace("{message_timestamp}", "1.0")
         .replace("{filter_id}", "1")
+        .replace("{token_id}", "1")
 }
 
 fn jwt(secret: &str, header: &Value, claims: &Value) -> String {
@@ -194,5 +195,64 @@ both_backends! {
             }
         }
         app.act_as(admin);
+    }
+}
+
+both_backends! {
+    async fn admins_manage_users_and_tokens(app: TestApp) {
+        let mut app = app;
+        let (status, user) = app.post_json("/api/users", &json!({"username": "rev", "password": "secret-pw", "role": "reviewer"})).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        assert_eq!(user["role"], "reviewer");
+        for (body, code) in [
+            (json!({"username": "rev", "password": "secret-pw", "role": "reviewer"}), StatusCode::CONFLICT),
+            (json!({"username": "x", "password": "short", "role": "reviewer"}), StatusCode::BAD_REQUEST),
+            (json!({"username": "x", "password": "secret-pw", "role": "owner"}), StatusCode::BAD_REQUEST),
+            (json!({"username": "", "password": "secret-pw", "role": "viewer"}), StatusCode::BAD_REQUEST),
+        ] {
+            let (status, err) = app.post_json("/api/users", &body).await;
+            assert_eq!(status, code, "{body}: {err}");
+        }
+        let (status, _) = app.post_json("/api/auth", &json!({"username": "rev", "password": "secret-pw"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, user) = app.send(app.request(Method::PATCH, "/api/users/rev").json(&json!({"role": "viewer", "password": "another-pw"}))).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        assert_eq!(user["role"], "viewer");
+        let (status, _) = app.post_json("/api/auth", &json!({"username": "rev", "password": "secret-pw"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, login) = app.post_json("/api/auth", &json!({"username": "rev", "password": "another-pw"})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(login["user"]["role"], "viewer");
+        let (status, _) = app.send(app.request(Method::PATCH, "/api/users/ghost").json(&json!({"role": "viewer"}))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.send(app.request(Method::PATCH, "/api/users/rev").json(&json!({"role": "boss"}))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let users = app.get_ok("/api/users").await;
+        assert!(users.as_array().unwrap().iter().any(|u| u["username"] == "rev"));
+
+        let (status, created) = app.post_json("/api/tokens", &json!({"name": "broker", "role": "reviewer"})).await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        let token = created["token"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("hs_"));
+        let id = created["info"]["id"].as_i64().unwrap();
+        let listed = app.get_ok("/api/tokens").await;
+        assert!(!listed.to_string().contains(&token), "the secret is never listed");
+        assert_eq!(status_as(&mut app, None, &format!("/api/me?api_token={token}")).await, StatusCode::OK);
+        let (status, _) = app.send(app.request(Method::DELETE, &format!("/api/tokens/{id}"))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(status_as(&mut app, Some(token), "/api/me").await, StatusCode::UNAUTHORIZED);
+        let (status, _) = app.send(app.request(Method::DELETE, &format!("/api/tokens/{id}"))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let tokens = app.get_ok("/api/tokens").await;
+        assert!(tokens[0]["revoked_at"].is_string());
+
+        let (status, _) = app.send(app.request(Method::DELETE, "/api/users/rev")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = app.send(app.request(Method::DELETE, "/api/users/rev")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.send(app.request(Method::DELETE, "/api/users/tester")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "not oneself");
+        let audit = app.get_ok("/api/audit").await;
+        assert_eq!(audit[0]["action"], "user_removed");
     }
 }
