@@ -4,6 +4,7 @@ pub mod bench;
 pub mod import;
 pub use import::import_files;
 mod serve;
+pub mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,12 @@ enum Command {
     /// Import Rasa conversations: tracker JSON files, folders of them, JSON lines, or a Rasa
     /// SQL tracker store (`sqlite://rasa.db`, `postgres://…`, or a `.db`/`.sqlite` file).
     Import(import::ImportArgs),
+    /// Manage users: `add`, `passwd`, `remove`.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API tokens: `create`, `list`, `revoke`.
+    #[command(subcommand)]
+    Token(user::TokenCommand),
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Load demo data into fresh SQLite and PostgreSQL databases and measure (`just bench`).
@@ -47,6 +54,8 @@ impl Cli {
         match self.command {
             Command::Serve(opts) => serve::serve(self.config, opts),
             Command::Import(args) => import::import(self.config, args),
+            Command::User(cmd) => user::user(self.config, cmd),
+            Command::Token(cmd) => user::token(self.config, cmd),
             Command::DemoData { conversations, seed } => demo_data(self.config, conversations, seed),
             Command::Bench(opts) => bench::run(&opts, &[]).map(drop),
             Command::Migrate => {

@@ -256,3 +256,37 @@ both_backends! {
         assert_eq!(audit[0]["action"], "user_removed");
     }
 }
+
+/// `hindsight user add` and `hindsight token create` write what the server then accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_adds_users_and_tokens() {
+    let mut app = TestApp::start(crate::harness::Db::Sqlite).await;
+    let url = app.db.url.clone();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["user", "add", "cli-user", "--role", "viewer", "--password", "cli-password"]);
+    let token = run(&["token", "create", "ci", "--role", "reviewer"]).trim().to_owned();
+    let listed = run(&["token", "list"]);
+    assert!(listed.contains("ci") && listed.contains("active"), "{listed}");
+    let (status, login) = app.post_json("/api/auth", &json!({"username": "cli-user", "password": "cli-password"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login["user"]["role"], "viewer");
+    assert_eq!(status_as(&mut app, Some(token.clone()), "/api/me").await, StatusCode::OK);
+    let id = listed.split('\t').next().unwrap().to_owned();
+    run(&["token", "revoke", &id]);
+    assert_eq!(status_as(&mut app, Some(token), "/api/me").await, StatusCode::UNAUTHORIZED);
+    run(&["user", "passwd", "cli-user", "--password", "new-password"]);
+    let (status, _) = app.post_json("/api/auth", &json!({"username": "cli-user", "password": "new-password"})).await;
+    assert_eq!(status, StatusCode::OK);
+    run(&["user", "remove", "cli-user"]);
+    let (status, _) = app.post_json("/api/auth", &json!({"username": "cli-user", "password": "new-password"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
