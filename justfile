@@ -56,9 +56,11 @@ install-frontend-tools:
 run *ARGS: frontend-build system-deps
     {{ hindsight }} serve --samples samples/trackers "$@"
 
-# Run every test against both backends (SQLite, and a throwaway PostgreSQL).
-test *ARGS: system-deps
-    scripts/with-postgres.sh cargo test --workspace --locked "$@"
+# Run every test: the server's against both backends (SQLite, and a throwaway PostgreSQL),
+# and the browser tests in headless Chromium against the web app's release bundle.
+# The web app itself is WebAssembly: trunk builds it, so cargo test leaves it out.
+test *ARGS: system-deps frontend-build
+    scripts/with-postgres.sh cargo test --workspace --exclude hindsight-frontend --locked "$@"
 
 # Import a Rasa tracker JSON file, events JSONL file, tracker-store database or folder.
 import PATH *ARGS: system-deps

@@ -44,10 +44,9 @@ pub fn bundle_dir() -> PathBuf {
 }
 
 impl Server {
-    /// Starts the server with the samples loaded and an admin user. `None` while the server
-    /// has no login route yet (the workflow routes not merged): nothing can be reviewed then.
-    pub async fn start() -> Option<Server> {
-        let static_dir = workspace().join("frontend/dist");
+    /// Starts the server with the samples loaded, an admin user, and the web app's bundle.
+    pub async fn start() -> Server {
+        let static_dir = bundle_dir();
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config {
             database_url: format!("sqlite://{}", dir.path().join("e2e.db").display()),
@@ -93,26 +92,18 @@ impl Server {
             .expect("POST /api/auth");
         let status = answer.status();
         let login: Value = answer.json().await.unwrap_or(Value::Null);
-        if status == reqwest::StatusCode::NOT_FOUND
-            && login["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("route"))
-        {
-            drop(handle.stop(false));
-            return None;
-        }
-        bundle_dir();
+        assert!(status.is_success(), "POST /api/auth: {status} {login}");
         let token = login["access_token"]
             .as_str()
             .unwrap_or_else(|| panic!("no token in {login}"))
             .to_owned();
-        Some(Server {
+        Server {
             base,
             handle,
             _dir: dir,
             token,
             http,
-        })
+        }
     }
 
     /// A URL on the server.
@@ -149,24 +140,8 @@ impl Drop for Server {
     }
 }
 
-/// Adds the admin straight to the users table: a hash in the PHC format the server's argon2
-/// verifies, so the test needs no server-side helper and no bootstrap password.
+/// Adds the admin through the server's own user store, with the server's own hash.
 fn create_admin(conn: &mut hindsight_server::db::DbConnection) {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    use diesel::RunQueryDsl;
-    let hindsight_server::db::DbConnection::Sqlite(conn) = conn else {
-        panic!("the browser tests run on SQLite")
-    };
-    let salt = SaltString::from_b64("aGluZHNpZ2h0LWUyZS1zYWx0").unwrap();
-    let hash = argon2::Argon2::default()
-        .hash_password(ADMIN.1.as_bytes(), &salt)
-        .unwrap()
-        .to_string();
-    diesel::sql_query(
-        "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, 'admin', CURRENT_TIMESTAMP)",
-    )
-    .bind::<diesel::sql_types::Text, _>(ADMIN.0)
-    .bind::<diesel::sql_types::Text, _>(hash)
-    .execute(conn)
-    .expect("create the admin user");
+    let hash = hindsight_server::auth::hash_password(ADMIN.1).expect("hash the password");
+    hindsight_server::db::users::create(conn, ADMIN.0, &hash, "admin").expect("create the admin user");
 }
