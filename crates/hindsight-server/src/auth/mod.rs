@@ -148,7 +148,12 @@ async fn authenticate(state: web::Data<AppState>, token: Option<String>) -> AppR
         return Ok(AuthUser { name, role });
     }
     let claims = decode_jwt(&state.jwt_secret, &token)?;
-    Ok(AuthUser { name: claims.sub, role: claims.role })
+    // The token proves who logged in; the role comes from the users table on every request,
+    // so a removed or demoted user loses access at once rather than when the token expires.
+    let row = state.db(move |conn| Ok(db::users::find(conn, &claims.sub)?)).await?;
+    let row = row.ok_or_else(|| unauthorized("the user of this token no longer exists"))?;
+    let role = row.role.parse().map_err(|_| unauthorized("the user has an unknown role"))?;
+    Ok(AuthUser { name: row.username, role })
 }
 
 impl FromRequest for AuthUser {

@@ -27,6 +27,11 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// How many users have the admin role.
+pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.filter(users::role.eq("admin")).count().get_result(conn)
+}
+
 /// The user named `username`, if any.
 pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
     users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()

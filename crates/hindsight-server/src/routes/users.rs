@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use hindsight_types::{ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate};
+use diesel::Connection;
 use serde_json::json;
 
 use crate::app::AppState;
@@ -23,6 +24,16 @@ fn check_password(password: &str) -> AppResult<()> {
     } else {
         Err(bad_request("password", "a password has at least 8 characters"))
     }
+}
+
+/// 409 when `username` is the only admin: removing or demoting them would lock everyone out
+/// of user management.
+fn keep_an_admin(conn: &mut db::DbConnection, username: &str) -> AppResult<()> {
+    let is_admin = db::users::find(conn, username)?.is_some_and(|u| u.role == Role::Admin.as_str());
+    if is_admin && db::users::count_admins(conn)? == 1 {
+        return Err(conflict("username", format!("`{username}` is the only admin; make another admin first")));
+    }
+    Ok(())
 }
 
 fn user_info(row: db::users::UserRow) -> UserInfo {
@@ -91,12 +102,17 @@ pub async fn update_user(
     let name = path.into_inner();
     let row = state
         .db(move |conn| {
+            conn.transaction(|conn| {
+            if update.role.is_some_and(|r| r != Role::Admin) {
+                keep_an_admin(conn, &name)?;
+            }
             if !db::users::update(conn, &name, update.role.map(Role::as_str), hash.as_deref())? {
                 return Err(not_found(format!("user `{name}`")));
             }
             let after = json!({"role": update.role, "password_changed": update.password.is_some()});
             audit(conn, &user.name, "user_updated", name.clone(), Some(after))?;
             db::users::find(conn, &name)?.ok_or_else(|| not_found(format!("user `{name}`")))
+            })
         })
         .await?;
     Ok(web::Json(user_info(row)))
@@ -111,10 +127,13 @@ pub async fn delete_user(user: AuthUser, state: web::Data<AppState>, path: web::
     }
     state
         .db(move |conn| {
-            if !db::users::remove(conn, &name)? {
-                return Err(not_found(format!("user `{name}`")));
-            }
-            audit(conn, &user.name, "user_removed", name, None)
+            conn.transaction(|conn| {
+                keep_an_admin(conn, &name)?;
+                if !db::users::remove(conn, &name)? {
+                    return Err(not_found(format!("user `{name}`")));
+                }
+                audit(conn, &user.name, "user_removed", name, None)
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -257,6 +257,56 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn a_demoted_or_removed_user_loses_access_at_once(app: TestApp) {
+        let mut app = app;
+        let second_admin = app.user_token("second-admin", "admin").await;
+        assert_eq!(status_as(&mut app, Some(second_admin.clone()), "/api/users").await, StatusCode::OK);
+
+        let (status, _) = app.send(app.request(Method::PATCH, "/api/users/second-admin").json(&json!({"role": "viewer"}))).await;
+        assert_eq!(status, StatusCode::OK);
+        // The login token still says admin; the users table says viewer, and wins.
+        assert_eq!(status_as(&mut app, Some(second_admin.clone()), "/api/users").await, StatusCode::FORBIDDEN);
+        assert_eq!(status_as(&mut app, Some(second_admin.clone()), "/api/me").await, StatusCode::OK);
+
+        let (status, _) = app.send(app.request(Method::DELETE, "/api/users/second-admin")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(status_as(&mut app, Some(second_admin), "/api/me").await, StatusCode::UNAUTHORIZED);
+    }
+}
+
+both_backends! {
+    async fn the_only_admin_cannot_be_demoted_or_removed(app: TestApp) {
+        let mut app = app;
+        // `tester` is the only admin; an admin API token acts on it from outside.
+        let (status, created) = app.post_json("/api/tokens", &json!({"name": "ops", "role": "admin"})).await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        let ops = created["token"].as_str().unwrap().to_owned();
+        let tester = app.act_as(Some(ops));
+
+        let (status, err) = app.send(app.request(Method::PATCH, "/api/users/tester").json(&json!({"role": "reviewer"}))).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{err}");
+        assert_eq!(err["error"]["field"], "username");
+        assert!(err["error"]["message"].as_str().unwrap().contains("only admin"), "{err}");
+        let (status, _) = app.send(app.request(Method::DELETE, "/api/users/tester")).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        // A password change of the only admin is fine.
+        let (status, _) = app.send(app.request(Method::PATCH, "/api/users/tester").json(&json!({"password": "a-new-password"}))).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // With a second admin, the first can step down.
+        let (status, _) = app.post_json("/api/users", &json!({"username": "heir", "password": "secret-pw", "role": "admin"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, user) = app.send(app.request(Method::PATCH, "/api/users/tester").json(&json!({"role": "reviewer"}))).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        assert_eq!(user["role"], "reviewer");
+        let users = app.get_ok("/api/users").await;
+        let admins = users.as_array().unwrap().iter().filter(|u| u["role"] == "admin").count();
+        assert_eq!(admins, 1);
+        app.act_as(tester);
+    }
+}
+
 /// `hindsight user add` and `hindsight token create` write what the server then accepts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_adds_users_and_tokens() {
