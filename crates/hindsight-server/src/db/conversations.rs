@@ -430,52 +430,6 @@ pub fn list(
     Ok(ConversationPage { conversations: summarise(conn, rows)?, total, next_cursor })
 }
 
-/// Tags every live conversation matching `filter` with `tag` (created when missing); returns
-/// how many were newly tagged. One statement: `INSERT … SELECT` over the filtered ids.
-pub fn tag_matching(
-    conn: &mut DbConnection,
-    filter: &ConversationFilter,
-    tag: &str,
-    by: &str,
-) -> AppResult<usize> {
-    let now = chrono::Utc::now().naive_utc();
-    conn.transaction(|conn| {
-        let tag_id: i64 = match tags::table.filter(tags::name.eq(tag)).select(tags::id).first(conn).optional()? {
-            Some(id) => id,
-            None => {
-                diesel::insert_into(tags::table)
-                    .values((tags::name.eq(tag), tags::color.eq("#8d8d8d"), tags::created_at.eq(now)))
-                    .execute(conn)?;
-                tags::table.filter(tags::name.eq(tag)).select(tags::id).first(conn)?
-            }
-        };
-        let ids: Vec<i64> = filtered_for(conn.backend(), filter).select(conversations::id).load(conn)?;
-        let already: std::collections::HashSet<i64> = conversation_tags::table
-            .filter(conversation_tags::tag_id.eq(tag_id))
-            .select(conversation_tags::conversation_id)
-            .load::<i64>(conn)?
-            .into_iter()
-            .collect();
-        let rows: Vec<_> = ids
-            .into_iter()
-            .filter(|id| !already.contains(id))
-            .map(|id| {
-                (
-                    conversation_tags::conversation_id.eq(id),
-                    conversation_tags::tag_id.eq(tag_id),
-                    conversation_tags::tagged_by.eq(by),
-                    conversation_tags::tagged_at.eq(now),
-                )
-            })
-            .collect();
-        // Under SQLite's 32,766 bound parameters (4 columns).
-        for chunk in rows.chunks(5_000) {
-            on_each_backend!(conn, |c| diesel::insert_into(conversation_tags::table).values(chunk).execute(c))?;
-        }
-        Ok(rows.len())
-    })
-}
-
 /// The row of one live conversation, by sender id.
 pub fn find_live(conn: &mut DbConnection, sender_id: &str) -> AppResult<ConversationRow> {
     conversations::table

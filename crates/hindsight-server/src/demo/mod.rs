@@ -177,14 +177,14 @@ pub fn load(
 /// Tags of the demo data with their colours and the share (per mille) of conversations
 /// carrying each.
 const DEMO_TAGS: [(&str, &str, i64); 8] = [
-    ("needs-training", "#e5484d", 80),
-    ("good-example", "#30a46c", 50),
-    ("handoff", "#0090ff", 30),
-    ("bug", "#f76b15", 20),
-    ("faq-candidate", "#8e4ec6", 12),
-    ("escalated", "#ffc53d", 6),
-    ("duplicate", "#8d8d8d", 3),
-    ("vip", "#d6409f", 1),
+    ("needs-training", "e5484d", 80),
+    ("good-example", "30a46c", 50),
+    ("handoff", "0090ff", 30),
+    ("bug", "f76b15", 20),
+    ("faq-candidate", "8e4ec6", 12),
+    ("escalated", "ffc53d", 6),
+    ("duplicate", "8d8d8d", 3),
+    ("vip", "d6409f", 1),
 ];
 
 /// Gives a deterministic share of the conversations (by id) review statuses, tags, news and

@@ -1,0 +1,177 @@
+//! The bench's HTTP side: a tiny keep-alive HTTP/1.1 client over a loopback socket (so what
+//! is measured is the server, not a client library) and the child `hindsight serve` it talks to.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use anyhow::{anyhow, bail, Context};
+use serde_json::Value;
+
+
+// ------------------------------------------------------------------------------------------
+// HTTP
+
+/// A keep-alive HTTP/1.1 client for one loopback server.
+pub struct Client {
+    addr: String,
+    conn: Option<BufReader<TcpStream>>,
+    /// Sent as `Authorization: Bearer …` when set.
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub(super) fn new(addr: &str) -> Self {
+        Client { addr: addr.to_owned(), conn: None, token: None }
+    }
+
+    /// One request; returns the status and the body.
+    pub fn request(&mut self, method: &str, path: &str, body: Option<&str>) -> anyhow::Result<(u16, String)> {
+        match self.try_request(method, path, body) {
+            Ok(r) => Ok(r),
+            // The server may close an idle keep-alive connection: retry once on a new one.
+            Err(_) => {
+                self.conn = None;
+                self.try_request(method, path, body)
+            }
+        }
+    }
+
+    pub(super) fn try_request(&mut self, method: &str, path: &str, body: Option<&str>) -> anyhow::Result<(u16, String)> {
+        if self.conn.is_none() {
+            let s = TcpStream::connect(&self.addr)?;
+            s.set_nodelay(true)?;
+            s.set_read_timeout(Some(Duration::from_secs(600)))?;
+            self.conn = Some(BufReader::new(s));
+        }
+        let conn = self.conn.as_mut().expect("connected");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        if let Some(t) = &self.token {
+            let _ = write!(head, "Authorization: Bearer {t}\r\n");
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() || method != "GET" {
+            let _ = write!(head, "Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+        }
+        head.push_str("\r\n");
+        head.push_str(body);
+        conn.get_mut().write_all(head.as_bytes())?;
+
+        let mut line = String::new();
+        conn.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow!("bad status line {line:?}"))?;
+        let (mut length, mut chunked, mut close) = (None, false, false);
+        loop {
+            line.clear();
+            conn.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (k, v) = l.split_once(':').unwrap_or((l, ""));
+            let (k, v) = (k.to_ascii_lowercase(), v.trim());
+            match k.as_str() {
+                "content-length" => length = v.parse::<usize>().ok(),
+                "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
+                "connection" => close = v.eq_ignore_ascii_case("close"),
+                _ => {}
+            }
+        }
+        let mut buf = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                conn.read_line(&mut line)?;
+                let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)?;
+                let mut chunk = vec![0; n + 2];
+                conn.read_exact(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+        } else if let Some(n) = length {
+            buf.resize(n, 0);
+            conn.read_exact(&mut buf)?;
+        } else {
+            conn.read_to_end(&mut buf)?;
+            close = true;
+        }
+        if close {
+            self.conn = None;
+        }
+        Ok((status, String::from_utf8(buf)?))
+    }
+
+    pub(super) fn get_json(&mut self, path: &str) -> anyhow::Result<Value> {
+        let (status, body) = self.request("GET", path, None)?;
+        if status != 200 {
+            bail!("GET {path}: {status} {body}");
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+}
+
+/// The server under test: a child `hindsight serve`.
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) addr: String,
+}
+
+impl Server {
+    pub(super) fn start(exe: &Path, database_url: &str) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(exe)
+            .args(["serve", "--bind", &addr, "--static-dir", "/nonexistent"])
+            .env("HINDSIGHT_DATABASE_URL", database_url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", exe.display()))?;
+        let mut server = Server { child, addr };
+        let mut client = Client::new(&server.addr);
+        let started = Instant::now();
+        loop {
+            if let Ok((200, _)) = client.request("GET", "/api/health", None) {
+                return Ok(server);
+            }
+            if let Some(status) = server.child.try_wait()? {
+                bail!("the server exited ({status}) before answering");
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                bail!("the server did not answer /api/health within 2 minutes");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Resident memory now and at its peak, in MB (Linux only).
+    pub(super) fn memory_mb(&self) -> (Option<f64>, Option<f64>) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map(|kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

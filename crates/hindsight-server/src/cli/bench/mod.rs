@@ -1,0 +1,221 @@
+//! `hindsight bench`: loads demo conversations into a fresh SQLite file and a fresh
+//! PostgreSQL database, serves each with the real server (a child `hindsight serve`), measures
+//! the inbox, conversation, story, facets and bulk-tag figures over HTTP next to the best
+//! hand-written SQL for the same answers, and writes the report (`bench/RESULTS.md`).
+//!
+//! The client is a tiny keep-alive HTTP/1.1 client over a loopback socket, so what is measured
+//! is the server, not a client library. Bearer tokens are one header (`Client::token`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::db::Backend;
+
+mod client;
+mod measure;
+mod report;
+mod suite;
+
+use client::*;
+use measure::*;
+pub use measure::{BackendResult, FilterResult};
+use report::*;
+use suite::*;
+pub use report::report;
+pub use client::Client;
+
+/// Options of `hindsight bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchOptions {
+    /// Conversations loaded into each database.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub conversations: u64,
+    /// Conversations loaded into PostgreSQL, when fewer than `--conversations` (the report says so).
+    #[arg(long)]
+    pub postgres_conversations: Option<u64>,
+    /// Timed runs of each measurement (after one untimed warm-up run).
+    #[arg(long, default_value_t = 30)]
+    pub runs: usize,
+    /// Seed of the demo data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where the report is written.
+    #[arg(long, default_value = "bench/RESULTS.md")]
+    pub output: PathBuf,
+    /// Folder for the SQLite database (replaced on each run).
+    #[arg(long, default_value = "target/bench")]
+    pub workdir: PathBuf,
+    /// A PostgreSQL server (an admin URL) on which the database `hindsight_bench` is created
+    /// afresh; without it PostgreSQL is skipped and the report says so.
+    #[arg(long, env = "HINDSIGHT_TEST_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
+    /// Skip SQLite.
+    #[arg(long)]
+    pub no_sqlite: bool,
+    /// Seconds of the wrk run (0: no wrk run).
+    #[arg(long, default_value_t = 10)]
+    pub wrk_seconds: u64,
+    /// The server binary (default: this executable).
+    #[arg(long)]
+    pub server_exe: Option<PathBuf>,
+    /// Print progress to stderr.
+    #[arg(long, default_value_t = true)]
+    pub verbose: bool,
+    /// Take the backends not measured by this run (`--no-sqlite`, no PostgreSQL URL) from the
+    /// previous run's results (the `.json` next to the report), and report them all.
+    #[arg(long)]
+    pub keep_previous: bool,
+    /// Measure nothing: write the report again from the previous run's results.
+    #[arg(long)]
+    pub render_only: bool,
+}
+
+impl BenchOptions {
+    /// Small defaults, for tests.
+    pub fn small(conversations: u64, runs: usize, workdir: PathBuf) -> Self {
+        BenchOptions {
+            conversations,
+            postgres_conversations: None,
+            runs,
+            seed: 1,
+            output: workdir.join("RESULTS.md"),
+            workdir,
+            postgres_url: None,
+            no_sqlite: false,
+            wrk_seconds: 0,
+            server_exe: None,
+            verbose: false,
+            keep_previous: false,
+            render_only: false,
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Timing
+
+/// p50 and p95 of a measurement, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile (nearest rank).
+    pub p95: f64,
+    /// Runs timed.
+    pub runs: usize,
+}
+
+fn stats(mut ms: Vec<f64>) -> Stats {
+    ms.sort_by(f64::total_cmp);
+    let rank = |q: f64| ms[((q * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+    Stats { p50: rank(0.5), p95: rank(0.95), runs: ms.len() }
+}
+
+fn time(runs: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Stats> {
+    f()?; // warm-up, untimed
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        f()?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(stats(ms))
+}
+
+/// What is kept of a run, next to the report (`RESULTS.json`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Saved {
+    pub(super) runs: usize,
+    pub(super) seed: u64,
+    pub(super) date: String,
+    pub(super) commit: String,
+    pub(super) results: Vec<BackendResult>,
+}
+
+fn saved_path(opts: &BenchOptions) -> PathBuf {
+    opts.output.with_extension("json")
+}
+
+/// Runs the benchmark and writes the report; returns the results.
+pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendResult>> {
+    let previous: Option<Saved> = if opts.keep_previous || opts.render_only {
+        let text = std::fs::read_to_string(saved_path(opts))
+            .with_context(|| format!("reading {}", saved_path(opts).display()))?;
+        Some(serde_json::from_str(&text)?)
+    } else {
+        None
+    };
+    let mut results = Vec::new();
+    let mut notes = notes.to_vec();
+    if !opts.render_only {
+        if !opts.no_sqlite {
+            results.push(run_backend(opts, Backend::Sqlite, opts.conversations)?);
+        }
+        match &opts.postgres_url {
+            Some(_) => {
+                let n = opts.postgres_conversations.unwrap_or(opts.conversations);
+                results.push(run_backend(opts, Backend::Postgres, n)?);
+            }
+            None if opts.keep_previous => {}
+            None => notes.push("PostgreSQL was not measured: no `--postgres-url` (`just bench` starts one).".into()),
+        }
+    }
+    let mut meta = (chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(), commit());
+    if let Some(prev) = previous {
+        for r in prev.results {
+            if !results.iter().any(|x| x.backend == r.backend) {
+                if !opts.render_only {
+                    notes.push(format!("{} figures are from the previous run ({}, commit `{}`), kept with `--keep-previous`.", r.backend, prev.date, prev.commit));
+                }
+                results.push(r);
+            }
+        }
+        if opts.render_only {
+            meta = (prev.date, prev.commit);
+        }
+    }
+    results.sort_by_key(|r| r.backend != "sqlite");
+    if let Some(dir) = opts.output.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    let saved = Saved { runs: opts.runs, seed: opts.seed, date: meta.0.clone(), commit: meta.1.clone(), results: results.clone() };
+    if !opts.render_only {
+        std::fs::write(saved_path(opts), serde_json::to_string_pretty(&saved)?)?;
+    }
+    let text = report(opts, &meta, &results, &notes);
+    std::fs::write(&opts.output, text)?;
+    say(opts, format!("wrote {}", opts.output.display()));
+    Ok(results)
+}
+
+fn commit() -> String {
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    // Only the server's own sources count as a difference from the commit.
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no", "--", "crates/hindsight-server", "crates/hindsight-types", "migrations"])
+        .is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{commit} (with uncommitted changes to the server)")
+    } else {
+        commit
+    }
+}
+
+/// Per-figure results by name, for tests.
+pub fn figures(r: &BackendResult) -> BTreeMap<String, Stats> {
+    let mut m = BTreeMap::new();
+    for f in &r.filters {
+        m.insert(format!("page: {}", f.name), f.page);
+        m.insert(format!("count: {}", f.name), f.count);
+    }
+    m.insert("deep page".into(), r.deep_page);
+    m.insert("open".into(), r.open);
+    m.insert("story".into(), r.story);
+    m.insert("facets".into(), r.facets);
+    m.insert("bulk".into(), r.bulk);
+    m
+}

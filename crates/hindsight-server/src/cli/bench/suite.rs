@@ -1,0 +1,130 @@
+//! The fixed suite of inbox filters, each with the best hand-written SQL for the same answer.
+
+use diesel::prelude::*;
+use crate::db::DbConnection;
+
+use super::*;
+
+// ------------------------------------------------------------------------------------------
+// The suite
+
+/// A filter of the inbox suite: the API's query string and the hand-written SQL condition on
+/// `conversations c` that answers the same question.
+pub(super) struct Case {
+    pub(super) name: &'static str,
+    pub(super) query: String,
+    /// Portable SQL; `{text}` cases give one per backend.
+    pub(super) sql: String,
+    pub(super) sql_pg: Option<String>,
+    pub(super) order: &'static str,
+}
+
+pub(super) fn feature(kind: &str, name: &str) -> String {
+    format!(
+        "c.id IN (SELECT f.conversation_id FROM conversation_features f WHERE f.kind = '{kind}' AND f.name = '{name}' AND f.value = '')"
+    )
+}
+
+pub(super) fn tagged(name: &str) -> String {
+    format!(
+        "c.id IN (SELECT ct.conversation_id FROM conversation_tags ct WHERE ct.tag_id = (SELECT id FROM tags WHERE name = '{name}'))"
+    )
+}
+
+/// The text condition: SQLite's FTS5 trigram index, PostgreSQL's pg_trgm index.
+pub(super) fn text_sql(word: &str) -> (String, String) {
+    (
+        format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.id IN (SELECT rowid FROM user_texts WHERE user_texts MATCH '\"{word}\"'))"),
+        format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.type_name = 'user' AND lower(e.text) LIKE '%{word}%')"),
+    )
+}
+
+pub(super) const LATEST: &str = "c.latest_event_at DESC, c.id DESC";
+
+pub(super) fn suite() -> Vec<Case> {
+    let case = |name, query: &str, sql: String| Case { name, query: query.into(), sql, sql_pg: None, order: LATEST };
+    let (refund, refund_pg) = text_sql("refund");
+    let (zurich, zurich_pg) = text_sql("zürich");
+    let (refund3, refund3_pg) = text_sql("refund");
+    vec![
+        case("everything (no filter)", "", "TRUE".into()),
+        case("channel", "channel=telegram", "c.channel = 'telegram'".into()),
+        case("intent", "intent=intent_010", feature("intent", "intent_010")),
+        case("exclude intent (nearly everything)", "exclude_intent=intent_149", format!("NOT {}", feature("intent", "intent_149"))),
+        case("action", "action=utter_005", feature("action", "utter_005")),
+        case("entity", "entity=city", feature("entity", "city")),
+        case(
+            "slot value",
+            "slot=city:city-7",
+            "c.id IN (SELECT f.conversation_id FROM conversation_features f WHERE f.kind = 'slot' AND f.name = 'city' AND f.value = 'city-7')".into(),
+        ),
+        case("low intent confidence", "max_intent_confidence=0.3", "c.min_intent_confidence <= 0.3".into()),
+        case("long conversations", "min_user_messages=10", "c.user_message_count >= 10".into()),
+        case(
+            "date range (June)",
+            "start=2026-06-01T00:00:00Z&until=2026-06-30T23:59:59Z",
+            "c.latest_event_at >= '2026-06-01 00:00:00' AND c.first_event_at <= '2026-06-30 23:59:59'".into(),
+        ),
+        case("time of day (night)", "time_of_day=22:00-06:00", "(c.start_minute_local >= 1320 OR c.start_minute_local < 360)".into()),
+        case("review status", "review_status=saved_for_later", "c.review_status = 'saved_for_later'".into()),
+        case("tag", "tag=bug", tagged("bug")),
+        case("flagged", "flagged=true", "c.flagged = TRUE".into()),
+        Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), order: LATEST },
+        Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), order: LATEST },
+        case("matching nothing", "intent=no_such_intent", feature("intent", "no_such_intent")),
+        case(
+            "3: channel + intent + low confidence",
+            "channel=slack&intent=intent_003&max_intent_confidence=0.6",
+            format!("c.channel = 'slack' AND {} AND c.min_intent_confidence <= 0.6", feature("intent", "intent_003")),
+        ),
+        case(
+            "4: unread + entity + length + not tagged",
+            "review_status=unread&entity=city&min_user_messages=3&tags_none=bug",
+            format!("c.review_status = 'unread' AND {} AND c.user_message_count >= 3 AND NOT {}", feature("entity", "city"), tagged("bug")),
+        ),
+        Case {
+            name: "4: action + policy + morning + text",
+            query: "action=utter_010&policy=TEDPolicy&time_of_day=08:00-12:00&text=refund".into(),
+            sql: format!("{} AND {} AND c.start_minute_local >= 480 AND c.start_minute_local < 720 AND {refund3}", feature("action", "utter_010"), feature("policy", "TEDPolicy")),
+            sql_pg: Some(format!("{} AND {} AND c.start_minute_local >= 480 AND c.start_minute_local < 720 AND {refund3_pg}", feature("action", "utter_010"), feature("policy", "TEDPolicy"))),
+            order: LATEST,
+        },
+        Case {
+            name: "lowest confidence order + intent",
+            query: "sort=lowest_confidence&intent=intent_001".into(),
+            sql: feature("intent", "intent_001"),
+            sql_pg: None,
+            order: "c.lowest_confidence ASC, c.id ASC",
+        },
+        Case {
+            name: "length order + channel + tag",
+            query: "sort=length&channel=rest&tag=needs-training".into(),
+            sql: format!("c.channel = 'rest' AND {}", tagged("needs-training")),
+            sql_pg: None,
+            order: "c.user_message_count DESC, c.id DESC",
+        },
+    ]
+}
+
+pub(super) const ROW_COLUMNS: &str = "c.id, c.sender_id, c.channel, c.first_event_at, c.latest_event_at, c.user_message_count, c.event_count, c.min_intent_confidence, c.min_action_confidence, c.lowest_confidence, c.first_user_message, c.review_status, c.has_news, c.flagged";
+
+/// The hand-written page: the rows, then the intents, actions and tags of those rows (by the
+/// ids the first query returned, as a client would send them).
+pub(super) fn page_sql(conn: &mut DbConnection, cond: &str, order: &str, extra: &str) -> anyhow::Result<String> {
+    let where_ = format!("FROM conversations c WHERE c.deleted_at IS NULL AND {cond}{extra} ORDER BY {order} LIMIT 51");
+    let ids: Vec<OneId> = diesel::sql_query(format!("SELECT c.id AS id {where_}")).load(conn)?;
+    let ids = ids.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(", ");
+    let ids = if ids.is_empty() { "-1".to_owned() } else { ids };
+    Ok(format!(
+        "SELECT {ROW_COLUMNS} {where_};
+         SELECT f.conversation_id, f.kind, f.name FROM conversation_features f
+           WHERE f.conversation_id IN ({ids}) AND f.kind IN ('intent', 'action')
+           ORDER BY f.conversation_id, f.occurrences DESC, f.name;
+         SELECT ct.conversation_id, t.id, t.name, t.color FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
+           WHERE ct.conversation_id IN ({ids});"
+    ))
+}
+
+pub(super) fn count_sql(cond: &str) -> String {
+    format!("SELECT count(*) FROM conversations c WHERE c.deleted_at IS NULL AND {cond}")
+}
