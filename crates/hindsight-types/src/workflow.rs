@@ -108,7 +108,7 @@ pub struct ApiTokenInfo {
     pub created_by: String,
     /// When.
     pub created_at: DateTime<Utc>,
-    /// Last use.
+    /// Last use, to the minute (recorded at most once a minute).
     pub last_used_at: Option<DateTime<Utc>>,
     /// When revoked; revoked tokens no longer work.
     pub revoked_at: Option<DateTime<Utc>>,

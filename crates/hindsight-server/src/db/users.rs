@@ -52,18 +52,22 @@ pub fn create(conn: &mut DbConnection, username: &str, password_hash: &str, role
 
 /// The (name, role) of the unrevoked API token whose SHA-256 hash is `hash`; marks it used.
 pub fn token_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(String, String)>> {
-    let found: Option<(i64, String, String)> = api_tokens::table
+    let found: Option<(i64, String, String, Option<NaiveDateTime>)> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
-        .select((api_tokens::id, api_tokens::name, api_tokens::role))
+        .select((api_tokens::id, api_tokens::name, api_tokens::role, api_tokens::last_used_at))
         .first(conn)
         .optional()?;
-    if let Some((id, _, _)) = &found {
-        diesel::update(api_tokens::table.find(*id))
-            .set(api_tokens::last_used_at.eq(chrono::Utc::now().naive_utc()))
-            .execute(conn)?;
+    let Some((id, name, role, last_used_at)) = found else {
+        return Ok(None);
+    };
+    // `last_used_at` to the minute: a script's every request would otherwise be a write,
+    // and writes queue behind each other on SQLite.
+    let now = chrono::Utc::now().naive_utc();
+    if last_used_at.is_none_or(|t| now - t >= chrono::Duration::minutes(1)) {
+        diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
     }
-    Ok(found.map(|(_, n, r)| (n, r)))
+    Ok(Some((name, role)))
 }
 
 /// Stores a new API token (by its hash); returns its id.
