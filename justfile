@@ -57,10 +57,10 @@ run *ARGS: frontend-build system-deps
     {{ hindsight }} serve --samples samples/trackers "$@"
 
 # Run every test: the server's against both backends (SQLite, and a throwaway PostgreSQL),
-# and the browser tests in headless Chromium against the web app's release bundle.
-# The web app itself is WebAssembly: trunk builds it, so cargo test leaves it out.
+# the web app's unit tests (natively), and the browser tests in headless Chromium against
+# the web app's release bundle.
 test *ARGS: system-deps frontend-build
-    scripts/with-postgres.sh cargo test --workspace --exclude hindsight-frontend --locked "$@"
+    scripts/with-postgres.sh cargo test --workspace --locked "$@"
 
 # Import a Rasa tracker JSON file, events JSONL file, tracker-store database or folder.
 import PATH *ARGS: system-deps
