@@ -78,16 +78,22 @@ fn fts_phrase(text: &str) -> String {
 /// with portable SQL only (the text filter then scans the user messages): prefer
 /// [`filtered_for`], which uses the backend's text index.
 pub fn filtered(filter: &ConversationFilter) -> BoxedConversations<'_> {
-    filtered_on(filter, None)
+    filtered_on(filter, None, &[])
 }
 
 /// Applies every condition of the filter (not the order) to a query of live conversations on
 /// `backend`.
 pub fn filtered_for(backend: Backend, filter: &ConversationFilter) -> BoxedConversations<'_> {
-    filtered_on(filter, Some(backend))
+    filtered_on(filter, Some(backend), &[])
 }
 
-fn filtered_on(filter: &ConversationFilter, backend: Option<Backend>) -> BoxedConversations<'_> {
+/// [`filtered_for`], with the any-of filters of the `probe` kinds tested row by row
+/// (`EXISTS`) instead of gathered (`IN`): see [`super::plan`].
+fn filtered_on<'a>(
+    filter: &'a ConversationFilter,
+    backend: Option<Backend>,
+    probe: &[&str],
+) -> BoxedConversations<'a> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     let f = filter;
@@ -119,7 +125,14 @@ fn filtered_on(filter: &ConversationFilter, backend: Option<Backend>) -> BoxedCo
         ("entity", &f.entities, &f.exclude_entities),
         ("policy", &f.policies, &f.exclude_policies),
     ] {
-        if !any.is_empty() {
+        if !any.is_empty() && probe.contains(&kind) {
+            q = q.filter(diesel::dsl::exists(
+                conversation_features::table
+                    .filter(conversation_features::conversation_id.eq(conversations::id))
+                    .filter(conversation_features::kind.eq(kind))
+                    .filter(conversation_features::name.eq_any(any)),
+            ));
+        } else if !any.is_empty() {
             q = q.filter(conversations::id.eq_any(with_feature(kind, any)));
         }
         if !none.is_empty() {
@@ -415,7 +428,9 @@ pub fn list(
 ) -> AppResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
     let after = page.cursor.as_deref().map(|c| decode_cursor(c, filter.sort)).transpose()?;
-    let mut q = ordered(filtered_for(conn.backend(), filter), filter.sort, after.as_ref()).limit(limit + 1);
+    let probe = super::plan::probe_kinds(conn, filter, limit + page.offset.unwrap_or(0))?;
+    let filtered = filtered_on(filter, Some(conn.backend()), &probe);
+    let mut q = ordered(filtered, filter.sort, after.as_ref()).limit(limit + 1);
     if let Some(offset) = page.offset {
         q = q.offset(offset);
     }

@@ -23,6 +23,7 @@ pub mod facets;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod plan;
 pub mod schema;
 pub mod settings;
 pub mod tags;

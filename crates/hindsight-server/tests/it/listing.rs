@@ -185,3 +185,61 @@ mod time_of_day_respects_daylight_saving {
         run(Db::Postgres).await
     }
 }
+
+both_backends! {
+    // A common intent with a small page makes SQLite probe row by row (`EXISTS`) instead of
+    // gathering (`IN`); the pages must be the same either way, in every order.
+    async fn common_values_page_the_same_when_probed(app: TestApp) {
+        // 24 conversations, 16 of them greeting (every conversation but each third).
+        let trackers: Vec<Value> = (0..24)
+            .map(|i| {
+                let ts = T0 + f64::from(i) * 3600.0;
+                let sender = format!("conv-{i:02}");
+                if i % 3 == 0 {
+                    tracker(&sender, vec![user("bye", "goodbye", 0.5 + f64::from(i) / 100.0, ts, "rest")])
+                } else {
+                    greeting(&sender, ts, if i % 2 == 0 { "rest" } else { "slack" }, 0.3 + f64::from(i) / 100.0, 0.9)
+                }
+            })
+            .collect();
+        app.import(&Value::Array(trackers)).await;
+
+        let filter = hindsight_types::ConversationFilter::from_query("intent=greet").unwrap();
+        let mut conn = app.state.pool.get().unwrap();
+        let probed = hindsight_server::db::plan::probe_kinds(&mut conn, &filter, 1).unwrap();
+        drop(conn);
+        match app.state.backend {
+            hindsight_server::db::Backend::Sqlite => assert_eq!(probed, ["intent"]),
+            // PostgreSQL's planner chooses between the two itself.
+            hindsight_server::db::Backend::Postgres => assert!(probed.is_empty()),
+        }
+
+        for query in ["intent=greet", "intent=greet&channel=slack", "intent=greet,goodbye", "action=utter_greet&policy=TEDPolicy"] {
+            for sort in ["latest", "oldest", "length", "lowest_confidence"] {
+                // The whole answer in one page (gathered: the page is larger than the matches)…
+                let all = app.ids(&format!("{query}&sort={sort}&limit=100")).await;
+                // …against the same walked one at a time with the cursor (probed on SQLite).
+                let mut walked = Vec::new();
+                let mut cursor: Option<String> = None;
+                loop {
+                    let q = match &cursor {
+                        Some(c) => format!("{query}&sort={sort}&limit=1&cursor={c}"),
+                        None => format!("{query}&sort={sort}&limit=1"),
+                    };
+                    let page = app.get_ok(&format!("/api/conversations?{q}")).await;
+                    assert_eq!(page["total"], all.len(), "{q}");
+                    walked.extend(page["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+                    match page["next_cursor"].as_str() {
+                        Some(c) => cursor = Some(c.to_owned()),
+                        None => break,
+                    }
+                }
+                assert_eq!(walked, all, "{query}&sort={sort}");
+            }
+        }
+        assert_eq!(app.ids("intent=greet&limit=100").await.len(), 16);
+        assert_eq!(app.ids("intent=greet&channel=slack&limit=100").await.len(), 8);
+        assert_eq!(app.ids("intent=greet,goodbye&limit=100").await.len(), 24);
+        assert_eq!(app.ids("intent=greet&limit=1&offset=14").await, app.ids("intent=greet&limit=100").await[14..15]);
+    }
+}

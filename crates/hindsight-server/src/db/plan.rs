@@ -1,0 +1,156 @@
+//! How the inbox page tests its many-valued filters on SQLite: gather or probe.
+//!
+//! An any-of filter on intents, actions, entities or policies can run two ways:
+//! - *gather*: `id IN (SELECT conversation_id FROM conversation_features WHERE …)`: SQLite
+//!   collects every matching id, then sorts them. It costs the number of matches: about
+//!   100 ms for 90,000 of a million conversations, and nothing for a rare value.
+//! - *probe*: `EXISTS (SELECT 1 FROM conversation_features WHERE conversation_id = c.id …)`:
+//!   SQLite walks the sort order's index and tests each conversation on its primary key until
+//!   the page is full. It costs the rows walked, `page / density`: a fraction of a
+//!   millisecond for a common value, but seconds for a value that matches nothing.
+//!
+//! SQLite's planner does not weigh the two (it always gathers for `IN` and always probes for
+//! `EXISTS`), so the page query chooses from the maintained facet counts. Only when every other
+//! condition's share is known too (channels; the rest of the filter empty) is the density
+//! estimate trustworthy; otherwise it gathers, as the count does. PostgreSQL's planner makes
+//! this choice itself from its statistics, so it always gets the plain `IN`.
+
+use diesel::prelude::*;
+use hindsight_types::ConversationFilter;
+
+use super::connection::Backend;
+use super::facets::facet_counts;
+use super::schema::conversations;
+use super::DbConnection;
+use crate::error::AppResult;
+
+/// Cost of one row walked in the sort index and probed, relative to one id gathered
+/// (measured on a million conversations: about 4 µs against 1 µs).
+const PROBE_COST: f64 = 4.0;
+
+/// The feature kinds (`intent`, `action`, `entity`, `policy`) whose any-of filter the page
+/// query should probe rather than gather; empty for a plain gather.
+pub fn probe_kinds(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    limit: i64,
+) -> AppResult<Vec<&'static str>> {
+    let kinds = any_of_kinds(filter);
+    // Only SQLite: see the module's comment.
+    if kinds.is_empty() || conn.backend() != Backend::Sqlite || !only_known_shares(filter) {
+        return Ok(Vec::new());
+    }
+    // The largest id bounds the conversations (the trash included) at no cost.
+    let total: Option<i64> = conversations::table.select(diesel::dsl::max(conversations::id)).first(conn)?;
+    let total = total.unwrap_or(0);
+    let mut matches = Vec::with_capacity(kinds.len());
+    for (kind, names) in &kinds {
+        matches.push(facet_total(conn, kind, names)?);
+    }
+    let channel_share = if filter.channels.is_empty() {
+        1.0
+    } else {
+        facet_total(conn, "channel", &filter.channels)? as f64 / total.max(1) as f64
+    };
+    Ok(if should_probe(total, limit, &matches, channel_share) {
+        kinds.into_iter().map(|(kind, _)| kind).collect()
+    } else {
+        Vec::new()
+    })
+}
+
+/// Whether walking the sort index with probes is cheaper than gathering every match: the
+/// rows walked are `limit / density`, the density being the product of each condition's
+/// share (taken as independent); gathering reads each feature filter's matches.
+fn should_probe(total: i64, limit: i64, matches: &[i64], channel_share: f64) -> bool {
+    if total <= 0 || matches.is_empty() {
+        return false;
+    }
+    let total_f = total as f64;
+    let density = matches.iter().map(|&m| (m as f64 / total_f).min(1.0)).product::<f64>() * channel_share.min(1.0);
+    if density <= 0.0 {
+        return false;
+    }
+    let walked = ((limit + 1) as f64 / density).min(total_f);
+    let gathered: f64 = matches.iter().map(|&m| m as f64).sum();
+    walked * PROBE_COST < gathered
+}
+
+/// The any-of feature filters of `filter`, by kind.
+pub fn any_of_kinds(filter: &ConversationFilter) -> Vec<(&'static str, &[String])> {
+    [
+        ("intent", &filter.intents),
+        ("action", &filter.actions),
+        ("entity", &filter.entities),
+        ("policy", &filter.policies),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(kind, names)| (kind, names.as_slice()))
+    .collect()
+}
+
+/// Whether the filter holds nothing but any-of features and channels (and its order), the
+/// conditions whose share the facet counts tell.
+fn only_known_shares(filter: &ConversationFilter) -> bool {
+    let rest = ConversationFilter {
+        intents: Vec::new(),
+        actions: Vec::new(),
+        entities: Vec::new(),
+        policies: Vec::new(),
+        channels: Vec::new(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    rest == ConversationFilter::default()
+}
+
+/// Live conversations having any of `names` (an upper bound: the sum over the names).
+fn facet_total(conn: &mut DbConnection, kind: &str, names: &[String]) -> AppResult<i64> {
+    let counts: Vec<i64> = facet_counts::table
+        .filter(facet_counts::kind.eq(kind))
+        .filter(facet_counts::name.eq_any(names))
+        .filter(facet_counts::value.eq(""))
+        .select(facet_counts::conversations)
+        .load(conn)?;
+    Ok(counts.into_iter().sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_common_value_is_probed_a_rare_one_gathered() {
+        let million = 1_000_000;
+        // 9 % of the conversations: about 600 rows walked against 90,000 ids gathered.
+        assert!(should_probe(million, 50, &[90_000], 1.0));
+        assert!(should_probe(million, 50, &[700_000], 1.0));
+        // 0.5 %: 10,000 rows walked cost more than 5,000 ids gathered.
+        assert!(!should_probe(million, 50, &[5_000], 1.0));
+        assert!(!should_probe(million, 50, &[0], 1.0));
+        assert!(!should_probe(0, 50, &[0], 1.0));
+    }
+
+    #[test]
+    fn other_shares_thin_the_walk() {
+        let million = 1_000_000;
+        assert!(should_probe(million, 50, &[30_000], 1.0));
+        // One channel of six: the walk is six times longer and no longer pays.
+        assert!(!should_probe(million, 50, &[30_000], 1.0 / 6.0));
+        // Two common features together still do.
+        assert!(should_probe(million, 50, &[500_000, 400_000], 1.0));
+        // Two that are each rare-ish, taken as independent, make the walk far too long.
+        assert!(!should_probe(million, 50, &[20_000, 20_000], 1.0));
+    }
+
+    #[test]
+    fn only_features_and_channels_have_known_shares() {
+        let parse = |q: &str| ConversationFilter::from_query(q).unwrap();
+        assert!(only_known_shares(&parse("intent=greet&channel=rest&sort=oldest")));
+        assert!(only_known_shares(&parse("action=utter_greet&entity=city&policy=TEDPolicy")));
+        for q in ["intent=greet&min_user_messages=3", "intent=greet&text=hi", "intent=greet&exclude_action=x", "intent=greet&review_status=unread", "intent=greet&tag=bug"] {
+            assert!(!only_known_shares(&parse(q)), "{q}");
+        }
+    }
+}
