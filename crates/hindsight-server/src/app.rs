@@ -32,7 +32,12 @@ impl AppState {
             crate::auth::ensure_admin(&mut conn)?;
             crate::auth::load_secret(&mut conn, config.jwt_secret.as_deref())?
         };
-        Ok(AppState { pool, config: Arc::new(config), backend, jwt_secret: Arc::new(jwt_secret) })
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            backend,
+            jwt_secret: Arc::new(jwt_secret),
+        })
     }
 
     /// Runs database work on the blocking thread pool, so diesel's synchronous calls never
@@ -51,7 +56,10 @@ impl AppState {
     }
 }
 
-fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let message = match &err {
         E::Deserialize(e) => format!("the request body is not what this route takes: {e}"),
@@ -64,7 +72,10 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpReques
     invalid_body(message).into()
 }
 
-fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     crate::error::bad_request("query", format!("invalid query string: {err}")).into()
 }
 
@@ -92,8 +103,14 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 /// Answers unknown `/api` paths with the JSON error shape.
-pub async fn api_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
-    Err(crate::error::not_found(format!("the route {} {}", req.method(), req.path())))
+pub async fn api_not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, AppError> {
+    Err(crate::error::not_found(format!(
+        "the route {} {}",
+        req.method(),
+        req.path()
+    )))
 }
 
 /// Builds and starts the HTTP server (returned running; await it to serve until stopped).

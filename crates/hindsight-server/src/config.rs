@@ -6,7 +6,11 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Database: `sqlite://PATH` (embedded, the default) or `postgres://USER:PASS@HOST:PORT/DB`.
-    #[arg(long, env = "HINDSIGHT_DATABASE_URL", default_value = "sqlite://hindsight.db")]
+    #[arg(
+        long,
+        env = "HINDSIGHT_DATABASE_URL",
+        default_value = "sqlite://hindsight.db"
+    )]
     pub database_url: String,
 
     /// Largest number of pooled database connections.

@@ -23,37 +23,74 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 fn client(status: StatusCode, code: ErrorCode, message: String, field: Option<&str>) -> AppError {
-    AppError::Client(status, ApiError { code, message, field: field.map(str::to_owned) })
+    AppError::Client(
+        status,
+        ApiError {
+            code,
+            message,
+            field: field.map(str::to_owned),
+        },
+    )
 }
 
 /// 404: `what` does not exist (say which, e.g. "conversation `abc`").
 pub fn not_found(what: impl std::fmt::Display) -> AppError {
-    client(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{what} does not exist"), None)
+    client(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        format!("{what} does not exist"),
+        None,
+    )
 }
 
 /// 400: the parameter or field `field` has a bad value.
 pub fn bad_request(field: &str, message: impl Into<String>) -> AppError {
-    client(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, message.into(), Some(field))
+    client(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidParameter,
+        message.into(),
+        Some(field),
+    )
 }
 
 /// 400: the body could not be read.
 pub fn invalid_body(message: impl Into<String>) -> AppError {
-    client(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody, message.into(), None)
+    client(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidBody,
+        message.into(),
+        None,
+    )
 }
 
 /// 401: no valid credentials.
 pub fn unauthorized(message: impl Into<String>) -> AppError {
-    client(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message.into(), None)
+    client(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+        message.into(),
+        None,
+    )
 }
 
 /// 403: the caller's role may not do this.
 pub fn forbidden(message: impl Into<String>) -> AppError {
-    client(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message.into(), None)
+    client(
+        StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden,
+        message.into(),
+        None,
+    )
 }
 
 /// 409: conflicts with what is stored.
 pub fn conflict(field: &str, message: impl Into<String>) -> AppError {
-    client(StatusCode::CONFLICT, ErrorCode::Conflict, message.into(), Some(field))
+    client(
+        StatusCode::CONFLICT,
+        ErrorCode::Conflict,
+        message.into(),
+        Some(field),
+    )
 }
 
 impl From<FilterError> for AppError {
@@ -75,9 +112,10 @@ impl From<diesel::result::Error> for AppError {
                 AppError::Unavailable(info.message().to_owned())
             }
             Error::DatabaseError(_, info) => AppError::Unavailable(info.message().to_owned()),
-            Error::RollbackErrorOnCommit { rollback_error, commit_error } => {
-                AppError::Unavailable(format!("{commit_error}; then {rollback_error}"))
-            }
+            Error::RollbackErrorOnCommit {
+                rollback_error,
+                commit_error,
+            } => AppError::Unavailable(format!("{commit_error}; then {rollback_error}")),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -19,8 +19,11 @@ pub enum ReviewStatus {
 
 impl ReviewStatus {
     /// Every status, in menu order.
-    pub const ALL: [ReviewStatus; 3] =
-        [ReviewStatus::Unread, ReviewStatus::SavedForLater, ReviewStatus::Reviewed];
+    pub const ALL: [ReviewStatus; 3] = [
+        ReviewStatus::Unread,
+        ReviewStatus::SavedForLater,
+        ReviewStatus::Reviewed,
+    ];
 
     /// The spelling used in URLs, JSON and the database.
     pub fn as_str(self) -> &'static str {
@@ -35,7 +38,10 @@ impl ReviewStatus {
 impl std::str::FromStr for ReviewStatus {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        ReviewStatus::ALL.into_iter().find(|r| r.as_str() == s).ok_or(())
+        ReviewStatus::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or(())
     }
 }
 

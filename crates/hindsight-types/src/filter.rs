@@ -126,8 +126,12 @@ pub enum SortOrder {
 
 impl SortOrder {
     /// All orders, for menus.
-    pub const ALL: [SortOrder; 4] =
-        [SortOrder::Latest, SortOrder::Oldest, SortOrder::LowestConfidence, SortOrder::Length];
+    pub const ALL: [SortOrder; 4] = [
+        SortOrder::Latest,
+        SortOrder::Oldest,
+        SortOrder::LowestConfidence,
+        SortOrder::Length,
+    ];
 
     /// The query-string spelling.
     pub fn as_str(self) -> &'static str {
@@ -143,7 +147,10 @@ impl SortOrder {
 impl std::str::FromStr for SortOrder {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        SortOrder::ALL.into_iter().find(|o| o.as_str() == s).ok_or(())
+        SortOrder::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -176,12 +183,19 @@ pub struct FilterError {
 
 impl FilterError {
     fn new(field: &str, message: impl Into<String>) -> Self {
-        FilterError { field: field.to_owned(), message: message.into() }
+        FilterError {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
 fn split_list(value: &str) -> impl Iterator<Item = String> + '_ {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 fn parse_number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, FilterError> {
@@ -194,7 +208,10 @@ fn parse_number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, Filte
 fn parse_count(key: &str, value: &str) -> Result<i64, FilterError> {
     let n: i64 = parse_number(key, value)?;
     if n < 0 {
-        return Err(FilterError::new(key, format!("`{key}` must not be negative, got {n}")));
+        return Err(FilterError::new(
+            key,
+            format!("`{key}` must not be negative, got {n}"),
+        ));
     }
     Ok(n)
 }
@@ -202,7 +219,10 @@ fn parse_count(key: &str, value: &str) -> Result<i64, FilterError> {
 fn parse_confidence(key: &str, value: &str) -> Result<f64, FilterError> {
     let c: f64 = parse_number(key, value)?;
     if !(0.0..=1.0).contains(&c) {
-        return Err(FilterError::new(key, format!("`{key}` must be between 0 and 1, got {value}")));
+        return Err(FilterError::new(
+            key,
+            format!("`{key}` must be between 0 and 1, got {value}"),
+        ));
     }
     Ok(c)
 }
@@ -211,7 +231,10 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, FilterError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(FilterError::new(key, format!("`{key}` must be true or false, not `{value}`"))),
+        _ => Err(FilterError::new(
+            key,
+            format!("`{key}` must be true or false, not `{value}`"),
+        )),
     }
 }
 
@@ -240,16 +263,30 @@ fn parse_instant(key: &str, value: &str) -> Result<DateTime<Utc>, FilterError> {
 }
 
 fn parse_time_of_day(key: &str, value: &str) -> Result<TimeOfDay, FilterError> {
-    let bad = || FilterError::new(key, format!("`{key}` must look like 22:00-06:00, not `{value}`"));
+    let bad = || {
+        FilterError::new(
+            key,
+            format!("`{key}` must look like 22:00-06:00, not `{value}`"),
+        )
+    };
     let (from, to) = value.split_once('-').ok_or_else(bad)?;
     let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
-    Ok(TimeOfDay { from: time(from)?, to: time(to)? })
+    Ok(TimeOfDay {
+        from: time(from)?,
+        to: time(to)?,
+    })
 }
 
 fn parse_slot(value: &str) -> SlotFilter {
     match value.split_once(':') {
-        Some((name, v)) => SlotFilter { name: name.trim().to_owned(), value: Some(v.to_owned()) },
-        None => SlotFilter { name: value.trim().to_owned(), value: None },
+        Some((name, v)) => SlotFilter {
+            name: name.trim().to_owned(),
+            value: Some(v.to_owned()),
+        },
+        None => SlotFilter {
+            name: value.trim().to_owned(),
+            value: None,
+        },
     }
 }
 
@@ -332,13 +369,17 @@ impl ConversationFilter {
     }
 
     fn check_ranges(&self, key: &str) -> Result<(), FilterError> {
-        let inverted = |lo: Option<f64>, hi: Option<f64>| matches!((lo, hi), (Some(l), Some(h)) if l > h);
+        let inverted =
+            |lo: Option<f64>, hi: Option<f64>| matches!((lo, hi), (Some(l), Some(h)) if l > h);
         if matches!((self.min_user_messages, self.max_user_messages), (Some(l), Some(h)) if l > h)
             || inverted(self.min_intent_confidence, self.max_intent_confidence)
             || inverted(self.min_action_confidence, self.max_action_confidence)
             || matches!((self.start, self.until), (Some(s), Some(u)) if s > u)
         {
-            return Err(FilterError::new(key, format!("`{key}` makes an empty range: its minimum is above its maximum")));
+            return Err(FilterError::new(
+                key,
+                format!("`{key}` makes an empty range: its minimum is above its maximum"),
+            ));
         }
         Ok(())
     }
@@ -354,7 +395,10 @@ impl ConversationFilter {
             if filter.apply_param(&key, &value)? || extra(&key, &value)? {
                 continue;
             }
-            return Err(FilterError::new(&key, format!("unknown query parameter `{key}`")));
+            return Err(FilterError::new(
+                &key,
+                format!("unknown query parameter `{key}`"),
+            ));
         }
         Ok(filter)
     }
@@ -372,17 +416,44 @@ impl ConversationFilter {
                 q.append_pair(k, &v);
             }
         };
-        num("min_user_messages", self.min_user_messages.map(|n| n.to_string()));
-        num("max_user_messages", self.max_user_messages.map(|n| n.to_string()));
-        num("min_intent_confidence", self.min_intent_confidence.map(|n| n.to_string()));
-        num("max_intent_confidence", self.max_intent_confidence.map(|n| n.to_string()));
-        num("min_action_confidence", self.min_action_confidence.map(|n| n.to_string()));
-        num("max_action_confidence", self.max_action_confidence.map(|n| n.to_string()));
-        num("start", self.start.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
-        num("until", self.until.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+        num(
+            "min_user_messages",
+            self.min_user_messages.map(|n| n.to_string()),
+        );
+        num(
+            "max_user_messages",
+            self.max_user_messages.map(|n| n.to_string()),
+        );
+        num(
+            "min_intent_confidence",
+            self.min_intent_confidence.map(|n| n.to_string()),
+        );
+        num(
+            "max_intent_confidence",
+            self.max_intent_confidence.map(|n| n.to_string()),
+        );
+        num(
+            "min_action_confidence",
+            self.min_action_confidence.map(|n| n.to_string()),
+        );
+        num(
+            "max_action_confidence",
+            self.max_action_confidence.map(|n| n.to_string()),
+        );
+        num(
+            "start",
+            self.start
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        );
+        num(
+            "until",
+            self.until
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        );
         num(
             "time_of_day",
-            self.time_of_day.map(|w| format!("{}-{}", w.from.format("%H:%M"), w.to.format("%H:%M"))),
+            self.time_of_day
+                .map(|w| format!("{}-{}", w.from.format("%H:%M"), w.to.format("%H:%M"))),
         );
         num("flagged", self.flagged.map(|b| b.to_string()));
         num("has_news", self.has_news.map(|b| b.to_string()));
@@ -405,7 +476,11 @@ impl ConversationFilter {
         list("tags_any", &self.tags_any);
         list("tags_all", &self.tags_all);
         list("tags_none", &self.tags_none);
-        let statuses: Vec<String> = self.review_status.iter().map(|s| s.as_str().to_owned()).collect();
+        let statuses: Vec<String> = self
+            .review_status
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
         list("review_status", &statuses);
         for slot in &self.slots {
             match &slot.value {
@@ -421,7 +496,10 @@ impl ConversationFilter {
 
     /// Whether no condition is set (the sort order does not count).
     pub fn is_empty(&self) -> bool {
-        ConversationFilter { sort: SortOrder::Latest, ..self.clone() } == ConversationFilter::default()
+        ConversationFilter {
+            sort: SortOrder::Latest,
+            ..self.clone()
+        } == ConversationFilter::default()
     }
 }
 
@@ -453,7 +531,10 @@ pub fn parse_listing_query(query: &str) -> Result<(ConversationFilter, PageReque
     let mut page = PageRequest::default();
     let filter = ConversationFilter::from_query_with(query, |k, v| page.apply_param(k, v))?;
     if page.cursor.is_some() && page.offset.is_some() {
-        return Err(FilterError::new("cursor", "send either `cursor` or `offset`, not both"));
+        return Err(FilterError::new(
+            "cursor",
+            "send either `cursor` or `offset`, not both",
+        ));
     }
     Ok((filter, page))
 }
@@ -466,7 +547,13 @@ mod tests {
     fn round_trips_through_the_query_string() {
         let q = "min_user_messages=2&max_user_messages=9&channel=rest,telegram&intent=greet&exclude_intent=bye&slot=city:New York, NY&slot=name&start=2024-01-01T00:00:00Z&time_of_day=22:00-06:00&review_status=unread,saved_for_later&tags_all=alice&flagged=true&text=hello&sort=length";
         let f = ConversationFilter::from_query(q).unwrap();
-        assert_eq!(f.slots[0], SlotFilter { name: "city".into(), value: Some("New York, NY".into()) });
+        assert_eq!(
+            f.slots[0],
+            SlotFilter {
+                name: "city".into(),
+                value: Some("New York, NY".into())
+            }
+        );
         assert_eq!(f.channels, ["rest", "telegram"]);
         assert_eq!(f.sort, SortOrder::Length);
         let again = ConversationFilter::from_query(&f.to_query()).unwrap();
@@ -496,7 +583,10 @@ mod tests {
             ("time_of_day=late", "time_of_day"),
             ("bogus=1", "bogus"),
             ("start=yesterday", "start"),
-            ("min_user_messages=5&max_user_messages=2", "max_user_messages"),
+            (
+                "min_user_messages=5&max_user_messages=2",
+                "max_user_messages",
+            ),
             ("sort=random", "sort"),
         ] {
             let err = ConversationFilter::from_query(q).unwrap_err();

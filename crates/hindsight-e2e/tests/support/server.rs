@@ -143,5 +143,6 @@ impl Drop for Server {
 /// Adds the admin through the server's own user store, with the server's own hash.
 fn create_admin(conn: &mut hindsight_server::db::DbConnection) {
     let hash = hindsight_server::auth::hash_password(ADMIN.1).expect("hash the password");
-    hindsight_server::db::users::create(conn, ADMIN.0, &hash, "admin").expect("create the admin user");
+    hindsight_server::db::users::create(conn, ADMIN.0, &hash, "admin")
+        .expect("create the admin user");
 }

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpRequest};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
@@ -33,7 +35,11 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 /// Whether `password` matches the stored argon2 `hash`.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// `n` random bytes as lowercase hex.
@@ -72,7 +78,12 @@ pub fn ensure_admin(conn: &mut DbConnection) -> AppResult<()> {
         return Ok(());
     }
     let password = random_hex(12);
-    db::users::create(conn, "admin", &hash_password(&password)?, Role::Admin.as_str())?;
+    db::users::create(
+        conn,
+        "admin",
+        &hash_password(&password)?,
+        Role::Admin.as_str(),
+    )?;
     tracing::warn!("created the user `admin` with the password `{password}`: change it");
     Ok(())
 }
@@ -93,18 +104,31 @@ pub struct Claims {
 /// Signs a login token for `username` valid for `minutes`.
 pub fn issue_jwt(secret: &str, username: &str, role: Role, minutes: i64) -> AppResult<String> {
     let now = chrono::Utc::now().timestamp();
-    let claims = Claims { sub: username.to_owned(), role, exp: now + minutes * 60, iat: now };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
-        .map_err(|e| AppError::Internal(format!("signing a token: {e}")))
+    let claims = Claims {
+        sub: username.to_owned(),
+        role,
+        exp: now + minutes * 60,
+        iat: now,
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .map_err(|e| AppError::Internal(format!("signing a token: {e}")))
 }
 
 /// Verifies a login token (HS256 only, expiry checked).
 pub fn decode_jwt(secret: &str, token: &str) -> AppResult<Claims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
-    jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
-        .map(|d| d.claims)
-        .map_err(|_| unauthorized("the token is invalid or expired"))
+    jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .map(|d| d.claims)
+    .map_err(|_| unauthorized("the token is invalid or expired"))
 }
 
 /// The authenticated caller.
@@ -122,7 +146,10 @@ impl AuthUser {
         if self.role >= role {
             Ok(())
         } else {
-            Err(forbidden(format!("this needs the role `{}`", role.as_str())))
+            Err(forbidden(format!(
+                "this needs the role `{}`",
+                role.as_str()
+            )))
         }
     }
 }
@@ -131,7 +158,9 @@ fn credential(req: &HttpRequest) -> Option<String> {
     if let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
         let h = h.to_str().ok()?;
         let (scheme, token) = h.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
     }
     form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "api_token")
@@ -142,18 +171,31 @@ async fn authenticate(state: web::Data<AppState>, token: Option<String>) -> AppR
     let token = token.ok_or_else(|| unauthorized("log in or send an API token"))?;
     if token.starts_with(API_TOKEN_PREFIX) {
         let hash = token_hash(&token);
-        let found = state.db(move |conn| Ok(db::users::token_by_hash(conn, &hash)?)).await?;
-        let (name, role) = found.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
-        let role = role.parse().map_err(|_| unauthorized("the API token has an unknown role"))?;
+        let found = state
+            .db(move |conn| Ok(db::users::token_by_hash(conn, &hash)?))
+            .await?;
+        let (name, role) =
+            found.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        let role = role
+            .parse()
+            .map_err(|_| unauthorized("the API token has an unknown role"))?;
         return Ok(AuthUser { name, role });
     }
     let claims = decode_jwt(&state.jwt_secret, &token)?;
     // The token proves who logged in; the role comes from the users table on every request,
     // so a removed or demoted user loses access at once rather than when the token expires.
-    let row = state.db(move |conn| Ok(db::users::find(conn, &claims.sub)?)).await?;
+    let row = state
+        .db(move |conn| Ok(db::users::find(conn, &claims.sub)?))
+        .await?;
     let row = row.ok_or_else(|| unauthorized("the user of this token no longer exists"))?;
-    let role = row.role.parse().map_err(|_| unauthorized("the user has an unknown role"))?;
-    Ok(AuthUser { name: row.username, role })
+    let role = row
+        .role
+        .parse()
+        .map_err(|_| unauthorized("the user has an unknown role"))?;
+    Ok(AuthUser {
+        name: row.username,
+        role,
+    })
 }
 
 impl FromRequest for AuthUser {

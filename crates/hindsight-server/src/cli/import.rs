@@ -28,17 +28,25 @@ pub struct ImportArgs {
 }
 
 fn tracker_store_url(arg: &str) -> Option<String> {
-    if arg.starts_with("sqlite://") || arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+    if arg.starts_with("sqlite://")
+        || arg.starts_with("postgres://")
+        || arg.starts_with("postgresql://")
+    {
         return Some(arg.to_owned());
     }
-    let is_db = [".db", ".sqlite", ".sqlite3"].iter().any(|ext| arg.ends_with(ext));
+    let is_db = [".db", ".sqlite", ".sqlite3"]
+        .iter()
+        .any(|ext| arg.ends_with(ext));
     is_db.then(|| format!("sqlite://{arg}"))
 }
 
 /// Runs `hindsight import`.
 pub fn import(config: Config, args: ImportArgs) -> anyhow::Result<()> {
     let mut conn = crate::db::open_pool(&config.database_url, 1)?.get()?;
-    let opts = IngestOptions { timezone: config.timezone, restore_deleted: args.restore_deleted };
+    let opts = IngestOptions {
+        timezone: config.timezone,
+        restore_deleted: args.restore_deleted,
+    };
     let started = Instant::now();
     let mut total = ImportSummary::default();
     let mut files = Vec::new();
@@ -77,7 +85,10 @@ pub fn import(config: Config, args: ImportArgs) -> anyhow::Result<()> {
         }
     );
     if !total.problems.is_empty() {
-        anyhow::bail!("{} input(s) could not be imported (listed above); the rest was imported", total.problems.len());
+        anyhow::bail!(
+            "{} input(s) could not be imported (listed above); the rest was imported",
+            total.problems.len()
+        );
     }
     Ok(())
 }
@@ -126,7 +137,10 @@ pub fn import_files(
             for p in &problems {
                 eprintln!("{}:{}: {}", p.source, p.line.unwrap_or(0), p.reason);
             }
-            anyhow::bail!("--strict: {} input(s) are bad; nothing was imported", problems.len());
+            anyhow::bail!(
+                "--strict: {} input(s) are bad; nothing was imported",
+                problems.len()
+            );
         }
     }
     let terminal = report && std::io::stderr().is_terminal();

@@ -56,7 +56,10 @@ impl Cli {
             Command::Import(args) => import::import(self.config, args),
             Command::User(cmd) => user::user(self.config, cmd),
             Command::Token(cmd) => user::token(self.config, cmd),
-            Command::DemoData { conversations, seed } => demo_data(self.config, conversations, seed),
+            Command::DemoData {
+                conversations,
+                seed,
+            } => demo_data(self.config, conversations, seed),
             Command::Bench(opts) => bench::run(&opts, &[]).map(drop),
             Command::Migrate => {
                 let url = crate::db::DatabaseUrl::parse(&self.config.database_url)?;
@@ -71,8 +74,17 @@ impl Cli {
 /// Runs `hindsight demo-data`: batches of demo conversations, stored as an import would.
 fn demo_data(config: Config, conversations: u64, seed: u64) -> anyhow::Result<()> {
     let mut conn = crate::db::open_pool(&config.database_url, 1)?.get()?;
-    let opts = crate::ingest::IngestOptions { timezone: config.timezone, restore_deleted: false };
+    let opts = crate::ingest::IngestOptions {
+        timezone: config.timezone,
+        restore_deleted: false,
+    };
     let l = crate::demo::load(&mut conn, conversations, seed, &opts, |_| {})?;
-    println!("wrote {} conversations, {} events in {:.1}s ({:.0} events/s)", l.conversations, l.events, l.seconds, l.events as f64 / l.seconds.max(1e-9));
+    println!(
+        "wrote {} conversations, {} events in {:.1}s ({:.0} events/s)",
+        l.conversations,
+        l.events,
+        l.seconds,
+        l.events as f64 / l.seconds.max(1e-9)
+    );
     Ok(())
 }

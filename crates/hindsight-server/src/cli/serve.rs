@@ -19,8 +19,17 @@ pub fn serve(config: Config, opts: ServeOptions) -> anyhow::Result<()> {
         }
         if let Some(samples) = &opts.samples {
             if crate::db::conversations::is_empty(&mut conn)? && samples.exists() {
-                let ingest = IngestOptions { timezone: state.config.timezone, restore_deleted: false };
-                let summary = super::import::import_files(&mut conn, &[samples.clone()], &ingest, false, false)?;
+                let ingest = IngestOptions {
+                    timezone: state.config.timezone,
+                    restore_deleted: false,
+                };
+                let summary = super::import::import_files(
+                    &mut conn,
+                    &[samples.clone()],
+                    &ingest,
+                    false,
+                    false,
+                )?;
                 tracing::info!(
                     conversations = summary.conversations_created,
                     events = summary.events_added,

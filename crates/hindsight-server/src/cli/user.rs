@@ -62,7 +62,8 @@ fn connect(config: &Config) -> anyhow::Result<db::PooledDb> {
 }
 
 fn role(s: &str) -> anyhow::Result<Role> {
-    s.parse().map_err(|_| anyhow!("unknown role `{s}`: viewer, reviewer or admin"))
+    s.parse()
+        .map_err(|_| anyhow!("unknown role `{s}`: viewer, reviewer or admin"))
 }
 
 fn password(given: Option<String>) -> anyhow::Result<String> {
@@ -82,7 +83,14 @@ fn password(given: Option<String>) -> anyhow::Result<String> {
 }
 
 fn audit(conn: &mut DbConnection, action: &str, target: String) -> anyhow::Result<()> {
-    let change = Change { actor: "cli", action, conversation: None, target: Some(target), before: None, after: None };
+    let change = Change {
+        actor: "cli",
+        action,
+        conversation: None,
+        target: Some(target),
+        before: None,
+        after: None,
+    };
     Ok(db::audit::record(conn, change)?)
 }
 
@@ -90,7 +98,11 @@ fn audit(conn: &mut DbConnection, action: &str, target: String) -> anyhow::Resul
 pub fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
     let mut conn = connect(&config)?;
     match command {
-        UserCommand::Add { username, role: r, password: p } => {
+        UserCommand::Add {
+            username,
+            role: r,
+            password: p,
+        } => {
             let r = role(&r)?;
             if db::users::find(&mut conn, &username)?.is_some() {
                 bail!("the user `{username}` exists already");
@@ -100,7 +112,10 @@ pub fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
             audit(&mut conn, "user_created", username.clone())?;
             println!("created {username} ({})", r.as_str());
         }
-        UserCommand::Passwd { username, password: p } => {
+        UserCommand::Passwd {
+            username,
+            password: p,
+        } => {
             let hash = crate::auth::hash_password(&password(p)?)?;
             if !db::users::update(&mut conn, &username, None, Some(&hash))? {
                 bail!("no user `{username}`");
@@ -126,14 +141,26 @@ pub fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Create { name, role: r } => {
             let r = role(&r)?;
             let token = crate::auth::new_api_token();
-            let id = db::users::create_token(&mut conn, &name, &crate::auth::token_hash(&token), r.as_str(), "cli")?;
+            let id = db::users::create_token(
+                &mut conn,
+                &name,
+                &crate::auth::token_hash(&token),
+                r.as_str(),
+                "cli",
+            )?;
             audit(&mut conn, "token_created", format!("token {id} ({name})"))?;
             println!("{token}");
         }
         TokenCommand::List => {
             for (id, name, role, by, at, used, revoked) in db::users::list_tokens(&mut conn)? {
-                let state = if revoked.is_some() { "revoked" } else { "active" };
-                let used = used.map(|t| t.to_string()).unwrap_or_else(|| "never".into());
+                let state = if revoked.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let used = used
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "never".into());
                 println!("{id}\t{name}\t{role}\t{state}\tby {by} at {at}\tlast used {used}");
             }
         }

@@ -33,7 +33,11 @@ pub fn record(conn: &mut DbConnection, change: Change<'_>) -> QueryResult<()> {
 }
 
 /// Writes the same change once per conversation in `ids`, in batched inserts.
-pub fn record_each(conn: &mut DbConnection, change: &Change<'_>, ids: &[Option<i64>]) -> QueryResult<()> {
+pub fn record_each(
+    conn: &mut DbConnection,
+    change: &Change<'_>,
+    ids: &[Option<i64>],
+) -> QueryResult<()> {
     let now = chrono::Utc::now().naive_utc();
     let before = change.before.as_ref().map(Value::to_string);
     let after = change.after.as_ref().map(Value::to_string);
@@ -53,15 +57,30 @@ pub fn record_each(conn: &mut DbConnection, change: &Change<'_>, ids: &[Option<i
         .collect();
     // Under SQLite's 32,766 bound parameters (7 columns).
     for chunk in rows.chunks(4_000) {
-        on_each_backend!(conn, |c| diesel::insert_into(audit_log::table).values(chunk).execute(c))?;
+        on_each_backend!(conn, |c| diesel::insert_into(audit_log::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(())
 }
 
-type Row = (i64, chrono::NaiveDateTime, String, String, Option<i64>, Option<String>, Option<String>, Option<String>);
+type Row = (
+    i64,
+    chrono::NaiveDateTime,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 /// The newest `limit` entries, of one conversation (internal id) or of all, newest first.
-pub fn list(conn: &mut DbConnection, conversation: Option<i64>, limit: i64) -> AppResult<Vec<AuditEntry>> {
+pub fn list(
+    conn: &mut DbConnection,
+    conversation: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<AuditEntry>> {
     let mut q = audit_log::table
         .select((
             audit_log::id,
@@ -90,15 +109,17 @@ pub fn list(conn: &mut DbConnection, conversation: Option<i64>, limit: i64) -> A
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(rows
         .into_iter()
-        .map(|(id, at, actor, action, conv, target, before, after)| AuditEntry {
-            id,
-            at: at.and_utc(),
-            actor,
-            action,
-            conversation_id: conv.and_then(|c| names.get(&c).cloned()),
-            target,
-            before: json(before),
-            after: json(after),
-        })
+        .map(
+            |(id, at, actor, action, conv, target, before, after)| AuditEntry {
+                id,
+                at: at.and_utc(),
+                actor,
+                action,
+                conversation_id: conv.and_then(|c| names.get(&c).cloned()),
+                target,
+                before: json(before),
+                after: json(after),
+            },
+        )
         .collect())
 }

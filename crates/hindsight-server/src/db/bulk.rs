@@ -28,7 +28,9 @@ fn select_ids(conn: &mut DbConnection, selection: &BulkSelection) -> AppResult<V
         BulkSelection::Filter(query) => {
             let filter = ConversationFilter::from_query(query)?;
             let backend = conn.backend();
-            Ok(super::conversations::filtered_for(backend, &filter).select(conversations::id).load(conn)?)
+            Ok(super::conversations::filtered_for(backend, &filter)
+                .select(conversations::id)
+                .load(conn)?)
         }
     }
 }
@@ -40,20 +42,42 @@ pub fn apply(conn: &mut DbConnection, request: &BulkRequest, actor: &str) -> App
         let (changed, action, target, after) = match &request.action {
             BulkAction::SetReviewStatus { review_status } => {
                 let changed = triage::set_review_status_many(conn, &ids, *review_status)?;
-                (changed, "review_status", None, Some(json!({"review_status": review_status.as_str()})))
+                (
+                    changed,
+                    "review_status",
+                    None,
+                    Some(json!({"review_status": review_status.as_str()})),
+                )
             }
             BulkAction::AddTag { value, color } => {
                 let tag = tags::get_or_create(conn, value, color.as_deref())?;
-                (tags::add_many(conn, &ids, tag.id, actor)?, "tag_added", Some(tag.value), None)
+                (
+                    tags::add_many(conn, &ids, tag.id, actor)?,
+                    "tag_added",
+                    Some(tag.value),
+                    None,
+                )
             }
             BulkAction::RemoveTag { value } => match tags::by_name(conn, value)? {
-                Some(tag) => (tags::remove_many(conn, &ids, tag.id)?, "tag_removed", Some(tag.value), None),
+                Some(tag) => (
+                    tags::remove_many(conn, &ids, tag.id)?,
+                    "tag_removed",
+                    Some(tag.value),
+                    None,
+                ),
                 None => (Vec::new(), "tag_removed", None, None),
             },
             BulkAction::Delete => (triage::trash_many(conn, &ids, actor)?, "delete", None, None),
         };
         let audited: Vec<Option<i64>> = changed.iter().map(|id| Some(*id)).collect();
-        let change = Change { actor, action, conversation: None, target, before: None, after };
+        let change = Change {
+            actor,
+            action,
+            conversation: None,
+            target,
+            before: None,
+            after,
+        };
         audit::record_each(conn, &change, &audited)?;
         Ok(changed.len() as i64)
     })

@@ -73,10 +73,16 @@ impl DatabaseUrl {
             if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
                 return Err(ConnectError::NoSqlitePath(url.to_owned()));
             }
-            return Ok(DatabaseUrl { backend: Backend::Sqlite, target: path.to_owned() });
+            return Ok(DatabaseUrl {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DatabaseUrl { backend: Backend::Postgres, target: url.to_owned() });
+            return Ok(DatabaseUrl {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            });
         }
         Err(ConnectError::UnknownScheme(url.to_owned()))
     }

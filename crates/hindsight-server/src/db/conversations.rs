@@ -29,7 +29,10 @@ fn with_feature<'a>(
     names: &'a [String],
 ) -> diesel::dsl::Select<
     diesel::dsl::Filter<
-        diesel::dsl::Filter<conversation_features::table, diesel::dsl::Eq<conversation_features::kind, &'a str>>,
+        diesel::dsl::Filter<
+            conversation_features::table,
+            diesel::dsl::Eq<conversation_features::kind, &'a str>,
+        >,
         diesel::dsl::EqAny<conversation_features::name, &'a [String]>,
     >,
     conversation_features::conversation_id,
@@ -97,7 +100,9 @@ fn filtered_on<'a>(
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     let f = filter;
-    let mut q = conversations::table.filter(conversations::deleted_at.is_null()).into_boxed();
+    let mut q = conversations::table
+        .filter(conversations::deleted_at.is_null())
+        .into_boxed();
     if let Some(n) = f.min_user_messages {
         q = q.filter(conversations::user_message_count.ge(n));
     }
@@ -144,12 +149,16 @@ fn filtered_on<'a>(
             .filter(conversation_features::kind.eq("slot"))
             .filter(conversation_features::name.eq(&slot.name));
         q = match &slot.value {
-            Some(value) => q.filter(conversations::id.eq_any(
-                named
-                    .filter(conversation_features::value.eq(value))
-                    .select(conversation_features::conversation_id),
-            )),
-            None => q.filter(conversations::id.eq_any(named.select(conversation_features::conversation_id))),
+            Some(value) => q.filter(
+                conversations::id.eq_any(
+                    named
+                        .filter(conversation_features::value.eq(value))
+                        .select(conversation_features::conversation_id),
+                ),
+            ),
+            None => q.filter(
+                conversations::id.eq_any(named.select(conversation_features::conversation_id)),
+            ),
         };
     }
     // Activity in the range: the conversation's span overlaps it.
@@ -162,9 +171,17 @@ fn filtered_on<'a>(
     if let Some(window) = f.time_of_day {
         let (from, to) = window.minutes();
         q = if from <= to {
-            q.filter(conversations::start_minute_local.ge(from).and(conversations::start_minute_local.lt(to)))
+            q.filter(
+                conversations::start_minute_local
+                    .ge(from)
+                    .and(conversations::start_minute_local.lt(to)),
+            )
         } else {
-            q.filter(conversations::start_minute_local.ge(from).or(conversations::start_minute_local.lt(to)))
+            q.filter(
+                conversations::start_minute_local
+                    .ge(from)
+                    .or(conversations::start_minute_local.lt(to)),
+            )
         };
     }
     if !f.review_status.is_empty() {
@@ -241,16 +258,23 @@ fn encode_cursor(c: &Cursor) -> String {
 
 fn decode_cursor(text: &str, sort: SortOrder) -> AppResult<Cursor> {
     let bad = || bad_request("cursor", "`cursor` is not one this server gave out");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| bad())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     if cursor.s != sort {
-        return Err(bad_request("cursor", "`cursor` belongs to another sort order"));
+        return Err(bad_request(
+            "cursor",
+            "`cursor` belongs to another sort order",
+        ));
     }
     Ok(cursor)
 }
 
 fn micros_to_naive(micros: f64) -> NaiveDateTime {
-    chrono::DateTime::from_timestamp_micros(micros as i64).unwrap_or_default().naive_utc()
+    chrono::DateTime::from_timestamp_micros(micros as i64)
+        .unwrap_or_default()
+        .naive_utc()
 }
 
 /// Orders a query and skips to after the cursor. The bound on the sort key alone comes first,
@@ -268,7 +292,8 @@ fn ordered<'a>(
             match after {
                 Some(c) => {
                     let t = micros_to_naive(c.k);
-                    q.filter(latest_event_at.le(t)).filter(latest_event_at.lt(t).or(id.lt(c.i)))
+                    q.filter(latest_event_at.le(t))
+                        .filter(latest_event_at.lt(t).or(id.lt(c.i)))
                 }
                 None => q,
             }
@@ -278,7 +303,8 @@ fn ordered<'a>(
             match after {
                 Some(c) => {
                     let t = micros_to_naive(c.k);
-                    q.filter(latest_event_at.ge(t)).filter(latest_event_at.gt(t).or(id.gt(c.i)))
+                    q.filter(latest_event_at.ge(t))
+                        .filter(latest_event_at.gt(t).or(id.gt(c.i)))
                 }
                 None => q,
             }
@@ -297,7 +323,8 @@ fn ordered<'a>(
             match after {
                 Some(c) => {
                     let n = c.k as i64;
-                    q.filter(user_message_count.le(n)).filter(user_message_count.lt(n).or(id.lt(c.i)))
+                    q.filter(user_message_count.le(n))
+                        .filter(user_message_count.lt(n).or(id.lt(c.i)))
                 }
                 None => q,
             }
@@ -348,7 +375,11 @@ impl ConversationRow {
             SortOrder::LowestConfidence => self.lowest_confidence,
             SortOrder::Length => self.user_message_count as f64,
         };
-        Cursor { s: sort, k, i: self.id }
+        Cursor {
+            s: sort,
+            k,
+            i: self.id,
+        }
     }
 }
 
@@ -356,13 +387,21 @@ impl ConversationRow {
 const ROW_NAMES: usize = 8;
 
 /// Turns rows into inbox summaries, loading their tags, intents and actions in two queries.
-pub fn summarise(conn: &mut DbConnection, rows: Vec<ConversationRow>) -> AppResult<Vec<ConversationSummary>> {
+pub fn summarise(
+    conn: &mut DbConnection,
+    rows: Vec<ConversationRow>,
+) -> AppResult<Vec<ConversationSummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let tag_rows: Vec<(i64, i64, String, String)> = conversation_tags::table
         .inner_join(tags::table)
         .filter(conversation_tags::conversation_id.eq_any(&ids))
         .order((conversation_tags::conversation_id, tags::name))
-        .select((conversation_tags::conversation_id, tags::id, tags::name, tags::color))
+        .select((
+            conversation_tags::conversation_id,
+            tags::id,
+            tags::name,
+            tags::color,
+        ))
         .load(conn)?;
     let feature_rows: Vec<(i64, String, String)> = conversation_features::table
         .filter(conversation_features::conversation_id.eq_any(&ids))
@@ -384,7 +423,11 @@ pub fn summarise(conn: &mut DbConnection, rows: Vec<ConversationRow>) -> AppResu
             let tags = tag_rows
                 .iter()
                 .filter(|t| t.0 == r.id)
-                .map(|(_, id, value, color)| Tag { id: *id, value: value.clone(), color: color.clone() })
+                .map(|(_, id, value, color)| Tag {
+                    id: *id,
+                    value: value.clone(),
+                    color: color.clone(),
+                })
                 .collect();
             let names = |kind: &str| -> Vec<String> {
                 feature_rows
@@ -417,7 +460,9 @@ pub fn summarise(conn: &mut DbConnection, rows: Vec<ConversationRow>) -> AppResu
 
 /// How many live conversations match the filter.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> AppResult<i64> {
-    Ok(filtered_for(conn.backend(), filter).count().get_result(conn)?)
+    Ok(filtered_for(conn.backend(), filter)
+        .count()
+        .get_result(conn)?)
 }
 
 /// One page of the inbox with its total.
@@ -427,7 +472,11 @@ pub fn list(
     page: &PageRequest,
 ) -> AppResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
-    let after = page.cursor.as_deref().map(|c| decode_cursor(c, filter.sort)).transpose()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, filter.sort))
+        .transpose()?;
     let probe = super::plan::probe_kinds(conn, filter, limit + page.offset.unwrap_or(0))?;
     let filtered = filtered_on(filter, Some(conn.backend()), &probe);
     let mut q = ordered(filtered, filter.sort, after.as_ref()).limit(limit + 1);
@@ -441,8 +490,16 @@ pub fn list(
     } else {
         None
     };
-    let total = if page.skip_total { -1 } else { count(conn, filter)? };
-    Ok(ConversationPage { conversations: summarise(conn, rows)?, total, next_cursor })
+    let total = if page.skip_total {
+        -1
+    } else {
+        count(conn, filter)?
+    };
+    Ok(ConversationPage {
+        conversations: summarise(conn, rows)?,
+        total,
+        next_cursor,
+    })
 }
 
 /// The row of one live conversation, by sender id.
@@ -458,7 +515,10 @@ pub fn find_live(conn: &mut DbConnection, sender_id: &str) -> AppResult<Conversa
 
 /// Whether the database holds no conversation at all (deleted ones included).
 pub fn is_empty(conn: &mut DbConnection) -> AppResult<bool> {
-    let any: Option<i64> = conversations::table.select(conversations::id).first(conn).optional()?;
+    let any: Option<i64> = conversations::table
+        .select(conversations::id)
+        .first(conn)
+        .optional()?;
     Ok(any.is_none())
 }
 

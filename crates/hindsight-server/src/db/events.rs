@@ -45,7 +45,10 @@ pub fn load_events(conn: &mut DbConnection, conversation_id: i64) -> AppResult<V
 }
 
 /// The raw JSON texts of a conversation's events in recorded order.
-pub fn load_event_data(conn: &mut DbConnection, conversation_id: i64) -> AppResult<Vec<(i64, String)>> {
+pub fn load_event_data(
+    conn: &mut DbConnection,
+    conversation_id: i64,
+) -> AppResult<Vec<(i64, String)>> {
     Ok(events::table
         .filter(events::conversation_id.eq(conversation_id))
         .order(events::seq)
@@ -59,7 +62,10 @@ fn parse_data(data: &str) -> Value {
 }
 
 /// The events of a conversation as the conversation view shows them, with their flags.
-pub fn event_views(conn: &mut DbConnection, conversation: &ConversationRow) -> AppResult<Vec<EventView>> {
+pub fn event_views(
+    conn: &mut DbConnection,
+    conversation: &ConversationRow,
+) -> AppResult<Vec<EventView>> {
     let rows = load_events(conn, conversation.id)?;
     let flags: Vec<(i64, Option<String>, String, chrono::NaiveDateTime)> = message_flags::table
         .filter(message_flags::conversation_id.eq(conversation.id))
@@ -73,12 +79,15 @@ pub fn event_views(conn: &mut DbConnection, conversation: &ConversationRow) -> A
     Ok(rows
         .into_iter()
         .map(|r| {
-            let flag = flags.iter().find(|f| f.0 == r.id).map(|(event_id, note, by, at)| MessageFlag {
-                event_id: *event_id,
-                note: note.clone(),
-                flagged_by: by.clone(),
-                flagged_at: at.and_utc(),
-            });
+            let flag = flags
+                .iter()
+                .find(|f| f.0 == r.id)
+                .map(|(event_id, note, by, at)| MessageFlag {
+                    event_id: *event_id,
+                    note: note.clone(),
+                    flagged_by: by.clone(),
+                    flagged_at: at.and_utc(),
+                });
             EventView {
                 event: parse_data(&r.data),
                 id: r.id,
@@ -103,8 +112,14 @@ pub fn events_until(
     event_id: i64,
 ) -> AppResult<(Vec<Value>, usize)> {
     let rows = load_event_data(conn, conversation.id)?;
-    let index = rows.iter().position(|(id, _)| *id == event_id).ok_or_else(|| {
-        not_found(format!("event {event_id} in conversation `{}`", conversation.sender_id))
-    })?;
+    let index = rows
+        .iter()
+        .position(|(id, _)| *id == event_id)
+        .ok_or_else(|| {
+            not_found(format!(
+                "event {event_id} in conversation `{}`",
+                conversation.sender_id
+            ))
+        })?;
     Ok((rows.iter().map(|(_, d)| parse_data(d)).collect(), index))
 }

@@ -43,7 +43,10 @@ pub fn add_counts(
             .values(chunk)
             .on_conflict((facet_counts::kind, facet_counts::name, facet_counts::value))
             .do_update()
-            .set(facet_counts::conversations.eq(facet_counts::conversations + excluded(facet_counts::conversations)))
+            .set(
+                facet_counts::conversations
+                    .eq(facet_counts::conversations + excluded(facet_counts::conversations))
+            )
             .execute(c))?;
     }
     Ok(())
@@ -53,7 +56,12 @@ pub fn add_counts(
 pub fn facets(conn: &mut DbConnection) -> AppResult<Facets> {
     let all: Vec<(String, String, String, i64)> = facet_counts::table
         .filter(facet_counts::conversations.gt(0))
-        .select((facet_counts::kind, facet_counts::name, facet_counts::value, facet_counts::conversations))
+        .select((
+            facet_counts::kind,
+            facet_counts::name,
+            facet_counts::value,
+            facet_counts::conversations,
+        ))
         .load(conn)?;
     let mut channels: Vec<(Option<String>, i64)> = Vec::new();
     let mut rows = Vec::with_capacity(all.len());
@@ -93,7 +101,8 @@ pub fn facets(conn: &mut DbConnection) -> AppResult<Facets> {
         .into_iter()
         .filter_map(|(c, count)| c.map(|value| FacetCount { value, count }))
         .collect();
-    let by_count = |a: &FacetCount, b: &FacetCount| b.count.cmp(&a.count).then(a.value.cmp(&b.value));
+    let by_count =
+        |a: &FacetCount, b: &FacetCount| b.count.cmp(&a.count).then(a.value.cmp(&b.value));
     for list in [
         &mut facets.intents,
         &mut facets.actions,

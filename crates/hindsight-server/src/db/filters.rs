@@ -11,14 +11,46 @@ use super::DbConnection;
 use crate::auth::{AuthUser, Role};
 use crate::error::{bad_request, forbidden, not_found, AppResult};
 
-type Row = (i64, String, String, bool, String, NaiveDateTime, NaiveDateTime);
+type Row = (
+    i64,
+    String,
+    String,
+    bool,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
-fn cols() -> (ft::id, ft::name, ft::owner, ft::shared, ft::query, ft::created_at, ft::updated_at) {
-    (ft::id, ft::name, ft::owner, ft::shared, ft::query, ft::created_at, ft::updated_at)
+fn cols() -> (
+    ft::id,
+    ft::name,
+    ft::owner,
+    ft::shared,
+    ft::query,
+    ft::created_at,
+    ft::updated_at,
+) {
+    (
+        ft::id,
+        ft::name,
+        ft::owner,
+        ft::shared,
+        ft::query,
+        ft::created_at,
+        ft::updated_at,
+    )
 }
 
 fn template((id, name, owner, shared, query, created_at, updated_at): Row) -> FilterTemplate {
-    FilterTemplate { id, name, owner, shared, query, created_at: created_at.and_utc(), updated_at: updated_at.and_utc() }
+    FilterTemplate {
+        id,
+        name,
+        owner,
+        shared,
+        query,
+        created_at: created_at.and_utc(),
+        updated_at: updated_at.and_utc(),
+    }
 }
 
 fn check(input: &FilterTemplateInput) -> AppResult<()> {
@@ -40,7 +72,11 @@ pub fn visible(conn: &mut DbConnection, user: &str) -> AppResult<Vec<FilterTempl
 }
 
 /// Saves a new template owned by the caller.
-pub fn create(conn: &mut DbConnection, user: &str, input: &FilterTemplateInput) -> AppResult<FilterTemplate> {
+pub fn create(
+    conn: &mut DbConnection,
+    user: &str,
+    input: &FilterTemplateInput,
+) -> AppResult<FilterTemplate> {
     check(input)?;
     let now = chrono::Utc::now().naive_utc();
     let id: i64 = diesel::insert_into(ft::table)
@@ -54,14 +90,22 @@ pub fn create(conn: &mut DbConnection, user: &str, input: &FilterTemplateInput) 
         ))
         .returning(ft::id)
         .get_result(conn)?;
-    let change = Change { actor: user, action: "filter_created", conversation: None, target: Some(input.name.clone()), before: None, after: Some(json!(input)) };
+    let change = Change {
+        actor: user,
+        action: "filter_created",
+        conversation: None,
+        target: Some(input.name.clone()),
+        before: None,
+        after: Some(json!(input)),
+    };
     audit::record(conn, change)?;
     get(conn, id)
 }
 
 fn get(conn: &mut DbConnection, id: i64) -> AppResult<FilterTemplate> {
     let row: Option<Row> = ft::table.find(id).select(cols()).first(conn).optional()?;
-    row.map(template).ok_or_else(|| not_found(format!("filter {id}")))
+    row.map(template)
+        .ok_or_else(|| not_found(format!("filter {id}")))
 }
 
 /// The template `id` if the caller may change it: 404 when they cannot see it, 403 when they
@@ -78,7 +122,12 @@ fn editable(conn: &mut DbConnection, user: &AuthUser, id: i64) -> AppResult<Filt
 }
 
 /// Replaces a template's name, query and sharing.
-pub fn update(conn: &mut DbConnection, user: &AuthUser, id: i64, input: &FilterTemplateInput) -> AppResult<FilterTemplate> {
+pub fn update(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: i64,
+    input: &FilterTemplateInput,
+) -> AppResult<FilterTemplate> {
     check(input)?;
     let before = editable(conn, user, id)?;
     diesel::update(ft::table.find(id))
@@ -89,7 +138,14 @@ pub fn update(conn: &mut DbConnection, user: &AuthUser, id: i64, input: &FilterT
             ft::updated_at.eq(chrono::Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    let change = Change { actor: &user.name, action: "filter_updated", conversation: None, target: Some(input.name.clone()), before: Some(json!(before)), after: Some(json!(input)) };
+    let change = Change {
+        actor: &user.name,
+        action: "filter_updated",
+        conversation: None,
+        target: Some(input.name.clone()),
+        before: Some(json!(before)),
+        after: Some(json!(input)),
+    };
     audit::record(conn, change)?;
     get(conn, id)
 }
@@ -98,6 +154,13 @@ pub fn update(conn: &mut DbConnection, user: &AuthUser, id: i64, input: &FilterT
 pub fn delete(conn: &mut DbConnection, user: &AuthUser, id: i64) -> AppResult<()> {
     let before = editable(conn, user, id)?;
     diesel::delete(ft::table.find(id)).execute(conn)?;
-    let change = Change { actor: &user.name, action: "filter_deleted", conversation: None, target: Some(before.name.clone()), before: Some(json!(before)), after: None };
+    let change = Change {
+        actor: &user.name,
+        action: "filter_deleted",
+        conversation: None,
+        target: Some(before.name.clone()),
+        before: Some(json!(before)),
+        after: None,
+    };
     Ok(audit::record(conn, change)?)
 }

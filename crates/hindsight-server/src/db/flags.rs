@@ -19,7 +19,11 @@ pub fn message_at(conn: &mut DbConnection, sender_id: &str, timestamp: f64) -> A
         .select(events::id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found(format!("a message at {timestamp} in conversation `{sender_id}`")))
+        .ok_or_else(|| {
+            not_found(format!(
+                "a message at {timestamp} in conversation `{sender_id}`"
+            ))
+        })
 }
 
 fn check_event(conn: &mut DbConnection, sender_id: &str, event_id: i64) -> AppResult<i64> {
@@ -47,7 +51,13 @@ fn refresh(conn: &mut DbConnection, conversation: i64) -> AppResult<()> {
 }
 
 /// Flags an event (or changes its note); audited.
-pub fn flag(conn: &mut DbConnection, sender_id: &str, event_id: i64, note: Option<&str>, actor: &str) -> AppResult<()> {
+pub fn flag(
+    conn: &mut DbConnection,
+    sender_id: &str,
+    event_id: i64,
+    note: Option<&str>,
+    actor: &str,
+) -> AppResult<()> {
     conn.transaction(|conn| {
         let conversation = check_event(conn, sender_id, event_id)?;
         let before: Option<Option<String>> = message_flags::table
@@ -58,7 +68,11 @@ pub fn flag(conn: &mut DbConnection, sender_id: &str, event_id: i64, note: Optio
         let now = chrono::Utc::now().naive_utc();
         if before.is_some() {
             diesel::update(message_flags::table.find(event_id))
-                .set((message_flags::note.eq(note), message_flags::flagged_by.eq(actor), message_flags::flagged_at.eq(now)))
+                .set((
+                    message_flags::note.eq(note),
+                    message_flags::flagged_by.eq(actor),
+                    message_flags::flagged_at.eq(now),
+                ))
                 .execute(conn)?;
         } else {
             diesel::insert_into(message_flags::table)
@@ -85,13 +99,25 @@ pub fn flag(conn: &mut DbConnection, sender_id: &str, event_id: i64, note: Optio
 }
 
 /// Removes an event's flag (nothing to do when it has none); audited when one was removed.
-pub fn unflag(conn: &mut DbConnection, sender_id: &str, event_id: i64, actor: &str) -> AppResult<()> {
+pub fn unflag(
+    conn: &mut DbConnection,
+    sender_id: &str,
+    event_id: i64,
+    actor: &str,
+) -> AppResult<()> {
     conn.transaction(|conn| {
         let conversation = check_event(conn, sender_id, event_id)?;
         let removed = diesel::delete(message_flags::table.find(event_id)).execute(conn)?;
         refresh(conn, conversation)?;
         if removed > 0 {
-            let change = Change { actor, action: "unflag", conversation: Some(conversation), target: Some(format!("event {event_id}")), before: None, after: None };
+            let change = Change {
+                actor,
+                action: "unflag",
+                conversation: Some(conversation),
+                target: Some(format!("event {event_id}")),
+                before: None,
+                after: None,
+            };
             audit::record(conn, change)?;
         }
         Ok(())

@@ -233,7 +233,12 @@ fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored>
             .select((events::conversation_id, events::seq, events::content_hash))
             .load(conn)?;
         for (cid, seq, hash) in rows {
-            *stored.hashes.entry(cid).or_default().entry(hash).or_default() += 1;
+            *stored
+                .hashes
+                .entry(cid)
+                .or_default()
+                .entry(hash)
+                .or_default() += 1;
             let next = stored.next_seq.entry(cid).or_default();
             *next = (*next).max(seq + 1);
         }
@@ -248,7 +253,11 @@ fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored>
             ))
             .load(conn)?;
         for (cid, kind, name, value, n) in rows {
-            stored.features.entry(cid).or_default().insert((kind, name, value), n);
+            stored
+                .features
+                .entry(cid)
+                .or_default()
+                .insert((kind, name, value), n);
         }
     }
     Ok(stored)
@@ -266,11 +275,22 @@ fn plan(
     let cid = prior.as_ref().map(|p| p.id);
     let mut columns = match &prior {
         Some(p) => p.summary.clone(),
-        None => SummaryColumns::empty(conv.events.iter().find_map(|e| e.timestamp()).map_or(now, naive_utc)),
+        None => SummaryColumns::empty(
+            conv.events
+                .iter()
+                .find_map(|e| e.timestamp())
+                .map_or(now, naive_utc),
+        ),
     };
-    let hashes = cid.and_then(|c| stored.hashes.remove(&c)).unwrap_or_default();
-    let known_features = cid.and_then(|c| stored.features.remove(&c)).unwrap_or_default();
-    let mut seq = cid.and_then(|c| stored.next_seq.get(&c).copied()).unwrap_or(0);
+    let hashes = cid
+        .and_then(|c| stored.hashes.remove(&c))
+        .unwrap_or_default();
+    let known_features = cid
+        .and_then(|c| stored.features.remove(&c))
+        .unwrap_or_default();
+    let mut seq = cid
+        .and_then(|c| stored.next_seq.get(&c).copied())
+        .unwrap_or(0);
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut feature_counts: HashMap<FeatureKey, i64> = HashMap::new();
     let mut last_time = columns.latest_event_at;
@@ -318,7 +338,13 @@ fn plan(
             None => (key, n, false),
         })
         .collect();
-    Planned { sender_id: conv.sender_id, prior, columns, events: events_out, features }
+    Planned {
+        sender_id: conv.sender_id,
+        prior,
+        columns,
+        events: events_out,
+        features,
+    }
 }
 
 fn store_in_transaction(
@@ -357,7 +383,9 @@ fn store_in_transaction(
                 )
             })
             .collect();
-        on_each_backend!(conn, |c| diesel::insert_into(conversations::table).values(&rows).execute(c))?;
+        on_each_backend!(conn, |c| diesel::insert_into(conversations::table)
+            .values(&rows)
+            .execute(c))?;
         let senders: Vec<&str> = chunk.iter().map(|p| p.sender_id.as_str()).collect();
         let rows: Vec<(String, i64)> = conversations::table
             .filter(conversations::sender_id.eq_any(&senders))
@@ -382,7 +410,8 @@ fn store_in_transaction(
                 }
                 // A reviewed conversation that receives new events keeps its status and is
                 // marked as having news, so nobody's review is silently undone.
-                let news = !p.events.is_empty() && prior.review_status != ReviewStatus::Unread.as_str();
+                let news =
+                    !p.events.is_empty() && prior.review_status != ReviewStatus::Unread.as_str();
                 diesel::update(conversations::table.find(prior.id))
                     .set((
                         &p.columns,
@@ -395,28 +424,43 @@ fn store_in_transaction(
                 prior.id
             }
         };
-        new_events.extend(p.events.into_iter().map(|e| NewEvent { conversation_id: cid, ..e }));
+        new_events.extend(p.events.into_iter().map(|e| NewEvent {
+            conversation_id: cid,
+            ..e
+        }));
         for ((kind, name, value), occurrences, exists) in p.features {
             if exists {
                 diesel::update(conversation_features::table.find((cid, &kind, &name, &value)))
                     .set(conversation_features::occurrences.eq(occurrences))
                     .execute(conn)?;
             } else {
-                new_features.push(NewFeature { conversation_id: cid, kind, name, value, occurrences });
+                new_features.push(NewFeature {
+                    conversation_id: cid,
+                    kind,
+                    name,
+                    value,
+                    occurrences,
+                });
             }
         }
     }
     for chunk in new_events.chunks(INSERT_CHUNK) {
-        on_each_backend!(conn, |c| diesel::insert_into(events::table).values(chunk).execute(c))?;
+        on_each_backend!(conn, |c| diesel::insert_into(events::table)
+            .values(chunk)
+            .execute(c))?;
     }
     for chunk in new_features.chunks(INSERT_CHUNK) {
-        on_each_backend!(conn, |c| diesel::insert_into(conversation_features::table).values(chunk).execute(c))?;
+        on_each_backend!(conn, |c| diesel::insert_into(conversation_features::table)
+            .values(chunk)
+            .execute(c))?;
     }
     // Every conversation of the batch is live now (deleted ones were skipped or restored), so
     // each new feature row adds one conversation to its facet value.
     let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
     for f in &new_features {
-        *facet_counts.entry((&f.kind, &f.name, &f.value)).or_default() += 1;
+        *facet_counts
+            .entry((&f.kind, &f.name, &f.value))
+            .or_default() += 1;
     }
     super::facets::add_counts(conn, &facet_counts)?;
     Ok(summary)

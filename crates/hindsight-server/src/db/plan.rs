@@ -41,7 +41,9 @@ pub fn probe_kinds(
         return Ok(Vec::new());
     }
     // The largest id bounds the conversations (the trash included) at no cost.
-    let total: Option<i64> = conversations::table.select(diesel::dsl::max(conversations::id)).first(conn)?;
+    let total: Option<i64> = conversations::table
+        .select(diesel::dsl::max(conversations::id))
+        .first(conn)?;
     let total = total.unwrap_or(0);
     let mut matches = Vec::with_capacity(kinds.len());
     for (kind, names) in &kinds {
@@ -67,7 +69,11 @@ fn should_probe(total: i64, limit: i64, matches: &[i64], channel_share: f64) -> 
         return false;
     }
     let total_f = total as f64;
-    let density = matches.iter().map(|&m| (m as f64 / total_f).min(1.0)).product::<f64>() * channel_share.min(1.0);
+    let density = matches
+        .iter()
+        .map(|&m| (m as f64 / total_f).min(1.0))
+        .product::<f64>()
+        * channel_share.min(1.0);
     if density <= 0.0 {
         return false;
     }
@@ -147,9 +153,19 @@ mod tests {
     #[test]
     fn only_features_and_channels_have_known_shares() {
         let parse = |q: &str| ConversationFilter::from_query(q).unwrap();
-        assert!(only_known_shares(&parse("intent=greet&channel=rest&sort=oldest")));
-        assert!(only_known_shares(&parse("action=utter_greet&entity=city&policy=TEDPolicy")));
-        for q in ["intent=greet&min_user_messages=3", "intent=greet&text=hi", "intent=greet&exclude_action=x", "intent=greet&review_status=unread", "intent=greet&tag=bug"] {
+        assert!(only_known_shares(&parse(
+            "intent=greet&channel=rest&sort=oldest"
+        )));
+        assert!(only_known_shares(&parse(
+            "action=utter_greet&entity=city&policy=TEDPolicy"
+        )));
+        for q in [
+            "intent=greet&min_user_messages=3",
+            "intent=greet&text=hi",
+            "intent=greet&exclude_action=x",
+            "intent=greet&review_status=unread",
+            "intent=greet&tag=bug",
+        ] {
             assert!(!only_known_shares(&parse(q)), "{q}");
         }
     }

@@ -16,7 +16,10 @@ pub fn check_color(color: &str) -> AppResult<()> {
     if color.len() == 6 && color.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
     } else {
-        Err(bad_request("color", format!("`{color}` is not six hex digits (e.g. `ff8800`, no `#`)")))
+        Err(bad_request(
+            "color",
+            format!("`{color}` is not six hex digits (e.g. `ff8800`, no `#`)"),
+        ))
     }
 }
 
@@ -26,7 +29,10 @@ pub fn check_name(value: &str) -> AppResult<()> {
     if (1..=100).contains(&n) && n == value.chars().count() {
         Ok(())
     } else {
-        Err(bad_request("value", "a tag name has 1 to 100 characters, without surrounding spaces"))
+        Err(bad_request(
+            "value",
+            "a tag name has 1 to 100 characters, without surrounding spaces",
+        ))
     }
 }
 
@@ -60,10 +66,17 @@ pub fn create(conn: &mut DbConnection, value: &str, color: &str) -> AppResult<Ta
     check_name(value)?;
     check_color(color)?;
     if by_name(conn, value)?.is_some() {
-        return Err(conflict("value", format!("the tag `{value}` exists already")));
+        return Err(conflict(
+            "value",
+            format!("the tag `{value}` exists already"),
+        ));
     }
     diesel::insert_into(tags::table)
-        .values((tags::name.eq(value), tags::color.eq(color), tags::created_at.eq(chrono::Utc::now().naive_utc())))
+        .values((
+            tags::name.eq(value),
+            tags::color.eq(color),
+            tags::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
         .execute(conn)?;
     by_name(conn, value)?.ok_or_else(|| not_found(format!("tag `{value}`")))
 }
@@ -81,18 +94,27 @@ pub fn get_or_create(conn: &mut DbConnection, value: &str, color: Option<&str>) 
 }
 
 /// Renames and/or recolours a tag; returns (before, after).
-pub fn update(conn: &mut DbConnection, id: i64, value: Option<&str>, color: Option<&str>) -> AppResult<(Tag, Tag)> {
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    value: Option<&str>,
+    color: Option<&str>,
+) -> AppResult<(Tag, Tag)> {
     let before = get(conn, id)?;
     if let Some(v) = value {
         check_name(v)?;
         if by_name(conn, v)?.is_some_and(|t| t.id != id) {
             return Err(conflict("value", format!("the tag `{v}` exists already")));
         }
-        diesel::update(tags::table.find(id)).set(tags::name.eq(v)).execute(conn)?;
+        diesel::update(tags::table.find(id))
+            .set(tags::name.eq(v))
+            .execute(conn)?;
     }
     if let Some(c) = color {
         check_color(c)?;
-        diesel::update(tags::table.find(id)).set(tags::color.eq(c)).execute(conn)?;
+        diesel::update(tags::table.find(id))
+            .set(tags::color.eq(c))
+            .execute(conn)?;
     }
     Ok((before, get(conn, id)?))
 }
@@ -100,15 +122,18 @@ pub fn update(conn: &mut DbConnection, id: i64, value: Option<&str>, color: Opti
 /// Deletes a tag everywhere; returns it.
 pub fn delete(conn: &mut DbConnection, id: i64) -> AppResult<Tag> {
     let tag = get(conn, id)?;
-    diesel::delete(conversation_tags::table.filter(conversation_tags::tag_id.eq(id))).execute(conn)?;
+    diesel::delete(conversation_tags::table.filter(conversation_tags::tag_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(tags::table.find(id)).execute(conn)?;
     Ok(tag)
 }
 
 /// Every tag with how many live conversations carry it, by name.
 pub fn list_with_usage(conn: &mut DbConnection) -> AppResult<Vec<TagWithUsage>> {
-    let all: Vec<(i64, String, String)> =
-        tags::table.order(tags::name).select((tags::id, tags::name, tags::color)).load(conn)?;
+    let all: Vec<(i64, String, String)> = tags::table
+        .order(tags::name)
+        .select((tags::id, tags::name, tags::color))
+        .load(conn)?;
     let used: Vec<i64> = conversation_tags::table
         .inner_join(conversations::table)
         .filter(conversations::deleted_at.is_null())
@@ -122,7 +147,10 @@ pub fn list_with_usage(conn: &mut DbConnection) -> AppResult<Vec<TagWithUsage>> 
         .into_iter()
         .map(|t| {
             let conversations = counts.get(&t.0).copied().unwrap_or(0);
-            TagWithUsage { tag: tag_of(t), conversations }
+            TagWithUsage {
+                tag: tag_of(t),
+                conversations,
+            }
         })
         .collect())
 }
@@ -150,7 +178,11 @@ pub fn add_many(conn: &mut DbConnection, ids: &[i64], tag: i64, by: &str) -> App
             .load::<i64>(conn)?
             .into_iter()
             .collect();
-        let new: Vec<i64> = chunk.iter().copied().filter(|id| !already.contains(id)).collect();
+        let new: Vec<i64> = chunk
+            .iter()
+            .copied()
+            .filter(|id| !already.contains(id))
+            .collect();
         let rows: Vec<_> = new
             .iter()
             .map(|id| {
@@ -163,7 +195,9 @@ pub fn add_many(conn: &mut DbConnection, ids: &[i64], tag: i64, by: &str) -> App
             })
             .collect();
         if !rows.is_empty() {
-            on_each_backend!(conn, |c| diesel::insert_into(conversation_tags::table).values(&rows).execute(c))?;
+            on_each_backend!(conn, |c| diesel::insert_into(conversation_tags::table)
+                .values(&rows)
+                .execute(c))?;
         }
         added.extend(new);
     }

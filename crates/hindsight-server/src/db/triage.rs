@@ -15,11 +15,19 @@ use crate::error::{not_found, AppResult};
 pub const CHUNK: usize = 5_000;
 
 /// Sets a conversation's review status and clears its news; audited.
-pub fn set_review_status(conn: &mut DbConnection, sender_id: &str, status: ReviewStatus, actor: &str) -> AppResult<()> {
+pub fn set_review_status(
+    conn: &mut DbConnection,
+    sender_id: &str,
+    status: ReviewStatus,
+    actor: &str,
+) -> AppResult<()> {
     conn.transaction(|conn| {
         let row = find_live(conn, sender_id)?;
         diesel::update(conversations::table.find(row.id))
-            .set((conversations::review_status.eq(status.as_str()), conversations::has_news.eq(false)))
+            .set((
+                conversations::review_status.eq(status.as_str()),
+                conversations::has_news.eq(false),
+            ))
             .execute(conn)?;
         audit::record(
             conn,
@@ -37,16 +45,27 @@ pub fn set_review_status(conn: &mut DbConnection, sender_id: &str, status: Revie
 }
 
 /// Sets the review status of the conversations `ids` (internal), in chunks; returns how many changed.
-pub fn set_review_status_many(conn: &mut DbConnection, ids: &[i64], status: ReviewStatus) -> AppResult<Vec<i64>> {
+pub fn set_review_status_many(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    status: ReviewStatus,
+) -> AppResult<Vec<i64>> {
     let mut changed = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let ids: Vec<i64> = conversations::table
             .filter(conversations::id.eq_any(chunk))
-            .filter(conversations::review_status.ne(status.as_str()).or(conversations::has_news.eq(true)))
+            .filter(
+                conversations::review_status
+                    .ne(status.as_str())
+                    .or(conversations::has_news.eq(true)),
+            )
             .select(conversations::id)
             .load(conn)?;
         diesel::update(conversations::table.filter(conversations::id.eq_any(&ids)))
-            .set((conversations::review_status.eq(status.as_str()), conversations::has_news.eq(false)))
+            .set((
+                conversations::review_status.eq(status.as_str()),
+                conversations::has_news.eq(false),
+            ))
             .execute(conn)?;
         changed.extend(ids);
     }
@@ -64,7 +83,10 @@ pub fn trash_many(conn: &mut DbConnection, ids: &[i64], actor: &str) -> AppResul
             .select(conversations::id)
             .load(conn)?;
         diesel::update(conversations::table.filter(conversations::id.eq_any(&live)))
-            .set((conversations::deleted_at.eq(Some(now)), conversations::deleted_by.eq(Some(actor))))
+            .set((
+                conversations::deleted_at.eq(Some(now)),
+                conversations::deleted_by.eq(Some(actor)),
+            ))
             .execute(conn)?;
         changed.extend(live);
     }
@@ -78,7 +100,14 @@ pub fn trash(conn: &mut DbConnection, sender_id: &str, actor: &str) -> AppResult
         trash_many(conn, &[row.id], actor)?;
         audit::record(
             conn,
-            Change { actor, action: "delete", conversation: Some(row.id), target: None, before: None, after: None },
+            Change {
+                actor,
+                action: "delete",
+                conversation: Some(row.id),
+                target: None,
+                before: None,
+                after: None,
+            },
         )?;
         Ok(())
     })
@@ -95,11 +124,21 @@ pub fn restore(conn: &mut DbConnection, sender_id: &str, actor: &str) -> AppResu
             .optional()?
             .ok_or_else(|| not_found(format!("conversation `{sender_id}` in the trash")))?;
         diesel::update(conversations::table.find(id))
-            .set((conversations::deleted_at.eq(None::<NaiveDateTime>), conversations::deleted_by.eq(None::<String>)))
+            .set((
+                conversations::deleted_at.eq(None::<NaiveDateTime>),
+                conversations::deleted_by.eq(None::<String>),
+            ))
             .execute(conn)?;
         audit::record(
             conn,
-            Change { actor, action: "restore", conversation: Some(id), target: None, before: None, after: None },
+            Change {
+                actor,
+                action: "restore",
+                conversation: Some(id),
+                target: None,
+                before: None,
+                after: None,
+            },
         )?;
         Ok(())
     })
@@ -118,5 +157,8 @@ pub fn list_trash(conn: &mut DbConnection) -> AppResult<Vec<ConversationSummary>
 /// Deletes for good what has been in the trash longer than `days`; returns how many.
 pub fn purge(conn: &mut DbConnection, days: i64) -> AppResult<usize> {
     let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
-    Ok(diesel::delete(conversations::table.filter(conversations::deleted_at.lt(cutoff))).execute(conn)?)
+    Ok(
+        diesel::delete(conversations::table.filter(conversations::deleted_at.lt(cutoff)))
+            .execute(conn)?,
+    )
 }

@@ -29,16 +29,28 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 
 /// How many users have the admin role.
 pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table.filter(users::role.eq("admin")).count().get_result(conn)
+    users::table
+        .filter(users::role.eq("admin"))
+        .count()
+        .get_result(conn)
 }
 
 /// The user named `username`, if any.
 pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
-    users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Creates a user with an already hashed password.
-pub fn create(conn: &mut DbConnection, username: &str, password_hash: &str, role: &str) -> QueryResult<()> {
+pub fn create(
+    conn: &mut DbConnection,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values((
             users::username.eq(username),
@@ -55,7 +67,12 @@ pub fn token_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<
     let found: Option<(i64, String, String, Option<NaiveDateTime>)> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
-        .select((api_tokens::id, api_tokens::name, api_tokens::role, api_tokens::last_used_at))
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            api_tokens::role,
+            api_tokens::last_used_at,
+        ))
         .first(conn)
         .optional()?;
     let Some((id, name, role, last_used_at)) = found else {
@@ -65,7 +82,9 @@ pub fn token_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<
     // and writes queue behind each other on SQLite.
     let now = chrono::Utc::now().naive_utc();
     if last_used_at.is_none_or(|t| now - t >= chrono::Duration::minutes(1)) {
-        diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
+        diesel::update(api_tokens::table.find(id))
+            .set(api_tokens::last_used_at.eq(now))
+            .execute(conn)?;
     }
     Ok(Some((name, role)))
 }
@@ -92,23 +111,38 @@ pub fn create_token(
 
 /// Revokes the API token `id`; false if there is no such unrevoked token.
 pub fn revoke_token(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-    let n = diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
-        .set(api_tokens::revoked_at.eq(chrono::Utc::now().naive_utc()))
-        .execute(conn)?;
+    let n = diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(chrono::Utc::now().naive_utc()))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Every user, by name.
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
-    users::table.order(users::username).select(UserRow::as_select()).load(conn)
+    users::table
+        .order(users::username)
+        .select(UserRow::as_select())
+        .load(conn)
 }
 
 /// Changes a user's role and/or password hash; false when there is no such user.
-pub fn update(conn: &mut DbConnection, username: &str, role: Option<&str>, password_hash: Option<&str>) -> QueryResult<bool> {
+pub fn update(
+    conn: &mut DbConnection,
+    username: &str,
+    role: Option<&str>,
+    password_hash: Option<&str>,
+) -> QueryResult<bool> {
     let target = users::table.filter(users::username.eq(username));
     let mut found = find(conn, username)?.is_some();
     if let Some(r) = role {
-        found &= diesel::update(target).set(users::role.eq(r)).execute(conn)? == 1;
+        found &= diesel::update(target)
+            .set(users::role.eq(r))
+            .execute(conn)?
+            == 1;
     }
     if let Some(h) = password_hash {
         found &= diesel::update(users::table.filter(users::username.eq(username)))
@@ -125,7 +159,15 @@ pub fn remove(conn: &mut DbConnection, username: &str) -> QueryResult<bool> {
 }
 
 /// A stored API token (without its hash).
-pub type TokenRow = (i64, String, String, String, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>);
+pub type TokenRow = (
+    i64,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
 
 /// Every API token, newest first: (id, name, role, created_by, created_at, last_used_at, revoked_at).
 pub fn list_tokens(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {

@@ -1,14 +1,16 @@
 //! Realistic, deterministic demo conversations for demos and benchmarks
 //! (`hindsight demo-data --conversations N --seed S`), written through the normal ingest path.
 
+use diesel::Connection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use diesel::Connection;
 use serde_json::{json, Value};
 
 use crate::ingest::{IncomingConversation, RawEvent};
 
-const CHANNELS: [&str; 6] = ["rest", "socketio", "telegram", "slack", "facebook", "twilio"];
+const CHANNELS: [&str; 6] = [
+    "rest", "socketio", "telegram", "slack", "facebook", "twilio",
+];
 const POLICIES: [&str; 3] = ["TEDPolicy", "RulePolicy", "MemoizationPolicy"];
 const ENTITIES: [&str; 6] = ["city", "date", "person", "amount", "account", "product"];
 const INTENTS: usize = 150;
@@ -24,7 +26,11 @@ fn zipf(rng: &mut StdRng, n: usize) -> usize {
 
 /// A confidence with a low tail: mostly above 0.8, sometimes far below.
 fn confidence(rng: &mut StdRng) -> f64 {
-    let c = if rng.gen_bool(0.12) { rng.gen_range(0.05..0.6) } else { rng.gen_range(0.8..1.0) };
+    let c = if rng.gen_bool(0.12) {
+        rng.gen_range(0.05..0.6)
+    } else {
+        rng.gen_range(0.8..1.0)
+    };
     (c * 10_000.0_f64).round() / 10_000.0
 }
 
@@ -44,11 +50,54 @@ fn start_time(rng: &mut StdRng) -> f64 {
 /// Words of the demo utterances, most common first (picked Zipf-like, so a free-text search
 /// for a rare word matches few conversations and one for a common word very many).
 const WORDS: [&str; 48] = [
-    "i", "want", "to", "the", "my", "please", "a", "order", "help", "can", "you", "need", "book",
-    "account", "flight", "payment", "change", "cancel", "ticket", "address", "delivery", "card",
-    "password", "refund", "invoice", "Berlin", "Paris", "tomorrow", "weekend", "upgrade", "plan",
-    "balance", "transfer", "reset", "agent", "human", "broken", "late", "missing", "discount",
-    "voucher", "Zürich", "München", "subscription", "warranty", "complaint", "lost", "luggage",
+    "i",
+    "want",
+    "to",
+    "the",
+    "my",
+    "please",
+    "a",
+    "order",
+    "help",
+    "can",
+    "you",
+    "need",
+    "book",
+    "account",
+    "flight",
+    "payment",
+    "change",
+    "cancel",
+    "ticket",
+    "address",
+    "delivery",
+    "card",
+    "password",
+    "refund",
+    "invoice",
+    "Berlin",
+    "Paris",
+    "tomorrow",
+    "weekend",
+    "upgrade",
+    "plan",
+    "balance",
+    "transfer",
+    "reset",
+    "agent",
+    "human",
+    "broken",
+    "late",
+    "missing",
+    "discount",
+    "voucher",
+    "Zürich",
+    "München",
+    "subscription",
+    "warranty",
+    "complaint",
+    "lost",
+    "luggage",
 ];
 
 /// A user message of 2 to 12 words.
@@ -76,9 +125,13 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
     let turns = (u.powf(-0.75) as usize).clamp(1, 60);
     let mut events = vec![
-        event(json!({"event": "action", "timestamp": t, "name": "action_session_start", "policy": null, "confidence": 1.0})),
+        event(
+            json!({"event": "action", "timestamp": t, "name": "action_session_start", "policy": null, "confidence": 1.0}),
+        ),
         event(json!({"event": "session_started", "timestamp": t})),
-        event(json!({"event": "action", "timestamp": t, "name": "action_listen", "policy": null, "confidence": null})),
+        event(
+            json!({"event": "action", "timestamp": t, "name": "action_listen", "policy": null, "confidence": null}),
+        ),
     ];
     let mut in_form = false;
     for turn in 0..turns {
@@ -87,7 +140,9 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
         let conf = confidence(&mut rng);
         let entities: Vec<Value> = if rng.gen_bool(0.3) {
             let e = ENTITIES[zipf(&mut rng, ENTITIES.len())];
-            vec![json!({"entity": e, "value": format!("{e}-{}", rng.gen_range(0..50)), "start": 0, "end": 4, "extractor": "DIETClassifier", "confidence_entity": conf})]
+            vec![
+                json!({"entity": e, "value": format!("{e}-{}", rng.gen_range(0..50)), "start": 0, "end": 4, "extractor": "DIETClassifier", "confidence_entity": conf}),
+            ]
         } else {
             vec![]
         };
@@ -99,30 +154,43 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
             "metadata": {}
         })));
         for e in &entities {
-            events.push(event(json!({"event": "slot", "timestamp": t, "name": e["entity"], "value": e["value"]})));
+            events.push(event(
+                json!({"event": "slot", "timestamp": t, "name": e["entity"], "value": e["value"]}),
+            ));
         }
         if !in_form && rng.gen_bool(0.05) {
             in_form = true;
-            events.push(event(json!({"event": "active_loop", "timestamp": t, "name": "booking_form"})));
+            events.push(event(
+                json!({"event": "active_loop", "timestamp": t, "name": "booking_form"}),
+            ));
         } else if in_form && rng.gen_bool(0.4) {
             in_form = false;
-            events.push(event(json!({"event": "active_loop", "timestamp": t, "name": null})));
+            events.push(event(
+                json!({"event": "active_loop", "timestamp": t, "name": null}),
+            ));
         }
         for _ in 0..rng.gen_range(1..3) {
             t += rng.gen_range(0.1..1.5);
             let action = format!("utter_{:03}", zipf(&mut rng, ACTIONS));
             events.push(event(json!({"event": "action", "timestamp": t, "name": action,
                 "policy": POLICIES[zipf(&mut rng, POLICIES.len())], "confidence": confidence(&mut rng)})));
-            events.push(event(json!({"event": "bot", "timestamp": t, "text": format!("reply from {action}"),
-                "data": {"buttons": null, "image": null}, "metadata": {"utter_action": action}})));
+            events.push(event(
+                json!({"event": "bot", "timestamp": t, "text": format!("reply from {action}"),
+                "data": {"buttons": null, "image": null}, "metadata": {"utter_action": action}}),
+            ));
         }
-        events.push(event(json!({"event": "action", "timestamp": t, "name": "action_listen",
-            "policy": "RulePolicy", "confidence": 1.0})));
+        events.push(event(
+            json!({"event": "action", "timestamp": t, "name": "action_listen",
+            "policy": "RulePolicy", "confidence": 1.0}),
+        ));
         if rng.gen_bool(0.01) {
             events.push(event(json!({"event": "restart", "timestamp": t})));
         }
     }
-    IncomingConversation { sender_id: format!("demo-{seed}-{index:07}"), events }
+    IncomingConversation {
+        sender_id: format!("demo-{seed}-{index:07}"),
+        events,
+    }
 }
 
 /// What [`load`] wrote.
@@ -235,8 +303,12 @@ mod tests {
     fn is_deterministic_and_varied() {
         let a = conversation(7, 1);
         let b = conversation(7, 1);
-        assert_eq!(a.events.iter().map(|e| &e.raw).collect::<Vec<_>>(), b.events.iter().map(|e| &e.raw).collect::<Vec<_>>());
-        let lengths: std::collections::BTreeSet<usize> = (0..200).map(|i| conversation(7, i).events.len()).collect();
+        assert_eq!(
+            a.events.iter().map(|e| &e.raw).collect::<Vec<_>>(),
+            b.events.iter().map(|e| &e.raw).collect::<Vec<_>>()
+        );
+        let lengths: std::collections::BTreeSet<usize> =
+            (0..200).map(|i| conversation(7, i).events.len()).collect();
         assert!(lengths.len() > 20, "lengths vary: {lengths:?}");
     }
 }

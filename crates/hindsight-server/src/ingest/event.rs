@@ -76,7 +76,10 @@ pub struct EventFacts {
 }
 
 fn string(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// Rasa 2 wrote policies as `policy_2_TEDPolicy`; filters use the bare name.
@@ -119,8 +122,12 @@ impl EventFacts {
                 let parse = v.get("parse_data");
                 let intent = parse.and_then(|p| p.get("intent"));
                 facts.intent = intent.and_then(|i| string(i, "name"));
-                facts.confidence = intent.and_then(|i| i.get("confidence")).and_then(Value::as_f64);
-                let entities = parse.and_then(|p| p.get("entities")).and_then(Value::as_array);
+                facts.confidence = intent
+                    .and_then(|i| i.get("confidence"))
+                    .and_then(Value::as_f64);
+                let entities = parse
+                    .and_then(|p| p.get("entities"))
+                    .and_then(Value::as_array);
                 facts.entities = entities
                     .into_iter()
                     .flatten()
@@ -135,7 +142,10 @@ impl EventFacts {
             }
             "slot" => {
                 facts.name = string(v, "name");
-                facts.slot_value = v.get("value").filter(|x| !x.is_null()).map(slot_filter_text);
+                facts.slot_value = v
+                    .get("value")
+                    .filter(|x| !x.is_null())
+                    .map(slot_filter_text);
             }
             "active_loop" | "form" => facts.name = string(v, "name"),
             _ => {}
@@ -168,8 +178,12 @@ mod tests {
 
     #[test]
     fn rejects_events_without_type() {
-        assert!(RawEvent::parse(r#"{"timestamp":1}"#).unwrap_err().contains("`event`"));
+        assert!(RawEvent::parse(r#"{"timestamp":1}"#)
+            .unwrap_err()
+            .contains("`event`"));
         assert!(RawEvent::parse("[1]").is_err());
-        assert!(RawEvent::parse(r#"{"event":"user","timestamp":"x"}"#).unwrap_err().contains("timestamp"));
+        assert!(RawEvent::parse(r#"{"event":"user","timestamp":"x"}"#)
+            .unwrap_err()
+            .contains("timestamp"));
     }
 }

@@ -6,8 +6,10 @@ use serde_json::{json, Map, Value};
 /// exactly as imported (`events` are `(id, JSON text)` in recorded order), so exporting and
 /// re-importing loses nothing.
 pub fn tracker_json(sender_id: &str, events: &[(i64, String)]) -> String {
-    let parsed: Vec<Value> =
-        events.iter().map(|(_, d)| serde_json::from_str(d).unwrap_or(Value::Null)).collect();
+    let parsed: Vec<Value> = events
+        .iter()
+        .map(|(_, d)| serde_json::from_str(d).unwrap_or(Value::Null))
+        .collect();
     let slots = if parsed.is_empty() {
         Map::new()
     } else {

@@ -40,13 +40,17 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<(Vec<PathBuf>, u64)> 
             files.push(path.clone());
         }
     }
-    let total = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+    let total = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
     Ok((files, total))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -59,7 +63,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn is_json_lines(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson")
+    path.extension()
+        .is_some_and(|e| e == "jsonl" || e == "ndjson")
 }
 
 /// The conversation a file of bare events belongs to: Rasa X's `{id}-dump.json` or `{id}.json`.
@@ -90,7 +95,10 @@ impl Batcher {
 pub fn read_in_background(files: Vec<PathBuf>) -> Receiver<Item> {
     let (tx, rx) = sync_channel::<Item>(4);
     std::thread::spawn(move || {
-        let mut batcher = Batcher { pending: Vec::new(), events: 0 };
+        let mut batcher = Batcher {
+            pending: Vec::new(),
+            events: 0,
+        };
         let mut done_bytes = 0u64;
         for file in files {
             let name = file.display().to_string();
@@ -125,7 +133,11 @@ fn read_json_file(
 ) -> bool {
     let mut text = String::new();
     if let Err(e) = File::open(file).and_then(|mut f| f.read_to_string(&mut text)) {
-        return emit(Item::Problem(problem(name, None, format!("cannot read the file: {e}"))));
+        return emit(Item::Problem(problem(
+            name,
+            None,
+            format!("cannot read the file: {e}"),
+        )));
     }
     match parse_json_document(&text, sender_from_file_name(file).as_deref()) {
         Ok(convs) => {
@@ -152,7 +164,11 @@ fn read_json_lines(
     let reader = match File::open(file) {
         Ok(f) => BufReader::with_capacity(1 << 20, f),
         Err(e) => {
-            return emit(Item::Problem(problem(name, None, format!("cannot read the file: {e}"))))
+            return emit(Item::Problem(problem(
+                name,
+                None,
+                format!("cannot read the file: {e}"),
+            )))
         }
     };
     // Consecutive events of one sender become one conversation entry.
@@ -163,7 +179,11 @@ fn read_json_lines(
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                return emit(Item::Problem(problem(name, Some(line_no), format!("cannot read: {e}"))))
+                return emit(Item::Problem(problem(
+                    name,
+                    Some(line_no),
+                    format!("cannot read: {e}"),
+                )))
             }
         };
         read += line.len() as u64 + 1;
@@ -177,7 +197,10 @@ fn read_json_lines(
                     c.events.push(event);
                     None
                 }
-                _ => current.replace(IncomingConversation { sender_id: sender, events: vec![event] }),
+                _ => current.replace(IncomingConversation {
+                    sender_id: sender,
+                    events: vec![event],
+                }),
             },
             Err(reason) => {
                 if !emit(Item::Problem(problem(name, Some(line_no), reason))) {

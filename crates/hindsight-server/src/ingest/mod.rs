@@ -24,11 +24,18 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false }
+        IngestOptions {
+            timezone: chrono_tz::UTC,
+            restore_deleted: false,
+        }
     }
 }
 
 /// A problem at a place in the input.
 pub fn problem(source: &str, line: Option<u64>, reason: impl Into<String>) -> ImportProblem {
-    ImportProblem { source: source.to_owned(), line, reason: reason.into() }
+    ImportProblem {
+        source: source.to_owned(),
+        line,
+        reason: reason.into(),
+    }
 }

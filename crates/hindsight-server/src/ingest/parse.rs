@@ -31,7 +31,9 @@ pub fn check_sender_id(id: &str) -> Result<(), String> {
         return Err("the sender id is empty".into());
     }
     if id.len() > MAX_SENDER_ID_LEN {
-        return Err(format!("the sender id is longer than {MAX_SENDER_ID_LEN} bytes"));
+        return Err(format!(
+            "the sender id is longer than {MAX_SENDER_ID_LEN} bytes"
+        ));
     }
     if id.chars().any(char::is_control) {
         return Err("the sender id contains control characters".into());
@@ -83,7 +85,10 @@ pub fn parse_events_body(body: &str, sender_id: &str) -> Result<IncomingConversa
     } else {
         vec![RawEvent::parse(body)?]
     };
-    Ok(IncomingConversation { sender_id: sender_id.to_owned(), events })
+    Ok(IncomingConversation {
+        sender_id: sender_id.to_owned(),
+        events,
+    })
 }
 
 /// Reads a whole JSON document: a tracker, a list of trackers, or a list of events of the
@@ -130,11 +135,14 @@ pub enum JsonLine {
 
 /// Reads one JSON line.
 pub fn parse_json_line(line: &str) -> Result<JsonLine, String> {
-    let doc: TrackerDoc<'_> = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let doc: TrackerDoc<'_> =
+        serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     if doc.events.is_some() {
         return Ok(JsonLine::Tracker(tracker_from_doc(doc, None)?));
     }
-    let sender = doc.sender_id.ok_or("the event has no `sender_id` (JSON lines need one per event)")?;
+    let sender = doc
+        .sender_id
+        .ok_or("the event has no `sender_id` (JSON lines need one per event)")?;
     check_sender_id(&sender)?;
     Ok(JsonLine::Event(sender, RawEvent::parse(line)?))
 }
@@ -148,7 +156,10 @@ mod tests {
         let body = r#"{"sender_id":"abc","events":[{"event":"user","timestamp":1.0e0,"text":"hé"} ,{"event":"custom_thing","x":[1,2]}]}"#;
         let c = parse_tracker_body(body, None).unwrap();
         assert_eq!(c.sender_id, "abc");
-        assert_eq!(c.events[0].raw, r#"{"event":"user","timestamp":1.0e0,"text":"hé"}"#);
+        assert_eq!(
+            c.events[0].raw,
+            r#"{"event":"user","timestamp":1.0e0,"text":"hé"}"#
+        );
         assert_eq!(c.events[1].type_name(), "custom_thing");
     }
 
@@ -161,7 +172,8 @@ mod tests {
 
     #[test]
     fn reads_lists_of_trackers_and_of_events() {
-        let trackers = r#"[{"sender_id":"a","events":[]},{"sender_id":"b","events":[{"event":"restart"}]}]"#;
+        let trackers =
+            r#"[{"sender_id":"a","events":[]},{"sender_id":"b","events":[{"event":"restart"}]}]"#;
         assert_eq!(parse_json_document(trackers, None).unwrap().len(), 2);
         let events = r#"[{"event":"restart"},{"event":"action","name":"x"}]"#;
         let c = parse_json_document(events, Some("file-id")).unwrap();

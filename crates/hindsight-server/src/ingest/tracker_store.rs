@@ -42,7 +42,9 @@ pub fn import_tracker_store(
 ) -> anyhow::Result<ImportSummary> {
     let mut source = DatabaseUrl::parse(source_url)?.connect()?;
     let key = progress_key(source_url);
-    let mut last_id: i32 = settings::get(target, &key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut last_id: i32 = settings::get(target, &key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut total = ImportSummary::default();
     loop {
         let rows: Vec<(i32, String, Option<String>)> = rasa_events::table
@@ -51,7 +53,9 @@ pub fn import_tracker_store(
             .limit(ROWS_PER_BATCH)
             .select((rasa_events::id, rasa_events::sender_id, rasa_events::data))
             .load(&mut source)?;
-        let Some(&(batch_last, _, _)) = rows.last() else { break };
+        let Some(&(batch_last, _, _)) = rows.last() else {
+            break;
+        };
         let mut batch: Vec<IncomingConversation> = Vec::new();
         for (id, sender, data) in rows {
             let parsed = data
@@ -60,7 +64,10 @@ pub fn import_tracker_store(
             match parsed {
                 Ok(event) => match batch.last_mut() {
                     Some(c) if c.sender_id == sender => c.events.push(event),
-                    _ => batch.push(IncomingConversation { sender_id: sender, events: vec![event] }),
+                    _ => batch.push(IncomingConversation {
+                        sender_id: sender,
+                        events: vec![event],
+                    }),
                 },
                 Err(reason) => total.problems.push(problem(
                     &format!("{source_url} events"),

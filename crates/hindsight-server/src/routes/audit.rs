@@ -28,7 +28,12 @@ pub async fn conversation_audit(
 }
 
 /// `GET /api/audit`: every change, newest first.
-pub async fn all_audit(user: AuthUser, state: web::Data<AppState>) -> AppResult<web::Json<Vec<AuditEntry>>> {
+pub async fn all_audit(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<Vec<AuditEntry>>> {
     user.require(Role::Admin)?;
-    Ok(web::Json(state.db(|conn| db::audit::list(conn, None, LIMIT)).await?))
+    Ok(web::Json(
+        state.db(|conn| db::audit::list(conn, None, LIMIT)).await?,
+    ))
 }

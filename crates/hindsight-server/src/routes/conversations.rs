@@ -1,5 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
-use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter, ConversationPage};
+use hindsight_types::{
+    ConversationCount, ConversationDetail, ConversationFilter, ConversationPage,
+};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
@@ -14,9 +16,12 @@ pub async fn list_conversations(
 ) -> AppResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let (filter, page) = hindsight_types::filter::parse_listing_query(req.query_string())?;
-    let page: ConversationPage =
-        state.db(move |conn| db::conversations::list(conn, &filter, &page)).await?;
-    Ok(HttpResponse::Ok().insert_header(("X-Total-Count", page.total.to_string())).json(page))
+    let page: ConversationPage = state
+        .db(move |conn| db::conversations::list(conn, &filter, &page))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("X-Total-Count", page.total.to_string()))
+        .json(page))
 }
 
 /// `GET /api/conversations/count`: how many conversations match a filter.
@@ -27,7 +32,9 @@ pub async fn count_conversations(
 ) -> AppResult<web::Json<ConversationCount>> {
     user.require(Role::Viewer)?;
     let filter = ConversationFilter::from_query(req.query_string())?;
-    let total = state.db(move |conn| db::conversations::count(conn, &filter)).await?;
+    let total = state
+        .db(move |conn| db::conversations::count(conn, &filter))
+        .await?;
     Ok(web::Json(ConversationCount { total }))
 }
 
@@ -66,5 +73,7 @@ pub async fn export_tracker(
             Ok(crate::ingest::export::tracker_json(&row.sender_id, &events))
         })
         .await?;
-    Ok(HttpResponse::Ok().content_type("application/json").body(body))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }

@@ -7,7 +7,10 @@ use crate::db;
 use crate::error::AppResult;
 
 /// `GET /api/facets`: the values the filter menus offer.
-pub async fn list_facets(user: AuthUser, state: web::Data<AppState>) -> AppResult<web::Json<Facets>> {
+pub async fn list_facets(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<Facets>> {
     user.require(Role::Viewer)?;
     Ok(web::Json(state.db(db::facets::facets).await?))
 }

@@ -12,8 +12,13 @@ fn body_text(body: &web::Bytes) -> AppResult<&str> {
 }
 
 async fn store(state: &AppState, batch: Vec<IncomingConversation>) -> AppResult<ImportSummary> {
-    let opts = IngestOptions { timezone: state.config.timezone, restore_deleted: false };
-    state.db(move |conn| Ok(db::ingest::store_conversations(conn, batch, &opts)?)).await
+    let opts = IngestOptions {
+        timezone: state.config.timezone,
+        restore_deleted: false,
+    };
+    state
+        .db(move |conn| Ok(db::ingest::store_conversations(conn, batch, &opts)?))
+        .await
 }
 
 /// `POST /api/conversations/{id}/events`: append a list of Rasa events (or one event), as an
@@ -38,7 +43,8 @@ pub async fn import_tracker(
     body: web::Bytes,
 ) -> AppResult<web::Json<ImportSummary>> {
     user.require(Role::Reviewer)?;
-    let mut conv = parse::parse_tracker_body(body_text(&body)?, Some(&path)).map_err(invalid_body)?;
+    let mut conv =
+        parse::parse_tracker_body(body_text(&body)?, Some(&path)).map_err(invalid_body)?;
     // The path names the conversation, whatever the body says.
     conv.sender_id = path.into_inner();
     Ok(web::Json(store(&state, vec![conv]).await?))

@@ -28,11 +28,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me", web::get().to(auth::me))
             .route("/facets", web::get().to(facets::list_facets))
             .route("/trackers", web::post().to(ingest::import_trackers))
-            .route("/conversations", web::get().to(conversations::list_conversations))
-            .route("/conversations/count", web::get().to(conversations::count_conversations))
+            .route(
+                "/conversations",
+                web::get().to(conversations::list_conversations),
+            )
+            .route(
+                "/conversations/count",
+                web::get().to(conversations::count_conversations),
+            )
             .route("/conversations/bulk", web::post().to(triage::bulk))
             .route("/conversations/tags", web::get().to(tags::list_tags))
-            .route("/conversations/tags/{tag_id}", web::delete().to(tags::delete_tag))
+            .route(
+                "/conversations/tags/{tag_id}",
+                web::delete().to(tags::delete_tag),
+            )
             .route("/tags", web::post().to(tags::create_tag))
             .route("/users", web::get().to(users::list_users))
             .route("/users", web::post().to(users::create_user))
@@ -43,26 +52,77 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tokens/{token_id}", web::delete().to(users::revoke_token))
             .route("/filters", web::get().to(filters::list_filters))
             .route("/filters", web::post().to(filters::create_filter))
-            .route("/filters/{filter_id}", web::put().to(filters::update_filter))
-            .route("/filters/{filter_id}", web::delete().to(filters::delete_filter))
+            .route(
+                "/filters/{filter_id}",
+                web::put().to(filters::update_filter),
+            )
+            .route(
+                "/filters/{filter_id}",
+                web::delete().to(filters::delete_filter),
+            )
             .route("/tags/{tag_id}", web::patch().to(tags::update_tag))
             .route("/trash", web::get().to(triage::list_trash))
             .route("/audit", web::get().to(audit::all_audit))
-            .route("/conversations/{id}", web::get().to(conversations::get_conversation))
-            .route("/conversations/{id}", web::delete().to(triage::delete_conversation))
-            .route("/conversations/{id}/restore", web::post().to(triage::restore_conversation))
-            .route("/conversations/{id}/reviewStatus", web::put().to(triage::set_review_status))
-            .route("/conversations/{id}/audit", web::get().to(audit::conversation_audit))
-            .route("/conversations/{id}/tags", web::get().to(tags::conversation_tags))
-            .route("/conversations/{id}/tags", web::post().to(tags::tag_conversation))
-            .route("/conversations/{id}/tags/{tag_id}", web::delete().to(tags::untag_conversation))
-            .route("/conversations/{id}/events/{event_id}/flag", web::put().to(flags::flag_event))
-            .route("/conversations/{id}/events/{event_id}/flag", web::delete().to(flags::unflag_event))
-            .route("/conversations/{id}/messages/{message_timestamp}/flag", web::put().to(flags::flag_message))
-            .route("/conversations/{id}/messages/{message_timestamp}/flag", web::delete().to(flags::unflag_message))
-            .route("/conversations/{id}/tracker", web::get().to(conversations::export_tracker))
-            .route("/conversations/{id}/tracker", web::post().to(ingest::import_tracker))
-            .route("/conversations/{id}/events", web::post().to(ingest::append_events))
+            .route(
+                "/conversations/{id}",
+                web::get().to(conversations::get_conversation),
+            )
+            .route(
+                "/conversations/{id}",
+                web::delete().to(triage::delete_conversation),
+            )
+            .route(
+                "/conversations/{id}/restore",
+                web::post().to(triage::restore_conversation),
+            )
+            .route(
+                "/conversations/{id}/reviewStatus",
+                web::put().to(triage::set_review_status),
+            )
+            .route(
+                "/conversations/{id}/audit",
+                web::get().to(audit::conversation_audit),
+            )
+            .route(
+                "/conversations/{id}/tags",
+                web::get().to(tags::conversation_tags),
+            )
+            .route(
+                "/conversations/{id}/tags",
+                web::post().to(tags::tag_conversation),
+            )
+            .route(
+                "/conversations/{id}/tags/{tag_id}",
+                web::delete().to(tags::untag_conversation),
+            )
+            .route(
+                "/conversations/{id}/events/{event_id}/flag",
+                web::put().to(flags::flag_event),
+            )
+            .route(
+                "/conversations/{id}/events/{event_id}/flag",
+                web::delete().to(flags::unflag_event),
+            )
+            .route(
+                "/conversations/{id}/messages/{message_timestamp}/flag",
+                web::put().to(flags::flag_message),
+            )
+            .route(
+                "/conversations/{id}/messages/{message_timestamp}/flag",
+                web::delete().to(flags::unflag_message),
+            )
+            .route(
+                "/conversations/{id}/tracker",
+                web::get().to(conversations::export_tracker),
+            )
+            .route(
+                "/conversations/{id}/tracker",
+                web::post().to(ingest::import_tracker),
+            )
+            .route(
+                "/conversations/{id}/events",
+                web::post().to(ingest::append_events),
+            )
             .route(
                 "/conversations/{id}/events/{event_id}/story",
                 web::get().to(story::get_story),

@@ -17,7 +17,9 @@ pub async fn set_review_status(
 ) -> AppResult<HttpResponse> {
     user.require(Role::Reviewer)?;
     let status = json_body(body)?.review_status;
-    state.db(move |conn| db::triage::set_review_status(conn, &path, status, &user.name)).await?;
+    state
+        .db(move |conn| db::triage::set_review_status(conn, &path, status, &user.name))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -55,12 +57,17 @@ pub async fn restore_conversation(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     require_delete(&user, &state)?;
-    state.db(move |conn| db::triage::restore(conn, &path, &user.name)).await?;
+    state
+        .db(move |conn| db::triage::restore(conn, &path, &user.name))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/trash`: deleted conversations not purged yet.
-pub async fn list_trash(user: AuthUser, state: web::Data<AppState>) -> AppResult<web::Json<Vec<ConversationSummary>>> {
+pub async fn list_trash(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<Vec<ConversationSummary>>> {
     user.require(Role::Admin)?;
     Ok(web::Json(state.db(db::triage::list_trash).await?))
 }
@@ -76,6 +83,8 @@ pub async fn bulk(
     if matches!(request.action, hindsight_types::BulkAction::Delete) {
         require_delete(&user, &state)?;
     }
-    let changed = state.db(move |conn| db::bulk::apply(conn, &request, &user.name)).await?;
+    let changed = state
+        .db(move |conn| db::bulk::apply(conn, &request, &user.name))
+        .await?;
     Ok(web::Json(BulkResult { changed }))
 }

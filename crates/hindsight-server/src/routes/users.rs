@@ -1,8 +1,10 @@
 //! Users and API tokens (admins only).
 
 use actix_web::{web, HttpResponse};
-use hindsight_types::{ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate};
 use diesel::Connection;
+use hindsight_types::{
+    ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate,
+};
 use serde_json::json;
 
 use crate::app::AppState;
@@ -14,7 +16,10 @@ fn check_name(field: &str, name: &str) -> AppResult<()> {
     if (1..=100).contains(&name.chars().count()) && name.trim() == name {
         Ok(())
     } else {
-        Err(bad_request(field, format!("a {field} has 1 to 100 characters, without surrounding spaces")))
+        Err(bad_request(
+            field,
+            format!("a {field} has 1 to 100 characters, without surrounding spaces"),
+        ))
     }
 }
 
@@ -22,7 +27,10 @@ fn check_password(password: &str) -> AppResult<()> {
     if password.chars().count() >= 8 {
         Ok(())
     } else {
-        Err(bad_request("password", "a password has at least 8 characters"))
+        Err(bad_request(
+            "password",
+            "a password has at least 8 characters",
+        ))
     }
 }
 
@@ -31,16 +39,25 @@ fn check_password(password: &str) -> AppResult<()> {
 fn keep_an_admin(conn: &mut db::DbConnection, username: &str) -> AppResult<()> {
     let is_admin = db::users::find(conn, username)?.is_some_and(|u| u.role == Role::Admin.as_str());
     if is_admin && db::users::count_admins(conn)? == 1 {
-        return Err(conflict("username", format!("`{username}` is the only admin; make another admin first")));
+        return Err(conflict(
+            "username",
+            format!("`{username}` is the only admin; make another admin first"),
+        ));
     }
     Ok(())
 }
 
 fn user_info(row: db::users::UserRow) -> UserInfo {
-    UserInfo { username: row.username, role: row.role.parse().unwrap_or(Role::Viewer), created_at: Some(row.created_at.and_utc()) }
+    UserInfo {
+        username: row.username,
+        role: row.role.parse().unwrap_or(Role::Viewer),
+        created_at: Some(row.created_at.and_utc()),
+    }
 }
 
-fn token_info((id, name, role, created_by, created_at, last_used_at, revoked_at): TokenRow) -> ApiTokenInfo {
+fn token_info(
+    (id, name, role, created_by, created_at, last_used_at, revoked_at): TokenRow,
+) -> ApiTokenInfo {
     ApiTokenInfo {
         id,
         name,
@@ -52,19 +69,42 @@ fn token_info((id, name, role, created_by, created_at, last_used_at, revoked_at)
     }
 }
 
-fn audit(conn: &mut db::DbConnection, actor: &str, action: &str, target: String, after: Option<serde_json::Value>) -> AppResult<()> {
-    Ok(db::audit::record(conn, Change { actor, action, conversation: None, target: Some(target), before: None, after })?)
+fn audit(
+    conn: &mut db::DbConnection,
+    actor: &str,
+    action: &str,
+    target: String,
+    after: Option<serde_json::Value>,
+) -> AppResult<()> {
+    Ok(db::audit::record(
+        conn,
+        Change {
+            actor,
+            action,
+            conversation: None,
+            target: Some(target),
+            before: None,
+            after,
+        },
+    )?)
 }
 
 /// `GET /api/users`: every user.
-pub async fn list_users(user: AuthUser, state: web::Data<AppState>) -> AppResult<web::Json<Vec<UserInfo>>> {
+pub async fn list_users(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<Vec<UserInfo>>> {
     user.require(Role::Admin)?;
     let rows = state.db(|conn| Ok(db::users::list(conn)?)).await?;
     Ok(web::Json(rows.into_iter().map(user_info).collect()))
 }
 
 /// `POST /api/users`: creates a user (409 when the name is taken).
-pub async fn create_user(user: AuthUser, state: web::Data<AppState>, body: JsonBody<NewUser>) -> AppResult<web::Json<UserInfo>> {
+pub async fn create_user(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<NewUser>,
+) -> AppResult<web::Json<UserInfo>> {
     user.require(Role::Admin)?;
     let new = json_body(body)?;
     check_name("username", &new.username)?;
@@ -73,11 +113,21 @@ pub async fn create_user(user: AuthUser, state: web::Data<AppState>, body: JsonB
     let row = state
         .db(move |conn| {
             if db::users::find(conn, &new.username)?.is_some() {
-                return Err(conflict("username", format!("the user `{}` exists already", new.username)));
+                return Err(conflict(
+                    "username",
+                    format!("the user `{}` exists already", new.username),
+                ));
             }
             db::users::create(conn, &new.username, &hash, new.role.as_str())?;
-            audit(conn, &user.name, "user_created", new.username.clone(), Some(json!({"role": new.role})))?;
-            db::users::find(conn, &new.username)?.ok_or_else(|| not_found(format!("user `{}`", new.username)))
+            audit(
+                conn,
+                &user.name,
+                "user_created",
+                new.username.clone(),
+                Some(json!({"role": new.role})),
+            )?;
+            db::users::find(conn, &new.username)?
+                .ok_or_else(|| not_found(format!("user `{}`", new.username)))
         })
         .await?;
     Ok(web::Json(user_info(row)))
@@ -103,15 +153,17 @@ pub async fn update_user(
     let row = state
         .db(move |conn| {
             conn.transaction(|conn| {
-            if update.role.is_some_and(|r| r != Role::Admin) {
-                keep_an_admin(conn, &name)?;
-            }
-            if !db::users::update(conn, &name, update.role.map(Role::as_str), hash.as_deref())? {
-                return Err(not_found(format!("user `{name}`")));
-            }
-            let after = json!({"role": update.role, "password_changed": update.password.is_some()});
-            audit(conn, &user.name, "user_updated", name.clone(), Some(after))?;
-            db::users::find(conn, &name)?.ok_or_else(|| not_found(format!("user `{name}`")))
+                if update.role.is_some_and(|r| r != Role::Admin) {
+                    keep_an_admin(conn, &name)?;
+                }
+                if !db::users::update(conn, &name, update.role.map(Role::as_str), hash.as_deref())?
+                {
+                    return Err(not_found(format!("user `{name}`")));
+                }
+                let after =
+                    json!({"role": update.role, "password_changed": update.password.is_some()});
+                audit(conn, &user.name, "user_updated", name.clone(), Some(after))?;
+                db::users::find(conn, &name)?.ok_or_else(|| not_found(format!("user `{name}`")))
             })
         })
         .await?;
@@ -119,7 +171,11 @@ pub async fn update_user(
 }
 
 /// `DELETE /api/users/{username}`: removes a user (not oneself).
-pub async fn delete_user(user: AuthUser, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn delete_user(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     user.require(Role::Admin)?;
     let name = path.into_inner();
     if name == user.name {
@@ -140,14 +196,21 @@ pub async fn delete_user(user: AuthUser, state: web::Data<AppState>, path: web::
 }
 
 /// `GET /api/tokens`: every API token (never the secret).
-pub async fn list_tokens(user: AuthUser, state: web::Data<AppState>) -> AppResult<web::Json<Vec<ApiTokenInfo>>> {
+pub async fn list_tokens(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<Vec<ApiTokenInfo>>> {
     user.require(Role::Admin)?;
     let rows = state.db(|conn| Ok(db::users::list_tokens(conn)?)).await?;
     Ok(web::Json(rows.into_iter().map(token_info).collect()))
 }
 
 /// `POST /api/tokens`: creates an API token; its secret is in this answer only.
-pub async fn create_token(user: AuthUser, state: web::Data<AppState>, body: JsonBody<NewApiToken>) -> AppResult<web::Json<CreatedApiToken>> {
+pub async fn create_token(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<NewApiToken>,
+) -> AppResult<web::Json<CreatedApiToken>> {
     user.require(Role::Admin)?;
     let new = json_body(body)?;
     check_name("name", &new.name)?;
@@ -155,17 +218,31 @@ pub async fn create_token(user: AuthUser, state: web::Data<AppState>, body: Json
     let hash = auth::token_hash(&token);
     let info = state
         .db(move |conn| {
-            let id = db::users::create_token(conn, &new.name, &hash, new.role.as_str(), &user.name)?;
-            audit(conn, &user.name, "token_created", format!("token {id} ({})", new.name), Some(json!({"role": new.role})))?;
-            let row = db::users::list_tokens(conn)?.into_iter().find(|t| t.0 == id);
-            row.map(token_info).ok_or_else(|| not_found(format!("token {id}")))
+            let id =
+                db::users::create_token(conn, &new.name, &hash, new.role.as_str(), &user.name)?;
+            audit(
+                conn,
+                &user.name,
+                "token_created",
+                format!("token {id} ({})", new.name),
+                Some(json!({"role": new.role})),
+            )?;
+            let row = db::users::list_tokens(conn)?
+                .into_iter()
+                .find(|t| t.0 == id);
+            row.map(token_info)
+                .ok_or_else(|| not_found(format!("token {id}")))
         })
         .await?;
     Ok(web::Json(CreatedApiToken { token, info }))
 }
 
 /// `DELETE /api/tokens/{token_id}`: revokes an API token.
-pub async fn revoke_token(user: AuthUser, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn revoke_token(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     user.require(Role::Admin)?;
     let id = path.into_inner();
     state
@@ -173,7 +250,13 @@ pub async fn revoke_token(user: AuthUser, state: web::Data<AppState>, path: web:
             if !db::users::revoke_token(conn, id)? {
                 return Err(not_found(format!("unrevoked token {id}")));
             }
-            audit(conn, &user.name, "token_revoked", format!("token {id}"), None)
+            audit(
+                conn,
+                &user.name,
+                "token_revoked",
+                format!("token {id}"),
+                None,
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -21,16 +21,18 @@ pub fn web_app(dir: PathBuf) -> impl FnOnce(&mut web::ServiceConfig) {
             );
             return;
         }
-        cfg.service(Files::new("/", dir).index_file("index.html").default_handler(fn_service(
-            move |req: ServiceRequest| {
-                let index = index.clone();
-                async move {
-                    let (req, _) = req.into_parts();
-                    let file = NamedFile::open_async(&index).await?;
-                    let res = file.into_response(&req);
-                    Ok(ServiceResponse::new(req, res))
-                }
-            },
-        )));
+        cfg.service(
+            Files::new("/", dir)
+                .index_file("index.html")
+                .default_handler(fn_service(move |req: ServiceRequest| {
+                    let index = index.clone();
+                    async move {
+                        let (req, _) = req.into_parts();
+                        let file = NamedFile::open_async(&index).await?;
+                        let res = file.into_response(&req);
+                        Ok(ServiceResponse::new(req, res))
+                    }
+                })),
+        );
     }
 }

@@ -22,7 +22,8 @@ fn rank(role: &str) -> usize {
 
 /// (method, path, required role) of every documented operation.
 fn documented_roles() -> Vec<(String, String, String)> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml"))
+        .unwrap();
     let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("openapi.yaml parses");
     let mut out = Vec::new();
     for (path, item) in docs[0]["paths"].as_hash().unwrap() {
@@ -34,7 +35,11 @@ fn documented_roles() -> Vec<(String, String, String)> {
             let role = op["x-required-role"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{method} {path:?} has no x-required-role"));
-            out.push((method.to_uppercase(), path.as_str().unwrap().to_owned(), role.to_owned()));
+            out.push((
+                method.to_uppercase(),
+                path.as_str().unwrap().to_owned(),
+                role.to_owned(),
+            ));
         }
     }
     out
@@ -72,8 +77,15 @@ mod hmac_sha256 {
         }
         let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
         let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-        let inner = Sha256::new().chain_update(&ipad).chain_update(msg).finalize();
-        Sha256::new().chain_update(&opad).chain_update(inner).finalize().to_vec()
+        let inner = Sha256::new()
+            .chain_update(&ipad)
+            .chain_update(msg)
+            .finalize();
+        Sha256::new()
+            .chain_update(&opad)
+            .chain_update(inner)
+            .finalize()
+            .to_vec()
     }
 }
 
@@ -322,24 +334,62 @@ async fn the_cli_adds_users_and_tokens() {
             .args(args)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
-    run(&["user", "add", "cli-user", "--role", "viewer", "--password", "cli-password"]);
-    let token = run(&["token", "create", "ci", "--role", "reviewer"]).trim().to_owned();
+    run(&[
+        "user",
+        "add",
+        "cli-user",
+        "--role",
+        "viewer",
+        "--password",
+        "cli-password",
+    ]);
+    let token = run(&["token", "create", "ci", "--role", "reviewer"])
+        .trim()
+        .to_owned();
     let listed = run(&["token", "list"]);
-    assert!(listed.contains("ci") && listed.contains("active"), "{listed}");
-    let (status, login) = app.post_json("/api/auth", &json!({"username": "cli-user", "password": "cli-password"})).await;
+    assert!(
+        listed.contains("ci") && listed.contains("active"),
+        "{listed}"
+    );
+    let (status, login) = app
+        .post_json(
+            "/api/auth",
+            &json!({"username": "cli-user", "password": "cli-password"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(login["user"]["role"], "viewer");
-    assert_eq!(status_as(&mut app, Some(token.clone()), "/api/me").await, StatusCode::OK);
+    assert_eq!(
+        status_as(&mut app, Some(token.clone()), "/api/me").await,
+        StatusCode::OK
+    );
     let id = listed.split('\t').next().unwrap().to_owned();
     run(&["token", "revoke", &id]);
-    assert_eq!(status_as(&mut app, Some(token), "/api/me").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        status_as(&mut app, Some(token), "/api/me").await,
+        StatusCode::UNAUTHORIZED
+    );
     run(&["user", "passwd", "cli-user", "--password", "new-password"]);
-    let (status, _) = app.post_json("/api/auth", &json!({"username": "cli-user", "password": "new-password"})).await;
+    let (status, _) = app
+        .post_json(
+            "/api/auth",
+            &json!({"username": "cli-user", "password": "new-password"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     run(&["user", "remove", "cli-user"]);
-    let (status, _) = app.post_json("/api/auth", &json!({"username": "cli-user", "password": "new-password"})).await;
+    let (status, _) = app
+        .post_json(
+            "/api/auth",
+            &json!({"username": "cli-user", "password": "new-password"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -10,24 +10,59 @@ fn bench_writes_a_sane_report_on_both_backends() {
     let mut opts = BenchOptions::small(1_500, 3, dir.path().to_path_buf());
     opts.server_exe = Some(env!("CARGO_BIN_EXE_hindsight").into());
     opts.postgres_url = std::env::var("HINDSIGHT_TEST_POSTGRES_URL").ok();
-    assert!(opts.postgres_url.is_some(), "run with `just test`, which starts PostgreSQL");
+    assert!(
+        opts.postgres_url.is_some(),
+        "run with `just test`, which starts PostgreSQL"
+    );
     let results = run(&opts, &[]).expect("the bench runs");
     assert_eq!(results.len(), 2);
     for r in &results {
         assert_eq!(r.conversations, 1_500, "{}", r.backend);
         assert!(r.events > 15_000, "{}: {} events", r.backend, r.events);
-        assert!(r.import_events_per_s > 0.0 && r.disk_bytes > 0, "{}", r.backend);
-        assert!(r.filters.len() >= 15, "{}: the suite has every filter", r.backend);
-        assert!(r.mismatches.is_empty(), "{}: the API and the SQL disagree: {:?}", r.backend, r.mismatches);
+        assert!(
+            r.import_events_per_s > 0.0 && r.disk_bytes > 0,
+            "{}",
+            r.backend
+        );
+        assert!(
+            r.filters.len() >= 15,
+            "{}: the suite has every filter",
+            r.backend
+        );
+        assert!(
+            r.mismatches.is_empty(),
+            "{}: the API and the SQL disagree: {:?}",
+            r.backend,
+            r.mismatches
+        );
         let all = r.filters[0].total;
         assert_eq!(all, 1_500);
-        assert!(r.filters.iter().any(|f| f.total == 0), "one filter matches nothing");
-        assert!(r.filters.iter().any(|f| f.total > 0 && f.total < all), "filters select");
-        assert!(r.filters.iter().any(|f| f.query.contains("text=") && f.total > 0), "text search finds");
-        assert!(r.open_turns >= 20 && r.open_events > 50, "{}: opened a long conversation", r.backend);
+        assert!(
+            r.filters.iter().any(|f| f.total == 0),
+            "one filter matches nothing"
+        );
+        assert!(
+            r.filters.iter().any(|f| f.total > 0 && f.total < all),
+            "filters select"
+        );
+        assert!(
+            r.filters
+                .iter()
+                .any(|f| f.query.contains("text=") && f.total > 0),
+            "text search finds"
+        );
+        assert!(
+            r.open_turns >= 20 && r.open_events > 50,
+            "{}: opened a long conversation",
+            r.backend
+        );
         assert!(r.bulk_size > 0, "{}: the bulk filter matches", r.backend);
         for (name, s) in figures(r) {
-            assert!(s.runs == 3 && s.p50 > 0.0 && s.p50 <= s.p95 && s.p95 < 30_000.0, "{} {name}: {s:?}", r.backend);
+            assert!(
+                s.runs == 3 && s.p50 > 0.0 && s.p50 <= s.p95 && s.p95 < 30_000.0,
+                "{} {name}: {s:?}",
+                r.backend
+            );
         }
     }
     // The report can be written again from the kept results, without measuring.
@@ -35,7 +70,20 @@ fn bench_writes_a_sane_report_on_both_backends() {
     opts.render_only = true;
     assert_eq!(run(&opts, &[]).expect("render only").len(), 2);
     let report = std::fs::read_to_string(dir.path().join("RESULTS.md")).unwrap();
-    for needle in ["## Targets", "## Misses", "## sqlite", "## postgres", "events/s", "MB per million events", "Deep page", "Facets", "Bulk tag"] {
-        assert!(report.contains(needle), "the report has {needle:?}:\n{report}");
+    for needle in [
+        "## Targets",
+        "## Misses",
+        "## sqlite",
+        "## postgres",
+        "events/s",
+        "MB per million events",
+        "Deep page",
+        "Facets",
+        "Bulk tag",
+    ] {
+        assert!(
+            report.contains(needle),
+            "the report has {needle:?}:\n{report}"
+        );
     }
 }

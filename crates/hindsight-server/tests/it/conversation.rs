@@ -7,7 +7,9 @@ use serde_json::Value;
 use crate::both_backends;
 
 fn fixture_dir(kind: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind)
 }
 
 /// Percent-encodes a conversation id for a URL path.

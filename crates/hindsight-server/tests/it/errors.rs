@@ -88,9 +88,19 @@ both_backends! {
 fn an_unknown_database_url_is_an_error_not_a_new_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("oops.db");
-    for url in [path.display().to_string(), format!("mysql://{}", path.display()), "sqlite://".into(), "sqlite://:memory:".into()] {
-        let config = hindsight_server::config::Config { database_url: url.clone(), ..Default::default() };
-        let err = hindsight_server::app::AppState::open(config).err().unwrap_or_else(|| panic!("{url} was accepted"));
+    for url in [
+        path.display().to_string(),
+        format!("mysql://{}", path.display()),
+        "sqlite://".into(),
+        "sqlite://:memory:".into(),
+    ] {
+        let config = hindsight_server::config::Config {
+            database_url: url.clone(),
+            ..Default::default()
+        };
+        let err = hindsight_server::app::AppState::open(config)
+            .err()
+            .unwrap_or_else(|| panic!("{url} was accepted"));
         assert!(err.to_string().contains("sqlite://"), "{url}: {err}");
     }
     assert!(!path.exists(), "no SQLite file was created");

@@ -18,7 +18,12 @@ fn count(facets: &Value, list: &str, value: &str) -> i64 {
 }
 
 fn sql(app: &TestApp, statement: &str) {
-    app.state.pool.get().unwrap().batch_execute(statement).unwrap();
+    app.state
+        .pool
+        .get()
+        .unwrap()
+        .batch_execute(statement)
+        .unwrap();
 }
 
 both_backends! {

@@ -36,18 +36,28 @@ impl TestDb {
         match db {
             Db::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("hindsight.db").display());
-                TestDb { url, _dir: dir, pg: None }
+                TestDb {
+                    url,
+                    _dir: dir,
+                    pg: None,
+                }
             }
             Db::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("hs_{}", uuid_like());
-                let mut conn = diesel::PgConnection::establish(&admin).expect("connect to PostgreSQL");
-                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
+                let mut conn =
+                    diesel::PgConnection::establish(&admin).expect("connect to PostgreSQL");
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create database");
                 let url = match admin.rfind('/') {
                     Some(i) => format!("{}/{name}", &admin[..i]),
                     None => panic!("unexpected PostgreSQL URL {admin}"),
                 };
-                TestDb { url, _dir: dir, pg: Some((admin, name)) }
+                TestDb {
+                    url,
+                    _dir: dir,
+                    pg: Some((admin, name)),
+                }
             }
         }
     }
@@ -70,7 +80,12 @@ fn uuid_like() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The running server and a client for it.
@@ -111,7 +126,14 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        let mut app = TestApp { db, base, client: reqwest::Client::new(), token: None, state, handle };
+        let mut app = TestApp {
+            db,
+            base,
+            client: reqwest::Client::new(),
+            token: None,
+            state,
+            handle,
+        };
         app.token = Some(app.user_token("tester", "admin").await);
         app
     }
@@ -125,7 +147,13 @@ impl TestApp {
         hindsight_server::db::users::create(&mut conn, name, &hash, role).unwrap();
         drop(conn);
         let body = serde_json::json!({ "username": name, "password": password });
-        let res = self.client.post(self.url("/api/auth")).json(&body).send().await.expect("login");
+        let res = self
+            .client
+            .post(self.url("/api/auth"))
+            .json(&body)
+            .send()
+            .await
+            .expect("login");
         assert_eq!(res.status(), StatusCode::OK, "login as {name}");
         let body: Value = res.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_owned()
@@ -164,7 +192,11 @@ impl TestApp {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 
-    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
         self.send(self.request(Method::POST, path).body(body)).await
     }
 

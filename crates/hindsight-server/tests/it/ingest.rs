@@ -91,7 +91,11 @@ both_backends! {
 }
 
 fn app_db(app: &TestApp) -> Db {
-    if app.db.url.starts_with("sqlite") { Db::Sqlite } else { Db::Postgres }
+    if app.db.url.starts_with("sqlite") {
+        Db::Sqlite
+    } else {
+        Db::Postgres
+    }
 }
 
 mod files_and_tracker_stores {
@@ -109,25 +113,62 @@ mod files_and_tracker_stores {
         let pool = open_pool(&target.url, 2).unwrap();
         let mut conn = pool.get().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "a.json", &greeting("a", T0, "rest", 0.9, 0.9).to_string());
-        let events: Vec<Value> = greeting("x", T0, "rest", 0.9, 0.9)["events"].as_array().unwrap().clone();
-        write(dir.path(), "conv42-dump.json", &Value::Array(events.clone()).to_string());
-        let mut lines: Vec<String> = events.iter().map(|e| { let mut e = e.clone(); e["sender_id"] = json!("jl"); e.to_string() }).collect();
+        write(
+            dir.path(),
+            "a.json",
+            &greeting("a", T0, "rest", 0.9, 0.9).to_string(),
+        );
+        let events: Vec<Value> = greeting("x", T0, "rest", 0.9, 0.9)["events"]
+            .as_array()
+            .unwrap()
+            .clone();
+        write(
+            dir.path(),
+            "conv42-dump.json",
+            &Value::Array(events.clone()).to_string(),
+        );
+        let mut lines: Vec<String> = events
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                e["sender_id"] = json!("jl");
+                e.to_string()
+            })
+            .collect();
         lines.insert(2, "{broken".into());
         write(dir.path(), "events.jsonl", &lines.join("\n"));
         let opts = IngestOptions::default();
 
-        let strict = hindsight_server::cli::import_files(&mut conn, &[dir.path().to_owned()], &opts, true, false);
-        assert!(strict.unwrap_err().to_string().contains("nothing was imported"));
+        let strict = hindsight_server::cli::import_files(
+            &mut conn,
+            &[dir.path().to_owned()],
+            &opts,
+            true,
+            false,
+        );
+        assert!(strict
+            .unwrap_err()
+            .to_string()
+            .contains("nothing was imported"));
         let empty = hindsight_server::db::conversations::is_empty(&mut conn).unwrap();
         assert!(empty, "--strict wrote nothing");
 
-        let summary = hindsight_server::cli::import_files(&mut conn, &[dir.path().to_owned()], &opts, false, false).unwrap();
+        let summary = hindsight_server::cli::import_files(
+            &mut conn,
+            &[dir.path().to_owned()],
+            &opts,
+            false,
+            false,
+        )
+        .unwrap();
         assert_eq!(summary.conversations_created, 3);
         assert_eq!(summary.events_added, 15);
         assert_eq!(summary.problems.len(), 1);
         let p = &summary.problems[0];
-        assert!(p.source.ends_with("events.jsonl") && p.line == Some(3), "{p:?}");
+        assert!(
+            p.source.ends_with("events.jsonl") && p.line == Some(3),
+            "{p:?}"
+        );
         assert!(p.reason.contains("invalid JSON"), "{p:?}");
         assert!(hindsight_server::db::conversations::find_live(&mut conn, "conv42").is_ok());
     }
@@ -138,7 +179,11 @@ mod files_and_tracker_stores {
         let mut conn = pool.get().unwrap();
         let store = TestDb::new(db);
         let mut source = DatabaseUrl::parse(&store.url).unwrap().connect().unwrap();
-        let id_type = if db == Db::Sqlite { "INTEGER PRIMARY KEY" } else { "SERIAL PRIMARY KEY" };
+        let id_type = if db == Db::Sqlite {
+            "INTEGER PRIMARY KEY"
+        } else {
+            "SERIAL PRIMARY KEY"
+        };
         source.batch_execute(&format!(
             "CREATE TABLE events (id {id_type}, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
         )).unwrap();
@@ -149,27 +194,67 @@ mod files_and_tracker_stores {
                 e["event"].as_str().unwrap(), e["timestamp"]
             )).unwrap();
         };
-        for e in greeting("s1", T0, "rest", 0.9, 0.9)["events"].as_array().unwrap() { insert(&mut source, "s1", e); }
-        for e in greeting("s2", T0, "rest", 0.9, 0.9)["events"].as_array().unwrap() { insert(&mut source, "s2", e); }
+        for e in greeting("s1", T0, "rest", 0.9, 0.9)["events"]
+            .as_array()
+            .unwrap()
+        {
+            insert(&mut source, "s1", e);
+        }
+        for e in greeting("s2", T0, "rest", 0.9, 0.9)["events"]
+            .as_array()
+            .unwrap()
+        {
+            insert(&mut source, "s2", e);
+        }
         let opts = IngestOptions::default();
-        let first = tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
+        let first =
+            tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
         assert_eq!((first.conversations_created, first.events_added), (2, 10));
-        let nothing = tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
-        assert_eq!((nothing.events_added, nothing.events_skipped), (0, 0), "no row is read twice");
-        insert(&mut source, "s1", &user("later", "inform", 0.3, T0 + 99.0, "rest"));
-        insert(&mut source, "s3", &user("new one", "greet", 0.9, T0 + 100.0, "rest"));
-        let next = tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
-        assert_eq!((next.events_added, next.conversations_created, next.conversations_updated), (2, 1, 1));
+        let nothing =
+            tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
+        assert_eq!(
+            (nothing.events_added, nothing.events_skipped),
+            (0, 0),
+            "no row is read twice"
+        );
+        insert(
+            &mut source,
+            "s1",
+            &user("later", "inform", 0.3, T0 + 99.0, "rest"),
+        );
+        insert(
+            &mut source,
+            "s3",
+            &user("new one", "greet", 0.9, T0 + 100.0, "rest"),
+        );
+        let next =
+            tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
+        assert_eq!(
+            (
+                next.events_added,
+                next.conversations_created,
+                next.conversations_updated
+            ),
+            (2, 1, 1)
+        );
         let row = hindsight_server::db::conversations::find_live(&mut conn, "s1").unwrap();
         assert_eq!(row.user_message_count, 2);
     }
 
     #[test]
-    fn files_folders_and_json_lines_sqlite() { run_files(Db::Sqlite) }
+    fn files_folders_and_json_lines_sqlite() {
+        run_files(Db::Sqlite)
+    }
     #[test]
-    fn files_folders_and_json_lines_postgres() { run_files(Db::Postgres) }
+    fn files_folders_and_json_lines_postgres() {
+        run_files(Db::Postgres)
+    }
     #[test]
-    fn tracker_store_imports_incrementally_sqlite() { run_tracker_store(Db::Sqlite) }
+    fn tracker_store_imports_incrementally_sqlite() {
+        run_tracker_store(Db::Sqlite)
+    }
     #[test]
-    fn tracker_store_imports_incrementally_postgres() { run_tracker_store(Db::Postgres) }
+    fn tracker_store_imports_incrementally_postgres() {
+        run_tracker_store(Db::Postgres)
+    }
 }

@@ -14,20 +14,32 @@ fn dataset() -> Value {
     let c0 = T0 + 2.0 * DAY;
     json!([
         greeting("a", T0, "rest", 0.95, 0.9),
-        tracker("b", vec![
-            action("action_listen", "RulePolicy", 1.0, b0),
-            user("hi", "greet", 0.2, b0 + 1.0, "telegram"),
-            action("utter_greet", "MemoizationPolicy", 0.5, b0 + 2.0),
-            user_with_entity("fly to Berlin please", "book_flight", "city", "Berlin", b0 + 3.0),
-            slot("city", json!("Berlin"), b0 + 3.5),
-            slot("passengers", json!(2), b0 + 3.6),
-            action("utter_confirm", "TEDPolicy", 0.8, b0 + 4.0),
-            user("thanks", "thank", 0.9, b0 + 5.0, "telegram"),
-        ]),
-        tracker("c", vec![
-            user("bye", "goodbye", 0.7, c0, "slack"),
-            action("utter_goodbye", "policy_1_TEDPolicy", 0.85, c0 + 1.0),
-        ]),
+        tracker(
+            "b",
+            vec![
+                action("action_listen", "RulePolicy", 1.0, b0),
+                user("hi", "greet", 0.2, b0 + 1.0, "telegram"),
+                action("utter_greet", "MemoizationPolicy", 0.5, b0 + 2.0),
+                user_with_entity(
+                    "fly to Berlin please",
+                    "book_flight",
+                    "city",
+                    "Berlin",
+                    b0 + 3.0
+                ),
+                slot("city", json!("Berlin"), b0 + 3.5),
+                slot("passengers", json!(2), b0 + 3.6),
+                action("utter_confirm", "TEDPolicy", 0.8, b0 + 4.0),
+                user("thanks", "thank", 0.9, b0 + 5.0, "telegram"),
+            ]
+        ),
+        tracker(
+            "c",
+            vec![
+                user("bye", "goodbye", 0.7, c0, "slack"),
+                action("utter_goodbye", "policy_1_TEDPolicy", 0.85, c0 + 1.0),
+            ]
+        ),
     ])
 }
 
@@ -170,7 +182,11 @@ mod time_of_day_respects_daylight_saving {
         // 20:30 UTC is 22:30 in Berlin in summer (CEST) but 21:30 in winter (CET).
         let summer = 1_782_937_800.0; // 2026-07-01 20:30:00 UTC
         let winter = 1_768_509_000.0; // 2026-01-15 20:30:00 UTC
-        app.import(&json!([greeting("summer", summer, "rest", 0.9, 0.9), greeting("winter", winter, "rest", 0.9, 0.9)])).await;
+        app.import(&json!([
+            greeting("summer", summer, "rest", 0.9, 0.9),
+            greeting("winter", winter, "rest", 0.9, 0.9)
+        ]))
+        .await;
         assert_eq!(app.ids("time_of_day=22:00-06:00").await, ["summer"]);
         assert_eq!(app.ids("time_of_day=21:00-22:00").await, ["winter"]);
     }

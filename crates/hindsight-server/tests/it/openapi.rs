@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use crate::both_backends;
 
 fn documented() -> BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml"))
+        .unwrap();
     let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("openapi.yaml parses");
     let paths = docs[0]["paths"].as_hash().expect("openapi.yaml has paths");
     let mut out = BTreeSet::new();
@@ -34,9 +35,19 @@ fn registered() -> BTreeSet<(String, String)> {
         let text = std::fs::read_to_string(path).unwrap();
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for part in flat.split(".route(").skip(1) {
-            let Some(rest) = part.trim_start().strip_prefix('"') else { continue };
-            let Some((path, after)) = rest.split_once('"') else { continue };
-            let Some(method) = after.split("web::").nth(1).and_then(|m| m.split("()").next()) else { continue };
+            let Some(rest) = part.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((path, after)) = rest.split_once('"') else {
+                continue;
+            };
+            let Some(method) = after
+                .split("web::")
+                .nth(1)
+                .and_then(|m| m.split("()").next())
+            else {
+                continue;
+            };
             out.insert((method.to_uppercase(), format!("/api{path}")));
         }
     }
@@ -47,11 +58,20 @@ fn registered() -> BTreeSet<(String, String)> {
 fn every_registered_route_is_documented_and_back() {
     let documented = documented();
     let registered = registered();
-    assert!(registered.len() >= 8, "found the route table: {registered:?}");
+    assert!(
+        registered.len() >= 8,
+        "found the route table: {registered:?}"
+    );
     let undocumented: Vec<_> = registered.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "served but missing from openapi.yaml: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "served but missing from openapi.yaml: {undocumented:?}"
+    );
     let unserved: Vec<_> = documented.difference(&registered).collect();
-    assert!(unserved.is_empty(), "in openapi.yaml but not served: {unserved:?}");
+    assert!(
+        unserved.is_empty(),
+        "in openapi.yaml but not served: {unserved:?}"
+    );
 }
 
 both_backends! {

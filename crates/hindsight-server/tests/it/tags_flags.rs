@@ -12,7 +12,11 @@ async fn send_json(app: &TestApp, method: Method, path: &str, body: &Value) -> (
 }
 
 fn names(tags: &Value) -> Vec<String> {
-    tags.as_array().unwrap().iter().map(|t| t["value"].as_str().unwrap().to_owned()).collect()
+    tags.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["value"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 both_backends! {

@@ -1,15 +1,14 @@
 //! The bench's HTTP side: a tiny keep-alive HTTP/1.1 client over a loopback socket (so what
 //! is measured is the server, not a client library) and the child `hindsight serve` it talks to.
 
+use anyhow::{anyhow, bail, Context};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use anyhow::{anyhow, bail, Context};
-use serde_json::Value;
-
 
 // ------------------------------------------------------------------------------------------
 // HTTP
@@ -24,11 +23,20 @@ pub struct Client {
 
 impl Client {
     pub(super) fn new(addr: &str) -> Self {
-        Client { addr: addr.to_owned(), conn: None, token: None }
+        Client {
+            addr: addr.to_owned(),
+            conn: None,
+            token: None,
+        }
     }
 
     /// One request; returns the status and the body.
-    pub fn request(&mut self, method: &str, path: &str, body: Option<&str>) -> anyhow::Result<(u16, String)> {
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> anyhow::Result<(u16, String)> {
         match self.try_request(method, path, body) {
             Ok(r) => Ok(r),
             // The server may close an idle keep-alive connection: retry once on a new one.
@@ -39,7 +47,12 @@ impl Client {
         }
     }
 
-    pub(super) fn try_request(&mut self, method: &str, path: &str, body: Option<&str>) -> anyhow::Result<(u16, String)> {
+    pub(super) fn try_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> anyhow::Result<(u16, String)> {
         if self.conn.is_none() {
             let s = TcpStream::connect(&self.addr)?;
             s.set_nodelay(true)?;
@@ -53,7 +66,11 @@ impl Client {
         }
         let body = body.unwrap_or("");
         if !body.is_empty() || method != "GET" {
-            let _ = write!(head, "Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+            let _ = write!(
+                head,
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            );
         }
         head.push_str("\r\n");
         head.push_str(body);
@@ -126,7 +143,9 @@ pub(super) struct Server {
 
 impl Server {
     pub(super) fn start(exe: &Path, database_url: &str) -> anyhow::Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(exe)
             .args(["serve", "--bind", &addr, "--static-dir", "/nonexistent"])
@@ -156,7 +175,8 @@ impl Server {
 
     /// Resident memory now and at its peak, in MB (Linux only).
     pub(super) fn memory_mb(&self) -> (Option<f64>, Option<f64>) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()

@@ -1,12 +1,12 @@
 //! One backend measured: a fresh database, the demo data imported, every figure timed over
 //! HTTP next to its hand-written SQL, and wrk for throughput.
 
-use std::process::Command;
+use crate::db::{Backend, DbConnection};
 use anyhow::{anyhow, bail};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::Value;
-use crate::db::{Backend, DbConnection};
+use std::process::Command;
 
 use super::*;
 
@@ -119,7 +119,13 @@ impl Default for BackendResult {
 /// A bearer token for the bench client: an admin API token created directly in the database.
 pub(super) fn bench_token(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
     let token = crate::auth::new_api_token();
-    crate::db::users::create_token(conn, "bench", &crate::auth::token_hash(&token), "admin", "bench")?;
+    crate::db::users::create_token(
+        conn,
+        "bench",
+        &crate::auth::token_hash(&token),
+        "admin",
+        "bench",
+    )?;
     Ok(Some(token))
 }
 
@@ -130,7 +136,9 @@ pub(super) fn say(opts: &BenchOptions, msg: impl AsRef<str>) {
 }
 
 pub(super) fn postgres_database_url(admin: &str, name: &str) -> anyhow::Result<String> {
-    let i = admin.rfind('/').ok_or_else(|| anyhow!("unexpected PostgreSQL URL {admin}"))?;
+    let i = admin
+        .rfind('/')
+        .ok_or_else(|| anyhow!("unexpected PostgreSQL URL {admin}"))?;
     Ok(format!("{}/{name}", &admin[..i]))
 }
 
@@ -146,7 +154,10 @@ pub(super) fn fresh_database(opts: &BenchOptions, backend: Backend) -> anyhow::R
             Ok(format!("sqlite://{}", path.display()))
         }
         Backend::Postgres => {
-            let admin = opts.postgres_url.as_deref().ok_or_else(|| anyhow!("no PostgreSQL URL"))?;
+            let admin = opts
+                .postgres_url
+                .as_deref()
+                .ok_or_else(|| anyhow!("no PostgreSQL URL"))?;
             let name = format!("hindsight_bench_{}", std::process::id());
             let mut conn = diesel::PgConnection::establish(admin)?;
             conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
@@ -180,7 +191,8 @@ pub(super) fn disk_bytes(conn: &mut DbConnection, url: &str) -> anyhow::Result<u
                 .sum())
         }
         Backend::Postgres => {
-            let s: Size = diesel::sql_query("SELECT pg_database_size(current_database()) AS size").get_result(conn)?;
+            let s: Size = diesel::sql_query("SELECT pg_database_size(current_database()) AS size")
+                .get_result(conn)?;
             Ok(s.size as u64)
         }
     }
@@ -193,7 +205,11 @@ pub(super) struct OneId {
 }
 
 /// Runs the whole benchmark on one backend.
-pub(super) fn run_backend(opts: &BenchOptions, backend: Backend, conversations: u64) -> anyhow::Result<BackendResult> {
+pub(super) fn run_backend(
+    opts: &BenchOptions,
+    backend: Backend,
+    conversations: u64,
+) -> anyhow::Result<BackendResult> {
     let url = fresh_database(opts, backend)?;
     let result = run_on(opts, backend, conversations, &url);
     if backend == Backend::Postgres {
@@ -202,12 +218,27 @@ pub(super) fn run_backend(opts: &BenchOptions, backend: Backend, conversations: 
     result
 }
 
-pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, url: &str) -> anyhow::Result<BackendResult> {
-    let mut r = BackendResult { backend: backend.name().into(), conversations, ..Default::default() };
-    let ingest = crate::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
+pub(super) fn run_on(
+    opts: &BenchOptions,
+    backend: Backend,
+    conversations: u64,
+    url: &str,
+) -> anyhow::Result<BackendResult> {
+    let mut r = BackendResult {
+        backend: backend.name().into(),
+        conversations,
+        ..Default::default()
+    };
+    let ingest = crate::ingest::IngestOptions {
+        timezone: chrono_tz::UTC,
+        restore_deleted: false,
+    };
     let mut conn = crate::db::DatabaseUrl::parse(url)?.connect()?;
     crate::db::connection::run_migrations(&mut conn)?;
-    say(opts, format!("{}: loading {conversations} conversations", r.backend));
+    say(
+        opts,
+        format!("{}: loading {conversations} conversations", r.backend),
+    );
     let step = (conversations / 20).max(1);
     let mut next = step;
     let loaded = crate::demo::load(&mut conn, conversations, opts.seed, &ingest, |n| {
@@ -231,7 +262,17 @@ pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, 
             r.notes.push("This PostgreSQL server runs with `fsync = off` and `synchronous_commit = off` (`scripts/with-postgres.sh`'s throwaway server), so its import is faster than a durable server's would be; SQLite runs with its production settings (WAL, `synchronous = NORMAL`).".into());
         }
     }
-    say(opts, format!("{}: {} events in {:.1}s ({:.0} events/s), {:.0} MB", r.backend, r.events, r.import_seconds, r.import_events_per_s, r.disk_bytes as f64 / 1e6));
+    say(
+        opts,
+        format!(
+            "{}: {} events in {:.1}s ({:.0} events/s), {:.0} MB",
+            r.backend,
+            r.events,
+            r.import_seconds,
+            r.import_events_per_s,
+            r.disk_bytes as f64 / 1e6
+        ),
+    );
 
     let exe = match &opts.server_exe {
         Some(p) => p.clone(),
@@ -250,13 +291,22 @@ pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, 
         let count_path = format!("/api/conversations/count?{}", case.query);
         let first = client.get_json(&page_path.replace("&total=false", ""))?;
         let total = first["total"].as_i64().unwrap_or(-1);
-        let counted = client.get_json(&count_path)?["total"].as_i64().unwrap_or(-2);
+        let counted = client.get_json(&count_path)?["total"]
+            .as_i64()
+            .unwrap_or(-2);
         if total != counted {
-            r.mismatches.push(format!("{}: the page says {total} conversations, /count says {counted}", case.name));
+            r.mismatches.push(format!(
+                "{}: the page says {total} conversations, /count says {counted}",
+                case.name
+            ));
         }
         let page = time(runs, || client.get_json(&page_path).map(drop))?;
         let count = time(runs, || client.get_json(&count_path).map(drop))?;
-        let cond = if pg { case.sql_pg.as_deref().unwrap_or(&case.sql) } else { &case.sql };
+        let cond = if pg {
+            case.sql_pg.as_deref().unwrap_or(&case.sql)
+        } else {
+            &case.sql
+        };
         let page_q = page_sql(&mut conn, cond, case.order, "")?;
         let count_q = count_sql(cond);
         #[derive(QueryableByName)]
@@ -264,14 +314,32 @@ pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, 
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let sql_total: N = diesel::sql_query(count_q.replace("count(*)", "count(*) AS n")).get_result(&mut conn)?;
+        let sql_total: N = diesel::sql_query(count_q.replace("count(*)", "count(*) AS n"))
+            .get_result(&mut conn)?;
         if sql_total.n != total {
-            r.mismatches.push(format!("{}: the API counts {total}, the hand-written SQL {}", case.name, sql_total.n));
+            r.mismatches.push(format!(
+                "{}: the API counts {total}, the hand-written SQL {}",
+                case.name, sql_total.n
+            ));
         }
         let sql_page = time(runs, || Ok(conn.batch_execute(&page_q)?))?;
         let sql_count = time(runs, || Ok(conn.batch_execute(&count_q)?))?;
-        say(opts, format!("{:<40} {total:>8} page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})", case.name, page.p95, count.p95, sql_page.p95, sql_count.p95));
-        r.filters.push(FilterResult { name: case.name.into(), query: case.query, total, page, count, sql_page, sql_count });
+        say(
+            opts,
+            format!(
+                "{:<40} {total:>8} page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
+                case.name, page.p95, count.p95, sql_page.p95, sql_count.p95
+            ),
+        );
+        r.filters.push(FilterResult {
+            name: case.name.into(),
+            query: case.query,
+            total,
+            page,
+            count,
+            sql_page,
+            sql_count,
+        });
     }
 
     // A deep page, reached by following the cursor.
@@ -283,7 +351,9 @@ pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, 
             Some(c) => format!("/api/conversations?limit=50&total=false&cursor={c}"),
             None => "/api/conversations?limit=50&total=false".into(),
         };
-        cursor = client.get_json(&path)?["next_cursor"].as_str().map(str::to_owned);
+        cursor = client.get_json(&path)?["next_cursor"]
+            .as_str()
+            .map(str::to_owned);
     }
     let deep_path = match &cursor {
         Some(c) => format!("/api/conversations?limit=50&total=false&cursor={c}"),
@@ -310,8 +380,13 @@ pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, 
 
     // The longest conversation: open it, and its story at the last user message.
     let long: Value = client.get_json("/api/conversations?sort=length&limit=1")?;
-    let sender = long["conversations"][0]["id"].as_str().ok_or_else(|| anyhow!("no conversation"))?.to_owned();
-    r.open_turns = long["conversations"][0]["user_message_count"].as_i64().unwrap_or(0);
+    let sender = long["conversations"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no conversation"))?
+        .to_owned();
+    r.open_turns = long["conversations"][0]["user_message_count"]
+        .as_i64()
+        .unwrap_or(0);
     let open_path = format!("/api/conversations/{sender}");
     let detail = client.get_json(&open_path)?;
     let events = detail["events"].as_array().cloned().unwrap_or_default();
@@ -342,16 +417,20 @@ pub(super) fn run_on(opts: &BenchOptions, backend: Backend, conversations: u64, 
     // Bulk tag about 10,000 conversations matched by a filter: a window of the year holding
     // 1 % of a million conversations (all of a small data set's).
     let days = (3.65e6 / conversations.max(1) as f64).min(365.0);
-    let start = chrono::DateTime::from_timestamp(1_767_225_600 + 86_400 * 100, 0).unwrap_or_default();
+    let start =
+        chrono::DateTime::from_timestamp(1_767_225_600 + 86_400 * 100, 0).unwrap_or_default();
     let until = start + chrono::Duration::seconds((days * 86_400.0) as i64);
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let bulk_query = format!("start={}&until={}", fmt(start), fmt(until));
-    r.bulk_size = client.get_json(&format!("/api/conversations/count?{bulk_query}"))?["total"].as_i64().unwrap_or(0);
+    r.bulk_size = client.get_json(&format!("/api/conversations/count?{bulk_query}"))?["total"]
+        .as_i64()
+        .unwrap_or(0);
     let mut n = 0;
     r.bulk = time(runs, || {
         n += 1;
         let body = serde_json::json!({"selection": {"filter": bulk_query}, "action": "add_tag", "value": format!("bench-{n}")});
-        let (status, text) = client.request("POST", "/api/conversations/bulk", Some(&body.to_string()))?;
+        let (status, text) =
+            client.request("POST", "/api/conversations/bulk", Some(&body.to_string()))?;
         if status != 200 {
             bail!("bulk: {status} {text}");
         }
@@ -394,10 +473,16 @@ pub(super) fn wrk(addr: &str, token: Option<&str>, seconds: u64) -> Result<f64, 
     if let Some(t) = token {
         cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
     }
-    cmd.arg(format!("http://{addr}/api/conversations?limit=50&total=false"));
+    cmd.arg(format!(
+        "http://{addr}/api/conversations?limit=50&total=false"
+    ));
     let out = match cmd.output() {
         Ok(o) => o,
-        Err(e) => return Err(format!("wrk is not installed ({e}); `just bench` installs it")),
+        Err(e) => {
+            return Err(format!(
+                "wrk is not installed ({e}); `just bench` installs it"
+            ))
+        }
     };
     let text = String::from_utf8_lossy(&out.stdout);
     if text.contains("Non-2xx") {

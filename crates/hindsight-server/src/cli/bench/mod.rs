@@ -19,13 +19,13 @@ mod measure;
 mod report;
 mod suite;
 
+pub use client::Client;
 use client::*;
 use measure::*;
 pub use measure::{BackendResult, FilterResult};
+pub use report::report;
 use report::*;
 use suite::*;
-pub use report::report;
-pub use client::Client;
 
 /// Options of `hindsight bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -111,7 +111,11 @@ pub struct Stats {
 fn stats(mut ms: Vec<f64>) -> Stats {
     ms.sort_by(f64::total_cmp);
     let rank = |q: f64| ms[((q * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
-    Stats { p50: rank(0.5), p95: rank(0.95), runs: ms.len() }
+    Stats {
+        p50: rank(0.5),
+        p95: rank(0.95),
+        runs: ms.len(),
+    }
 }
 
 fn time(runs: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Stats> {
@@ -160,10 +164,16 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
                 results.push(run_backend(opts, Backend::Postgres, n)?);
             }
             None if opts.keep_previous => {}
-            None => notes.push("PostgreSQL was not measured: no `--postgres-url` (`just bench` starts one).".into()),
+            None => notes.push(
+                "PostgreSQL was not measured: no `--postgres-url` (`just bench` starts one)."
+                    .into(),
+            ),
         }
     }
-    let mut meta = (chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(), commit());
+    let mut meta = (
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        commit(),
+    );
     if let Some(prev) = previous {
         for r in prev.results {
             if !results.iter().any(|x| x.backend == r.backend) {
@@ -183,7 +193,13 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
             std::fs::create_dir_all(dir)?;
         }
     }
-    let saved = Saved { runs: opts.runs, seed: opts.seed, date: meta.0.clone(), commit: meta.1.clone(), results: results.clone() };
+    let saved = Saved {
+        runs: opts.runs,
+        seed: opts.seed,
+        date: meta.0.clone(),
+        commit: meta.1.clone(),
+        results: results.clone(),
+    };
     if !opts.render_only {
         std::fs::write(saved_path(opts), serde_json::to_string_pretty(&saved)?)?;
     }
@@ -196,8 +212,16 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
 fn commit() -> String {
     let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
     // Only the server's own sources count as a difference from the commit.
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no", "--", "crates/hindsight-server", "crates/hindsight-types", "migrations"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "crates/hindsight-server",
+        "crates/hindsight-types",
+        "migrations",
+    ])
+    .is_some_and(|s| !s.is_empty());
     if dirty {
         format!("{commit} (with uncommitted changes to the server)")
     } else {

@@ -33,12 +33,23 @@ pub(super) fn mark(ok: bool) -> &'static str {
 pub(super) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map(|kb| format!("{:.1} GB RAM", kb / 1024.0 / 1024.0))
         .unwrap_or_default();
     format!("{cpu}, {cores} cores available to the process, {mem}")
@@ -46,7 +57,9 @@ pub(super) fn machine() -> String {
 
 pub(super) fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 pub(super) fn ms(s: &Stats) -> String {
@@ -64,7 +77,18 @@ pub(super) fn filter_cause(f: &FilterResult, all: i64) -> String {
         format!("free text: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
     } else if q.contains("start=") || q.contains("until=") {
         "date range: activity overlapping [start, until] is a range on the sort index plus a check of first_event_at in each entry; the newest matches sit behind every conversation active after `until`, whose index entries are read first".into()
-    } else if ["intent=", "action=", "entity=", "policy=", "slot=", "tag=", "tags_none="].iter().any(|k| q.contains(k)) {
+    } else if [
+        "intent=",
+        "action=",
+        "entity=",
+        "policy=",
+        "slot=",
+        "tag=",
+        "tags_none=",
+    ]
+    .iter()
+    .any(|k| q.contains(k))
+    {
         format!("a many-valued filter is a semi-join: the ids of every conversation having the value ({} of {all}) are gathered before they are ordered", f.total)
     } else {
         format!("the {} matches are spread over the whole sort order, so the scan reads many index entries per row kept", f.total)
@@ -84,7 +108,11 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
     for f in r.filters.iter().filter(|f| f.count.p95 > target::COUNT_MS) {
         out.push(format!(
             "count `{}` p95 {:.0} ms, {:.1}× the 250 ms target (hand-written SQL {:.0} ms): {}.",
-            f.name, f.count.p95, f.count.p95 / target::COUNT_MS, f.sql_count.p50, filter_cause(f, all)
+            f.name,
+            f.count.p95,
+            f.count.p95 / target::COUNT_MS,
+            f.sql_count.p50,
+            filter_cause(f, all)
         ));
     }
     let over: Vec<String> = r
@@ -105,18 +133,38 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
         .filters
         .iter()
         .filter(|f| ratio(f.count.p50, f.sql_count.p50) > target::RATIO)
-        .map(|f| format!("`{}` {:.1} vs {:.1} ms", f.name, f.count.p50, f.sql_count.p50))
+        .map(|f| {
+            format!(
+                "`{}` {:.1} vs {:.1} ms",
+                f.name, f.count.p50, f.sql_count.p50
+            )
+        })
         .collect();
     if !counts_over.is_empty() {
         out.push(format!("count over 1.5× the hand-written SQL for {} filters ({}): the same fixed cost per request, or a different plan for the API's query shape.", counts_over.len(), counts_over.join("; ")));
     }
     let first = r.filters.first().map_or(0.0, |f| f.page.p95);
     if r.deep_page.p95 > target::RATIO * first.max(1.0) {
-        out.push(format!("deep page {} p95 {:.1} ms, {:.1}× the first page's {:.1} ms (the target is 1.5×).", r.deep_page_number, r.deep_page.p95, r.deep_page.p95 / first.max(0.01), first));
+        out.push(format!(
+            "deep page {} p95 {:.1} ms, {:.1}× the first page's {:.1} ms (the target is 1.5×).",
+            r.deep_page_number,
+            r.deep_page.p95,
+            r.deep_page.p95 / first.max(0.01),
+            first
+        ));
     }
-    for (what, s, t) in [("conversation open", &r.open, target::OPEN_MS), ("story and slots", &r.story, target::OPEN_MS), ("facets", &r.facets, target::FACETS_MS), ("bulk tag", &r.bulk, target::BULK_MS)] {
+    for (what, s, t) in [
+        ("conversation open", &r.open, target::OPEN_MS),
+        ("story and slots", &r.story, target::OPEN_MS),
+        ("facets", &r.facets, target::FACETS_MS),
+        ("bulk tag", &r.bulk, target::BULK_MS),
+    ] {
         if s.p95 > t {
-            out.push(format!("{what} p95 {:.0} ms, {:.1}× the {t:.0} ms target.", s.p95, s.p95 / t));
+            out.push(format!(
+                "{what} p95 {:.0} ms, {:.1}× the {t:.0} ms target.",
+                s.p95,
+                s.p95 / t
+            ));
         }
     }
     if r.import_events_per_s < target::IMPORT_EPS {
@@ -141,16 +189,29 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
 }
 
 /// Writes the Markdown report.
-pub fn report(opts: &BenchOptions, meta: &(String, String), results: &[BackendResult], notes: &[String]) -> String {
+pub fn report(
+    opts: &BenchOptions,
+    meta: &(String, String),
+    results: &[BackendResult],
+    notes: &[String],
+) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Hindsight benchmark results\n");
     let _ = writeln!(o, "Regenerated by `just bench` (`hindsight bench`); every figure below comes from that run.\n");
     let _ = writeln!(o, "- Date: {}", meta.0);
     let _ = writeln!(o, "- Commit: `{}`", meta.1);
     let _ = writeln!(o, "- Machine: {}", machine());
-    let _ = writeln!(o, "- Runs: {} timed runs per figure after one warm-up; times are p50 / p95 in ms", opts.runs);
+    let _ = writeln!(
+        o,
+        "- Runs: {} timed runs per figure after one warm-up; times are p50 / p95 in ms",
+        opts.runs
+    );
     for r in results {
-        let _ = writeln!(o, "- {}: {} conversations, {} events (seed {})", r.backend, r.conversations, r.events, opts.seed);
+        let _ = writeln!(
+            o,
+            "- {}: {} conversations, {} events (seed {})",
+            r.backend, r.conversations, r.events, opts.seed
+        );
     }
     let _ = writeln!(o, "- The server is a child `hindsight serve` process (release build, default pool of 8); the client and the hand-written SQL run in the bench process on the same 2 cores, over loopback.");
     let _ = writeln!(o, "- \"SQL\" is the best hand-written SQL for the same answer (rows, their intents/actions/tags, and the count), run through the same driver in the bench process; \"ratio\" is API / SQL at p50.");
@@ -161,36 +222,119 @@ pub fn report(opts: &BenchOptions, meta: &(String, String), results: &[BackendRe
 
     // Summary of targets.
     let _ = writeln!(o, "\n## Targets\n");
-    let _ = writeln!(o, "| Target | Backend | Measured | Verdict |\n|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| Target | Backend | Measured | Verdict |\n|---|---|---|---|"
+    );
     for r in results {
         let b = &r.backend;
         let worst_page = r.filters.iter().map(|f| f.page.p95).fold(0.0, f64::max);
-        let worst_page_name = r.filters.iter().max_by(|a, b| a.page.p95.total_cmp(&b.page.p95)).map(|f| f.name.clone()).unwrap_or_default();
+        let worst_page_name = r
+            .filters
+            .iter()
+            .max_by(|a, b| a.page.p95.total_cmp(&b.page.p95))
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
         let worst_count = r.filters.iter().map(|f| f.count.p95).fold(0.0, f64::max);
-        let worst_count_name = r.filters.iter().max_by(|a, b| a.count.p95.total_cmp(&b.count.p95)).map(|f| f.name.clone()).unwrap_or_default();
-        let worst_ratio = r.filters.iter().map(|f| ratio(f.page.p50, f.sql_page.p50)).fold(0.0, f64::max);
-        let worst_count_ratio = r.filters.iter().map(|f| ratio(f.count.p50, f.sql_count.p50)).fold(0.0, f64::max);
+        let worst_count_name = r
+            .filters
+            .iter()
+            .max_by(|a, b| a.count.p95.total_cmp(&b.count.p95))
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        let worst_ratio = r
+            .filters
+            .iter()
+            .map(|f| ratio(f.page.p50, f.sql_page.p50))
+            .fold(0.0, f64::max);
+        let worst_count_ratio = r
+            .filters
+            .iter()
+            .map(|f| ratio(f.count.p50, f.sql_count.p50))
+            .fold(0.0, f64::max);
         let first = r.filters.first().map(|f| f.page.p95).unwrap_or(0.0);
         let mut row = |t: &str, m: String, ok: bool| {
             let _ = writeln!(o, "| {t} | {b} | {m} | {} |", mark(ok));
         };
-        row("Inbox first page p95 ≤ 50 ms, every filter", format!("worst {worst_page:.1} ms ({worst_page_name})"), worst_page <= target::PAGE_MS);
-        row("Exact total count p95 ≤ 250 ms, every filter", format!("worst {worst_count:.1} ms ({worst_count_name})"), worst_count <= target::COUNT_MS);
-        row("Page ≤ 1.5× hand-written SQL (p50)", format!("worst {worst_ratio:.2}×"), worst_ratio <= target::RATIO);
-        row("Count ≤ 1.5× hand-written SQL (p50)", format!("worst {worst_count_ratio:.2}×"), worst_count_ratio <= target::RATIO);
-        row(&format!("Deep page (page {}) by cursor ≤ 1.5× first page (p95)", r.deep_page_number), format!("{:.1} ms vs {first:.1} ms", r.deep_page.p95), r.deep_page.p95 <= target::RATIO * first.max(1.0));
-        row("Conversation open p95 ≤ 10 ms", format!("{:.1} ms ({} turns, {} events)", r.open.p95, r.open_turns, r.open_events), r.open.p95 <= target::OPEN_MS);
-        row("Story and slots p95 ≤ 10 ms", format!("{:.1} ms", r.story.p95), r.story.p95 <= target::OPEN_MS);
-        row("Facets p95 ≤ 100 ms", format!("{:.1} ms", r.facets.p95), r.facets.p95 <= target::FACETS_MS);
-        row(&format!("Bulk tag of {} p95 ≤ 1 s", r.bulk_size), format!("{:.1} ms", r.bulk.p95), r.bulk.p95 <= target::BULK_MS);
-        row("Import ≥ 50,000 events/s", format!("{:.0} events/s", r.import_events_per_s), r.import_events_per_s >= target::IMPORT_EPS);
+        row(
+            "Inbox first page p95 ≤ 50 ms, every filter",
+            format!("worst {worst_page:.1} ms ({worst_page_name})"),
+            worst_page <= target::PAGE_MS,
+        );
+        row(
+            "Exact total count p95 ≤ 250 ms, every filter",
+            format!("worst {worst_count:.1} ms ({worst_count_name})"),
+            worst_count <= target::COUNT_MS,
+        );
+        row(
+            "Page ≤ 1.5× hand-written SQL (p50)",
+            format!("worst {worst_ratio:.2}×"),
+            worst_ratio <= target::RATIO,
+        );
+        row(
+            "Count ≤ 1.5× hand-written SQL (p50)",
+            format!("worst {worst_count_ratio:.2}×"),
+            worst_count_ratio <= target::RATIO,
+        );
+        row(
+            &format!(
+                "Deep page (page {}) by cursor ≤ 1.5× first page (p95)",
+                r.deep_page_number
+            ),
+            format!("{:.1} ms vs {first:.1} ms", r.deep_page.p95),
+            r.deep_page.p95 <= target::RATIO * first.max(1.0),
+        );
+        row(
+            "Conversation open p95 ≤ 10 ms",
+            format!(
+                "{:.1} ms ({} turns, {} events)",
+                r.open.p95, r.open_turns, r.open_events
+            ),
+            r.open.p95 <= target::OPEN_MS,
+        );
+        row(
+            "Story and slots p95 ≤ 10 ms",
+            format!("{:.1} ms", r.story.p95),
+            r.story.p95 <= target::OPEN_MS,
+        );
+        row(
+            "Facets p95 ≤ 100 ms",
+            format!("{:.1} ms", r.facets.p95),
+            r.facets.p95 <= target::FACETS_MS,
+        );
+        row(
+            &format!("Bulk tag of {} p95 ≤ 1 s", r.bulk_size),
+            format!("{:.1} ms", r.bulk.p95),
+            r.bulk.p95 <= target::BULK_MS,
+        );
+        row(
+            "Import ≥ 50,000 events/s",
+            format!("{:.0} events/s", r.import_events_per_s),
+            r.import_events_per_s >= target::IMPORT_EPS,
+        );
         match r.rss_mb {
-            Some(rss) => row("Server RSS ≤ 200 MB serving", format!("{rss:.0} MB (peak {:.0} MB)", r.peak_rss_mb.unwrap_or(rss)), r.peak_rss_mb.unwrap_or(rss) <= target::RSS_MB),
-            None => row("Server RSS ≤ 200 MB serving", "not measurable here".into(), false),
+            Some(rss) => row(
+                "Server RSS ≤ 200 MB serving",
+                format!("{rss:.0} MB (peak {:.0} MB)", r.peak_rss_mb.unwrap_or(rss)),
+                r.peak_rss_mb.unwrap_or(rss) <= target::RSS_MB,
+            ),
+            None => row(
+                "Server RSS ≤ 200 MB serving",
+                "not measurable here".into(),
+                false,
+            ),
         }
         match &r.wrk_rps {
-            Ok(rps) => row("≥ 2,000 inbox pages/s over HTTP (wrk, 32 connections)", format!("{rps:.0} pages/s"), *rps >= target::RPS),
-            Err(why) => row("≥ 2,000 inbox pages/s over HTTP (wrk, 32 connections)", why.clone(), false),
+            Ok(rps) => row(
+                "≥ 2,000 inbox pages/s over HTTP (wrk, 32 connections)",
+                format!("{rps:.0} pages/s"),
+                *rps >= target::RPS,
+            ),
+            Err(why) => row(
+                "≥ 2,000 inbox pages/s over HTTP (wrk, 32 connections)",
+                why.clone(),
+                false,
+            ),
         }
     }
     if let (Some(s), Some(p)) = (sqlite, results.iter().find(|r| r.backend == "postgres")) {
@@ -210,14 +354,25 @@ pub fn report(opts: &BenchOptions, meta: &(String, String), results: &[BackendRe
         check("facets", p.facets.p95, s.facets.p95);
         check("bulk tag", p.bulk.p95, s.bulk.p95);
         if s.import_events_per_s > target::PG_FACTOR * p.import_events_per_s {
-            worse.push(format!("import ({:.0} vs {:.0} events/s)", p.import_events_per_s, s.import_events_per_s));
+            worse.push(format!(
+                "import ({:.0} vs {:.0} events/s)",
+                p.import_events_per_s, s.import_events_per_s
+            ));
         }
         let same_size = s.conversations == p.conversations;
         let _ = writeln!(
             o,
             "| PostgreSQL within 2× of SQLite on each figure (p95){} | postgres | {} | {} |",
-            if same_size { "" } else { " — different data sizes, indicative only" },
-            if worse.is_empty() { "all within 2×".to_owned() } else { format!("beyond 2×: {}", worse.join("; ")) },
+            if same_size {
+                ""
+            } else {
+                " — different data sizes, indicative only"
+            },
+            if worse.is_empty() {
+                "all within 2×".to_owned()
+            } else {
+                format!("beyond 2×: {}", worse.join("; "))
+            },
             mark(worse.is_empty())
         );
     }
@@ -234,7 +389,11 @@ pub fn report(opts: &BenchOptions, meta: &(String, String), results: &[BackendRe
         let _ = writeln!(o, "None.");
     }
     for r in results {
-        let _ = writeln!(o, "\n## {} — {} conversations, {} events\n", r.backend, r.conversations, r.events);
+        let _ = writeln!(
+            o,
+            "\n## {} — {} conversations, {} events\n",
+            r.backend, r.conversations, r.events
+        );
         let _ = writeln!(o, "Import: {:.1} s, **{:.0} events/s**. Size on disk: {:.0} MB, **{:.0} MB per million events**.\n",
             r.import_seconds, r.import_events_per_s, r.disk_bytes as f64 / 1e6, r.disk_bytes as f64 / 1e6 / (r.events.max(1) as f64 / 1e6));
         let _ = writeln!(o, "### Inbox first page (50 rows, `total=false`) and its exact total (`/count`, a separate request)\n");
@@ -245,7 +404,11 @@ pub fn report(opts: &BenchOptions, meta: &(String, String), results: &[BackendRe
                 o,
                 "| {} | `{}` | {} | {} | {:.1} | {:.2}× | {} | {:.1} | {:.2}× |",
                 f.name,
-                if f.query.is_empty() { "(none)" } else { &f.query },
+                if f.query.is_empty() {
+                    "(none)"
+                } else {
+                    &f.query
+                },
                 f.total,
                 ms(&f.page),
                 f.sql_page.p50,
@@ -256,17 +419,60 @@ pub fn report(opts: &BenchOptions, meta: &(String, String), results: &[BackendRe
             );
         }
         let _ = writeln!(o, "\n### Other figures\n");
-        let _ = writeln!(o, "| Figure | API p50 / p95 (ms) | SQL p50 (ms) | Ratio |\n|---|---:|---:|---:|");
-        let _ = writeln!(o, "| Deep page {} by cursor | {} | {:.1} | {:.2}× |", r.deep_page_number, ms(&r.deep_page), r.sql_deep_page.p50, ratio(r.deep_page.p50, r.sql_deep_page.p50));
-        let _ = writeln!(o, "| Open a {}-turn conversation ({} events) | {} | {:.1} | {:.2}× |", r.open_turns, r.open_events, ms(&r.open), r.sql_open.p50, ratio(r.open.p50, r.sql_open.p50));
-        let _ = writeln!(o, "| Story and slots at its last user message | {} | {:.1} (the events) | {:.2}× |", ms(&r.story), r.sql_open.p50, ratio(r.story.p50, r.sql_open.p50));
-        let _ = writeln!(o, "| Facets | {} | {:.1} | {:.2}× |", ms(&r.facets), r.sql_facets.p50, ratio(r.facets.p50, r.sql_facets.p50));
+        let _ = writeln!(
+            o,
+            "| Figure | API p50 / p95 (ms) | SQL p50 (ms) | Ratio |\n|---|---:|---:|---:|"
+        );
+        let _ = writeln!(
+            o,
+            "| Deep page {} by cursor | {} | {:.1} | {:.2}× |",
+            r.deep_page_number,
+            ms(&r.deep_page),
+            r.sql_deep_page.p50,
+            ratio(r.deep_page.p50, r.sql_deep_page.p50)
+        );
+        let _ = writeln!(
+            o,
+            "| Open a {}-turn conversation ({} events) | {} | {:.1} | {:.2}× |",
+            r.open_turns,
+            r.open_events,
+            ms(&r.open),
+            r.sql_open.p50,
+            ratio(r.open.p50, r.sql_open.p50)
+        );
+        let _ = writeln!(
+            o,
+            "| Story and slots at its last user message | {} | {:.1} (the events) | {:.2}× |",
+            ms(&r.story),
+            r.sql_open.p50,
+            ratio(r.story.p50, r.sql_open.p50)
+        );
+        let _ = writeln!(
+            o,
+            "| Facets | {} | {:.1} | {:.2}× |",
+            ms(&r.facets),
+            r.sql_facets.p50,
+            ratio(r.facets.p50, r.sql_facets.p50)
+        );
         let _ = writeln!(o, "| Bulk tag of {} conversations matched by a date filter (`POST /api/conversations/bulk`) | {} | {:.1} | {:.2}× |", r.bulk_size, ms(&r.bulk), r.sql_bulk.p50, ratio(r.bulk.p50, r.sql_bulk.p50));
-        let _ = writeln!(o, "\nServer memory after the suite and the load test: {} (peak {}).",
-            r.rss_mb.map(|m| format!("{m:.0} MB RSS")).unwrap_or_else(|| "not measurable".into()),
-            r.peak_rss_mb.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "n/a".into()));
-        let _ = writeln!(o, "HTTP throughput of the first inbox page (wrk -t2 -c32, loopback, same 2 cores): {}.",
-            match &r.wrk_rps { Ok(v) => format!("**{v:.0} pages/s**"), Err(e) => e.clone() });
+        let _ = writeln!(
+            o,
+            "\nServer memory after the suite and the load test: {} (peak {}).",
+            r.rss_mb
+                .map(|m| format!("{m:.0} MB RSS"))
+                .unwrap_or_else(|| "not measurable".into()),
+            r.peak_rss_mb
+                .map(|m| format!("{m:.0} MB"))
+                .unwrap_or_else(|| "n/a".into())
+        );
+        let _ = writeln!(
+            o,
+            "HTTP throughput of the first inbox page (wrk -t2 -c32, loopback, same 2 cores): {}.",
+            match &r.wrk_rps {
+                Ok(v) => format!("**{v:.0} pages/s**"),
+                Err(e) => e.clone(),
+            }
+        );
         for n in &r.notes {
             let _ = writeln!(o, "\nNote: {n}");
         }

@@ -1,7 +1,7 @@
 //! The fixed suite of inbox filters, each with the best hand-written SQL for the same answer.
 
-use diesel::prelude::*;
 use crate::db::DbConnection;
+use diesel::prelude::*;
 
 use super::*;
 
@@ -42,7 +42,13 @@ pub(super) fn text_sql(word: &str) -> (String, String) {
 pub(super) const LATEST: &str = "c.latest_event_at DESC, c.id DESC";
 
 pub(super) fn suite() -> Vec<Case> {
-    let case = |name, query: &str, sql: String| Case { name, query: query.into(), sql, sql_pg: None, order: LATEST };
+    let case = |name, query: &str, sql: String| Case {
+        name,
+        query: query.into(),
+        sql,
+        sql_pg: None,
+        order: LATEST,
+    };
     let (refund, refund_pg) = text_sql("refund");
     let (zurich, zurich_pg) = text_sql("zürich");
     let (refund3, refund3_pg) = text_sql("refund");
@@ -110,10 +116,19 @@ pub(super) const ROW_COLUMNS: &str = "c.id, c.sender_id, c.channel, c.first_even
 
 /// The hand-written page: the rows, then the intents, actions and tags of those rows (by the
 /// ids the first query returned, as a client would send them).
-pub(super) fn page_sql(conn: &mut DbConnection, cond: &str, order: &str, extra: &str) -> anyhow::Result<String> {
+pub(super) fn page_sql(
+    conn: &mut DbConnection,
+    cond: &str,
+    order: &str,
+    extra: &str,
+) -> anyhow::Result<String> {
     let where_ = format!("FROM conversations c WHERE c.deleted_at IS NULL AND {cond}{extra} ORDER BY {order} LIMIT 51");
     let ids: Vec<OneId> = diesel::sql_query(format!("SELECT c.id AS id {where_}")).load(conn)?;
-    let ids = ids.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(", ");
+    let ids = ids
+        .iter()
+        .map(|i| i.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let ids = if ids.is_empty() { "-1".to_owned() } else { ids };
     Ok(format!(
         "SELECT {ROW_COLUMNS} {where_};
