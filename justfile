@@ -81,7 +81,7 @@ fmt-check:
     cargo fmt --all -- --check
 
 # Clippy on every crate and target, warnings are errors.
-lint:
+lint: system-deps
     cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
     cargo clippy --workspace --all-targets -- -D warnings
 

@@ -25,7 +25,7 @@ pub fn serve(config: Config, opts: ServeOptions) -> anyhow::Result<()> {
                 };
                 let summary = super::import::import_files(
                     &mut conn,
-                    &[samples.clone()],
+                    std::slice::from_ref(samples),
                     &ingest,
                     false,
                     false,

@@ -22,12 +22,8 @@ type BoxedConversations<'a> = conversations::BoxedQuery<'a, MultiBackend>;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
-/// Conversations having a feature of `kind` named any of `names`. (Not boxed: diesel's
-/// multi-backend cannot nest a boxed subquery.)
-fn with_feature<'a>(
-    kind: &'a str,
-    names: &'a [String],
-) -> diesel::dsl::Select<
+/// `SELECT conversation_id FROM conversation_features WHERE kind = ? AND name IN (…)`.
+type FeatureIds<'a> = diesel::dsl::Select<
     diesel::dsl::Filter<
         diesel::dsl::Filter<
             conversation_features::table,
@@ -36,22 +32,28 @@ fn with_feature<'a>(
         diesel::dsl::EqAny<conversation_features::name, &'a [String]>,
     >,
     conversation_features::conversation_id,
-> {
+>;
+
+/// `SELECT conversation_id FROM conversation_tags JOIN tags … WHERE tags.name IN (…)`.
+type TaggedIds<'a> = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoin<conversation_tags::table, tags::table>,
+        diesel::dsl::EqAny<tags::name, &'a [String]>,
+    >,
+    conversation_tags::conversation_id,
+>;
+
+/// Conversations having a feature of `kind` named any of `names`. (Not boxed: diesel's
+/// multi-backend cannot nest a boxed subquery.)
+fn with_feature<'a>(kind: &'a str, names: &'a [String]) -> FeatureIds<'a> {
     conversation_features::table
         .filter(conversation_features::kind.eq(kind))
         .filter(conversation_features::name.eq_any(names))
         .select(conversation_features::conversation_id)
 }
 
-fn with_tags<'a>(
-    names: &'a [String],
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::InnerJoin<conversation_tags::table, tags::table>,
-        diesel::dsl::EqAny<tags::name, &'a [String]>,
-    >,
-    conversation_tags::conversation_id,
-> {
+/// Conversations tagged with any of `names`.
+fn with_tags(names: &[String]) -> TaggedIds<'_> {
     conversation_tags::table
         .inner_join(tags::table)
         .filter(tags::name.eq_any(names))

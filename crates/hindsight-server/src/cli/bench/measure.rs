@@ -362,10 +362,10 @@ pub(super) fn run_on(
     r.deep_page = time(runs, || client.get_json(&deep_path).map(drop))?;
     // The hand-written keyset query: after the last row of the previous page.
     let last_id: i64 = {
-        let offset = (r.deep_page_number - 1) * 50 - 1;
+        let offset = ((r.deep_page_number - 1) * 50).saturating_sub(1);
         diesel::sql_query(format!(
             "SELECT c.id FROM conversations c WHERE c.deleted_at IS NULL ORDER BY {LATEST} LIMIT 1 OFFSET {}",
-            offset.max(0)
+            offset
         ))
         .get_result::<OneId>(&mut conn)?
         .id
