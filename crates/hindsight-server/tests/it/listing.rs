@@ -43,6 +43,37 @@ fn dataset() -> Value {
     ])
 }
 
+/// The ids of every conversation matching `query`, fetched one page of one row at a time
+/// through the cursor; each page's total must be the full count.
+async fn walk_one_by_one(app: &TestApp, query: &str) -> Vec<String> {
+    let total = app
+        .get_ok(&format!("/api/conversations/count?{query}"))
+        .await["total"]
+        .clone();
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("{query}&limit=1&cursor={c}"),
+            None => format!("{query}&limit=1"),
+        };
+        let page = app.get_ok(&format!("/api/conversations?{q}")).await;
+        assert_eq!(page["total"], total, "{q}");
+        walked.extend(
+            page["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    walked
+}
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -114,22 +145,7 @@ both_backends! {
 
         for sort in ["latest", "oldest", "length", "lowest_confidence"] {
             let all = app.ids(&format!("sort={sort}")).await;
-            let mut walked = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let q = match &cursor {
-                    Some(c) => format!("sort={sort}&limit=1&cursor={c}"),
-                    None => format!("sort={sort}&limit=1"),
-                };
-                let page = app.get_ok(&format!("/api/conversations?{q}")).await;
-                assert_eq!(page["total"], 3);
-                walked.extend(page["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
-                match page["next_cursor"].as_str() {
-                    Some(c) => cursor = Some(c.to_owned()),
-                    None => break,
-                }
-            }
-            assert_eq!(walked, all, "cursor walk with sort={sort}");
+            assert_eq!(walk_one_by_one(&app, &format!("sort={sort}")).await, all, "cursor walk with sort={sort}");
         }
         assert_eq!(app.ids("limit=1&offset=1").await, ["b"]);
         let res = app.request(reqwest::Method::GET, "/api/conversations?minimumUserMessages=1&limit=1").send().await.unwrap();
@@ -189,6 +205,50 @@ mod time_of_day_respects_daylight_saving {
         .await;
         assert_eq!(app.ids("time_of_day=22:00-06:00").await, ["summer"]);
         assert_eq!(app.ids("time_of_day=21:00-22:00").await, ["winter"]);
+
+        // The import recorded its zone: a start in the same zone recomputes nothing…
+        use hindsight_server::db::ingest::apply_timezone;
+        let mut conn = app.state.pool.get().unwrap();
+        assert_eq!(
+            apply_timezone(&mut conn, "Europe/Berlin".parse().unwrap()).unwrap(),
+            0
+        );
+        // …and one in another zone recomputes every conversation.
+        assert_eq!(
+            apply_timezone(&mut conn, "UTC".parse().unwrap()).unwrap(),
+            2
+        );
+        assert_eq!(
+            apply_timezone(&mut conn, "UTC".parse().unwrap()).unwrap(),
+            0
+        );
+        drop(conn);
+        assert_eq!(
+            app.ids("time_of_day=20:00-21:00").await,
+            ["summer", "winter"]
+        );
+        // An import computed in another zone than the stored rows' spoils the record, so that
+        // the next start recomputes them all in its own zone.
+        let opts = hindsight_server::ingest::IngestOptions {
+            timezone: "Asia/Tokyo".parse().unwrap(),
+            restore_deleted: false,
+        };
+        let mut conn = app.state.pool.get().unwrap();
+        let conv = hindsight_server::ingest::parse::parse_tracker_body(
+            &greeting("tokyo", winter, "rest", 0.9, 0.9).to_string(),
+            None,
+        )
+        .unwrap();
+        hindsight_server::db::ingest::store_conversations(&mut conn, vec![conv], &opts).unwrap();
+        assert_eq!(
+            apply_timezone(&mut conn, "UTC".parse().unwrap()).unwrap(),
+            3
+        );
+        drop(conn);
+        assert_eq!(
+            app.ids("time_of_day=20:00-21:00").await,
+            ["summer", "tokyo", "winter"]
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,21 +295,7 @@ both_backends! {
                 // The whole answer in one page (gathered: the page is larger than the matches)…
                 let all = app.ids(&format!("{query}&sort={sort}&limit=100")).await;
                 // …against the same walked one at a time with the cursor (probed on SQLite).
-                let mut walked = Vec::new();
-                let mut cursor: Option<String> = None;
-                loop {
-                    let q = match &cursor {
-                        Some(c) => format!("{query}&sort={sort}&limit=1&cursor={c}"),
-                        None => format!("{query}&sort={sort}&limit=1"),
-                    };
-                    let page = app.get_ok(&format!("/api/conversations?{q}")).await;
-                    assert_eq!(page["total"], all.len(), "{q}");
-                    walked.extend(page["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
-                    match page["next_cursor"].as_str() {
-                        Some(c) => cursor = Some(c.to_owned()),
-                        None => break,
-                    }
-                }
+                let walked = walk_one_by_one(&app, &format!("{query}&sort={sort}")).await;
                 assert_eq!(walked, all, "{query}&sort={sort}");
             }
         }
