@@ -193,7 +193,24 @@ pub fn store_conversations(
     opts: &IngestOptions,
 ) -> QueryResult<ImportSummary> {
     let batch = merge_by_sender(batch);
-    conn.transaction(|conn| store_in_transaction(conn, batch, opts))
+    conn.transaction(|conn| {
+        record_timezone(conn, opts.timezone)?;
+        store_in_transaction(conn, batch, opts)
+    })
+}
+
+/// The setting naming the zone every conversation's `start_minute_local` was computed in.
+const TIMEZONE_KEY: &str = "timezone";
+
+/// Keeps [`TIMEZONE_KEY`] true for rows an import computes in `tz`: set when there is none
+/// yet (so the next start does not recompute a million rows that are right already), and
+/// spoiled when the stored rows use another zone, so that the next start recomputes them all.
+fn record_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult<()> {
+    match super::settings::get(conn, TIMEZONE_KEY)? {
+        Some(stored) if stored == tz.name() => Ok(()),
+        None => super::settings::set(conn, TIMEZONE_KEY, tz.name()),
+        Some(_) => super::settings::set(conn, TIMEZONE_KEY, "mixed"),
+    }
 }
 
 /// What one conversation of a batch adds.
@@ -484,10 +501,13 @@ pub fn after_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
 /// from the one they were computed in (kept in settings), so the time-of-day filter stays
 /// right after a change of `HINDSIGHT_TIMEZONE`.
 pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult<u64> {
-    const KEY: &str = "timezone";
-    if super::settings::get(conn, KEY)?.as_deref() == Some(tz.name()) {
+    if super::settings::get(conn, TIMEZONE_KEY)?.as_deref() == Some(tz.name()) {
         return Ok(0);
     }
+    tracing::info!(
+        tz = tz.name(),
+        "recomputing every conversation's local start minute"
+    );
     conn.transaction(|conn| {
         let mut changed = 0u64;
         let mut after = 0i64;
@@ -507,7 +527,7 @@ pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult
             }
             after = last;
         }
-        super::settings::set(conn, KEY, tz.name())?;
+        super::settings::set(conn, TIMEZONE_KEY, tz.name())?;
         Ok(changed)
     })
 }
