@@ -178,7 +178,7 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
     if let Some(peak) = r.peak_rss_mb.or(r.rss_mb) {
         if peak > target::RSS_MB {
             let why = if r.backend == "sqlite" {
-                "the pooled connections' SQLite page caches (128 MiB shared by the pool, filled by the suite's scans) and the server's own buffers"
+                "the pooled connections' SQLite page caches, filled by the suite's scans, and the server's own buffers"
             } else {
                 "the server's own memory, not analysed further"
             };
