@@ -45,14 +45,23 @@ pub fn probe_kinds(
         .select(diesel::dsl::max(conversations::id))
         .first(conn)?;
     let total = total.unwrap_or(0);
-    let mut matches = Vec::with_capacity(kinds.len());
-    for (kind, names) in &kinds {
-        matches.push(facet_total(conn, kind, names)?);
-    }
+    // Every count the estimate needs, in one read of the facet table.
+    let counts = facet_counts_of(conn, &kinds, &filter.channels)?;
+    let total_of = |kind: &str, names: &[String]| -> i64 {
+        counts
+            .iter()
+            .filter(|(k, n, _)| k == kind && names.contains(n))
+            .map(|(_, _, c)| c)
+            .sum()
+    };
+    let matches: Vec<i64> = kinds
+        .iter()
+        .map(|(kind, names)| total_of(kind, names))
+        .collect();
     let channel_share = if filter.channels.is_empty() {
         1.0
     } else {
-        facet_total(conn, "channel", &filter.channels)? as f64 / total.max(1) as f64
+        total_of("channel", &filter.channels) as f64 / total.max(1) as f64
     };
     Ok(if should_probe(total, limit, &matches, channel_share) {
         kinds.into_iter().map(|(kind, _)| kind).collect()
@@ -111,15 +120,29 @@ fn only_known_shares(filter: &ConversationFilter) -> bool {
     rest == ConversationFilter::default()
 }
 
-/// Live conversations having any of `names` (an upper bound: the sum over the names).
-fn facet_total(conn: &mut DbConnection, kind: &str, names: &[String]) -> AppResult<i64> {
-    let counts: Vec<i64> = facet_counts::table
-        .filter(facet_counts::kind.eq(kind))
+/// The live-conversation counts `(kind, name, conversations)` of the filter's feature names
+/// and channels. Summing a kind's names gives an upper bound of the conversations having any.
+fn facet_counts_of(
+    conn: &mut DbConnection,
+    kinds: &[(&'static str, &[String])],
+    channels: &[String],
+) -> AppResult<Vec<(String, String, i64)>> {
+    let mut kind_names: Vec<&str> = kinds.iter().map(|(kind, _)| *kind).collect();
+    let mut names: Vec<&String> = kinds.iter().flat_map(|(_, names)| names.iter()).collect();
+    if !channels.is_empty() {
+        kind_names.push("channel");
+        names.extend(channels);
+    }
+    Ok(facet_counts::table
+        .filter(facet_counts::kind.eq_any(kind_names))
         .filter(facet_counts::name.eq_any(names))
         .filter(facet_counts::value.eq(""))
-        .select(facet_counts::conversations)
-        .load(conn)?;
-    Ok(counts.into_iter().sum())
+        .select((
+            facet_counts::kind,
+            facet_counts::name,
+            facet_counts::conversations,
+        ))
+        .load(conn)?)
 }
 
 #[cfg(test)]
