@@ -207,7 +207,8 @@ const TIMEZONE_KEY: &str = "timezone";
 /// spoiled when the stored rows use another zone, so that the next start recomputes them all.
 fn record_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult<()> {
     match super::settings::get(conn, TIMEZONE_KEY)? {
-        Some(stored) if stored == tz.name() => Ok(()),
+        // Already right, or already marked for recomputation: nothing to write.
+        Some(stored) if stored == tz.name() || stored == "mixed" => Ok(()),
         None => super::settings::set(conn, TIMEZONE_KEY, tz.name()),
         Some(_) => super::settings::set(conn, TIMEZONE_KEY, "mixed"),
     }
