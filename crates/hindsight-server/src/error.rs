@@ -11,10 +11,13 @@ pub enum AppError {
     /// A client error, shown to the client as it is.
     #[error("{}", .1.message)]
     Client(StatusCode, ApiError),
-    /// The database failed or could not be reached; the request may be retried.
+    /// The database could not be reached, or stayed busy past the wait; retrying may work.
     #[error("database unavailable: {0}")]
     Unavailable(String),
-    /// A bug or an unexpected failure; details go to the log only.
+    /// A query ran past the request's time budget; the same request would again.
+    #[error("query timed out: {0}")]
+    QueryTimeout(String),
+    /// A bug or a deterministic failure (retrying will not help); details go to the log only.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -29,6 +32,7 @@ fn client(status: StatusCode, code: ErrorCode, message: String, field: Option<&s
             code,
             message,
             field: field.map(str::to_owned),
+            request_id: None,
         },
     )
 }
@@ -101,24 +105,62 @@ impl From<FilterError> for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
         match e {
             // The one place diesel's NotFound becomes a 404.
             Error::NotFound => not_found("the requested record"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            Error::DatabaseError(Kind::UniqueViolation, _) => {
                 conflict("name", "a record with that name exists already")
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            // Only what a retry can cure is a 503: a lost connection, a lock not granted in
+            // time, a serialization conflict. Anything else fails the same way again, so it is
+            // a 500 and a client must not be told to retry it (a poison batch would loop).
+            Error::DatabaseError(
+                Kind::ClosedConnection | Kind::UnableToSendCommand | Kind::SerializationFailure,
+                info,
+            ) => AppError::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(_, info) if is_query_timeout(info.message()) => {
+                AppError::QueryTimeout(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info) if is_transient(info.message()) => {
                 AppError::Unavailable(info.message().to_owned())
             }
-            Error::DatabaseError(_, info) => AppError::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(_, info) => AppError::Internal(info.message().to_owned()),
             Error::RollbackErrorOnCommit {
                 rollback_error,
                 commit_error,
             } => AppError::Unavailable(format!("{commit_error}; then {rollback_error}")),
+            Error::BrokenTransactionManager => {
+                AppError::Unavailable("the connection's transaction state is broken".into())
+            }
             other => AppError::Internal(other.to_string()),
         }
     }
+}
+
+/// Whether a database message says the statement ran out of its time budget: PostgreSQL's
+/// `statement_timeout`, or SQLite's interruption by the budget check
+/// ([`crate::db::connection::QUERY_BUDGET_EXCEEDED`]).
+fn is_query_timeout(message: &str) -> bool {
+    message.contains("statement timeout")
+        || message.contains(crate::db::connection::QUERY_BUDGET_EXCEEDED)
+        || message == "interrupted"
+}
+
+/// Whether a database message names a condition that passes: SQLite's busy lock past
+/// `busy_timeout`, PostgreSQL shutting down, restarting or refusing connections for now.
+fn is_transient(message: &str) -> bool {
+    const TRANSIENT: [&str; 8] = [
+        "database is locked",
+        "database table is locked",
+        "terminating connection",
+        "server closed the connection",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "could not connect",
+        "deadlock detected",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
 }
 
 impl From<r2d2::Error> for AppError {
@@ -137,7 +179,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Client(status, _) => *status,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::QueryTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -147,19 +189,33 @@ impl ResponseError for AppError {
             AppError::Client(_, e) => e.clone(),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
-                ApiError {
-                    code: ErrorCode::ServiceUnavailable,
-                    message: "the database is unavailable; try again shortly".into(),
-                    field: None,
-                }
+                server_error(
+                    ErrorCode::ServiceUnavailable,
+                    "the database is unavailable or busy; try again shortly",
+                    None,
+                )
+            }
+            AppError::QueryTimeout(cause) => {
+                tracing::warn!(%cause, "query over its time budget");
+                server_error(
+                    ErrorCode::QueryTimeout,
+                    "the query took longer than this server allows for one request; \
+                     narrow the filter (a date range, a channel) or use cursor paging",
+                    None,
+                )
             }
             AppError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                ApiError {
-                    code: ErrorCode::Internal,
-                    message: "an internal error occurred; it has been logged".into(),
-                    field: None,
-                }
+                // The id goes to the client and, with the cause, to the log: an admin can
+                // find one from the other, and the cause never leaves the server.
+                let request_id = crate::auth::random_hex(8);
+                tracing::error!(%cause, %request_id, "internal error");
+                server_error(
+                    ErrorCode::Internal,
+                    &format!(
+                        "an internal error occurred (request id {request_id}); it has been logged"
+                    ),
+                    Some(request_id),
+                )
             }
         };
         let mut res = HttpResponse::build(self.status_code());
@@ -167,6 +223,15 @@ impl ResponseError for AppError {
             res.insert_header(("Retry-After", "1"));
         }
         res.json(ErrorBody { error })
+    }
+}
+
+fn server_error(code: ErrorCode, message: &str, request_id: Option<String>) -> ApiError {
+    ApiError {
+        code,
+        message: message.to_owned(),
+        field: None,
+        request_id,
     }
 }
 

@@ -20,8 +20,14 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
-    /// The database could not be reached or failed; try again.
+    /// Too many attempts (for example failed logins); wait for `Retry-After` seconds.
+    RateLimited,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// The database could not be reached, or was busy past the wait; try again.
     ServiceUnavailable,
+    /// The query took longer than the server's budget for one request; narrow the filter.
+    QueryTimeout,
     /// Something went wrong inside the server.
     Internal,
 }
@@ -36,6 +42,9 @@ pub struct ApiError {
     /// The parameter or body field at fault, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With a server error: the id under which its cause was logged, to quote to an admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// The envelope: errors are wrapped so a client can tell them from data at a glance.

@@ -37,7 +37,7 @@ fn select_ids(conn: &mut DbConnection, selection: &BulkSelection) -> AppResult<V
 
 /// Applies `request` as `actor`; returns how many conversations changed. Audited per conversation.
 pub fn apply(conn: &mut DbConnection, request: &BulkRequest, actor: &str) -> AppResult<i64> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let ids = select_ids(conn, &request.selection)?;
         let (changed, action, target, after) = match &request.action {
             BulkAction::SetReviewStatus { review_status } => {

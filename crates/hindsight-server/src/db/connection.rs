@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -19,6 +19,10 @@ pub enum DbConnection {
     /// PostgreSQL server.
     Pg(diesel::PgConnection),
 }
+
+/// The message of the error a SQLite query fails with when it runs past the request's time
+/// budget; [`crate::error`] answers it as a 503 `query_timeout`.
+pub const QUERY_BUDGET_EXCEEDED: &str = "hindsight: query budget exceeded";
 
 /// Which backend a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,8 +167,51 @@ impl r2d2::ManageConnection for DbConnectionManager {
         conn.batch_execute("SELECT 1").map_err(ConnectError::Setup)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A connection handed back with a transaction still open (a panic inside a
+        // transaction closure unwinds past diesel's commit/rollback) or whose transaction
+        // manager is in an error state must not serve the next request: r2d2 drops it.
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Runs `work` in a transaction meant to write, committing on `Ok` and rolling back on `Err`.
+///
+/// On SQLite the transaction is `BEGIN IMMEDIATE`: it takes the write lock up front, so a
+/// second writer waits (up to `busy_timeout`) instead of failing. A plain `BEGIN` starts as a
+/// reader; when a reader then tries to write while another connection writes, SQLite
+/// answers `SQLITE_BUSY` at once without waiting, because waiting could deadlock. On
+/// PostgreSQL a plain transaction already queues on row locks.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let nested = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .map_err(E::from)?
+        .is_some();
+    // The one place that opens a transaction per backend: SQLite needs its own BEGIN.
+    match conn {
+        DbConnection::Sqlite(c) if !nested => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        _ => Manager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The work's error is the one to report; a failed rollback leaves the transaction
+            // manager broken, and the pool then drops the connection (`has_broken`).
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(%rollback, "rollback failed");
+            }
+            Err(e)
+        }
     }
 }
 

@@ -58,7 +58,7 @@ pub fn flag(
     note: Option<&str>,
     actor: &str,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let conversation = check_event(conn, sender_id, event_id)?;
         let before: Option<Option<String>> = message_flags::table
             .find(event_id)
@@ -105,7 +105,7 @@ pub fn unflag(
     event_id: i64,
     actor: &str,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let conversation = check_event(conn, sender_id, event_id)?;
         let removed = diesel::delete(message_flags::table.find(event_id)).execute(conn)?;
         refresh(conn, conversation)?;

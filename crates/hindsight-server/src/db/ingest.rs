@@ -193,7 +193,7 @@ pub fn store_conversations(
     opts: &IngestOptions,
 ) -> QueryResult<ImportSummary> {
     let batch = merge_by_sender(batch);
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         record_timezone(conn, opts.timezone)?;
         store_in_transaction(conn, batch, opts)
     })
@@ -509,7 +509,7 @@ pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult
         tz = tz.name(),
         "recomputing every conversation's local start minute"
     );
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut changed = 0u64;
         let mut after = 0i64;
         loop {

@@ -30,4 +30,6 @@ pub mod tags;
 pub mod triage;
 pub mod users;
 
-pub use connection::{open_pool, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb};
+pub use connection::{
+    open_pool, write_transaction, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb,
+};

@@ -21,7 +21,7 @@ pub fn set_review_status(
     status: ReviewStatus,
     actor: &str,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = find_live(conn, sender_id)?;
         diesel::update(conversations::table.find(row.id))
             .set((
@@ -95,7 +95,7 @@ pub fn trash_many(conn: &mut DbConnection, ids: &[i64], actor: &str) -> AppResul
 
 /// Moves one conversation to the trash; audited.
 pub fn trash(conn: &mut DbConnection, sender_id: &str, actor: &str) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = find_live(conn, sender_id)?;
         trash_many(conn, &[row.id], actor)?;
         audit::record(
@@ -115,7 +115,7 @@ pub fn trash(conn: &mut DbConnection, sender_id: &str, actor: &str) -> AppResult
 
 /// Brings a conversation back from the trash; audited. 404 unless it is in the trash.
 pub fn restore(conn: &mut DbConnection, sender_id: &str, actor: &str) -> AppResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let id: i64 = conversations::table
             .filter(conversations::sender_id.eq(sender_id))
             .filter(conversations::deleted_at.is_not_null())

@@ -78,7 +78,7 @@ pub fn import_tracker_store(
         }
         // The batch and the new position commit together: a crash repeats nothing, loses
         // nothing.
-        let summary = target.transaction(|conn| {
+        let summary = crate::db::write_transaction(target, |conn| {
             let s = crate::db::ingest::store_conversations(conn, batch, opts)?;
             settings::set(conn, &key, &batch_last.to_string())?;
             diesel::QueryResult::Ok(s)

@@ -165,7 +165,7 @@ pub async fn tag_conversation(
     };
     let tags = state
         .db(move |conn| {
-            conn_transaction(conn, |conn| {
+            db::write_transaction(conn, |conn| {
                 let row = db::conversations::find_live(conn, &path)?;
                 for r in refs {
                     let tag = match r {
@@ -191,14 +191,6 @@ pub async fn tag_conversation(
         })
         .await?;
     Ok(web::Json(tags))
-}
-
-fn conn_transaction<T>(
-    conn: &mut db::DbConnection,
-    work: impl FnOnce(&mut db::DbConnection) -> AppResult<T>,
-) -> AppResult<T> {
-    use diesel::Connection;
-    conn.transaction(work)
 }
 
 /// `DELETE /api/conversations/{id}/tags/{tag_id}`: removes a tag from the conversation.

@@ -1,7 +1,6 @@
 //! Users and API tokens (admins only).
 
 use actix_web::{web, HttpResponse};
-use diesel::Connection;
 use hindsight_types::{
     ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate,
 };
@@ -152,7 +151,7 @@ pub async fn update_user(
     let name = path.into_inner();
     let row = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 if update.role.is_some_and(|r| r != Role::Admin) {
                     keep_an_admin(conn, &name)?;
                 }
@@ -183,7 +182,7 @@ pub async fn delete_user(
     }
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 keep_an_admin(conn, &name)?;
                 if !db::users::remove(conn, &name)? {
                     return Err(not_found(format!("user `{name}`")));
