@@ -66,8 +66,8 @@ both_backends! {
         assert_eq!(app.get_ok("/api/conversations").await["total"], 0, "nothing was written");
     }
 
-    /// A missing table fails the same way on every retry: a 500 with a request id, no
-    /// Retry-After (a client must not loop on it), and no internal cause in the body.
+    // A missing table fails the same way on every retry: a 500 with a request id, no
+    // Retry-After (a client must not loop on it), and no internal cause in the body.
     async fn a_deterministic_database_failure_is_500_and_the_server_keeps_serving(app: TestApp) {
         app.import(&json!([greeting("a", T0, "rest", 0.9, 0.9)])).await;
         {
