@@ -110,6 +110,10 @@ pub struct ConversationPage {
     pub total: i64,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// The newest event id when this answer was computed: pass it as a bulk change's `as_of`
+    /// to change only what was shown.
+    #[serde(default)]
+    pub snapshot: i64,
 }
 
 /// Count of conversations matching a filter.

@@ -137,6 +137,10 @@ pub struct CreatedApiToken {
 pub struct ReviewStatusUpdate {
     /// The new status.
     pub review_status: ReviewStatus,
+    /// The id of the newest event the reviewer saw. Events after it keep the conversation
+    /// "new since reviewed"; without it every event counts as seen (Rasa X's behaviour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_event_id: Option<i64>,
 }
 
 /// `POST /api/tags` and `PATCH /api/tags/{id}`.
@@ -203,6 +207,11 @@ pub struct BulkRequest {
     /// What to do.
     #[serde(flatten)]
     pub action: BulkAction,
+    /// The `snapshot` of the listing the reviewer was shown: only conversations that existed
+    /// then are changed, and a review status keeps "new since reviewed" on those that
+    /// received events since. Without it the selection is taken as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<i64>,
 }
 
 /// Answer of a bulk change.

@@ -501,18 +501,30 @@ pub fn list(
         conversations: summarise(conn, rows)?,
         total,
         next_cursor,
+        // The caller reads the snapshot mark before the page (see `routes::conversations`).
+        snapshot: 0,
     })
 }
 
 /// The row of one live conversation, by sender id.
-pub fn find_live(conn: &mut DbConnection, sender_id: &str) -> AppResult<ConversationRow> {
+pub fn find_live(conn: &mut DbConnection, sender_id: &str) -> QueryResult<Option<ConversationRow>> {
     conversations::table
         .filter(conversations::sender_id.eq(sender_id))
         .filter(conversations::deleted_at.is_null())
         .select(ConversationRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| crate::error::not_found(format!("conversation `{sender_id}`")))
+        .optional()
+}
+
+/// Locks the conversation's row until the transaction ends, so that two changes to one
+/// conversation (two reviewers tagging it, a flag and a new event) run one after the other.
+/// An update that changes nothing, because it locks on both backends: PostgreSQL takes the
+/// row lock, and on SQLite the transaction holds the database's write lock already.
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(conversations::table.find(id))
+        .set(conversations::updated_at.eq(conversations::updated_at))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Whether the database holds no conversation at all (deleted ones included).
@@ -525,11 +537,10 @@ pub fn is_empty(conn: &mut DbConnection) -> AppResult<bool> {
 }
 
 /// The internal id of a conversation, live or in the trash, by sender id.
-pub fn find_any(conn: &mut DbConnection, sender_id: &str) -> AppResult<i64> {
+pub fn find_any(conn: &mut DbConnection, sender_id: &str) -> QueryResult<Option<i64>> {
     conversations::table
         .filter(conversations::sender_id.eq(sender_id))
         .select(conversations::id)
         .first(conn)
-        .optional()?
-        .ok_or_else(|| crate::error::not_found(format!("conversation `{sender_id}`")))
+        .optional()
 }

@@ -194,9 +194,38 @@ pub fn store_conversations(
 ) -> QueryResult<ImportSummary> {
     let batch = merge_by_sender(batch);
     crate::db::write_transaction(conn, |conn| {
+        lock_senders(conn, batch.iter().map(|c| c.sender_id.as_str()))?;
         record_timezone(conn, opts.timezone)?;
         store_in_transaction(conn, batch, opts)
     })
+}
+
+/// Serialises concurrent imports into the same conversations, for the rest of the transaction.
+///
+/// The backends differ, hence the match: on SQLite the transaction already holds the
+/// database's write lock (`BEGIN IMMEDIATE`). On PostgreSQL two transactions appending to one
+/// conversation would both read its last position and insert the same next one (a unique
+/// violation answered to one of them), or both create a new conversation; so each takes a
+/// transaction-scoped advisory lock per sender id, in key order so that two batches never
+/// wait on each other crosswise.
+fn lock_senders<'a>(
+    conn: &mut DbConnection,
+    senders: impl Iterator<Item = &'a str>,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, Text};
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Pg(pg) => {
+            let senders: Vec<&str> = senders.collect();
+            diesel::sql_query(
+                "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT \
+                 hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s ORDER BY k) AS keys",
+            )
+            .bind::<Array<Text>, _>(senders)
+            .execute(pg)
+            .map(drop)
+        }
+    }
 }
 
 /// The setting naming the zone every conversation's `start_minute_local` was computed in.

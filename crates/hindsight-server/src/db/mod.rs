@@ -15,7 +15,6 @@ macro_rules! on_each_backend {
 }
 
 pub mod audit;
-pub mod bulk;
 pub mod connection;
 pub mod conversations;
 pub mod events;

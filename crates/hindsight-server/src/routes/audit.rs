@@ -20,7 +20,7 @@ pub async fn conversation_audit(
     user.require(Role::Viewer)?;
     let entries = state
         .db(move |conn| {
-            let id = db::conversations::find_any(conn, &path)?;
+            let id = crate::service::any_conversation(conn, &path)?;
             db::audit::list(conn, Some(id), LIMIT)
         })
         .await?;

@@ -17,7 +17,13 @@ pub async fn list_conversations(
     user.require(Role::Viewer)?;
     let (filter, page) = hindsight_types::filter::parse_listing_query(req.query_string())?;
     let page: ConversationPage = state
-        .db(move |conn| db::conversations::list(conn, &filter, &page))
+        .db(move |conn| {
+            // Read before the page, so that every conversation of the page existed at the mark
+            // (a bulk change bound to it never reaches one the reviewer was not shown).
+            let snapshot = db::triage::newest_event_id(conn)?;
+            let page = db::conversations::list(conn, &filter, &page)?;
+            Ok(ConversationPage { snapshot, ..page })
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("X-Total-Count", page.total.to_string()))
@@ -48,7 +54,7 @@ pub async fn get_conversation(
     let sender_id = path.into_inner();
     let detail = state
         .db(move |conn| {
-            let row = db::conversations::find_live(conn, &sender_id)?;
+            let row = crate::service::live_conversation(conn, &sender_id)?;
             let events = db::events::event_views(conn, &row)?;
             let summary = db::conversations::summarise(conn, vec![row])?.remove(0);
             Ok(ConversationDetail { summary, events })
@@ -68,7 +74,7 @@ pub async fn export_tracker(
     let sender_id = path.into_inner();
     let body = state
         .db(move |conn| {
-            let row = db::conversations::find_live(conn, &sender_id)?;
+            let row = crate::service::live_conversation(conn, &sender_id)?;
             let events = db::events::load_event_data(conn, row.id)?;
             Ok(crate::ingest::export::tracker_json(&row.sender_id, &events))
         })

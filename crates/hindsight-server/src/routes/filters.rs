@@ -4,21 +4,16 @@ use actix_web::{web, HttpResponse};
 use hindsight_types::{FilterTemplate, FilterTemplateInput};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
-use crate::db;
+use crate::auth::AuthUser;
 use crate::error::{json_body, AppResult, JsonBody};
+use crate::service::filters;
 
 /// `GET /api/filters`: the caller's templates and the shared ones.
 pub async fn list_filters(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> AppResult<web::Json<Vec<FilterTemplate>>> {
-    user.require(Role::Viewer)?;
-    Ok(web::Json(
-        state
-            .db(move |conn| db::filters::visible(conn, &user.name))
-            .await?,
-    ))
+    Ok(web::Json(filters::list_filters(&state, user).await?))
 }
 
 /// `POST /api/filters`: saves a template.
@@ -27,12 +22,8 @@ pub async fn create_filter(
     state: web::Data<AppState>,
     body: JsonBody<FilterTemplateInput>,
 ) -> AppResult<web::Json<FilterTemplate>> {
-    user.require(Role::Reviewer)?;
-    let input = json_body(body)?;
     Ok(web::Json(
-        state
-            .db(move |conn| db::filters::create(conn, &user.name, &input))
-            .await?,
+        filters::create_filter(&state, user, json_body(body)).await?,
     ))
 }
 
@@ -43,13 +34,9 @@ pub async fn update_filter(
     path: web::Path<i64>,
     body: JsonBody<FilterTemplateInput>,
 ) -> AppResult<web::Json<FilterTemplate>> {
-    user.require(Role::Reviewer)?;
-    let input = json_body(body)?;
     let id = path.into_inner();
     Ok(web::Json(
-        state
-            .db(move |conn| db::filters::update(conn, &user, id, &input))
-            .await?,
+        filters::update_filter(&state, user, id, json_body(body)).await?,
     ))
 }
 
@@ -59,10 +46,6 @@ pub async fn delete_filter(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Reviewer)?;
-    let id = path.into_inner();
-    state
-        .db(move |conn| db::filters::delete(conn, &user, id))
-        .await?;
+    filters::delete_filter(&state, user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,9 +4,9 @@ use actix_web::{web, HttpResponse};
 use hindsight_types::FlagRequest;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
-use crate::db;
+use crate::auth::AuthUser;
 use crate::error::{invalid_body, AppResult};
+use crate::service::flags::{self, MessageRef};
 
 /// The optional note: an empty body is no note.
 fn note(body: &web::Bytes) -> AppResult<Option<String>> {
@@ -25,12 +25,9 @@ pub async fn flag_event(
     path: web::Path<(String, i64)>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Reviewer)?;
-    let note = note(&body)?;
     let (sender_id, event_id) = path.into_inner();
-    state
-        .db(move |conn| db::flags::flag(conn, &sender_id, event_id, note.as_deref(), &user.name))
-        .await?;
+    let message = MessageRef::Event(event_id);
+    flags::flag_message(&state, user, sender_id, message, note(&body)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -40,11 +37,8 @@ pub async fn unflag_event(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Reviewer)?;
     let (sender_id, event_id) = path.into_inner();
-    state
-        .db(move |conn| db::flags::unflag(conn, &sender_id, event_id, &user.name))
-        .await?;
+    flags::unflag_message(&state, user, sender_id, MessageRef::Event(event_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -55,15 +49,9 @@ pub async fn flag_message(
     path: web::Path<(String, f64)>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Reviewer)?;
-    let note = note(&body)?;
     let (sender_id, ts) = path.into_inner();
-    state
-        .db(move |conn| {
-            let event_id = db::flags::message_at(conn, &sender_id, ts)?;
-            db::flags::flag(conn, &sender_id, event_id, note.as_deref(), &user.name)
-        })
-        .await?;
+    let message = MessageRef::Timestamp(ts);
+    flags::flag_message(&state, user, sender_id, message, note(&body)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -73,13 +61,7 @@ pub async fn unflag_message(
     state: web::Data<AppState>,
     path: web::Path<(String, f64)>,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Reviewer)?;
     let (sender_id, ts) = path.into_inner();
-    state
-        .db(move |conn| {
-            let event_id = db::flags::message_at(conn, &sender_id, ts)?;
-            db::flags::unflag(conn, &sender_id, event_id, &user.name)
-        })
-        .await?;
+    flags::unflag_message(&state, user, sender_id, MessageRef::Timestamp(ts)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

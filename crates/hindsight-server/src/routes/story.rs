@@ -27,7 +27,7 @@ pub async fn get_story(
     let e2e = query.e2e;
     let answer = state
         .db(move |conn| {
-            let row = db::conversations::find_live(conn, &sender_id)?;
+            let row = crate::service::live_conversation(conn, &sender_id)?;
             let (events, index) = db::events::events_until(conn, &row, event_id)?;
             Ok(StoryAtEvent {
                 // Rasa names the story after the conversation's sender id.

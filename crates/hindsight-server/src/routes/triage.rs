@@ -1,35 +1,24 @@
 //! Triage: review status, the trash and bulk changes.
 
 use actix_web::{web, HttpResponse};
-use hindsight_types::{BulkRequest, BulkResult, ConversationSummary, ReviewStatusUpdate};
+use hindsight_types::{BulkRequest, BulkResult, ConversationPage, ReviewStatusUpdate};
+use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
-use crate::db;
+use crate::auth::AuthUser;
 use crate::error::{json_body, AppResult, JsonBody};
+use crate::service::triage;
 
-/// `PUT /api/conversations/{id}/reviewStatus`: sets the status (and clears "news").
+/// `PUT /api/conversations/{id}/reviewStatus`: sets the status (and clears "news" up to the
+/// last event the reviewer saw).
 pub async fn set_review_status(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<ReviewStatusUpdate>,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Reviewer)?;
-    let status = json_body(body)?.review_status;
-    state
-        .db(move |conn| db::triage::set_review_status(conn, &path, status, &user.name))
-        .await?;
+    triage::set_review_status(&state, user, path.into_inner(), json_body(body)).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Who may delete: admins, and reviewers when the configuration lets them.
-fn require_delete(user: &AuthUser, state: &AppState) -> AppResult<()> {
-    if state.config.reviewers_may_delete {
-        user.require(Role::Reviewer)
-    } else {
-        user.require(Role::Admin)
-    }
 }
 
 /// `DELETE /api/conversations/{id}`: moves the conversation to the trash.
@@ -38,15 +27,7 @@ pub async fn delete_conversation(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    require_delete(&user, &state)?;
-    let days = state.config.trash_days;
-    state
-        .db(move |conn| {
-            db::triage::trash(conn, &path, &user.name)?;
-            db::triage::purge(conn, days)?;
-            Ok(())
-        })
-        .await?;
+    triage::trash_conversation(&state, user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -56,20 +37,31 @@ pub async fn restore_conversation(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    require_delete(&user, &state)?;
-    state
-        .db(move |conn| db::triage::restore(conn, &path, &user.name))
-        .await?;
+    triage::restore_conversation(&state, user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /api/trash`: deleted conversations not purged yet.
+/// The query of `GET /api/trash`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrashQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    /// Read by the authentication extractor.
+    #[allow(dead_code)]
+    api_token: Option<String>,
+}
+
+/// `GET /api/trash`: deleted conversations not purged yet, a page at a time.
 pub async fn list_trash(
     user: AuthUser,
     state: web::Data<AppState>,
-) -> AppResult<web::Json<Vec<ConversationSummary>>> {
-    user.require(Role::Admin)?;
-    Ok(web::Json(state.db(db::triage::list_trash).await?))
+    query: web::Query<TrashQuery>,
+) -> AppResult<web::Json<ConversationPage>> {
+    let TrashQuery { limit, cursor, .. } = query.into_inner();
+    Ok(web::Json(
+        triage::list_trash(&state, user, limit, cursor).await?,
+    ))
 }
 
 /// `POST /api/conversations/bulk`: one change to many conversations, in one transaction.
@@ -78,13 +70,6 @@ pub async fn bulk(
     state: web::Data<AppState>,
     body: JsonBody<BulkRequest>,
 ) -> AppResult<web::Json<BulkResult>> {
-    user.require(Role::Reviewer)?;
-    let request = json_body(body)?;
-    if matches!(request.action, hindsight_types::BulkAction::Delete) {
-        require_delete(&user, &state)?;
-    }
-    let changed = state
-        .db(move |conn| db::bulk::apply(conn, &request, &user.name))
-        .await?;
+    let changed = triage::bulk(&state, user, json_body(body)).await?;
     Ok(web::Json(BulkResult { changed }))
 }

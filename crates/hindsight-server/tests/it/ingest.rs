@@ -237,7 +237,9 @@ mod files_and_tracker_stores {
             ),
             (2, 1, 1)
         );
-        let row = hindsight_server::db::conversations::find_live(&mut conn, "s1").unwrap();
+        let row = hindsight_server::db::conversations::find_live(&mut conn, "s1")
+            .unwrap()
+            .expect("s1 is live");
         assert_eq!(row.user_message_count, 2);
     }
 

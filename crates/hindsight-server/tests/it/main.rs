@@ -8,6 +8,7 @@ mod bench;
 mod conversation;
 mod errors;
 mod facet_counts;
+mod hardening;
 mod ingest;
 mod listing;
 mod openapi;

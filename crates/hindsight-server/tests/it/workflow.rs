@@ -58,8 +58,9 @@ both_backends! {
         let (status, _) = app.get("/api/conversations/a").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let trash = app.get_ok("/api/trash").await;
-        assert_eq!(trash.as_array().unwrap().len(), 1);
-        assert_eq!(trash[0]["id"], "a");
+        assert_eq!(trash["total"], 1);
+        assert_eq!(trash["conversations"].as_array().unwrap().len(), 1);
+        assert_eq!(trash["conversations"][0]["id"], "a");
         // A re-import does not bring it back.
         app.import(&json!([a])).await;
         assert_eq!(app.ids("").await, vec!["b"]);
@@ -68,7 +69,7 @@ both_backends! {
         let mut ids = app.ids("").await;
         ids.sort();
         assert_eq!(ids, vec!["a", "b"]);
-        assert_eq!(app.get_ok("/api/trash").await.as_array().unwrap().len(), 0);
+        assert_eq!(app.get_ok("/api/trash").await["conversations"].as_array().unwrap().len(), 0);
         let (status, _) = app.post_json("/api/conversations/a/restore", &json!(null)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "not in the trash");
         let (status, _) = delete(&app, "/api/conversations/nobody").await;
