@@ -153,6 +153,8 @@ pub struct OpenConversation {
     pub summary: RwSignal<ConversationSummary>,
     /// Ids of its flagged events.
     pub flags: RwSignal<HashSet<i64>>,
+    /// The newest event shown: a review covers up to it, later events stay news.
+    pub seen_event_id: StoredValue<Option<i64>>,
     /// Whether the tag picker is open.
     pub tag_open: RwSignal<bool>,
     /// The shared signals.
@@ -163,8 +165,9 @@ impl OpenConversation {
     /// Sets the review status; a row that no longer matches the tab leaves the list.
     pub fn set_status(self, status: ReviewStatus, filter_query: String) {
         let id = self.id.get_value();
+        let seen = self.seen_event_id.get_value();
         leptos::task::spawn_local(async move {
-            if let Err(e) = crate::api::conversations::set_review_status(&id, status).await {
+            if let Err(e) = crate::api::conversations::set_review_status(&id, status, seen).await {
                 return self.ws.fail(e);
             }
             self.summary.update(|s| {

@@ -64,9 +64,18 @@ pub async fn story(id: &str, event_id: i64, e2e: bool) -> ApiResult<StoryAtEvent
 }
 
 /// `PUT /api/conversations/{id}/reviewStatus`.
-pub async fn set_review_status(id: &str, review_status: ReviewStatus) -> ApiResult<()> {
+/// `seen_event_id`: the newest event on screen, so later arrivals stay "new".
+pub async fn set_review_status(
+    id: &str,
+    review_status: ReviewStatus,
+    seen_event_id: Option<i64>,
+) -> ApiResult<()> {
     let path = format!("/api/conversations/{}/reviewStatus", enc(id));
-    with_body_no_answer(Method::Put, &path, &ReviewStatusUpdate { review_status }).await
+    let update = ReviewStatusUpdate {
+        review_status,
+        seen_event_id,
+    };
+    with_body_no_answer(Method::Put, &path, &update).await
 }
 
 /// `DELETE /api/conversations/{id}`: to the trash.

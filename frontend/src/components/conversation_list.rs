@@ -45,6 +45,9 @@ pub fn ConversationList() -> impl IntoView {
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let total = RwSignal::new(None::<i64>);
+    // The first page's snapshot: "mark all reviewed" changes what was counted then, not
+    // what arrived since.
+    let snapshot = StoredValue::new(None::<i64>);
     let counts = RwSignal::new([None::<i64>; 4]);
 
     // Loads a page; `first` starts over. Answers of an outdated filter are dropped.
@@ -74,6 +77,7 @@ pub fn ConversationList() -> impl IntoView {
                     error.set(None);
                     if first {
                         total.set(Some(page.total));
+                        snapshot.set_value(Some(page.snapshot));
                     }
                     ws.has_more.set(page.next_cursor.is_some());
                     cursor.try_set_value(page.next_cursor);
@@ -195,6 +199,7 @@ pub fn ConversationList() -> impl IntoView {
                 action: BulkAction::SetReviewStatus {
                     review_status: ReviewStatus::Reviewed,
                 },
+                as_of: snapshot.get_value(),
             };
             match api::conversations::bulk(&request).await {
                 Ok(r) => {

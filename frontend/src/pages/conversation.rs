@@ -51,6 +51,7 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                 .map(|e| e.id)
                 .collect::<HashSet<_>>(),
         ),
+        seen_event_id: StoredValue::new(events.iter().map(|e| e.id).max()),
         summary: RwSignal::new(summary),
         tag_open: RwSignal::new(false),
         ws,

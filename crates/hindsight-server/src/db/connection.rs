@@ -243,7 +243,9 @@ pub fn open_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
     drop(first);
     let pool = Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(10))
+        // How long a request waits for a connection: for a free one under load, or for the
+        // database to come back (a 503 after that, rather than a hung request).
+        .connection_timeout(Duration::from_secs(5))
         .build(DbConnectionManager {
             url,
             sqlite_cache_kib: (SQLITE_CACHE_BUDGET_KIB / i64::from(max_size.max(1)))

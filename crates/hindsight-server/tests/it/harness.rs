@@ -63,6 +63,17 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A database the caller created and will remove (`url` must exist).
+    pub fn existing(url: String) -> TestDb {
+        TestDb {
+            url,
+            _dir: tempfile::tempdir().expect("temp dir"),
+            pg: None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg {
@@ -104,8 +115,12 @@ impl TestApp {
         Self::start_with(db, Config::default()).await
     }
 
-    pub async fn start_with(db: Db, mut config: Config) -> TestApp {
-        let db = TestDb::new(db);
+    pub async fn start_with(db: Db, config: Config) -> TestApp {
+        Self::start_on(TestDb::new(db), config).await
+    }
+
+    /// Starts the server on a database prepared by the caller.
+    pub async fn start_on(db: TestDb, mut config: Config) -> TestApp {
         config.database_url = db.url.clone();
         config.pool_size = 4;
         let state = AppState::open(config).expect("open the database");

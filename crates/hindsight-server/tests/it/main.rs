@@ -12,5 +12,6 @@ mod hardening;
 mod ingest;
 mod listing;
 mod openapi;
+mod pg_restart;
 mod tags_flags;
 mod workflow;
