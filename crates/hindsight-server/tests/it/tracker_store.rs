@@ -198,3 +198,67 @@ fn old_hashes_are_recomputed_sqlite() {
 fn old_hashes_are_recomputed_postgres() {
     old_hashes_are_recomputed(Db::Postgres)
 }
+
+/// Rows of a conversation in the trash are stored while the position moves past them: a
+/// restore brings back the whole conversation; `restore_deleted` restores it at once.
+fn trashed_conversations_keep_their_rows(db: Db) {
+    let target = TestDb::new(db);
+    let pool = open_pool(&target.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let store = TestDb::new(db);
+    let mut source = DatabaseUrl::parse(&store.url).unwrap().connect().unwrap();
+    source.batch_execute(&rasa_table(db)).unwrap();
+    insert_row(&mut source, 1, "a", &user("hi", "greet", 0.9, T0, "rest"));
+    insert_row(&mut source, 2, "b", &user("hi", "greet", 0.9, T0, "rest"));
+    assert_eq!(import(&mut conn, &store.url), (2, 0));
+    conn.batch_execute("UPDATE conversations SET deleted_at = updated_at")
+        .unwrap();
+
+    insert_row(
+        &mut source,
+        3,
+        "a",
+        &user("later", "inform", 0.5, T0 + 5.0, "rest"),
+    );
+    let s = tracker_store::import_tracker_store(
+        &mut conn,
+        &store.url,
+        &IngestOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((s.events_added, s.conversations_skipped_deleted), (1, 1));
+    let live = hindsight_server::db::conversations::find_live(&mut conn, "a");
+    assert!(live.is_err(), "still in the trash");
+    hindsight_server::db::triage::restore(&mut conn, "a", "admin").unwrap();
+    let a = hindsight_server::db::conversations::find_live(&mut conn, "a").unwrap();
+    assert_eq!(
+        (a.event_count, a.user_message_count),
+        (2, 2),
+        "restored complete"
+    );
+
+    insert_row(
+        &mut source,
+        4,
+        "b",
+        &user("later", "inform", 0.5, T0 + 5.0, "rest"),
+    );
+    let opts = IngestOptions {
+        restore_deleted: true,
+        ..IngestOptions::default()
+    };
+    let s = tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
+    assert_eq!((s.events_added, s.conversations_skipped_deleted), (1, 0));
+    let b = hindsight_server::db::conversations::find_live(&mut conn, "b").unwrap();
+    assert_eq!(b.event_count, 2, "restored by the import");
+}
+
+#[test]
+fn trashed_conversations_keep_their_rows_sqlite() {
+    trashed_conversations_keep_their_rows(Db::Sqlite)
+}
+#[test]
+fn trashed_conversations_keep_their_rows_postgres() {
+    trashed_conversations_keep_their_rows(Db::Postgres)
+}
