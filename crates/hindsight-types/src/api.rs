@@ -240,7 +240,9 @@ pub struct ImportSummary {
     pub events_added: u64,
     /// Events already stored before (re-imports add nothing).
     pub events_skipped: u64,
-    /// Conversations skipped because they were deleted.
+    /// Conversations in the trash that received events: the events are stored and the
+    /// conversation stays in the trash (a restore brings it back complete). The name is kept
+    /// for API compatibility.
     pub conversations_skipped_deleted: u64,
     /// Input that could not be imported.
     pub problems: Vec<ImportProblem>,

@@ -116,7 +116,8 @@ pub enum SortOrder {
     /// Newest activity first.
     #[default]
     Latest,
-    /// Oldest activity first.
+    /// Earliest-started first: by when each conversation started as first imported, a key
+    /// no import changes, so cursor paging neither repeats nor skips while events arrive.
     Oldest,
     /// Lowest confidence (intent or action) first.
     LowestConfidence,

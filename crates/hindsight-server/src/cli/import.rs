@@ -22,7 +22,8 @@ pub struct ImportArgs {
     /// Abort with nothing written if any file or line is bad.
     #[arg(long)]
     pub strict: bool,
-    /// Import events of deleted conversations too, restoring them from the trash.
+    /// Restore conversations in the trash that receive events (without it their events are
+    /// stored and they stay in the trash).
     #[arg(long)]
     pub restore_deleted: bool,
 }
@@ -79,7 +80,7 @@ pub fn import(config: Config, args: ImportArgs) -> anyhow::Result<()> {
         secs,
         total.events_added as f64 / secs.max(1e-9),
         if total.conversations_skipped_deleted > 0 {
-            format!("; {} deleted conversations skipped (use --restore-deleted)", total.conversations_skipped_deleted)
+            format!("; {} conversations in the trash received events and stay there (--restore-deleted restores them)", total.conversations_skipped_deleted)
         } else {
             String::new()
         }

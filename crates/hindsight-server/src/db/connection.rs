@@ -128,6 +128,49 @@ impl DatabaseUrl {
     }
 }
 
+/// `path` as a SQLite URI that opens the file read-only: `%`, `?` and `#` escaped, as URI
+/// paths require.
+fn sqlite_read_only_uri(path: &str) -> String {
+    let mut uri = String::from("file:");
+    for c in path.chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=ro");
+    uri
+}
+
+impl DatabaseUrl {
+    /// Opens one connection that cannot write: someone else's database (a Rasa tracker store)
+    /// is read and left exactly as it was. SQLite opens the file with `mode=ro` and runs only
+    /// pragmas that change nothing on disk (no `journal_mode`); PostgreSQL makes every
+    /// transaction of the session read-only.
+    pub fn connect_read_only(&self) -> Result<DbConnection, ConnectError> {
+        // Each driver spells read-only differently.
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn =
+                    diesel::SqliteConnection::establish(&sqlite_read_only_uri(&self.target))?;
+                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 10000"] {
+                    conn.batch_execute(pragma)?;
+                }
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.target)?;
+                conn.batch_execute(
+                    "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; SET TIME ZONE 'UTC'",
+                )?;
+                Ok(DbConnection::Pg(conn))
+            }
+        }
+    }
+}
+
 impl DbConnection {
     /// Which backend this connection talks to.
     pub fn backend(&self) -> Backend {
@@ -240,6 +283,11 @@ pub fn open_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
     // Fail fast with the driver's own message rather than r2d2's timeout.
     let mut first = url.connect()?;
     run_migrations(&mut first)?;
+    // A data migration the SQL ones cannot do: hashes computed in Rust.
+    let rehashed = crate::db::ingest::upgrade_content_hashes(&mut first)?;
+    if rehashed > 0 {
+        tracing::info!(rehashed, "event content hashes recomputed");
+    }
     drop(first);
     let pool = Pool::builder()
         .max_size(max_size)

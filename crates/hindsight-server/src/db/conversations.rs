@@ -287,7 +287,7 @@ fn ordered<'a>(
     sort: SortOrder,
     after: Option<&Cursor>,
 ) -> BoxedConversations<'a> {
-    use conversations::{id, latest_event_at, lowest_confidence, user_message_count};
+    use conversations::{id, latest_event_at, lowest_confidence, started_at, user_message_count};
     match sort {
         SortOrder::Latest => {
             let q = q.order((latest_event_at.desc(), id.desc()));
@@ -300,13 +300,16 @@ fn ordered<'a>(
                 None => q,
             }
         }
+        // On `started_at`, which no import changes: ordered by activity (latest_event_at), a
+        // conversation already served would move past the cursor when it gains events and be
+        // served again.
         SortOrder::Oldest => {
-            let q = q.order((latest_event_at.asc(), id.asc()));
+            let q = q.order((started_at.asc(), id.asc()));
             match after {
                 Some(c) => {
                     let t = micros_to_naive(c.k);
-                    q.filter(latest_event_at.ge(t))
-                        .filter(latest_event_at.gt(t).or(id.gt(c.i)))
+                    q.filter(started_at.ge(t))
+                        .filter(started_at.gt(t).or(id.gt(c.i)))
                 }
                 None => q,
             }
@@ -366,14 +369,16 @@ pub struct ConversationRow {
     pub has_news: bool,
     /// Any flagged message.
     pub flagged: bool,
+    /// When the conversation started as first imported: the `oldest` order's key, never
+    /// changed.
+    pub started_at: NaiveDateTime,
 }
 
 impl ConversationRow {
     fn cursor(&self, sort: SortOrder) -> Cursor {
         let k = match sort {
-            SortOrder::Latest | SortOrder::Oldest => {
-                self.latest_event_at.and_utc().timestamp_micros() as f64
-            }
+            SortOrder::Latest => self.latest_event_at.and_utc().timestamp_micros() as f64,
+            SortOrder::Oldest => self.started_at.and_utc().timestamp_micros() as f64,
             SortOrder::LowestConfidence => self.lowest_confidence,
             SortOrder::Length => self.user_message_count as f64,
         };

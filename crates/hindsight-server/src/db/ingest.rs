@@ -1,7 +1,7 @@
 //! Storing imported events and keeping each conversation's summary columns and filter side
 //! table up to date, in one transaction per batch.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
@@ -65,6 +65,7 @@ struct ExistingConversation {
     review_status: String,
     has_news: bool,
     deleted_at: Option<NaiveDateTime>,
+    deleted_by: Option<String>,
     #[diesel(embed)]
     summary: SummaryColumns,
 }
@@ -185,8 +186,15 @@ fn merge_by_sender(batch: Vec<IncomingConversation>) -> Vec<IncomingConversation
     merged
 }
 
-/// Stores a batch of conversations in one transaction. Events already stored (same content,
-/// same number of occurrences) are skipped, so importing the same data again adds nothing.
+/// Stores a batch of conversations in one transaction. Events already stored are skipped, so
+/// importing the same data again adds nothing: the k-th copy of an event (same canonical
+/// content, [`crate::ingest::event::content_hash`]) in a conversation's input is new only
+/// when the conversation holds fewer than k copies. Two identical messages in one tracker
+/// (a user saying "yes" twice, without timestamps) are two events; the same tracker imported
+/// again adds nothing.
+///
+/// Events of a conversation in the trash are stored too and it stays in the trash (unless
+/// `opts.restore_deleted`), so a later restore brings back the whole conversation.
 pub fn store_conversations(
     conn: &mut DbConnection,
     batch: Vec<IncomingConversation>,
@@ -407,10 +415,6 @@ fn store_in_transaction(
     let mut planned = Vec::with_capacity(batch.len());
     for conv in batch {
         let prior = stored.conversations.remove(&conv.sender_id);
-        if prior.as_ref().is_some_and(|p| p.deleted_at.is_some()) && !opts.restore_deleted {
-            summary.conversations_skipped_deleted += 1;
-            continue;
-        }
         planned.push(plan(conv, prior, &mut stored, now, opts, &mut summary));
     }
 
@@ -427,6 +431,8 @@ fn store_in_transaction(
                     conversations::review_status.eq(ReviewStatus::Unread.as_str()),
                     conversations::created_at.eq(now),
                     conversations::updated_at.eq(now),
+                    // The `oldest` order's key: set once, never updated.
+                    conversations::started_at.eq(p.columns.first_event_at),
                 )
             })
             .collect();
@@ -444,27 +450,39 @@ fn store_in_transaction(
 
     let mut new_events = Vec::new();
     let mut new_features = Vec::new();
+    // Conversations that stay in the trash: their new features count in no facet until a
+    // restore (whose trigger counts all of them).
+    let mut in_trash: HashSet<i64> = HashSet::new();
     for p in planned {
         let cid = match &p.prior {
             None => ids[&p.sender_id],
             Some(prior) => {
-                let restoring = prior.deleted_at.is_some();
+                let deleted = prior.deleted_at.is_some();
+                let restoring = deleted && opts.restore_deleted;
                 if p.events.is_empty() && !restoring {
                     continue;
                 }
                 if !p.events.is_empty() {
                     summary.conversations_updated += 1;
                 }
+                if deleted && !restoring {
+                    summary.conversations_skipped_deleted += 1;
+                    in_trash.insert(prior.id);
+                }
                 // A reviewed conversation that receives new events keeps its status and is
                 // marked as having news, so nobody's review is silently undone.
                 let news =
                     !p.events.is_empty() && prior.review_status != ReviewStatus::Unread.as_str();
+                let (deleted_at, deleted_by) = match restoring {
+                    true => (None, None),
+                    false => (prior.deleted_at, prior.deleted_by.clone()),
+                };
                 diesel::update(conversations::table.find(prior.id))
                     .set((
                         &p.columns,
                         conversations::has_news.eq(prior.has_news || news),
-                        conversations::deleted_at.eq(None::<NaiveDateTime>),
-                        conversations::deleted_by.eq(None::<String>),
+                        conversations::deleted_at.eq(deleted_at),
+                        conversations::deleted_by.eq(deleted_by),
                         conversations::updated_at.eq(now),
                     ))
                     .execute(conn)?;
@@ -501,10 +519,12 @@ fn store_in_transaction(
             .values(chunk)
             .execute(c))?;
     }
-    // Every conversation of the batch is live now (deleted ones were skipped or restored), so
-    // each new feature row adds one conversation to its facet value.
+    // Each new feature row of a live conversation adds one conversation to its facet value.
     let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
-    for f in &new_features {
+    for f in new_features
+        .iter()
+        .filter(|f| !in_trash.contains(&f.conversation_id))
+    {
         *facet_counts
             .entry((&f.kind, &f.name, &f.value))
             .or_default() += 1;
@@ -560,4 +580,53 @@ pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult
         super::settings::set(conn, TIMEZONE_KEY, tz.name())?;
         Ok(changed)
     })
+}
+
+/// The setting migration `2026-12-02-000041_event_hash_v2` leaves when stored events carry
+/// hashes of an older definition than [`crate::ingest::event::CONTENT_HASH_VERSION`].
+const HASH_VERSION_KEY: &str = "content_hash_version";
+
+/// Events rehashed per transaction.
+const REHASH_CHUNK: i64 = 5_000;
+
+/// Recomputes every stored event's `content_hash` from its `data` when they were computed by
+/// an older definition, so existing rows keep matching re-imports; returns how many rows were
+/// rewritten. Runs when a database is opened, before anything can import; an interrupted run
+/// starts again from the first event (recomputing is idempotent).
+pub fn upgrade_content_hashes(conn: &mut DbConnection) -> QueryResult<u64> {
+    use crate::ingest::event::{content_hash, CONTENT_HASH_VERSION};
+    match super::settings::get(conn, HASH_VERSION_KEY)? {
+        Some(v) if v != CONTENT_HASH_VERSION => {}
+        _ => return Ok(0),
+    }
+    tracing::info!("recomputing the content hash of every stored event");
+    let mut after = 0i64;
+    let mut changed = 0u64;
+    loop {
+        let last = crate::db::write_transaction(conn, |conn| {
+            let rows: Vec<(i64, String)> = events::table
+                .filter(events::id.gt(after))
+                .order(events::id)
+                .limit(REHASH_CHUNK)
+                .select((events::id, events::data))
+                .load(conn)?;
+            for (id, data) in &rows {
+                // Stored events were parsed at import; a corrupted row keeps its old hash.
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(data) else {
+                    continue;
+                };
+                diesel::update(events::table.find(id))
+                    .set(events::content_hash.eq(content_hash(&value)))
+                    .execute(conn)?;
+                changed += 1;
+            }
+            QueryResult::Ok(rows.last().map(|r| r.0))
+        })?;
+        match last {
+            Some(id) => after = id,
+            None => break,
+        }
+    }
+    super::settings::set(conn, HASH_VERSION_KEY, CONTENT_HASH_VERSION)?;
+    Ok(changed)
 }

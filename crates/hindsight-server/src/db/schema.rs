@@ -21,6 +21,7 @@ diesel::table! {
         deleted_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        started_at -> Timestamp,
     }
 }
 

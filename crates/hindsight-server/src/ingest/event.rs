@@ -46,11 +46,82 @@ impl RawEvent {
         self.value.get("timestamp").and_then(Value::as_f64)
     }
 
-    /// A stable 64-bit hash of the event's content (whitespace-insensitive): re-imports of the
-    /// same event match on it.
+    /// A stable 64-bit hash of the event's content, independent of how it was written: key
+    /// order, whitespace and number spelling (`1`, `1.0`, `1e0`) do not change it. Re-imports
+    /// of the same event match on it.
     pub fn content_hash(&self) -> i64 {
-        let canonical = serde_json::to_string(&self.value).unwrap_or_default();
-        xxhash_rust::xxh3::xxh3_64(canonical.as_bytes()) as i64
+        content_hash(&self.value)
+    }
+}
+
+/// Which definition of [`content_hash`] the stored `events.content_hash` follow; older rows
+/// are recomputed by [`crate::db::ingest::upgrade_content_hashes`].
+pub const CONTENT_HASH_VERSION: &str = "2";
+
+/// The hash of a JSON value in canonical form (object keys sorted, numbers by value), fed to
+/// the hasher as it is walked: nothing is serialised.
+pub fn content_hash(value: &Value) -> i64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    feed(&mut hasher, value);
+    hasher.digest() as i64
+}
+
+/// Writes `value` into the hasher unambiguously: each item starts with a tag byte, strings
+/// and containers carry their length.
+fn feed(h: &mut xxhash_rust::xxh3::Xxh3, value: &Value) {
+    match value {
+        Value::Null => h.update(b"n"),
+        Value::Bool(b) => h.update(if *b { b"t" } else { b"f" }),
+        Value::Number(n) => feed_number(h, n),
+        Value::String(s) => feed_str(h, b's', s),
+        Value::Array(items) => {
+            h.update(b"a");
+            h.update(&(items.len() as u64).to_le_bytes());
+            for item in items {
+                feed(h, item);
+            }
+        }
+        Value::Object(map) => {
+            // `preserve_order` keeps the received key order, which must not matter.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            h.update(b"o");
+            h.update(&(entries.len() as u64).to_le_bytes());
+            for (key, item) in entries {
+                feed_str(h, b'k', key);
+                feed(h, item);
+            }
+        }
+    }
+}
+
+fn feed_str(h: &mut xxhash_rust::xxh3::Xxh3, tag: u8, s: &str) {
+    h.update(&[tag]);
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+/// A number by its value: integers that a double holds exactly hash as that double, so
+/// `1` and `1.0` are the same number; larger integers hash as themselves.
+fn feed_number(h: &mut xxhash_rust::xxh3::Xxh3, n: &serde_json::Number) {
+    let exact = |f: f64, back: bool| back.then_some(f);
+    let as_double = if let Some(i) = n.as_i64() {
+        exact(
+            i as f64,
+            (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53,
+        )
+    } else if let Some(u) = n.as_u64() {
+        exact(u as f64, u <= 1 << 53)
+    } else {
+        n.as_f64()
+    };
+    match as_double {
+        // -0.0 and 0.0 are the same number.
+        Some(f) => {
+            h.update(b"d");
+            h.update(&(if f == 0.0 { 0.0f64 } else { f }).to_bits().to_le_bytes());
+        }
+        None => feed_str(h, b'i', &n.to_string()),
     }
 }
 
@@ -174,6 +245,21 @@ mod tests {
         assert_eq!(f.confidence, Some(0.42));
         assert_eq!(f.entities, ["city"]);
         assert_eq!(f.input_channel.as_deref(), Some("rest"));
+    }
+
+    #[test]
+    fn hash_ignores_key_order_spacing_and_number_spelling() {
+        let a = RawEvent::parse(r#"{"event":"user","timestamp":1.0,"text":"yes","parse_data":{"intent":{"name":"affirm","confidence":1}}}"#).unwrap();
+        let b = RawEvent::parse(r#"{ "text": "yes", "parse_data": {"intent": {"confidence": 1e0, "name": "affirm"}}, "timestamp": 1, "event": "user" }"#).unwrap();
+        assert_eq!(a.content_hash(), b.content_hash());
+        let c = RawEvent::parse(r#"{"event":"user","timestamp":1.0,"text":"no","parse_data":{"intent":{"name":"affirm","confidence":1}}}"#).unwrap();
+        assert_ne!(a.content_hash(), c.content_hash());
+        // Nesting and types are part of the content.
+        let d = RawEvent::parse(r#"{"event":"x","v":["1"]}"#).unwrap();
+        let e = RawEvent::parse(r#"{"event":"x","v":[1]}"#).unwrap();
+        let f = RawEvent::parse(r#"{"event":"x","v":1}"#).unwrap();
+        assert_ne!(d.content_hash(), e.content_hash());
+        assert_ne!(e.content_hash(), f.content_hash());
     }
 
     #[test]

@@ -18,7 +18,8 @@ use hindsight_types::ImportProblem;
 pub struct IngestOptions {
     /// Time zone in which the time-of-day filter reads conversation start times.
     pub timezone: chrono_tz::Tz,
-    /// Import events of conversations that were deleted (restoring them) instead of skipping.
+    /// Restore conversations in the trash that receive events; without it their events are
+    /// stored and they stay in the trash.
     pub restore_deleted: bool,
 }
 
