@@ -32,7 +32,7 @@ both_backends! {
         assert_eq!(summary["events_skipped"], 5, "{summary}");
         assert_eq!(summary["conversations_skipped_deleted"], 1, "stays in the trash: {summary}");
         assert_eq!(app.ids("").await, ["b"], "still not in the inbox");
-        assert_eq!(app.get_ok("/api/trash").await[0]["id"], "a");
+        assert_eq!(app.get_ok("/api/trash").await["conversations"][0]["id"], "a");
         let f = app.get_ok("/api/facets").await;
         assert_eq!((count(&f, "intents", "goodbye"), count(&f, "channels", "slack")), (0, 0), "trashed: {f}");
 

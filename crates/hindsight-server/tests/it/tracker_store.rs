@@ -79,7 +79,9 @@ fn rows_committed_late_are_imported(db: Db) {
         "the late row and the new one"
     );
     assert_eq!(import(&mut conn, &store.url), (0, 0));
-    let row = hindsight_server::db::conversations::find_live(&mut conn, "s").unwrap();
+    let row = hindsight_server::db::conversations::find_live(&mut conn, "s")
+        .unwrap()
+        .expect("s is live");
     assert_eq!(row.event_count, 5);
 }
 
@@ -228,10 +230,15 @@ fn trashed_conversations_keep_their_rows(db: Db) {
     )
     .unwrap();
     assert_eq!((s.events_added, s.conversations_skipped_deleted), (1, 1));
-    let live = hindsight_server::db::conversations::find_live(&mut conn, "a");
-    assert!(live.is_err(), "still in the trash");
-    hindsight_server::db::triage::restore(&mut conn, "a", "admin").unwrap();
-    let a = hindsight_server::db::conversations::find_live(&mut conn, "a").unwrap();
+    let live = hindsight_server::db::conversations::find_live(&mut conn, "a").unwrap();
+    assert!(live.is_none(), "still in the trash");
+    let trashed = hindsight_server::db::triage::find_trashed(&mut conn, "a")
+        .unwrap()
+        .expect("in the trash");
+    hindsight_server::db::triage::restore(&mut conn, trashed).unwrap();
+    let a = hindsight_server::db::conversations::find_live(&mut conn, "a")
+        .unwrap()
+        .expect("a is live");
     assert_eq!(
         (a.event_count, a.user_message_count),
         (2, 2),
@@ -250,7 +257,9 @@ fn trashed_conversations_keep_their_rows(db: Db) {
     };
     let s = tracker_store::import_tracker_store(&mut conn, &store.url, &opts, |_| {}).unwrap();
     assert_eq!((s.events_added, s.conversations_skipped_deleted), (1, 0));
-    let b = hindsight_server::db::conversations::find_live(&mut conn, "b").unwrap();
+    let b = hindsight_server::db::conversations::find_live(&mut conn, "b")
+        .unwrap()
+        .expect("b is live");
     assert_eq!(b.event_count, 2, "restored by the import");
 }
 
