@@ -56,11 +56,25 @@ install-frontend-tools:
 run *ARGS: frontend-build system-deps
     {{ hindsight }} serve --samples samples/trackers "$@"
 
-# Run every test: the server's against both backends (SQLite, and a throwaway PostgreSQL),
-# the web app's unit tests (natively), and the browser tests in headless Chromium against
-# the web app's release bundle.
+# The server's tests against both backends (SQLite, and a throwaway PostgreSQL), the web
+# app's unit tests (natively), the browser tests in headless Chromium against the web app's
+# release bundle, then the API contract (`contract`).
+# Run every test.
 test *ARGS: system-deps frontend-build
     scripts/with-postgres.sh cargo test --workspace --locked "$@"
+    {{ just_executable() }} --justfile {{ justfile() }} contract
+
+# schemathesis 4.32 (installed into a virtualenv) sends every operation a fixed, seeded set
+# of requests on a server with a fresh SQLite database holding the samples. Arguments go to
+# schemathesis (e.g. `just contract --include-path /api/tags`).
+# Check the API against openapi.yaml: fails on any 5xx or answer the spec does not describe.
+contract *ARGS: system-deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        {{ just_executable() }} --justfile {{ justfile() }} apt-install python3 python3-venv
+    fi
+    scripts/contract.sh "$@"
 
 # Import a Rasa tracker JSON file, events JSONL file, tracker-store database or folder.
 import PATH *ARGS: system-deps

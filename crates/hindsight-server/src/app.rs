@@ -64,7 +64,7 @@ fn json_error(
     let message = match &err {
         E::Deserialize(e) => format!("the request body is not what this route takes: {e}"),
         E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
-            format!("the request body is larger than {limit} bytes")
+            return crate::error::payload_too_large(*limit).into();
         }
         E::ContentType => "the request body must be JSON".to_owned(),
         other => format!("the request body could not be read: {other}"),
@@ -122,6 +122,10 @@ pub fn start_server(
     let static_dir = opts.static_dir.clone();
     let server = HttpServer::new(move || {
         App::new()
+            // Inside the logger, so the log shows the status the client gets.
+            .wrap(actix_web::middleware::from_fn(
+                crate::error_shape::json_error_bodies,
+            ))
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(configure(state.clone()))
             .configure(routes::web_app(static_dir.clone()))

@@ -67,6 +67,16 @@ pub fn invalid_body(message: impl Into<String>) -> AppError {
     )
 }
 
+/// 413: the request body is larger than `limit` bytes (HINDSIGHT_MAX_BODY_MB).
+pub fn payload_too_large(limit: usize) -> AppError {
+    client(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        format!("the request body is larger than the {limit} bytes this server accepts (HINDSIGHT_MAX_BODY_MB)"),
+        None,
+    )
+}
+
 /// 401: no valid credentials.
 pub fn unauthorized(message: impl Into<String>) -> AppError {
     client(

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod error_shape;
 pub mod ingest;
 pub mod routes;
 pub mod service;

@@ -527,10 +527,16 @@ impl PageRequest {
     }
 }
 
+/// The query parameter an API token may be sent in (instead of `Authorization`): every
+/// route accepts it, so the inbox's query parsers skip it rather than call it unknown.
+pub const API_TOKEN_PARAM: &str = "api_token";
+
 /// Parses a listing's whole query string: filter plus paging.
 pub fn parse_listing_query(query: &str) -> Result<(ConversationFilter, PageRequest), FilterError> {
     let mut page = PageRequest::default();
-    let filter = ConversationFilter::from_query_with(query, |k, v| page.apply_param(k, v))?;
+    let filter = ConversationFilter::from_query_with(query, |k, v| {
+        Ok(k == API_TOKEN_PARAM || page.apply_param(k, v)?)
+    })?;
     if page.cursor.is_some() && page.offset.is_some() {
         return Err(FilterError::new(
             "cursor",

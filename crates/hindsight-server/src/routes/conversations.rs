@@ -37,7 +37,9 @@ pub async fn count_conversations(
     req: HttpRequest,
 ) -> AppResult<web::Json<ConversationCount>> {
     user.require(Role::Viewer)?;
-    let filter = ConversationFilter::from_query(req.query_string())?;
+    let filter = ConversationFilter::from_query_with(req.query_string(), |k, _| {
+        Ok(k == hindsight_types::filter::API_TOKEN_PARAM)
+    })?;
     let total = state
         .db(move |conn| db::conversations::count(conn, &filter))
         .await?;

@@ -20,112 +20,90 @@ pub use web_app::web_app;
 
 /// Registers every `/api` route. Literal paths come before `{id}` ones so that, for
 /// example, `/api/conversations/count` is not read as a conversation id.
+///
+/// Each path is one resource holding all its methods: a request for a served path with
+/// another method is then answered 405 with `Allow` (not 404), by the resource itself.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
-            .route("/health", web::get().to(health::get_health))
-            .route("/auth", web::post().to(auth::login))
-            .route("/me", web::get().to(auth::me))
-            .route("/facets", web::get().to(facets::list_facets))
-            .route("/trackers", web::post().to(ingest::import_trackers))
-            .route(
-                "/conversations",
-                web::get().to(conversations::list_conversations),
+            .service(web::resource("/health").get(health::get_health))
+            .service(web::resource("/auth").post(auth::login))
+            .service(web::resource("/me").get(auth::me))
+            .service(web::resource("/facets").get(facets::list_facets))
+            .service(web::resource("/trackers").post(ingest::import_trackers))
+            .service(web::resource("/conversations").get(conversations::list_conversations))
+            .service(web::resource("/conversations/count").get(conversations::count_conversations))
+            .service(web::resource("/conversations/bulk").post(triage::bulk))
+            .service(web::resource("/conversations/tags").get(tags::list_tags))
+            .service(web::resource("/conversations/tags/{tag_id}").delete(tags::delete_tag))
+            .service(web::resource("/tags").post(tags::create_tag))
+            .service(
+                web::resource("/users")
+                    .get(users::list_users)
+                    .post(users::create_user),
             )
-            .route(
-                "/conversations/count",
-                web::get().to(conversations::count_conversations),
+            .service(
+                web::resource("/users/{username}")
+                    .patch(users::update_user)
+                    .delete(users::delete_user),
             )
-            .route("/conversations/bulk", web::post().to(triage::bulk))
-            .route("/conversations/tags", web::get().to(tags::list_tags))
-            .route(
-                "/conversations/tags/{tag_id}",
-                web::delete().to(tags::delete_tag),
+            .service(
+                web::resource("/tokens")
+                    .get(users::list_tokens)
+                    .post(users::create_token),
             )
-            .route("/tags", web::post().to(tags::create_tag))
-            .route("/users", web::get().to(users::list_users))
-            .route("/users", web::post().to(users::create_user))
-            .route("/users/{username}", web::patch().to(users::update_user))
-            .route("/users/{username}", web::delete().to(users::delete_user))
-            .route("/tokens", web::get().to(users::list_tokens))
-            .route("/tokens", web::post().to(users::create_token))
-            .route("/tokens/{token_id}", web::delete().to(users::revoke_token))
-            .route("/filters", web::get().to(filters::list_filters))
-            .route("/filters", web::post().to(filters::create_filter))
-            .route(
-                "/filters/{filter_id}",
-                web::put().to(filters::update_filter),
+            .service(web::resource("/tokens/{token_id}").delete(users::revoke_token))
+            .service(
+                web::resource("/filters")
+                    .get(filters::list_filters)
+                    .post(filters::create_filter),
             )
-            .route(
-                "/filters/{filter_id}",
-                web::delete().to(filters::delete_filter),
+            .service(
+                web::resource("/filters/{filter_id}")
+                    .put(filters::update_filter)
+                    .delete(filters::delete_filter),
             )
-            .route("/tags/{tag_id}", web::patch().to(tags::update_tag))
-            .route("/trash", web::get().to(triage::list_trash))
-            .route("/audit", web::get().to(audit::all_audit))
-            .route(
-                "/conversations/{id}",
-                web::get().to(conversations::get_conversation),
+            .service(web::resource("/tags/{tag_id}").patch(tags::update_tag))
+            .service(web::resource("/trash").get(triage::list_trash))
+            .service(web::resource("/audit").get(audit::all_audit))
+            .service(
+                web::resource("/conversations/{id}")
+                    .get(conversations::get_conversation)
+                    .delete(triage::delete_conversation),
             )
-            .route(
-                "/conversations/{id}",
-                web::delete().to(triage::delete_conversation),
+            .service(
+                web::resource("/conversations/{id}/restore").post(triage::restore_conversation),
             )
-            .route(
-                "/conversations/{id}/restore",
-                web::post().to(triage::restore_conversation),
+            .service(
+                web::resource("/conversations/{id}/reviewStatus").put(triage::set_review_status),
             )
-            .route(
-                "/conversations/{id}/reviewStatus",
-                web::put().to(triage::set_review_status),
+            .service(web::resource("/conversations/{id}/audit").get(audit::conversation_audit))
+            .service(
+                web::resource("/conversations/{id}/tags")
+                    .get(tags::conversation_tags)
+                    .post(tags::tag_conversation),
             )
-            .route(
-                "/conversations/{id}/audit",
-                web::get().to(audit::conversation_audit),
+            .service(
+                web::resource("/conversations/{id}/tags/{tag_id}").delete(tags::untag_conversation),
             )
-            .route(
-                "/conversations/{id}/tags",
-                web::get().to(tags::conversation_tags),
+            .service(
+                web::resource("/conversations/{id}/events/{event_id}/flag")
+                    .put(flags::flag_event)
+                    .delete(flags::unflag_event),
             )
-            .route(
-                "/conversations/{id}/tags",
-                web::post().to(tags::tag_conversation),
+            .service(
+                web::resource("/conversations/{id}/messages/{message_timestamp}/flag")
+                    .put(flags::flag_message)
+                    .delete(flags::unflag_message),
             )
-            .route(
-                "/conversations/{id}/tags/{tag_id}",
-                web::delete().to(tags::untag_conversation),
+            .service(
+                web::resource("/conversations/{id}/tracker")
+                    .get(conversations::export_tracker)
+                    .post(ingest::import_tracker),
             )
-            .route(
-                "/conversations/{id}/events/{event_id}/flag",
-                web::put().to(flags::flag_event),
-            )
-            .route(
-                "/conversations/{id}/events/{event_id}/flag",
-                web::delete().to(flags::unflag_event),
-            )
-            .route(
-                "/conversations/{id}/messages/{message_timestamp}/flag",
-                web::put().to(flags::flag_message),
-            )
-            .route(
-                "/conversations/{id}/messages/{message_timestamp}/flag",
-                web::delete().to(flags::unflag_message),
-            )
-            .route(
-                "/conversations/{id}/tracker",
-                web::get().to(conversations::export_tracker),
-            )
-            .route(
-                "/conversations/{id}/tracker",
-                web::post().to(ingest::import_tracker),
-            )
-            .route(
-                "/conversations/{id}/events",
-                web::post().to(ingest::append_events),
-            )
-            .route(
-                "/conversations/{id}/events/{event_id}/story",
-                web::get().to(story::get_story),
+            .service(web::resource("/conversations/{id}/events").post(ingest::append_events))
+            .service(
+                web::resource("/conversations/{id}/events/{event_id}/story").get(story::get_story),
             )
             .default_service(web::to(crate::app::api_not_found)),
     );
