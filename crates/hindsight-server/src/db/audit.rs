@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::schema::{audit_log, conversations};
 use super::DbConnection;
-use crate::error::AppResult;
 
 /// One change to record.
 #[derive(Debug, Clone)]
@@ -80,7 +79,7 @@ pub fn list(
     conn: &mut DbConnection,
     conversation: Option<i64>,
     limit: i64,
-) -> AppResult<Vec<AuditEntry>> {
+) -> QueryResult<Vec<AuditEntry>> {
     let mut q = audit_log::table
         .select((
             audit_log::id,

@@ -7,7 +7,6 @@ use serde_json::Value;
 use super::conversations::ConversationRow;
 use super::schema::{events, message_flags};
 use super::DbConnection;
-use crate::error::{not_found, AppResult};
 
 /// An event as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -36,7 +35,7 @@ pub struct EventRow {
 }
 
 /// Every event of a conversation in recorded order.
-pub fn load_events(conn: &mut DbConnection, conversation_id: i64) -> AppResult<Vec<EventRow>> {
+pub fn load_events(conn: &mut DbConnection, conversation_id: i64) -> QueryResult<Vec<EventRow>> {
     Ok(events::table
         .filter(events::conversation_id.eq(conversation_id))
         .order(events::seq)
@@ -48,7 +47,7 @@ pub fn load_events(conn: &mut DbConnection, conversation_id: i64) -> AppResult<V
 pub fn load_event_data(
     conn: &mut DbConnection,
     conversation_id: i64,
-) -> AppResult<Vec<(i64, String)>> {
+) -> QueryResult<Vec<(i64, String)>> {
     Ok(events::table
         .filter(events::conversation_id.eq(conversation_id))
         .order(events::seq)
@@ -65,7 +64,7 @@ fn parse_data(data: &str) -> Value {
 pub fn event_views(
     conn: &mut DbConnection,
     conversation: &ConversationRow,
-) -> AppResult<Vec<EventView>> {
+) -> QueryResult<Vec<EventView>> {
     let rows = load_events(conn, conversation.id)?;
     let flags: Vec<(i64, Option<String>, String, chrono::NaiveDateTime)> = message_flags::table
         .filter(message_flags::conversation_id.eq(conversation.id))
@@ -105,21 +104,14 @@ pub fn event_views(
         .collect())
 }
 
-/// The parsed events of a conversation and the index of `event_id` among them.
+/// The parsed events of a conversation and the index of `event_id` among them (`None` when
+/// the event is not the conversation's).
 pub fn events_until(
     conn: &mut DbConnection,
     conversation: &ConversationRow,
     event_id: i64,
-) -> AppResult<(Vec<Value>, usize)> {
+) -> QueryResult<(Vec<Value>, Option<usize>)> {
     let rows = load_event_data(conn, conversation.id)?;
-    let index = rows
-        .iter()
-        .position(|(id, _)| *id == event_id)
-        .ok_or_else(|| {
-            not_found(format!(
-                "event {event_id} in conversation `{}`",
-                conversation.sender_id
-            ))
-        })?;
+    let index = rows.iter().position(|(id, _)| *id == event_id);
     Ok((rows.iter().map(|(_, d)| parse_data(d)).collect(), index))
 }

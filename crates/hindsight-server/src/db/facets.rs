@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use hindsight_types::{FacetCount, Facets, SlotFacet};
 
 use super::DbConnection;
-use crate::error::AppResult;
 
 /// Most values listed per slot.
 const MAX_SLOT_VALUES: usize = 50;
@@ -53,7 +52,7 @@ pub fn add_counts(
 }
 
 /// Every facet over live conversations, from the maintained counts.
-pub fn facets(conn: &mut DbConnection) -> AppResult<Facets> {
+pub fn facets(conn: &mut DbConnection) -> QueryResult<Facets> {
     let all: Vec<(String, String, String, i64)> = facet_counts::table
         .filter(facet_counts::conversations.gt(0))
         .select((

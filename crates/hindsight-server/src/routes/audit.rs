@@ -21,7 +21,7 @@ pub async fn conversation_audit(
     let entries = state
         .db(move |conn| {
             let id = crate::service::any_conversation(conn, &path)?;
-            db::audit::list(conn, Some(id), LIMIT)
+            Ok(db::audit::list(conn, Some(id), LIMIT)?)
         })
         .await?;
     Ok(web::Json(entries))
@@ -34,6 +34,8 @@ pub async fn all_audit(
 ) -> AppResult<web::Json<Vec<AuditEntry>>> {
     user.require(Role::Admin)?;
     Ok(web::Json(
-        state.db(|conn| db::audit::list(conn, None, LIMIT)).await?,
+        state
+            .db(|conn| Ok(db::audit::list(conn, None, LIMIT)?))
+            .await?,
     ))
 }

@@ -12,5 +12,7 @@ pub async fn list_facets(
     state: web::Data<AppState>,
 ) -> AppResult<web::Json<Facets>> {
     user.require(Role::Viewer)?;
-    Ok(web::Json(state.db(db::facets::facets).await?))
+    Ok(web::Json(
+        state.db(|conn| Ok(db::facets::facets(conn)?)).await?,
+    ))
 }

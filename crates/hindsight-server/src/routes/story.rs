@@ -29,6 +29,12 @@ pub async fn get_story(
         .db(move |conn| {
             let row = crate::service::live_conversation(conn, &sender_id)?;
             let (events, index) = db::events::events_until(conn, &row, event_id)?;
+            let index = index.ok_or_else(|| {
+                crate::error::not_found(format!(
+                    "event {event_id} in conversation `{}`",
+                    row.sender_id
+                ))
+            })?;
             Ok(StoryAtEvent {
                 // Rasa names the story after the conversation's sender id.
                 story: story::story_until_named(&events, index, e2e, &row.sender_id),
