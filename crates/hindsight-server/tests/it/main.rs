@@ -5,6 +5,7 @@ mod rasa;
 
 mod auth;
 mod bench;
+mod budget;
 mod conversation;
 mod errors;
 mod facet_counts;
