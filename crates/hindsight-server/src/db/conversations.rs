@@ -10,7 +10,7 @@ use hindsight_types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::connection::{hindsight_within_budget, Backend, MultiBackend};
+use super::connection::{Backend, MultiBackend};
 use super::schema::{conversation_features, conversation_tags, conversations, events, tags};
 use super::DbConnection;
 use crate::error::{bad_request, AppResult};
@@ -106,10 +106,14 @@ fn filtered_on<'a>(
         .filter(conversations::deleted_at.is_null())
         .into_boxed();
     if backend == Some(Backend::Sqlite) {
-        // SQLite has no statement timeout: every conversation the query visits checks the
+        // SQLite has no statement timeout: the conversations the query visits check the
         // request's time budget (see `db::connection`). First, so that SQLite tests it before
-        // the other conditions and a long walk over non-matching rows is stopped too.
-        q = q.filter(hindsight_within_budget());
+        // the other conditions and a long walk over non-matching rows is stopped too. Only
+        // one row in 64 (by id) calls the function: a call costs about 100 ns, which made an
+        // unfiltered count of 520,000 conversations 50 ms slower when every row called it.
+        q = q.filter(sql::<Bool>(
+            "(conversations.id % 64 <> 0 OR hindsight_within_budget())",
+        ));
     }
     if let Some(n) = f.min_user_messages {
         q = q.filter(conversations::user_message_count.ge(n));
