@@ -26,7 +26,11 @@ impl AppState {
     /// Opens the database (running migrations) and prepares the state.
     pub fn open(config: Config) -> anyhow::Result<Self> {
         let backend = crate::db::DatabaseUrl::parse(&config.database_url)?.backend;
-        let pool = crate::db::open_pool(&config.database_url, config.pool_size)?;
+        let pool = crate::db::connection::open_pool_with_timeout(
+            &config.database_url,
+            config.pool_size,
+            config.query_timeout(),
+        )?;
         let jwt_secret = {
             let mut conn = pool.get()?;
             crate::auth::ensure_admin(&mut conn)?;
@@ -48,8 +52,11 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let budget = self.config.query_timeout();
         web::block(move || {
             let mut conn = pool.get()?;
+            // The budget starts with the work, not with the wait for a connection.
+            let _budget = crate::db::connection::QueryBudget::start(budget);
             work(&mut conn)
         })
         .await?

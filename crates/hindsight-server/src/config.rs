@@ -40,6 +40,12 @@ pub struct Config {
     /// Largest request body accepted, in megabytes (trackers and event lists).
     #[arg(long, env = "HINDSIGHT_MAX_BODY_MB", default_value_t = 64)]
     pub max_body_mb: usize,
+
+    /// Milliseconds a request's database queries may run before they are stopped with a 503
+    /// `query_timeout` (PostgreSQL: each statement; SQLite: the listing, count and text-search
+    /// work of one request). 0: no limit. The command line (import, bench) is never limited.
+    #[arg(long, env = "HINDSIGHT_QUERY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub query_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -53,7 +59,15 @@ impl Default for Config {
             trash_days: 30,
             reviewers_may_delete: false,
             max_body_mb: 64,
+            query_timeout_ms: 10_000,
         }
+    }
+}
+
+impl Config {
+    /// The time budget of a request's queries, `None` when unlimited.
+    pub fn query_timeout(&self) -> Option<std::time::Duration> {
+        (self.query_timeout_ms > 0).then(|| std::time::Duration::from_millis(self.query_timeout_ms))
     }
 }
 

@@ -64,7 +64,8 @@ pub struct ConversationFilter {
     pub flagged: Option<bool>,
     /// Reviewed earlier and has received new events since.
     pub has_news: Option<bool>,
-    /// A user message contains this text (case-insensitive).
+    /// A user message contains this text (case-insensitive); at least
+    /// [`MIN_TEXT_CHARS`] characters.
     pub text: Option<String>,
     /// Exactly this sender (conversation) id.
     pub sender_id: Option<String>,
@@ -162,7 +163,7 @@ pub struct PageRequest {
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Rows to skip (Rasa X's paging); prefer `cursor` for deep pages.
+    /// Rows to skip (Rasa X's paging), at most [`MAX_OFFSET`]; `cursor` pages any depth.
     pub offset: Option<i64>,
     /// `total=false`: the page is not held by counting every match (its `total` is then -1;
     /// `/api/conversations/count` gives it), so a large inbox's page comes back at once.
@@ -171,6 +172,14 @@ pub struct PageRequest {
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE_LIMIT: i64 = 500;
+
+/// Largest `offset`: the database walks every skipped row, so deep pages go by `cursor`.
+pub const MAX_OFFSET: i64 = 10_000;
+
+/// Fewest characters (not bytes) of a `text` filter: both backends' text indexes work on
+/// three-character pieces (SQLite's FTS5 trigrams, PostgreSQL's pg_trgm), so a shorter text
+/// would read every user message, and it is in nearly every conversation anyway.
+pub const MIN_TEXT_CHARS: usize = 3;
 
 /// A query parameter the filter could not accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -351,7 +360,22 @@ impl ConversationFilter {
             "tags_none" => self.tags_none.extend(split_list(value)),
             "flagged" | "is_flagged" => self.flagged = Some(parse_bool(key, value)?),
             "has_news" => self.has_news = Some(parse_bool(key, value)?),
-            "text" => self.text = Some(value.to_owned()).filter(|s| !s.trim().is_empty()),
+            "text" => {
+                self.text = Some(value.to_owned()).filter(|s| !s.trim().is_empty());
+                if let Some(text) = &self.text {
+                    let chars = text.chars().count();
+                    if chars < MIN_TEXT_CHARS {
+                        return Err(FilterError::new(
+                            key,
+                            format!(
+                                "`text` needs at least {MIN_TEXT_CHARS} characters, got {chars}: \
+                                 the text index matches pieces of three, and a shorter text \
+                                 would read every message"
+                            ),
+                        ));
+                    }
+                }
+            }
             "sender_id" => self.sender_id = Some(value.to_owned()).filter(|s| !s.is_empty()),
             "sort" => {
                 self.sort = value.parse().map_err(|_| {
@@ -518,7 +542,19 @@ impl PageRequest {
                 }
                 self.limit = Some(n);
             }
-            "offset" => self.offset = Some(parse_count(key, value)?),
+            "offset" => {
+                let n = parse_count(key, value)?;
+                if n > MAX_OFFSET {
+                    return Err(FilterError::new(
+                        key,
+                        format!(
+                            "`offset` must be at most {MAX_OFFSET}, got {n}: page deeper with \
+                             `cursor` (send each page's `next_cursor`)"
+                        ),
+                    ));
+                }
+                self.offset = Some(n);
+            }
             "cursor" => self.cursor = Some(value.to_owned()).filter(|s| !s.is_empty()),
             "total" => self.skip_total = !parse_bool(key, value)?,
             _ => return Ok(false),
@@ -601,6 +637,34 @@ mod tests {
         }
         let err = parse_listing_query("limit=0").unwrap_err();
         assert_eq!(err.field, "limit");
+    }
+
+    #[test]
+    fn short_text_is_refused_by_characters_not_bytes() {
+        for q in [
+            "text=a",
+            "text=ab",
+            "text=%C3%A4%C3%B6",
+            "text=%F0%9F%98%80x",
+        ] {
+            let err = ConversationFilter::from_query(q).unwrap_err();
+            assert_eq!(err.field, "text", "{q}");
+            assert!(err.message.contains("at least 3 characters"), "{q}");
+        }
+        // Three characters of two bytes each, and a blank text (no filter), pass.
+        let f = ConversationFilter::from_query("text=%C3%A4%C3%B6%C3%BC").unwrap();
+        assert_eq!(f.text.as_deref(), Some("äöü"));
+        assert_eq!(ConversationFilter::from_query("text=+").unwrap().text, None);
+        assert!(ConversationFilter::from_query("text=abc").is_ok());
+    }
+
+    #[test]
+    fn offset_is_capped() {
+        let (_, page) = parse_listing_query("offset=10000").unwrap();
+        assert_eq!(page.offset, Some(MAX_OFFSET));
+        let err = parse_listing_query("offset=10001").unwrap_err();
+        assert_eq!(err.field, "offset");
+        assert!(err.message.contains("cursor"), "{}", err.message);
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub fn TopBar() -> impl IntoView {
                 <form class="search" role="search" on:submit=search.clone()>
                     <input type="search" name="q" placeholder="Search user messages  ( / )"
                         aria-label="Search user messages" node_ref=search_ref
+                        minlength="3" title="At least 3 characters (the server refuses shorter text)"
                         prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                 </form>
                 <button class="btn" class:btn-on=move || ws.filters_open.get() id="toggle-filters"

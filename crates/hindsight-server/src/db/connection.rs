@@ -4,11 +4,15 @@
 //! error, never a silently created SQLite file (diesel's derived `establish` would try every
 //! backend in turn, so the pool uses [`DbConnectionManager`] instead).
 
-use std::time::Duration;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Bool;
+use diesel::sqlite::Sqlite;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 /// A connection to either backend.
@@ -23,6 +27,70 @@ pub enum DbConnection {
 /// The message of the error a SQLite query fails with when it runs past the request's time
 /// budget; [`crate::error`] answers it as a 503 `query_timeout`.
 pub const QUERY_BUDGET_EXCEEDED: &str = "hindsight: query budget exceeded";
+
+// The time budget on SQLite. SQLite has no statement timeout, and diesel offers no safe way
+// to its progress handler or to `sqlite3_interrupt`, so the expensive queries call this SQL
+// function on every row they visit (see `db::conversations`): it fails the statement once
+// the budget of the request running on this thread is spent. The deadline lives in a
+// thread-local because a request's database work runs on one blocking thread from start to
+// end (`AppState::db`), and a SQLite function runs on the thread that steps the statement.
+diesel::define_sql_function! {
+    /// SQL `TRUE` while the request's time budget lasts; past it, an error that fails the
+    /// statement with [`QUERY_BUDGET_EXCEEDED`]. Registered on every SQLite connection.
+    fn hindsight_within_budget() -> Bool;
+}
+
+thread_local! {
+    /// When the database work running on this thread must stop; `None`: no budget (the
+    /// command line, the bench, start-up).
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The time budget of one request's database work on this thread, from [`QueryBudget::start`]
+/// until it is dropped.
+#[derive(Debug)]
+#[must_use = "the budget ends when this guard is dropped"]
+pub struct QueryBudget {
+    previous: Option<Instant>,
+}
+
+impl QueryBudget {
+    /// Gives the database work that follows on this thread `limit` (none: no limit).
+    pub fn start(limit: Option<Duration>) -> QueryBudget {
+        let deadline = limit.map(|l| Instant::now() + l);
+        QueryBudget {
+            previous: DEADLINE.replace(deadline),
+        }
+    }
+}
+
+impl Drop for QueryBudget {
+    fn drop(&mut self) {
+        // A panic in the work unwinds through here too: the thread's next job starts clean.
+        DEADLINE.set(self.previous);
+    }
+}
+
+/// What [`hindsight_within_budget`] answers: SQL `TRUE`, or (past the deadline) an error.
+#[derive(Debug)]
+struct WithinBudget(bool);
+
+impl WithinBudget {
+    fn now() -> WithinBudget {
+        WithinBudget(DEADLINE.get().is_none_or(|d| Instant::now() < d))
+    }
+}
+
+impl ToSql<Bool, Sqlite> for WithinBudget {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        if self.0 {
+            <bool as ToSql<Bool, Sqlite>>::to_sql(&true, out)
+        } else {
+            // diesel hands the message to `sqlite3_result_error`: the statement fails with it.
+            Err(QUERY_BUDGET_EXCEEDED.into())
+        }
+    }
+}
 
 /// Which backend a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,11 +162,16 @@ impl DatabaseUrl {
     /// Opens one connection, with the per-connection settings applied and the whole SQLite
     /// page-cache budget (one connection alone: a command-line import, a tracker store).
     pub fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.connect_with_cache(SQLITE_CACHE_BUDGET_KIB)
+        self.connect_with(SQLITE_CACHE_BUDGET_KIB, 0)
     }
 
-    /// Opens one connection whose SQLite page cache holds `cache_kib` KiB.
-    fn connect_with_cache(&self, cache_kib: i64) -> Result<DbConnection, ConnectError> {
+    /// Opens one connection whose SQLite page cache holds `cache_kib` KiB and whose
+    /// PostgreSQL statements are cancelled after `statement_timeout_ms` (0: never).
+    fn connect_with(
+        &self,
+        cache_kib: i64,
+        statement_timeout_ms: u64,
+    ) -> Result<DbConnection, ConnectError> {
         // The only place that matches on the backend to open a connection: each driver needs
         // its own settings.
         match self.backend {
@@ -117,11 +190,17 @@ impl DatabaseUrl {
                 ] {
                     conn.batch_execute(pragma)?;
                 }
+                hindsight_within_budget_utils::register_nondeterministic_impl(
+                    &conn,
+                    WithinBudget::now,
+                )?;
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => {
                 let mut conn = diesel::PgConnection::establish(&self.target)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                // PostgreSQL's own budget, per statement; 0 is its "no limit" too.
+                conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))?;
                 Ok(DbConnection::Pg(conn))
             }
         }
@@ -187,6 +266,8 @@ pub struct DbConnectionManager {
     url: DatabaseUrl,
     /// Each pooled SQLite connection's share of [`SQLITE_CACHE_BUDGET_KIB`].
     sqlite_cache_kib: i64,
+    /// PostgreSQL's `statement_timeout` on each pooled connection, in ms (0: none).
+    statement_timeout_ms: u64,
 }
 
 /// SQLite's page cache is per connection, so a pool's connections each cache the same hot
@@ -203,7 +284,8 @@ impl r2d2::ManageConnection for DbConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.url.connect_with_cache(self.sqlite_cache_kib)
+        self.url
+            .connect_with(self.sqlite_cache_kib, self.statement_timeout_ms)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
@@ -277,8 +359,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(ran.len())
 }
 
-/// Opens a pool for `url` and brings the schema up to date.
+/// Opens a pool for `url` and brings the schema up to date; its statements run without a time
+/// limit (the command line: an import must not be cut off).
 pub fn open_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
+    open_pool_with_timeout(url, max_size, None)
+}
+
+/// [`open_pool`] for serving requests: on PostgreSQL each statement is cancelled after
+/// `statement_timeout` (SQLite's budget is the request's: [`QueryBudget`]).
+pub fn open_pool_with_timeout(
+    url: &str,
+    max_size: u32,
+    statement_timeout: Option<Duration>,
+) -> anyhow::Result<DbPool> {
     let url = DatabaseUrl::parse(url)?;
     // Fail fast with the driver's own message rather than r2d2's timeout.
     let mut first = url.connect()?;
@@ -298,6 +391,40 @@ pub fn open_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
             url,
             sqlite_cache_kib: (SQLITE_CACHE_BUDGET_KIB / i64::from(max_size.max(1)))
                 .max(SQLITE_CACHE_FLOOR_KIB),
+            statement_timeout_ms: statement_timeout
+                // At least 1 ms (0 would mean none); at most PostgreSQL's largest (i32 ms).
+                .map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128) as u64),
         })?;
     Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn within_budget(conn: &mut DbConnection) -> QueryResult<bool> {
+        diesel::select(hindsight_within_budget()).get_result(conn)
+    }
+
+    #[test]
+    fn a_spent_budget_fails_the_statement_until_it_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("budget.db").display());
+        let mut conn = DatabaseUrl::parse(&url).unwrap().connect().unwrap();
+        // No budget (the command line): always within.
+        assert!(within_budget(&mut conn).unwrap());
+        {
+            let _budget = QueryBudget::start(Some(Duration::ZERO));
+            let err = within_budget(&mut conn).unwrap_err();
+            assert!(err.to_string().contains(QUERY_BUDGET_EXCEEDED), "{err}");
+            assert!(matches!(
+                crate::error::AppError::from(err),
+                crate::error::AppError::QueryTimeout(_)
+            ));
+        }
+        // Dropped: the thread's next work (and the same connection) runs free again.
+        assert!(within_budget(&mut conn).unwrap());
+        let _budget = QueryBudget::start(Some(Duration::from_secs(600)));
+        assert!(within_budget(&mut conn).unwrap());
+    }
 }

@@ -105,6 +105,16 @@ fn filtered_on<'a>(
     let mut q = conversations::table
         .filter(conversations::deleted_at.is_null())
         .into_boxed();
+    if backend == Some(Backend::Sqlite) {
+        // SQLite has no statement timeout: the conversations the query visits check the
+        // request's time budget (see `db::connection`). First, so that SQLite tests it before
+        // the other conditions and a long walk over non-matching rows is stopped too. Only
+        // one row in 64 (by id) calls the function: a call costs about 100 ns, which made an
+        // unfiltered count of 520,000 conversations 50 ms slower when every row called it.
+        q = q.filter(sql::<Bool>(
+            "(conversations.id % 64 <> 0 OR hindsight_within_budget())",
+        ));
+    }
     if let Some(n) = f.min_user_messages {
         q = q.filter(conversations::user_message_count.ge(n));
     }
@@ -208,10 +218,12 @@ fn filtered_on<'a>(
     if let Some(text) = &f.text {
         // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
         q = match backend {
-            // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more.
+            // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more
+            // (the query parameter asks for them). Each matching message checks the budget.
             Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
                 sql::<Bool>(
-                    "conversations.id IN (SELECT e.conversation_id FROM events e WHERE e.id IN \
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE hindsight_within_budget() AND e.id IN \
                      (SELECT rowid FROM user_texts WHERE user_texts MATCH ",
                 )
                 .bind::<Text, _>(fts_phrase(text))

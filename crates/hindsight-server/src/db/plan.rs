@@ -184,7 +184,7 @@ mod tests {
         )));
         for q in [
             "intent=greet&min_user_messages=3",
-            "intent=greet&text=hi",
+            "intent=greet&text=hey",
             "intent=greet&exclude_action=x",
             "intent=greet&review_status=unread",
             "intent=greet&tag=bug",

@@ -6,6 +6,7 @@ mod rasa;
 mod auth;
 mod bench;
 mod contract;
+mod budget;
 mod conversation;
 mod errors;
 mod facet_counts;
