@@ -112,7 +112,8 @@ fn get(conn: &mut DbConnection, id: i64) -> AppResult<FilterTemplate> {
 /// see it (shared) but neither own it nor are admin.
 fn editable(conn: &mut DbConnection, user: &AuthUser, id: i64) -> AppResult<FilterTemplate> {
     let t = get(conn, id)?;
-    if t.owner == user.name || user.role == Role::Admin {
+    // An API token is its own principal: even an admin one has no rights over private filters.
+    if t.owner == user.name || (user.role == Role::Admin && !user.is_api_token()) {
         Ok(t)
     } else if t.shared {
         Err(forbidden("only its owner or an admin may change a filter"))
