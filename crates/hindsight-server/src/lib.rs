@@ -9,4 +9,5 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod routes;
+pub mod service;
 pub mod story;

@@ -86,6 +86,7 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         created_at -> Timestamp,
+        login_generation -> BigInt,
     }
 }
 

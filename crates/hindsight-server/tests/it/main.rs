@@ -10,6 +10,7 @@ mod errors;
 mod facet_counts;
 mod ingest;
 mod listing;
+mod login_security;
 mod openapi;
 mod tags_flags;
 mod workflow;
