@@ -62,10 +62,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+// At most this many argon2 computations at once, one core short of all: twenty parallel
+// logins queue here instead of crowding every core, so other requests keep theirs.
+static ARGON2_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+});
+
 /// Checks `password` against `hash` on the blocking thread pool (argon2 takes tens of
 /// milliseconds of CPU and must not stall the async workers). Without a hash (no such user)
 /// a dummy hash is verified, so the answer takes as long, and is false.
 pub async fn verify_password_blocking(password: String, hash: Option<String>) -> AppResult<bool> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 slots: {e}")))?;
     Ok(web::block(move || match hash {
         Some(h) => verify_password(&password, &h),
         None => {
@@ -78,6 +89,10 @@ pub async fn verify_password_blocking(password: String, hash: Option<String>) ->
 
 /// [`hash_password`] on the blocking thread pool.
 pub async fn hash_password_blocking(password: String) -> AppResult<String> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 slots: {e}")))?;
     web::block(move || hash_password(&password)).await?
 }
 
