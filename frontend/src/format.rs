@@ -101,9 +101,41 @@ pub fn json_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// The host of an `http(s)://` address (without user info or port), for naming where a bot's
+/// image would be fetched from; None for anything else.
+pub fn web_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = match host_port.strip_prefix('[') {
+        // An IPv6 literal keeps its brackets.
+        Some(v6) => &host_port[..v6.find(']')? + 2],
+        None => host_port.split(':').next()?,
+    };
+    (!host.is_empty()).then_some(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_host_of_a_web_address() {
+        assert_eq!(
+            web_host("https://cdn.example.com/a.png"),
+            Some("cdn.example.com")
+        );
+        assert_eq!(
+            web_host("http://user:pw@img.example:8080/x?y#z"),
+            Some("img.example")
+        );
+        assert_eq!(web_host("https://[::1]:8443/i.png"), Some("[::1]"));
+        assert_eq!(web_host("https://example.org"), Some("example.org"));
+        assert_eq!(web_host("javascript:alert(1)"), None);
+        assert_eq!(web_host("https:///nohost"), None);
+    }
 
     #[test]
     fn classifies_confidence_against_the_threshold() {

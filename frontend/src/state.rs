@@ -290,9 +290,47 @@ pub fn parse_route(pathname: &str) -> (Option<String>, Option<i64>) {
     (id, event)
 }
 
+/// `next` if it is a path of this app to go to after logging in, else None: it must start with
+/// one `/` (not `//host` or `/\host`, which browsers read as another site), hold no
+/// backslash, whitespace or control character (browsers drop tabs and newlines, turning
+/// `/\t/host` into `//host`), and not lead back to `/login`.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let mut chars = next.chars();
+    let ok = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+        && !next.starts_with("/login");
+    ok.then_some(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_paths_of_this_app_are_followed_after_login() {
+        assert_eq!(safe_next("/"), Some("/"));
+        assert_eq!(
+            safe_next("/conversations/a%20b?intent=greet"),
+            Some("/conversations/a%20b?intent=greet")
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/login?next=/",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn routes_round_trip() {

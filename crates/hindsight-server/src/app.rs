@@ -20,6 +20,8 @@ pub struct AppState {
     pub backend: Backend,
     /// Secret signing login tokens.
     pub jwt_secret: Arc<String>,
+    /// Login attempts per username and per client address.
+    pub login_limiter: Arc<crate::auth::limiter::LoginLimiter>,
 }
 
 impl AppState {
@@ -36,7 +38,10 @@ impl AppState {
             crate::auth::ensure_admin(&mut conn)?;
             crate::auth::load_secret(&mut conn, config.jwt_secret.as_deref())?
         };
+        crate::auth::prepare();
+        let login_limiter = crate::auth::limiter::LoginLimiter::new(config.login_limits());
         Ok(AppState {
+            login_limiter: Arc::new(login_limiter),
             pool,
             config: Arc::new(config),
             backend,
@@ -127,13 +132,18 @@ pub fn start_server(
     listener: std::net::TcpListener,
 ) -> std::io::Result<actix_web::dev::Server> {
     let static_dir = opts.static_dir.clone();
+    let csp = crate::auth::headers::policy_for(&static_dir);
     let server = HttpServer::new(move || {
         App::new()
             // Inside the logger, so the log shows the status the client gets.
             .wrap(actix_web::middleware::from_fn(
                 crate::error_shape::json_error_bodies,
             ))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(crate::auth::headers::security_headers(&csp))
+            // Query strings can carry `api_token`: the request log redacts them.
+            .wrap(tracing_actix_web::TracingLogger::<
+                crate::auth::redact::RedactingRootSpan,
+            >::new())
             .configure(configure(state.clone()))
             .configure(routes::web_app(static_dir.clone()))
     })

@@ -29,6 +29,23 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_TOKEN_MINUTES", default_value_t = 480)]
     pub token_minutes: i64,
 
+    /// Login attempts (right or wrong) per username within the login window; 0: no limit.
+    #[arg(long, env = "HINDSIGHT_LOGIN_ATTEMPTS_PER_USER", default_value_t = 10)]
+    pub login_attempts_per_user: u32,
+
+    /// Login attempts per client address within the login window (offices share an address
+    /// behind NAT, hence higher); 0: no limit.
+    #[arg(
+        long,
+        env = "HINDSIGHT_LOGIN_ATTEMPTS_PER_ADDRESS",
+        default_value_t = 100
+    )]
+    pub login_attempts_per_address: u32,
+
+    /// The login window in seconds: an allowance used up refills evenly over it.
+    #[arg(long, env = "HINDSIGHT_LOGIN_WINDOW_SECS", default_value_t = 600)]
+    pub login_window_secs: u64,
+
     /// Days a deleted conversation stays restorable in the trash before it is purged.
     #[arg(long, env = "HINDSIGHT_TRASH_DAYS", default_value_t = 30)]
     pub trash_days: i64,
@@ -56,6 +73,9 @@ impl Default for Config {
             timezone: chrono_tz::UTC,
             jwt_secret: None,
             token_minutes: 480,
+            login_attempts_per_user: 10,
+            login_attempts_per_address: 100,
+            login_window_secs: 600,
             trash_days: 30,
             reviewers_may_delete: false,
             max_body_mb: 64,
@@ -68,6 +88,15 @@ impl Config {
     /// The time budget of a request's queries, `None` when unlimited.
     pub fn query_timeout(&self) -> Option<std::time::Duration> {
         (self.query_timeout_ms > 0).then(|| std::time::Duration::from_millis(self.query_timeout_ms))
+    }
+
+    /// The login rate limits this configuration asks for.
+    pub fn login_limits(&self) -> crate::auth::limiter::LoginLimits {
+        crate::auth::limiter::LoginLimits {
+            per_user: self.login_attempts_per_user,
+            per_address: self.login_attempts_per_address,
+            window: std::time::Duration::from_secs(self.login_window_secs.max(1)),
+        }
     }
 }
 

@@ -417,6 +417,10 @@ impl ConversationFilter {
     ) -> Result<Self, FilterError> {
         let mut filter = ConversationFilter::default();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            // A credential, not a filter: the server reads it before the route runs.
+            if key == "api_token" {
+                continue;
+            }
             if filter.apply_param(&key, &value)? || extra(&key, &value)? {
                 continue;
             }

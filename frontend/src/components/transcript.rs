@@ -163,18 +163,41 @@ fn bot_view(e: &EventView) -> impl IntoView {
                     <span class="bot-button" title=payload>{title}</span>
                 }).collect_view()}</div>
             })}
-            {image.map(|src| view! {
-                <figure class="bot-image">
-                    <img src=src.clone() alt="" loading="lazy"
+            {image.map(|src| view! { <BotImage src=src/> })}
+            {custom.map(|c| view! { <pre class="bot-custom" title="Custom payload">{c}</pre> })}
+        </div>
+    }
+}
+
+/// A bot's image: fetched only when the reviewer asks (a click on a button naming its host),
+/// so opening a conversation tells no other site that someone is reading it.
+#[component]
+fn BotImage(src: String) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let host = crate::format::web_host(&src)
+        .unwrap_or("another site")
+        .to_owned();
+    let link = src.clone();
+    view! {
+        <figure class="bot-image">
+            {move || if shown.get() {
+                view! {
+                    <img src=src.clone() alt="" referrerpolicy="no-referrer"
                         on:error=|ev| {
                             let img: web_sys::HtmlElement = event_target(&ev);
                             let _ = img.style().set_property("display", "none");
                         }/>
-                    <figcaption>"image: "<a href=src.clone() target="_blank" rel="noopener noreferrer">{src.clone()}</a></figcaption>
-                </figure>
-            })}
-            {custom.map(|c| view! { <pre class="bot-custom" title="Custom payload">{c}</pre> })}
-        </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="btn bot-image-load" title=src.clone()
+                        on:click=move |_| shown.set(true)>
+                        {format!("Show image from {host}")}
+                    </button>
+                }.into_any()
+            }}
+            <figcaption>"image: "<a href=link.clone() target="_blank" rel="noopener noreferrer">{link.clone()}</a></figcaption>
+        </figure>
     }
 }
 

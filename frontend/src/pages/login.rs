@@ -30,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
             // Only paths of this app: never send the reviewer to another site.
             let next = query
                 .with_untracked(|q| q.get("next"))
-                .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login"))
+                .filter(|n| crate::state::safe_next(n).is_some())
                 .unwrap_or_else(|| "/".to_owned());
             navigate(&next, Default::default());
         }

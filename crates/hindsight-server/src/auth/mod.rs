@@ -1,8 +1,13 @@
 //! Authentication: argon2 passwords, HS256 login tokens (JWT), hashed API tokens, and the
 //! [`AuthUser`] extractor every protected handler takes.
 
+pub mod headers;
+pub mod limiter;
+pub mod redact;
+
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::LazyLock;
 
 use actix_web::{web, FromRequest, HttpRequest};
 use argon2::password_hash::{
@@ -22,7 +27,22 @@ use crate::error::{forbidden, unauthorized, AppError, AppResult};
 
 /// Prefix of every API token, so leaked tokens are recognisable.
 pub const API_TOKEN_PREFIX: &str = "hs_";
+/// Prefix of an API token's principal name (`token:NAME`): a token never acts as a user, even
+/// when it is named like one, and usernames may not start with it.
+pub const TOKEN_PRINCIPAL_PREFIX: &str = "token:";
+/// Shortest JWT secret accepted from the configuration, in bytes (HS256 wants 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
 const SECRET_KEY: &str = "jwt_secret";
+
+// Verified for a username that does not exist, so that a failed login takes as long whether
+// or not the user exists (the time would otherwise tell which usernames are real).
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&random_hex(16)).expect("argon2 hashes a random password"));
+
+/// Computes the dummy hash now, so the first unknown-user login is not the slow one.
+pub fn prepare() {
+    LazyLock::force(&DUMMY_HASH);
+}
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> AppResult<String> {
@@ -40,6 +60,40 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+// At most this many argon2 computations at once, one core short of all: twenty parallel
+// logins queue here instead of crowding every core, so other requests keep theirs.
+static ARGON2_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+});
+
+/// Checks `password` against `hash` on the blocking thread pool (argon2 takes tens of
+/// milliseconds of CPU and must not stall the async workers). Without a hash (no such user)
+/// a dummy hash is verified, so the answer takes as long, and is false.
+pub async fn verify_password_blocking(password: String, hash: Option<String>) -> AppResult<bool> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 slots: {e}")))?;
+    Ok(web::block(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            verify_password(&password, &DUMMY_HASH);
+            false
+        }
+    })
+    .await?)
+}
+
+/// [`hash_password`] on the blocking thread pool.
+pub async fn hash_password_blocking(password: String) -> AppResult<String> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 slots: {e}")))?;
+    web::block(move || hash_password(&password)).await?
 }
 
 /// `n` random bytes as lowercase hex.
@@ -60,8 +114,18 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// The JWT secret: the configured one, else the one kept in `settings`, else a new one kept there.
-pub fn load_secret(conn: &mut DbConnection, configured: Option<&str>) -> AppResult<String> {
+/// A configured secret shorter than [`MIN_SECRET_BYTES`] is refused: it could be guessed, and
+/// whoever guesses it can sign a login token for any user.
+pub fn load_secret(conn: &mut DbConnection, configured: Option<&str>) -> anyhow::Result<String> {
     if let Some(s) = configured {
+        if s.len() < MIN_SECRET_BYTES {
+            anyhow::bail!(
+                "the JWT secret (--jwt-secret / HINDSIGHT_JWT_SECRET) has {} bytes; it needs at \
+                 least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`), or leave it unset and \
+                 Hindsight keeps a random one in the database",
+                s.len()
+            );
+        }
         return Ok(s.to_owned());
     }
     if let Some(s) = db::settings::get(conn, SECRET_KEY)? {
@@ -99,16 +163,27 @@ pub struct Claims {
     pub exp: i64,
     /// Issued at.
     pub iat: i64,
+    /// The user's row id: a user removed and created again under the same name has a new one.
+    pub uid: i64,
+    /// The user's `login_generation` when the token was issued (bumped by password changes).
+    pub gen: i64,
 }
 
-/// Signs a login token for `username` valid for `minutes`.
-pub fn issue_jwt(secret: &str, username: &str, role: Role, minutes: i64) -> AppResult<String> {
+/// Signs a login token for `user` valid for `minutes`.
+pub fn issue_jwt(
+    secret: &str,
+    user: &db::users::UserRow,
+    role: Role,
+    minutes: i64,
+) -> AppResult<String> {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
-        sub: username.to_owned(),
+        sub: user.username.clone(),
         role,
         exp: now + minutes * 60,
         iat: now,
+        uid: user.id,
+        gen: user.login_generation,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -134,13 +209,18 @@ pub fn decode_jwt(secret: &str, token: &str) -> AppResult<Claims> {
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    /// Username, or the API token's name.
+    /// Username, or `token:NAME` for an API token (see [`TOKEN_PRINCIPAL_PREFIX`]).
     pub name: String,
     /// Role.
     pub role: Role,
 }
 
 impl AuthUser {
+    /// Whether the caller is an API token rather than a logged-in user.
+    pub fn is_api_token(&self) -> bool {
+        self.name.starts_with(TOKEN_PRINCIPAL_PREFIX)
+    }
+
     /// 403 unless the caller has at least `role`.
     pub fn require(&self, role: Role) -> AppResult<()> {
         if self.role >= role {
@@ -179,15 +259,27 @@ async fn authenticate(state: web::Data<AppState>, token: Option<String>) -> AppR
         let role = role
             .parse()
             .map_err(|_| unauthorized("the API token has an unknown role"))?;
-        return Ok(AuthUser { name, role });
+        // Its own principal: a token named `alice` must not own alice's filters or write
+        // audit rows as her.
+        return Ok(AuthUser {
+            name: format!("{TOKEN_PRINCIPAL_PREFIX}{name}"),
+            role,
+        });
     }
     let claims = decode_jwt(&state.jwt_secret, &token)?;
     // The token proves who logged in; the role comes from the users table on every request,
     // so a removed or demoted user loses access at once rather than when the token expires.
+    let sub = claims.sub.clone();
     let row = state
-        .db(move |conn| Ok(db::users::find(conn, &claims.sub)?))
+        .db(move |conn| Ok(db::users::find(conn, &sub)?))
         .await?;
     let row = row.ok_or_else(|| unauthorized("the user of this token no longer exists"))?;
+    // A password change bumps the generation; a removed and re-created user has a new id.
+    if row.id != claims.uid || row.login_generation != claims.gen {
+        return Err(unauthorized(
+            "this login token was revoked (the password changed or the user was replaced); log in again",
+        ));
+    }
     let role = row
         .role
         .parse()

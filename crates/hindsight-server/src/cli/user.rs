@@ -104,6 +104,7 @@ pub fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
             password: p,
         } => {
             let r = role(&r)?;
+            crate::service::users::check_name("username", &username).map_err(|e| anyhow!("{e}"))?;
             if db::users::find(&mut conn, &username)?.is_some() {
                 bail!("the user `{username}` exists already");
             }

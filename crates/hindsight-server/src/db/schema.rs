@@ -87,6 +87,7 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         created_at -> Timestamp,
+        login_generation -> BigInt,
     }
 }
 

@@ -20,6 +20,8 @@ pub struct UserRow {
     pub role: String,
     /// When created.
     pub created_at: NaiveDateTime,
+    /// Bumped by every password change; login tokens of an older generation are refused.
+    pub login_generation: i64,
 }
 
 /// How many users exist.
@@ -145,8 +147,12 @@ pub fn update(
             == 1;
     }
     if let Some(h) = password_hash {
+        // A new password ends every login token issued under the old one.
         found &= diesel::update(users::table.filter(users::username.eq(username)))
-            .set(users::password_hash.eq(h))
+            .set((
+                users::password_hash.eq(h),
+                users::login_generation.eq(users::login_generation + 1),
+            ))
             .execute(conn)?
             == 1;
     }

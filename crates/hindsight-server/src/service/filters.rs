@@ -21,7 +21,8 @@ fn check(input: &FilterTemplateInput) -> AppResult<()> {
 /// see it (shared) but neither own it nor are admin.
 fn editable(conn: &mut DbConnection, caller: &AuthUser, id: i64) -> AppResult<FilterTemplate> {
     let t = db::filters::get(conn, id)?.ok_or_else(|| not_found(format!("filter {id}")))?;
-    if t.owner == caller.name || caller.role == Role::Admin {
+    // An API token is its own principal: even an admin one has no rights over private filters.
+    if t.owner == caller.name || (caller.role == Role::Admin && !caller.is_api_token()) {
         Ok(t)
     } else if t.shared {
         Err(forbidden("only its owner or an admin may change a filter"))

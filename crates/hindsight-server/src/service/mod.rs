@@ -6,10 +6,12 @@
 //! and maps errors to API errors. Routes parse and respond; `db/` runs queries and knows
 //! nothing of roles or HTTP.
 
+pub mod auth;
 pub mod filters;
 pub mod flags;
 pub mod tags;
 pub mod triage;
+pub mod users;
 
 use crate::db::conversations::ConversationRow;
 use crate::db::{self, DbConnection};

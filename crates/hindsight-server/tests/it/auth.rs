@@ -129,13 +129,22 @@ both_backends! {
         let mut app = app;
         let secret = app.state.jwt_secret.to_string();
         let now = chrono::Utc::now().timestamp();
-        let good = json!({"sub": "tester", "role": "admin", "exp": now + 600, "iat": now});
+        let row = {
+            let mut conn = app.state.pool.get().unwrap();
+            hindsight_server::db::users::find(&mut conn, "tester").unwrap().unwrap()
+        };
+        let (uid, gen) = (row.id, row.login_generation);
+        let good = json!({"sub": "tester", "role": "admin", "exp": now + 600, "iat": now, "uid": uid, "gen": gen});
         let hs256 = json!({"alg": "HS256", "typ": "JWT"});
         // A hand-made token with the right secret is accepted: the forgeries below differ in one thing.
         let made = jwt(&secret, &hs256, &good);
         assert_eq!(status_as(&mut app, Some(made.clone()), "/api/me").await, StatusCode::OK);
 
-        let expired = jwt(&secret, &hs256, &json!({"sub": "tester", "role": "admin", "exp": now - 10, "iat": now - 700}));
+        let expired = jwt(&secret, &hs256, &json!({"sub": "tester", "role": "admin", "exp": now - 10, "iat": now - 700, "uid": uid, "gen": gen}));
+        // Signed right, but for an older generation, another user id, or without either.
+        let old_gen = jwt(&secret, &hs256, &json!({"sub": "tester", "role": "admin", "exp": now + 600, "iat": now, "uid": uid, "gen": gen - 1}));
+        let other_uid = jwt(&secret, &hs256, &json!({"sub": "tester", "role": "admin", "exp": now + 600, "iat": now, "uid": uid + 1000, "gen": gen}));
+        let no_uid = jwt(&secret, &hs256, &json!({"sub": "tester", "role": "admin", "exp": now + 600, "iat": now}));
         let wrong_secret = jwt("not-the-secret", &hs256, &good);
         let hs384 = jwt(&secret, &json!({"alg": "HS384", "typ": "JWT"}), &good);
         let tampered;
@@ -143,12 +152,12 @@ both_backends! {
             use base64::Engine;
             let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
             let parts: Vec<&str> = made.split('.').collect();
-            let claims = json!({"sub": "tester", "role": "admin", "exp": now + 999_999, "iat": now});
+            let claims = json!({"sub": "tester", "role": "admin", "exp": now + 999_999, "iat": now, "uid": uid, "gen": gen});
             tampered = format!("{}.{}.{}", parts[0], b64.encode(claims.to_string()), parts[2]);
             let none = format!("{}.{}.", b64.encode(json!({"alg": "none", "typ": "JWT"}).to_string()), parts[1]);
             assert_eq!(status_as(&mut app, Some(none), "/api/me").await, StatusCode::UNAUTHORIZED, "alg none");
         }
-        for (what, token) in [("expired", expired), ("wrong secret", wrong_secret), ("HS384", hs384), ("tampered", tampered), ("garbage", "abc".to_owned())] {
+        for (what, token) in [("expired", expired), ("wrong secret", wrong_secret), ("HS384", hs384), ("tampered", tampered), ("garbage", "abc".to_owned()), ("old generation", old_gen), ("other user id", other_uid), ("no user id", no_uid)] {
             assert_eq!(status_as(&mut app, Some(token), "/api/me").await, StatusCode::UNAUTHORIZED, "{what}");
         }
     }
@@ -164,7 +173,7 @@ both_backends! {
         assert_eq!(status_as(&mut app, Some(token.clone()), "/api/me").await, StatusCode::OK);
         let previous = app.act_as(None);
         let me = app.get_ok(&format!("/api/me?api_token={token}")).await;
-        assert_eq!(me["username"], "ci");
+        assert_eq!(me["username"], "token:ci", "an API token is its own principal");
         assert_eq!(me["role"], "reviewer");
         let (status, _) = app.post_json(&format!("/api/trackers?api_token={token}"), &rasa::tracker("via-token", vec![rasa::user("hi", "greet", 0.9, 1.0, "rest")])).await;
         assert_eq!(status, StatusCode::OK);

@@ -5,8 +5,8 @@ mod rasa;
 
 mod auth;
 mod bench;
-mod contract;
 mod budget;
+mod contract;
 mod conversation;
 mod errors;
 mod facet_counts;
@@ -14,6 +14,7 @@ mod hardening;
 mod ingest;
 mod ingest_rules;
 mod listing;
+mod login_security;
 mod openapi;
 mod pg_restart;
 mod tags_flags;
