@@ -36,11 +36,11 @@ pub struct EventRow {
 
 /// Every event of a conversation in recorded order.
 pub fn load_events(conn: &mut DbConnection, conversation_id: i64) -> QueryResult<Vec<EventRow>> {
-    Ok(events::table
+    events::table
         .filter(events::conversation_id.eq(conversation_id))
         .order(events::seq)
         .select(EventRow::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// The raw JSON texts of a conversation's events in recorded order.
@@ -48,11 +48,11 @@ pub fn load_event_data(
     conn: &mut DbConnection,
     conversation_id: i64,
 ) -> QueryResult<Vec<(i64, String)>> {
-    Ok(events::table
+    events::table
         .filter(events::conversation_id.eq(conversation_id))
         .order(events::seq)
         .select((events::id, events::data))
-        .load(conn)?)
+        .load(conn)
 }
 
 fn parse_data(data: &str) -> Value {

@@ -1,12 +1,12 @@
+//! Reading the inbox and one conversation.
+
 use actix_web::{web, HttpRequest, HttpResponse};
-use hindsight_types::{
-    ConversationCount, ConversationDetail, ConversationFilter, ConversationPage,
-};
+use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
-use crate::db;
+use crate::auth::AuthUser;
 use crate::error::AppResult;
+use crate::service::conversations;
 
 /// `GET /api/conversations`: one page of the inbox, with `X-Total-Count` as Rasa X sent it.
 pub async fn list_conversations(
@@ -14,17 +14,8 @@ pub async fn list_conversations(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    let (filter, page) = hindsight_types::filter::parse_listing_query(req.query_string())?;
-    let page: ConversationPage = state
-        .db(move |conn| {
-            // Read before the page, so that every conversation of the page existed at the mark
-            // (a bulk change bound to it never reaches one the reviewer was not shown).
-            let snapshot = db::triage::newest_event_id(conn)?;
-            let page = db::conversations::list(conn, &filter, &page)?;
-            Ok(ConversationPage { snapshot, ..page })
-        })
-        .await?;
+    let query = hindsight_types::filter::parse_listing_query(req.query_string());
+    let page = conversations::list_conversations(&state, user, query.map_err(Into::into)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("X-Total-Count", page.total.to_string()))
         .json(page))
@@ -36,13 +27,11 @@ pub async fn count_conversations(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<web::Json<ConversationCount>> {
-    user.require(Role::Viewer)?;
     let filter = ConversationFilter::from_query_with(req.query_string(), |k, _| {
         Ok(k == hindsight_types::filter::API_TOKEN_PARAM)
-    })?;
-    let total = state
-        .db(move |conn| db::conversations::count(conn, &filter))
-        .await?;
+    });
+    let total =
+        conversations::count_conversations(&state, user, filter.map_err(Into::into)).await?;
     Ok(web::Json(ConversationCount { total }))
 }
 
@@ -52,17 +41,9 @@ pub async fn get_conversation(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<web::Json<ConversationDetail>> {
-    user.require(Role::Viewer)?;
-    let sender_id = path.into_inner();
-    let detail = state
-        .db(move |conn| {
-            let row = crate::service::live_conversation(conn, &sender_id)?;
-            let events = db::events::event_views(conn, &row)?;
-            let summary = db::conversations::summarise(conn, vec![row])?.remove(0);
-            Ok(ConversationDetail { summary, events })
-        })
-        .await?;
-    Ok(web::Json(detail))
+    Ok(web::Json(
+        conversations::get_conversation(&state, user, path.into_inner()).await?,
+    ))
 }
 
 /// `GET /api/conversations/{id}/tracker`: the conversation as Rasa tracker JSON, each event
@@ -72,15 +53,7 @@ pub async fn export_tracker(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    let sender_id = path.into_inner();
-    let body = state
-        .db(move |conn| {
-            let row = crate::service::live_conversation(conn, &sender_id)?;
-            let events = db::events::load_event_data(conn, row.id)?;
-            Ok(crate::ingest::export::tracker_json(&row.sender_id, &events))
-        })
-        .await?;
+    let body = conversations::export_tracker(&state, user, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))

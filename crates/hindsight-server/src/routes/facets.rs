@@ -2,8 +2,7 @@ use actix_web::web;
 use hindsight_types::Facets;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
-use crate::db;
+use crate::auth::AuthUser;
 use crate::error::AppResult;
 
 /// `GET /api/facets`: the values the filter menus offer.
@@ -11,8 +10,7 @@ pub async fn list_facets(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> AppResult<web::Json<Facets>> {
-    user.require(Role::Viewer)?;
     Ok(web::Json(
-        state.db(|conn| Ok(db::facets::facets(conn)?)).await?,
+        crate::service::conversations::facets(&state, user).await?,
     ))
 }

@@ -7,8 +7,10 @@
 //! nothing of roles or HTTP.
 
 pub mod auth;
+pub mod conversations;
 pub mod filters;
 pub mod flags;
+pub mod ingest;
 pub mod tags;
 pub mod triage;
 pub mod users;
