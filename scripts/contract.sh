@@ -57,7 +57,7 @@ trap cleanup EXIT
 
 export HINDSIGHT_DATABASE_URL="sqlite://$work/contract.db"
 # A fixed secret: login tokens survive nothing but this run anyway.
-export HINDSIGHT_JWT_SECRET=contract-test-secret
+export HINDSIGHT_JWT_SECRET=contract-test-secret-of-at-least-32-bytes
 export RUST_LOG=${RUST_LOG:-warn}
 
 # The admin schemathesis acts as. A login token, not an API token: the run revokes API

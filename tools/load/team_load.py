@@ -39,16 +39,17 @@ class Client:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         start = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            res = self.conn.getresponse()
-            payload = res.read()
-            status = res.status
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-            status, payload = 0, b""
-        return status, payload, (time.perf_counter() - start) * 1000.0
+        # A GET is tried again once on a fresh connection: the server closes keep-alive
+        # connections left idle. Anything else is counted as it went (status 0: no answer).
+        for attempt in range(2 if method == "GET" else 1):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                res = self.conn.getresponse()
+                return res.status, res.read(), (time.perf_counter() - start) * 1000.0
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        return 0, b"", (time.perf_counter() - start) * 1000.0
 
 
 def quote(sender_id):
