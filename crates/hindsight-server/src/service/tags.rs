@@ -58,10 +58,20 @@ pub(super) fn get_or_create(
     value: &str,
     color: Option<&str>,
 ) -> AppResult<Tag> {
-    if let Some(tag) = db::tags::by_name(conn, value)? {
-        return Ok(tag);
+    match db::tags::by_name(conn, value)? {
+        Some(tag) => Ok(tag),
+        None => create_audited(conn, actor, value, color.unwrap_or(DEFAULT_COLOR)),
     }
-    let tag = db::tags::create(conn, value, color.unwrap_or(DEFAULT_COLOR))?;
+}
+
+/// Creates a tag and records its creation as `actor`'s.
+fn create_audited(
+    conn: &mut DbConnection,
+    actor: &str,
+    value: &str,
+    color: &str,
+) -> AppResult<Tag> {
+    let tag = db::tags::create(conn, value, color)?;
     let change = Change {
         actor,
         action: "tag_created",
@@ -99,17 +109,7 @@ pub async fn create_tag(
                 if db::tags::by_name(conn, &value)?.is_some() {
                     return Err(name_taken(&value));
                 }
-                let tag = db::tags::create(conn, &value, &color)?;
-                let change = Change {
-                    actor: &caller.name,
-                    action: "tag_created",
-                    conversation: None,
-                    target: Some(tag.value.clone()),
-                    before: None,
-                    after: Some(tag_json(&tag)),
-                };
-                audit::record(conn, change)?;
-                Ok(tag)
+                create_audited(conn, &caller.name, &value, &color)
             })
         })
         .await
