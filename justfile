@@ -100,13 +100,16 @@ lint: system-deps
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Benchmark: 1,000,000 demo conversations in SQLite and in a throwaway PostgreSQL, measured; writes bench/RESULTS.md.
-# Arguments go to `hindsight bench` (e.g. `just bench --conversations 100000 --runs 30`).
+# Arguments go to `hindsight-bench` (e.g. `just bench --conversations 100000 --runs 30`).
 bench *ARGS: system-deps
     #!/usr/bin/env bash
     set -euo pipefail
     command -v wrk >/dev/null || {{ just_executable() }} --justfile {{ justfile() }} apt-install wrk
-    nice cargo build --release --locked -p hindsight-server --bin hindsight
-    scripts/with-postgres.sh target/release/hindsight bench --output bench/RESULTS.md "$@"
+    nice cargo build --release --locked -p hindsight-server --bin hindsight -p hindsight-bench --bin hindsight-bench
+    # The server measured is the release `hindsight` binary itself, a child of the bench.
+    release="${CARGO_TARGET_DIR:-target}/release"
+    scripts/with-postgres.sh "$release/hindsight-bench" --server-exe "$release/hindsight" \
+        --output bench/RESULTS.md "$@"
 
 # Regenerate samples/ with Rasa's own event classes (needs Rasa Pro 3.21: RASA_PYTHON).
 samples:

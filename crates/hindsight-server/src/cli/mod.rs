@@ -1,6 +1,5 @@
 //! The `hindsight` command line: subcommands and their implementations.
 
-pub mod bench;
 pub mod import;
 pub use import::import_files;
 mod serve;
@@ -35,8 +34,6 @@ enum Command {
     Token(user::TokenCommand),
     /// Bring the database schema up to date and exit.
     Migrate,
-    /// Load demo data into fresh SQLite and PostgreSQL databases and measure (`just bench`).
-    Bench(bench::BenchOptions),
     /// Write N realistic demo conversations through the normal ingest path (deterministic).
     DemoData {
         /// How many conversations.
@@ -60,7 +57,6 @@ impl Cli {
                 conversations,
                 seed,
             } => demo_data(self.config, conversations, seed),
-            Command::Bench(opts) => bench::run(&opts, &[]).map(drop),
             Command::Migrate => {
                 let url = crate::db::DatabaseUrl::parse(&self.config.database_url)?;
                 let ran = crate::db::connection::run_migrations(&mut url.connect()?)?;

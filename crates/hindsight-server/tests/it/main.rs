@@ -4,7 +4,6 @@ mod harness;
 mod rasa;
 
 mod auth;
-mod bench;
 mod budget;
 mod contract;
 mod conversation;

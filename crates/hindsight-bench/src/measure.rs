@@ -1,10 +1,10 @@
 //! One backend measured: a fresh database, the demo data imported, every figure timed over
 //! HTTP next to its hand-written SQL, and wrk for throughput.
 
-use crate::db::{Backend, DbConnection};
 use anyhow::{anyhow, bail};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use hindsight_server::db::{Backend, DbConnection};
 use serde_json::Value;
 use std::process::Command;
 
@@ -118,11 +118,11 @@ impl Default for BackendResult {
 
 /// A bearer token for the bench client: an admin API token created directly in the database.
 pub(super) fn bench_token(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
-    let token = crate::auth::new_api_token();
-    crate::db::users::create_token(
+    let token = hindsight_server::auth::new_api_token();
+    hindsight_server::db::users::create_token(
         conn,
         "bench",
-        &crate::auth::token_hash(&token),
+        &hindsight_server::auth::token_hash(&token),
         "admin",
         "bench",
     )?;
@@ -229,19 +229,19 @@ pub(super) fn run_on(
         conversations,
         ..Default::default()
     };
-    let ingest = crate::ingest::IngestOptions {
+    let ingest = hindsight_server::ingest::IngestOptions {
         timezone: chrono_tz::UTC,
         restore_deleted: false,
     };
-    let mut conn = crate::db::DatabaseUrl::parse(url)?.connect()?;
-    crate::db::connection::run_migrations(&mut conn)?;
+    let mut conn = hindsight_server::db::DatabaseUrl::parse(url)?.connect()?;
+    hindsight_server::db::connection::run_migrations(&mut conn)?;
     say(
         opts,
         format!("{}: loading {conversations} conversations", r.backend),
     );
     let step = (conversations / 20).max(1);
     let mut next = step;
-    let loaded = crate::demo::load(&mut conn, conversations, opts.seed, &ingest, |n| {
+    let loaded = hindsight_server::demo::load(&mut conn, conversations, opts.seed, &ingest, |n| {
         if n >= next {
             say(opts, format!("{n} conversations"));
             next += step;

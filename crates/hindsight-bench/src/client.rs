@@ -1,5 +1,6 @@
 //! The bench's HTTP side: a tiny keep-alive HTTP/1.1 client over a loopback socket (so what
-//! is measured is the server, not a client library) and the child `hindsight serve` it talks to.
+//! is measured is the server, not a client library) and the child server
+//! process (`<exe> serve`) it talks to.
 
 use anyhow::{anyhow, bail, Context};
 use serde_json::Value;
@@ -135,7 +136,7 @@ impl Client {
     }
 }
 
-/// The server under test: a child `hindsight serve`.
+/// The server under test: a child `<exe> serve` process.
 pub(super) struct Server {
     pub(super) child: Child,
     pub(super) addr: String,

@@ -1,7 +1,7 @@
 //! The fixed suite of inbox filters, each with the best hand-written SQL for the same answer.
 
-use crate::db::DbConnection;
 use diesel::prelude::*;
+use hindsight_server::db::DbConnection;
 
 use super::*;
 

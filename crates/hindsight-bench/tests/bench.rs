@@ -1,14 +1,15 @@
-//! The benchmark's code path, small (`hindsight bench` at 1,000,000 conversations is `just
+//! The benchmark's code path, small (`hindsight-bench` at 1,000,000 conversations is `just
 //! bench`): it loads demo data into both backends, measures every figure and writes the report,
-//! so the bench cannot rot.
+//! so the bench cannot rot. `cargo test --workspace` (`just test`) runs it.
 
-use hindsight_server::cli::bench::{figures, run, BenchOptions};
+use hindsight_bench::{figures, run, BenchOptions};
 
 #[test]
 fn bench_writes_a_sane_report_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
     let mut opts = BenchOptions::small(1_500, 3, dir.path().to_path_buf());
-    opts.server_exe = Some(env!("CARGO_BIN_EXE_hindsight").into());
+    // The bench binary's own `serve`: the server from `hindsight_server`, as a child process.
+    opts.server_exe = Some(env!("CARGO_BIN_EXE_hindsight-bench").into());
     opts.postgres_url = std::env::var("HINDSIGHT_TEST_POSTGRES_URL").ok();
     assert!(
         opts.postgres_url.is_some(),

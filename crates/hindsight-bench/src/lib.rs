@@ -1,7 +1,11 @@
-//! `hindsight bench`: loads demo conversations into a fresh SQLite file and a fresh
-//! PostgreSQL database, serves each with the real server (a child `hindsight serve`), measures
-//! the inbox, conversation, story, facets and bulk-tag figures over HTTP next to the best
-//! hand-written SQL for the same answers, and writes the report (`bench/RESULTS.md`).
+//! `hindsight-bench` (`just bench`): loads demo conversations into a fresh SQLite file and a
+//! fresh PostgreSQL database, serves each with the real server (a child server process, see
+//! [`BenchOptions::server_exe`]), measures the inbox, conversation, story, facets and bulk-tag
+//! figures over HTTP next to the best hand-written SQL for the same answers, and writes the
+//! report (`bench/RESULTS.md`).
+//!
+//! It is its own crate so the server binary does not carry it: it uses the server only through
+//! `hindsight_server`'s public API (demo data, opening and migrating databases, API tokens).
 //!
 //! The client is a tiny keep-alive HTTP/1.1 client over a loopback socket, so what is measured
 //! is the server, not a client library. Bearer tokens are one header (`Client::token`).
@@ -12,7 +16,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::db::Backend;
+use hindsight_server::db::Backend;
 
 mod client;
 mod measure;
@@ -27,7 +31,7 @@ pub use report::report;
 use report::*;
 use suite::*;
 
-/// Options of `hindsight bench`.
+/// Options of `hindsight-bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchOptions {
     /// Conversations loaded into each database.
@@ -58,7 +62,9 @@ pub struct BenchOptions {
     /// Seconds of the wrk run (0: no wrk run).
     #[arg(long, default_value_t = 10)]
     pub wrk_seconds: u64,
-    /// The server binary (default: this executable).
+    /// The server binary, started as `<exe> serve --bind …` (`just bench` passes the release
+    /// `hindsight`). Default: this executable, whose `serve` runs the same server through
+    /// `hindsight_server`'s command line.
     #[arg(long)]
     pub server_exe: Option<PathBuf>,
     /// Print progress to stderr.
@@ -132,11 +138,11 @@ fn time(runs: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Resul
 /// What is kept of a run, next to the report (`RESULTS.json`).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Saved {
-    pub(super) runs: usize,
-    pub(super) seed: u64,
-    pub(super) date: String,
-    pub(super) commit: String,
-    pub(super) results: Vec<BackendResult>,
+    pub(crate) runs: usize,
+    pub(crate) seed: u64,
+    pub(crate) date: String,
+    pub(crate) commit: String,
+    pub(crate) results: Vec<BackendResult>,
 }
 
 fn saved_path(opts: &BenchOptions) -> PathBuf {
