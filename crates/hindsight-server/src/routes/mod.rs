@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod conversations;
+mod export;
 mod facets;
 mod filters;
 mod flags;
@@ -35,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/conversations/count",
                 web::get().to(conversations::count_conversations),
+            )
+            .route(
+                "/conversations/export",
+                web::get().to(export::export_conversations),
             )
             .route("/conversations/bulk", web::post().to(triage::bulk))
             .route("/conversations/tags", web::get().to(tags::list_tags))

@@ -6,6 +6,7 @@
 //! and maps errors to API errors. Routes parse and respond; `db/` runs queries and knows
 //! nothing of roles or HTTP.
 
+pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod tags;

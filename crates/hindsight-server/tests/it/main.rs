@@ -7,6 +7,7 @@ mod auth;
 mod bench;
 mod conversation;
 mod errors;
+mod export;
 mod facet_counts;
 mod hardening;
 mod ingest;
