@@ -260,7 +260,7 @@ pub fn ConversationList() -> impl IntoView {
             </div>
             <div class="list-foot muted small">
                 <span>{move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}</span>
-                <Show when=move || total.get().unwrap_or(0) > 0>
+                <Show when=move || { total.get().unwrap_or(0) > 0 }>
                     <a class="btn btn-small" id="export" download title="Every conversation of this filter, as JSON lines"
                         href=move || export_href("jsonl")>"Export"</a>
                     <a class="btn btn-small" id="export-csv" download title="Every conversation of this filter, as CSV"
