@@ -237,7 +237,7 @@ fn parse_confidence(key: &str, value: &str) -> Result<f64, FilterError> {
     Ok(c)
 }
 
-fn parse_bool(key: &str, value: &str) -> Result<bool, FilterError> {
+pub(crate) fn parse_bool(key: &str, value: &str) -> Result<bool, FilterError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),

@@ -11,3 +11,7 @@ pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
 pub mod workflow;
 pub use workflow::*;
+pub mod export;
+pub use export::{
+    parse_export_query, ExportFormat, ExportOptions, ExportedConversation, CSV_COLUMNS,
+};

@@ -30,6 +30,20 @@ pub async fn list(filter_query: &str, cursor: Option<&str>) -> ApiResult<Convers
     get(&join("/api/conversations", &q)).await
 }
 
+/// The address of `GET /api/conversations/export` for a filter (`format` is `jsonl` or
+/// `csv`). It carries the session's token, so that a plain link downloads it: the browser
+/// streams the file to disk, however many conversations match.
+pub fn export_url(filter_query: &str, format: &str) -> String {
+    let mut q = form_query(filter_query);
+    q.push_str("format=");
+    q.push_str(format);
+    if let Some(t) = super::token() {
+        q.push_str("&api_token=");
+        q.push_str(&enc(&t));
+    }
+    join("/api/conversations/export", &q)
+}
+
 fn form_query(filter_query: &str) -> String {
     if filter_query.is_empty() {
         String::new()

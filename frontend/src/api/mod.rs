@@ -69,7 +69,7 @@ fn stored_user() -> Option<UserInfo> {
     serde_json::from_str(&s.get_item(USER_KEY).ok()??).ok()
 }
 
-fn token() -> Option<String> {
+pub(crate) fn token() -> Option<String> {
     storage()?.get_item(TOKEN_KEY).ok()?
 }
 

@@ -181,6 +181,11 @@ pub fn ConversationList() -> impl IntoView {
         }
     };
 
+    // The export of the filter as shown, for a download link.
+    let export_href = move |format: &str| {
+        let q = filter.with(|f| f.as_ref().map(|f| f.to_query()).unwrap_or_default());
+        api::conversations::export_url(&q, format)
+    };
     let can_bulk =
         move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
     let bulk_reviewed = move |n: i64| {
@@ -255,6 +260,12 @@ pub fn ConversationList() -> impl IntoView {
             </div>
             <div class="list-foot muted small">
                 <span>{move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}</span>
+                <Show when=move || { total.get().unwrap_or(0) > 0 }>
+                    <a class="btn btn-small" id="export" download title="Every conversation of this filter, as JSON lines"
+                        href=move || export_href("jsonl")>"Export"</a>
+                    <a class="btn btn-small" id="export-csv" download title="Every conversation of this filter, as CSV"
+                        href=move || export_href("csv")>"CSV"</a>
+                </Show>
                 <Show when=move || { can_bulk() && total.get().unwrap_or(0) > 0 }>
                     <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked().unwrap_or(0))>
                         "Mark all reviewed"

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod connection;
 pub mod conversations;
 pub mod events;
+pub mod export;
 pub mod facets;
 pub mod filters;
 pub mod flags;

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod conversations;
+mod export;
 mod facets;
 mod filters;
 mod flags;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/facets").get(facets::list_facets))
             .service(web::resource("/trackers").post(ingest::import_trackers))
             .service(web::resource("/conversations").get(conversations::list_conversations))
+            .service(web::resource("/conversations/export").get(export::export_conversations))
             .service(web::resource("/conversations/count").get(conversations::count_conversations))
             .service(web::resource("/conversations/bulk").post(triage::bulk))
             .service(web::resource("/conversations/tags").get(tags::list_tags))

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod conversations;
+pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
