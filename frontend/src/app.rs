@@ -1,11 +1,13 @@
 //! The root: router, session guard, top bar, toasts and the keyboard.
 
 use leptos::prelude::*;
+use leptos::wasm_bindgen::closure::Closure;
+use leptos::wasm_bindgen::JsCast;
 use leptos_router::components::Router;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
-use crate::components::common::Toasts;
+use crate::components::common::{OfflineBanner, Toasts};
 use crate::components::shortcuts::{install_shortcuts, ShortcutHelp};
 use crate::components::top_bar::TopBar;
 use crate::pages::admin::AdminPage;
@@ -41,6 +43,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <SessionGuard/>
             <TopBar/>
+            <OfflineBanner/>
             <main class="app-main"><Screens/></main>
             <ShortcutHelp/>
             <Toasts/>
@@ -94,6 +97,60 @@ fn SessionGuard() -> impl IntoView {
         });
     }
     install_shortcuts();
+    install_link_handler();
+}
+
+/// Sends every click on a same-origin link through the router's `navigate`, which writes
+/// the address bar (`pushState`) at once.
+///
+/// leptos_router's own link handler sets its URL signal but leaves `pushState` until a
+/// `<Routes>` reports the new route ready (`LocationProvider::ready_to_complete`); this app
+/// matches paths itself (see [`Screens`]), so the address bar never followed a row, the logo
+/// or "Admin". That handler also rewrites the path with `decodeURI`, which would turn an
+/// id's `%25` into `%`; `navigate` keeps the path exactly as the link encodes it. Listening
+/// in the capture phase runs this first; the router's handler then sees the click handled.
+fn install_link_handler() {
+    let navigate = use_navigate();
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if ev.default_prevented()
+            || ev.button() != 0
+            || ev.meta_key()
+            || ev.alt_key()
+            || ev.ctrl_key()
+            || ev.shift_key()
+        {
+            return;
+        }
+        let Some(a) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a[href]").ok().flatten())
+        else {
+            return;
+        };
+        let opens_elsewhere =
+            a.get_attribute("target").is_some_and(|t| !t.is_empty()) || a.has_attribute("download");
+        let href = a.get_attribute("href").unwrap_or_default();
+        let here = window().location();
+        let Ok(url) = web_sys::Url::new_with_base(&href, &here.href().unwrap_or_default()) else {
+            return;
+        };
+        if opens_elsewhere || Some(url.origin()) != here.origin().ok() {
+            return;
+        }
+        ev.prevent_default();
+        navigate(
+            &format!("{}{}{}", url.pathname(), url.search(), url.hash()),
+            Default::default(),
+        );
+    });
+    let _ = window().add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    );
+    // The app lives as long as the page.
+    on_click.forget();
 }
 
 #[component]

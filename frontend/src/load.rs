@@ -25,6 +25,8 @@ where
     let value: Loaded<T> = RwSignal::new(None);
     let serial = StoredValue::new(0u32);
     Effect::new(move |_| {
+        // The offline banner's Retry loads every shown value again.
+        crate::api::retries().track();
         let future = request();
         let Some(mine) = serial.try_update_value(|n| {
             *n += 1;

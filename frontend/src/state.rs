@@ -2,7 +2,7 @@
 //! a context of `Copy` signals. Routes and the URL query are the source of truth for what
 //! is shown; this holds what several components must agree on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use hindsight_types::{ConversationFilter, ConversationSummary, FilterError, ReviewStatus, Tag};
 use leptos::prelude::*;
@@ -70,9 +70,12 @@ pub struct Workspace {
     pub templates_open: RwSignal<bool>,
     /// Confidence under which intents and actions are marked low.
     pub threshold: RwSignal<f64>,
+    /// Whether single-key shortcuts (j, k, r, s, f, t, /, ?) are on (WCAG 2.1.4).
+    pub shortcuts_on: RwSignal<bool>,
 }
 
 const THRESHOLD_KEY: &str = "hindsight.threshold";
+const SHORTCUTS_KEY: &str = "hindsight.shortcuts";
 
 impl Workspace {
     /// Creates the signals (once, in the app root).
@@ -95,6 +98,20 @@ impl Workspace {
             filters_open: RwSignal::new(false),
             templates_open: RwSignal::new(false),
             threshold: RwSignal::new(stored.unwrap_or(0.6)),
+            shortcuts_on: RwSignal::new(
+                web_sys::window()
+                    .and_then(|w| w.local_storage().ok().flatten())
+                    .and_then(|s| s.get_item(SHORTCUTS_KEY).ok().flatten())
+                    .is_none_or(|v| v != "off"),
+            ),
+        }
+    }
+
+    /// Turns single-key shortcuts on or off, remembered in this browser.
+    pub fn set_shortcuts(&self, on: bool) {
+        self.shortcuts_on.set(on);
+        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = s.set_item(SHORTCUTS_KEY, if on { "on" } else { "off" });
         }
     }
 
@@ -153,6 +170,8 @@ pub struct OpenConversation {
     pub summary: RwSignal<ConversationSummary>,
     /// Ids of its flagged events.
     pub flags: RwSignal<HashSet<i64>>,
+    /// The notes of its flags, by event id (flags without a note are absent).
+    pub notes: RwSignal<HashMap<i64, String>>,
     /// The newest event shown: a review covers up to it, later events stay news.
     pub seen_event_id: StoredValue<Option<i64>>,
     /// Whether the tag picker is open.
@@ -212,11 +231,45 @@ impl OpenConversation {
                     f.insert(event_id);
                 }
             });
+            self.notes.update(|n| {
+                n.remove(&event_id);
+            });
             let any = self.flags.with_untracked(|f| !f.is_empty());
             self.summary.update(|s| s.flagged = any);
             self.ws.update_row(&id, |r| r.flagged = any);
             self.ws.notify(if flagged {
                 "Flag removed."
+            } else {
+                "Message flagged."
+            });
+        });
+    }
+
+    /// Flags an event with a note, or changes the note of its flag (an empty note clears
+    /// it; the flag stays).
+    pub fn save_flag_note(self, event_id: i64, note: String) {
+        let id = self.id.get_value();
+        let note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
+        let was_flagged = self.flags.with_untracked(|f| f.contains(&event_id));
+        leptos::task::spawn_local(async move {
+            if let Err(e) = crate::api::conversations::flag(&id, event_id, note.clone()).await {
+                return self.ws.fail(e);
+            }
+            self.flags.update(|f| {
+                f.insert(event_id);
+            });
+            self.notes.update(|n| match note {
+                Some(note) => {
+                    n.insert(event_id, note);
+                }
+                None => {
+                    n.remove(&event_id);
+                }
+            });
+            self.summary.update(|s| s.flagged = true);
+            self.ws.update_row(&id, |r| r.flagged = true);
+            self.ws.notify(if was_flagged {
+                "Flag note saved."
             } else {
                 "Message flagged."
             });

@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::Value;
 use support::browser::{Browser, Driver};
-use support::server::{Server, ADMIN};
+use support::server::{Server, ADMIN, ODD_ID};
 use support::{eventually, path_segment};
 
 /// A conversation of the samples with slots set before its last user message.
@@ -135,6 +135,11 @@ async fn a_reviewer_works_through_the_inbox() {
         ".conversation[data-conversation='{FLIGHT}'] .event-user"
     ))
     .await;
+    let conversation_path = format!("/conversations/{FLIGHT}");
+    b.wait_path("the row's conversation in the address bar", |p| {
+        p == conversation_path
+    })
+    .await;
     let detail = server.get(&format!("/api/conversations/{FLIGHT}")).await;
     let events = detail["events"].as_array().unwrap();
     let last_user = events
@@ -169,8 +174,62 @@ async fn a_reviewer_works_through_the_inbox() {
     assert!(b.count(".event.selected").await == 1);
     b.find("#intent-ranking").await;
     b.screenshot("03-conversation").await;
+    b.capture_clipboard().await;
     b.click("#copy-link").await;
     b.wait_text(".toast", "ink").await;
+    assert_eq!(
+        b.copied().await,
+        server.url(&message_path),
+        "Copy link copies this message's URL"
+    );
+
+    step("Back, Forward and reload restore exactly what was on screen");
+    b.back().await;
+    b.wait_path("Back to the conversation", |p| p == conversation_path)
+        .await;
+    b.wait_gone(".event.selected").await;
+    b.back().await;
+    b.wait_path("Back to the inbox", |p| p == "/").await;
+    b.wait_gone(".conversation").await;
+    b.find(".conversation-pane .placeholder").await;
+    b.forward().await;
+    b.wait_path("Forward to the conversation", |p| p == conversation_path)
+        .await;
+    b.find(&format!(".conversation[data-conversation='{FLIGHT}']"))
+        .await;
+    b.forward().await;
+    b.wait_path("Forward to the message", |p| p == message_path)
+        .await;
+    let selected_css = format!(".event.selected[data-event-id='{last_user}']");
+    b.find(&selected_css).await;
+    b.reload().await;
+    b.find(&selected_css).await;
+    b.wait_text("#story", "stories:").await;
+    assert_eq!(b.path().await, message_path, "a reload keeps the address");
+    assert_eq!(
+        b.find(&selected_css)
+            .await
+            .attr("aria-selected")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+
+    step("the logo and Admin change the address; Back returns to the message");
+    b.click("a.brand").await;
+    b.wait_path("the logo to the inbox", |p| p == "/").await;
+    b.wait_gone(".conversation").await;
+    b.back().await;
+    b.wait_path("Back to the message", |p| p == message_path)
+        .await;
+    b.find(&selected_css).await;
+    b.click("#admin-link").await;
+    b.wait_path("Admin in the address", |p| p == "/admin").await;
+    b.find("#users").await;
+    b.back().await;
+    b.wait_path("Back from Admin", |p| p == message_path).await;
+    b.find(&selected_css).await;
 
     step("the copied URL opens the same message in a fresh session, after logging in");
     let fresh = driver.session(&server.base).await;
@@ -229,6 +288,36 @@ async fn a_reviewer_works_through_the_inbox() {
         .await;
     b.find(&format!(".row[data-id='{FLIGHT}'] .flag-mark"))
         .await;
+
+    step("a flag carries a note: written in the panel, shown on hovering the flag, kept");
+    let note = "Offers a flight before asking the date";
+    b.click(&format!("{bot_css} .bubble")).await;
+    b.wait_path("the flagged message selected", |p| {
+        p.contains(&format!("/messages/{bot}"))
+    })
+    .await;
+    b.click("#edit-flag-note").await;
+    b.type_into("textarea[name=flag-note]", note).await;
+    b.click("#save-flag-note").await;
+    b.wait_text("#flag-note", note).await;
+    let title = b
+        .find(&format!("{bot_css} .flag-btn"))
+        .await
+        .attr("title")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(title, format!("Flag note: {note}"));
+    let stored = server.get(&format!("/api/conversations/{FLIGHT}")).await;
+    let flagged = stored["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == bot)
+        .unwrap();
+    assert_eq!(flagged["flag"]["note"], note, "the note reached the server");
+    b.reload().await;
+    b.wait_text("#flag-note", note).await;
     b.goto("/").await;
     b.click("#toggle-filters").await;
     b.choose("select[name=flagged]", "true").await;
@@ -237,6 +326,39 @@ async fn a_reviewer_works_through_the_inbox() {
         .await;
     b.wait_count(".rows .row", 1).await;
     b.find(&format!(".row[data-id='{FLIGHT}']")).await;
+
+    step("a filter in the address that is not valid: the counts say so, not …");
+    b.goto("/?review_status=bogus").await;
+    b.find(".list-pane .error-box").await;
+    b.wait_count("a.tab .count-error", 4).await;
+
+    step("with the server unreachable: one banner with Retry, no stale rows, no raw error");
+    b.goto("/?review_status=unread").await;
+    b.wait_count(".rows .row", all).await;
+    b.js(
+        "window.__fetch = window.fetch; window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));",
+        vec![],
+    )
+    .await;
+    b.click("a.tab[data-status=reviewed]").await;
+    b.wait_path("the reviewed tab", |p| p.contains("review_status=reviewed"))
+        .await;
+    b.find("#offline-banner").await;
+    b.wait_gone(".rows .row").await;
+    b.wait_count("a.tab .count-error", 4).await;
+    assert_eq!(b.count("#offline-banner").await, 1);
+    let page = b.js("return document.body.innerText", vec![]).await;
+    let page = page.as_str().unwrap_or_default();
+    assert!(
+        !page.contains("Failed to fetch") && !page.contains("TypeError"),
+        "no raw exception text: {page}"
+    );
+    b.js("window.fetch = window.__fetch;", vec![]).await;
+    b.click("#retry").await;
+    b.wait_gone("#offline-banner").await;
+    let reviewed = server.count("review_status=reviewed").await;
+    assert_eq!(tab_count(&b, "reviewed").await, reviewed);
+    b.wait_count(".rows .row", reviewed as usize).await;
 
     step("mark reviewed: the conversation leaves the unread tab");
     b.goto("/?review_status=unread").await;
@@ -250,6 +372,8 @@ async fn a_reviewer_works_through_the_inbox() {
     })
     .await;
     b.find(".conv-title .status-reviewed").await;
+    b.wait_text(".list-foot", &format!("of {} shown", unread - 1))
+        .await;
     b.click("a.tab[data-status=reviewed]").await;
     b.find(&format!(".row[data-id='{FLIGHT}']")).await;
 
@@ -331,13 +455,86 @@ async fn a_reviewer_works_through_the_inbox() {
     })
     .await;
 
-    step("a conversation whose id needs encoding opens by its link");
-    b.goto(&format!("/conversations/{}", path_segment(WHATSAPP)))
-        .await;
-    b.find(&format!(
-        ".conversation[data-conversation='{WHATSAPP}'] .event-user"
-    ))
+    step("single-key shortcuts can be turned off, and the dialog gives focus back");
+    let here = b.path().await;
+    b.click("#open-settings").await;
+    b.find("#shortcut-help").await;
+    b.click("#shortcuts-on").await;
+    b.press(ESCAPE).await;
+    b.wait_gone("#shortcut-help").await;
+    eventually("focus back on the settings button", || async {
+        let id = b.c.active_element().await.ok()?.attr("id").await.ok()??;
+        (id == "open-settings").then_some(())
+    })
     .await;
+    b.reload().await;
+    b.find(".conversation .event").await;
+    b.press('j').await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        b.path().await,
+        here,
+        "j does nothing with the shortcuts off (remembered)"
+    );
+    b.click("#open-settings").await;
+    b.click("#shortcuts-on").await;
+    b.press(ESCAPE).await;
+    b.wait_gone("#shortcut-help").await;
+
+    step("conversations whose ids need encoding (`/` too) open by their links, and reload");
+    for id in [WHATSAPP, ODD_ID] {
+        let path = format!("/conversations/{}", path_segment(id));
+        let css = format!(".conversation[data-conversation='{id}'] .event-user");
+        b.goto(&path).await;
+        b.find(&css).await;
+        b.reload().await;
+        b.find(&css).await;
+        assert_eq!(b.path().await, path);
+    }
+    b.goto("/").await;
+    b.click(&format!(".row[data-id='{ODD_ID}']")).await;
+    b.wait_path("the odd id's row to its encoded path", |p| {
+        p == format!("/conversations/{}", path_segment(ODD_ID))
+    })
+    .await;
+
+    step("axe-core finds no serious or critical violation");
+    b.goto(&message_path).await;
+    b.wait_text("#story", "stories:").await;
+    support::axe::check(&b, "a conversation").await;
+    b.goto("/").await;
+    b.find(".rows .row").await;
+    support::axe::check(&b, "the inbox").await;
+
+    step("any width: three panes, a drawer, one pane at a time");
+    for (width, name) in [
+        (1440, "06-wide-1440"),
+        (1024, "07-medium-1024"),
+        (390, "08-narrow-390"),
+    ] {
+        b.resize(width, 900).await;
+        b.goto(&message_path).await;
+        b.wait_text("#story", "stories:").await;
+        let layout = b
+            .js(
+                "const v = s => { const e = document.querySelector(s); return !!e && e.getBoundingClientRect().width > 0; };
+                 return [v('.list-pane'), v('.transcript'), v('.event-panel'), getComputedStyle(document.querySelector('.event-panel')).position];",
+                vec![],
+            )
+            .await;
+        let expected = match width {
+            1440 => serde_json::json!([true, true, true, "static"]),
+            1024 => serde_json::json!([true, true, true, "absolute"]),
+            _ => serde_json::json!([false, true, true, "absolute"]),
+        };
+        assert_eq!(layout, expected, "layout at {width} px");
+        b.screenshot(name).await;
+    }
+    b.click("#back-to-list").await;
+    b.wait_path("the back control to the list", |p| p == "/")
+        .await;
+    b.find(".list-pane .rows .row").await;
+    b.resize(1440, 900).await;
 
     step("admin: users and a token shown once");
     b.goto("/admin").await;
@@ -347,6 +544,7 @@ async fn a_reviewer_works_through_the_inbox() {
     b.click("#tokens button[type=submit]").await;
     b.find("#new-token .secret-value").await;
     b.screenshot("04-admin").await;
+    support::axe::check(&b, "the admin page").await;
 
     step("log out");
     b.click("#logout").await;
@@ -365,7 +563,13 @@ fn publish_screenshots() {
     }
     let docs = support::workspace().join("docs/screenshots");
     std::fs::create_dir_all(&docs).unwrap();
-    for name in ["01-inbox", "03-conversation"] {
+    for name in [
+        "01-inbox",
+        "03-conversation",
+        "06-wide-1440",
+        "07-medium-1024",
+        "08-narrow-390",
+    ] {
         let from = support::screenshot_dir().join(format!("{name}.png"));
         std::fs::copy(&from, docs.join(format!("{name}.png"))).unwrap();
     }

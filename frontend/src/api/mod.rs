@@ -47,6 +47,27 @@ const USER_KEY: &str = "hindsight.user";
 thread_local! {
     static PENDING: RwSignal<u32> = RwSignal::new(0);
     static SESSION: RwSignal<Option<UserInfo>> = RwSignal::new(stored_user());
+    static OFFLINE: RwSignal<bool> = RwSignal::new(false);
+    static RETRIES: RwSignal<u32> = RwSignal::new(0);
+}
+
+/// What a request that could not reach the server says (the banner says the rest).
+pub const OFFLINE_MESSAGE: &str = "The Hindsight server cannot be reached.";
+
+/// Whether the last request could not reach the server (the app shows one banner).
+pub fn offline() -> RwSignal<bool> {
+    OFFLINE.with(|o| *o)
+}
+
+/// Bumped by the banner's Retry: views that load data read it, so they load again.
+pub fn retries() -> RwSignal<u32> {
+    RETRIES.with(|r| *r)
+}
+
+/// Clears the offline state and asks every loading view to try again.
+pub fn retry() {
+    offline().set(false);
+    retries().update(|n| *n += 1);
 }
 
 /// Requests under way (drives the progress bar).
@@ -167,12 +188,19 @@ fn send(
             },
             None => req.send().await,
         };
+        // The browser's own words ("TypeError: Failed to fetch") help nobody: one banner
+        // says the server is unreachable, and each view shows the short message.
         let answer = match sent {
-            Ok(resp) => read(resp, &path).await,
-            Err(e) => Err(failure(
-                0,
-                format!("Could not reach the Hindsight server ({e})."),
-            )),
+            Ok(resp) => {
+                if offline().get_untracked() {
+                    offline().set(false);
+                }
+                read(resp, &path).await
+            }
+            Err(_) => {
+                offline().set(true);
+                Err(failure(0, OFFLINE_MESSAGE))
+            }
         };
         pending().update(|n| *n = n.saturating_sub(1));
         answer

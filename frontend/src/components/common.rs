@@ -2,6 +2,7 @@
 
 use hindsight_types::{ReviewStatus, Tag};
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
@@ -87,6 +88,101 @@ pub fn StatusBadge(#[prop(into)] status: Signal<ReviewStatus>) -> impl IntoView 
 pub fn ProgressBar() -> impl IntoView {
     let pending = api::pending();
     view! { <div class="progress" class:active=move || { pending.get() > 0 } aria-hidden="true"></div> }
+}
+
+/// Focus for a dialog shown while `open` is true: moves into it when it opens (its first
+/// control) and back to what had focus when it closes.
+pub fn keep_focus(open: RwSignal<bool>, dialog: NodeRef<leptos::html::Div>) {
+    let before = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    Effect::watch(
+        move || open.get(),
+        move |is_open, _, _| {
+            if *is_open {
+                before.set_value(
+                    document()
+                        .active_element()
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()),
+                );
+                request_animation_frame(move || {
+                    if let Some(first) = dialog
+                        .get_untracked()
+                        .and_then(|d| focusables(&d).into_iter().next())
+                    {
+                        let _ = first.focus();
+                    }
+                });
+            } else if let Some(el) = before.try_update_value(Option::take).flatten() {
+                let _ = el.focus();
+            }
+        },
+        false,
+    );
+}
+
+/// Keeps Tab and Shift+Tab inside the dialog the event belongs to (its `on:keydown`).
+pub fn trap_focus(ev: leptos::ev::KeyboardEvent) {
+    if ev.key() != "Tab" {
+        return;
+    }
+    let Some(dialog) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let all = focusables(&dialog);
+    let (Some(first), Some(last)) = (all.first(), all.last()) else {
+        return;
+    };
+    let active = document().active_element();
+    let at = |el: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>())
+    };
+    if ev.shift_key() && at(first) {
+        ev.prevent_default();
+        let _ = last.focus();
+    } else if !ev.shift_key() && at(last) {
+        ev.prevent_default();
+        let _ = first.focus();
+    }
+}
+
+fn focusables(root: &web_sys::HtmlElement) -> Vec<web_sys::HtmlElement> {
+    let Ok(list) = root.query_selector_all(
+        "button:not([disabled]), [href], input:not([disabled]), select, textarea, [tabindex='0']",
+    ) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+/// The one notice that the server cannot be reached, with Retry (which loads every shown
+/// list and conversation again). Views show no error of their own for this.
+#[component]
+pub fn OfflineBanner() -> impl IntoView {
+    let offline = api::offline();
+    view! {
+        <Show when=move || offline.get()>
+            <div class="offline-banner" id="offline-banner" role="alert">
+                <span>{api::OFFLINE_MESSAGE}" Check your connection, or whether the server is running."</span>
+                <button class="btn btn-small" id="retry" on:click=move |_| api::retry()>"Retry"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// What a view shows in place of data it could not load: nothing but a word when the
+/// server is unreachable (the banner says it), the server's message otherwise.
+pub fn load_error(e: &api::ApiFailure) -> AnyView {
+    if e.status == 0 {
+        view! { <p class="muted not-loaded">"Not loaded."</p> }.into_any()
+    } else {
+        view! { <ErrorBox message=e.message.clone()/> }.into_any()
+    }
 }
 
 /// The toast at the bottom, with "Undo" for deletions. Disappears after a while.

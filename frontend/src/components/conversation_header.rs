@@ -59,6 +59,8 @@ pub fn ConversationHeader(open: OpenConversation, read_only: bool) -> impl IntoV
         });
     };
     let copy_link = move |_| copy_text(window().location().href().unwrap_or_default(), "Link");
+    // Under 800 px the list is hidden while a conversation is open: this goes back to it.
+    let back = move || with_query("/".into(), &location.search.get());
 
     let meta = move || {
         summary.with(|s| {
@@ -92,7 +94,8 @@ pub fn ConversationHeader(open: OpenConversation, read_only: bool) -> impl IntoV
     view! {
         <header class="conv-header">
             <div class="conv-title">
-                <h2 title="Conversation (sender) id">{open.id.get_value()}</h2>
+                <a class="btn btn-small back-to-list" id="back-to-list" href=back>"← Inbox"</a>
+                <h2 id="conversation-title" tabindex="-1" title="Conversation (sender) id">{open.id.get_value()}</h2>
                 <StatusBadge status=status/>
                 {move || summary.with(|s| s.flagged).then(|| view! { <span class="flag-mark" title="Has a flagged message">"⚑ flagged"</span> })}
                 {move || summary.with(|s| s.has_news).then(|| view! { <span class="badge badge-news">"new events"</span> })}

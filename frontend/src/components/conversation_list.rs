@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
-use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip};
+use crate::components::common::{
+    load_error, ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip,
+};
 use crate::format::{ago, now_ms};
 use crate::state::{
     conversation_href, filter_from_query, parse_route, with_query, workspace, Command,
@@ -43,12 +45,13 @@ pub fn ConversationList() -> impl IntoView {
     let cursor = StoredValue::new(None::<String>);
     let generation = StoredValue::new(0u32);
     let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<api::ApiFailure>);
     let total = RwSignal::new(None::<i64>);
     // The first page's snapshot: "mark all reviewed" changes what was counted then, not
     // what arrived since.
     let snapshot = StoredValue::new(None::<i64>);
-    let counts = RwSignal::new([None::<i64>; 4]);
+    // Per tab: not known yet, the count, or not available (`Err`).
+    let counts = RwSignal::new([None::<Result<i64, ()>>; 4]);
 
     // Loads a page; `first` starts over. Answers of an outdated filter are dropped.
     let load = move |first: bool| {
@@ -87,13 +90,22 @@ pub fn ConversationList() -> impl IntoView {
                         ws.rows.update(|rows| rows.extend(page.conversations));
                     }
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => {
+                    // Rows of another tab or filter must not stay under this heading.
+                    if first {
+                        ws.rows.set(Vec::new());
+                        ws.has_more.set(false);
+                        total.set(None);
+                    }
+                    error.set(Some(e));
+                }
             }
         });
     };
     Effect::new(move |_| {
         query.track();
         ws.list_version.track();
+        api::retries().track();
         load(true);
     });
     Effect::watch(
@@ -103,14 +115,26 @@ pub fn ConversationList() -> impl IntoView {
     );
 
     // Tab counts: the filter without its review status, once per status.
+    // The open tab's count is also the footer's total, so the two agree after rows leave
+    // the tab (marked reviewed, deleted).
     Effect::new(move |_| {
         ws.counts_version.track();
-        let Ok(f) = filter.get() else { return };
+        api::retries().track();
+        let Ok(f) = filter.get() else {
+            counts.set([Some(Err(())); 4]);
+            return;
+        };
         for (i, (status, _)) in TABS.into_iter().enumerate() {
             let q = with_status(&f, status).to_query();
+            let open_tab = f.review_status == status.into_iter().collect::<Vec<_>>();
             leptos::task::spawn_local(async move {
-                let n = api::conversations::count(&q).await.ok();
-                counts.update(|c| c[i] = n);
+                let n = api::conversations::count(&q).await.map_err(drop);
+                if let (true, Ok(n)) = (open_tab, &n) {
+                    if total.try_get_untracked().flatten().is_some() {
+                        total.try_set(Some(*n));
+                    }
+                }
+                counts.try_update(|c| c[i] = Some(n));
             });
         }
     });
@@ -232,7 +256,13 @@ pub fn ConversationList() -> impl IntoView {
         };
         view! {
             <a class="tab" class:active=active href=href data-status=status.map(|s| s.as_str()).unwrap_or("all")>
-                {label}" "<span class="count">{move || counts.get()[i].map(|n| n.to_string()).unwrap_or_else(|| "…".into())}</span>
+                {label}" "{move || match counts.get()[i] {
+                    None => view! { <span class="count" title="Counting…">"…"</span> }.into_any(),
+                    Some(Ok(n)) => view! { <span class="count">{n}</span> }.into_any(),
+                    Some(Err(())) => view! {
+                        <span class="count count-error" title="Could not be counted" aria-label="count unavailable">"!"</span>
+                    }.into_any(),
+                }}
             </a>
         }
     };
@@ -244,7 +274,7 @@ pub fn ConversationList() -> impl IntoView {
                 <ErrorBox message=format!("The filter in the address is not valid: {}", e.message)/>
                 <a class="btn" href="/">"Clear the filter"</a>
             })}
-            {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
+            {move || error.get().map(|e| load_error(&e))}
             <div class="rows" node_ref=scroller on:scroll=on_scroll>
                 <For each=move || ws.rows.get() key=|r| (r.id.clone(), r.review_status, r.flagged, r.has_news, r.tags.iter().map(|t| t.id).collect::<Vec<_>>()) let:row>
                     <Row row=row current=current query=query/>

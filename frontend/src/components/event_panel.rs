@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::api;
 use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
-use crate::components::transcript::field;
+use crate::components::transcript::{field, flaggable};
 use crate::format::{json_text, local_time};
 use crate::load::fetch;
 use crate::state::OpenConversation;
@@ -43,16 +43,14 @@ pub fn EventPanel(
         .cloned()
         .unwrap_or_default();
     let raw = serde_json::to_string_pretty(&event.event).unwrap_or_default();
-    let flag_note = event.flag.as_ref().map(|f| {
-        format!(
-            "Flagged by {}{}",
-            f.flagged_by,
-            f.note
-                .as_ref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default()
-        )
+    let read_only = api::session().with_untracked(|u| {
+        u.as_ref()
+            .is_none_or(|u| u.role == hindsight_types::Role::Viewer)
     });
+    let flagged_by = event.flag.as_ref().map(|f| f.flagged_by.clone());
+    let editable = flaggable(&event) && !read_only;
+    let flag_note =
+        view! { <FlagNote open=open event_id=event_id flagged_by=flagged_by editable=editable/> };
 
     view! {
         <aside class="event-panel" aria-label="Selected message">
@@ -63,9 +61,7 @@ pub fn EventPanel(
                 </div>
                 <button class="btn btn-ghost" id="close-panel" aria-label="Close" on:click=move |_| select.run(None)>"×"</button>
             </div>
-            {move || open.flags.with(|f| f.contains(&event_id)).then(|| view! {
-                <p class="flag-note">"⚑ "{flag_note.clone().unwrap_or_else(|| "Flagged".into())}</p>
-            })}
+            {flag_note}
             <section>
                 <div class="section-head">
                     <h4>"Story up to here"</h4>
@@ -136,4 +132,71 @@ fn slots_table(slots: &serde_json::Map<String, Value>) -> AnyView {
         </table>
     }
     .into_any()
+}
+
+/// The flag of the selected message and its note: shown, written and edited here (the
+/// transcript shows the note on hovering the flag).
+#[component]
+fn FlagNote(
+    open: OpenConversation,
+    event_id: i64,
+    flagged_by: Option<String>,
+    editable: bool,
+) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    let note = move || open.notes.with(|n| n.get(&event_id).cloned());
+    let start = move |_| {
+        draft.set(note().unwrap_or_default());
+        editing.set(true);
+        request_animation_frame(move || {
+            if let Some(el) = input.get_untracked() {
+                let _ = el.focus();
+            }
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        open.save_flag_note(event_id, draft.get_untracked());
+        editing.set(false);
+    };
+    move || {
+        let flagged = open.flags.with(|f| f.contains(&event_id));
+        if editing.get() && editable {
+            view! {
+                <form class="flag-form" id="flag-form" on:submit=save>
+                    <label for="flag-note-input">{if flagged { "Note of the flag" } else { "Flag this message with a note" }}</label>
+                    <textarea id="flag-note-input" name="flag-note" rows="3" maxlength="2000" node_ref=input
+                        prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                    <div class="row-buttons">
+                        <button class="btn btn-primary btn-small" type="submit" id="save-flag-note">{if flagged { "Save note" } else { "Flag" }}</button>
+                        <button class="btn btn-small" type="button" on:click=move |_| editing.set(false)>"Cancel"</button>
+                    </div>
+                </form>
+            }
+            .into_any()
+        } else if flagged {
+            let by = flagged_by
+                .clone()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default();
+            view! {
+                <div class="flag-note" id="flag-note">
+                    <p>"⚑ Flagged"{by}{note().map(|n| view! { ": "<span class="flag-note-text">{n}</span> })}</p>
+                    {editable.then(|| view! {
+                        <button class="btn btn-small" id="edit-flag-note" on:click=start>
+                            {if note().is_some() { "Edit note" } else { "Add a note" }}
+                        </button>
+                    })}
+                </div>
+            }
+            .into_any()
+        } else if editable {
+            view! { <button class="btn btn-small" id="flag-with-note" on:click=start>"⚑ Flag with a note…"</button> }
+                .into_any()
+        } else {
+            ().into_any()
+        }
+    }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::components::common::{keep_focus, trap_focus};
 use crate::state::{workspace, Command};
 
 /// The shortcuts, as shown in the overlay.
@@ -48,7 +49,11 @@ pub fn install_shortcuts() {
             return;
         }
         let path = location.pathname.get_untracked();
-        if typing_in_a_field(&ev)
+        // Arrows still move between messages with the shortcuts off: they are not
+        // single-character keys (WCAG 2.1.4) and the transcript rows take focus.
+        let arrow = key == "ArrowDown" || key == "ArrowUp";
+        if (!arrow && !ws.shortcuts_on.get_untracked())
+            || typing_in_a_field(&ev)
             || api::session().with_untracked(Option::is_none)
             || path == "/login"
             || path == "/admin"
@@ -85,15 +90,19 @@ pub fn install_shortcuts() {
 #[component]
 pub fn ShortcutHelp() -> impl IntoView {
     let ws = workspace();
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    keep_focus(ws.help_open, dialog);
     view! {
         <Show when=move || ws.help_open.get()>
             <div class="overlay" on:click=move |_| ws.help_open.set(false)>
-                <div class="dialog" id="shortcut-help" role="dialog" aria-label="Keyboard shortcuts"
-                    on:click=|ev| ev.stop_propagation()>
+                <div class="dialog" id="shortcut-help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts and settings"
+                    node_ref=dialog on:keydown=trap_focus on:click=|ev| ev.stop_propagation()>
                     <div class="panel-head">
-                        <h3>"Keyboard shortcuts"</h3>
+                        <h3>"Keyboard shortcuts and settings"</h3>
                         <button class="btn btn-ghost" aria-label="Close" on:click=move |_| ws.help_open.set(false)>"×"</button>
                     </div>
+                    <label class="check"><input type="checkbox" id="shortcuts-on" prop:checked=move || ws.shortcuts_on.get()
+                        on:change=move |ev| ws.set_shortcuts(event_target_checked(&ev))/>"Single-key shortcuts on"</label>
                     <table class="kv shortcuts">
                         {SHORTCUTS.iter().map(|(k, what)| view! { <tr><td><kbd>{*k}</kbd></td><td>{*what}</td></tr> }).collect_view()}
                     </table>

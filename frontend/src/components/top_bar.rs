@@ -98,7 +98,8 @@ pub fn TopBar() -> impl IntoView {
                     </Show>
                 </div>
                 <span class="spacer"></span>
-                <button class="btn btn-ghost" title="Keyboard shortcuts ( ? )" on:click=move |_| ws.help_open.set(true)>"?"</button>
+                <button class="btn btn-ghost" id="open-settings" title="Keyboard shortcuts and settings ( ? )"
+                    aria-label="Keyboard shortcuts and settings" on:click=move |_| ws.help_open.set(true)>"?"</button>
                 {move || session.get().filter(|u| u.role == Role::Admin).map(|_| view! {
                     <a class="btn btn-ghost" id="admin-link" href="/admin">"Admin"</a>
                 })}

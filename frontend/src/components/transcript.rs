@@ -51,22 +51,26 @@ pub fn Transcript(
         let (slots, listen) = (show_slots.get(), show_listen.get());
         events.with_value(|evs| {
             visible_events(evs, slots, listen)
-                .map(|e| view! { <EventItem event=e.clone() open=open selected=selected select=select read_only=read_only/> })
+                .enumerate()
+                .map(|(i, e)| view! { <EventItem event=e.clone() first=i == 0 open=open selected=selected select=select read_only=read_only/> })
                 .collect_view()
         })
     };
     let empty = events.with_value(Vec::is_empty);
     view! {
-        <div class="transcript" role="list">
+        // A grid of one-cell rows: rows can be `aria-selected` and a cell may hold the flag
+        // button (a listbox's options may not contain controls).
+        <div class="transcript" role="grid" aria-label="Transcript" aria-readonly="true">
             {items}
-            {empty.then(|| view! { <p class="muted">"This conversation has no events."</p> })}
         </div>
+        {empty.then(|| view! { <p class="muted">"This conversation has no events."</p> })}
     }
 }
 
 #[component]
 fn EventItem(
     event: EventView,
+    first: bool,
     open: OpenConversation,
     selected: Memo<Option<i64>>,
     select: Callback<Option<i64>>,
@@ -80,7 +84,13 @@ fn EventItem(
     let when = local_time(event.timestamp * 1000.0);
     let flag_button = flaggable.then(|| {
         view! {
-            <button class="flag-btn" title="Flag this message (f)" aria-label="Flag this message"
+            <button class="flag-btn" aria-label="Flag this message"
+                title=move || match open.notes.with(|n| n.get(&id).cloned()) {
+                    Some(note) => format!("Flag note: {note}"),
+                    None if is_flagged() => "Flagged (f to remove)".to_owned(),
+                    None => "Flag this message (f)".to_owned(),
+                }
+                class:has-note=move || open.notes.with(|n| n.contains_key(&id))
                 aria-pressed=move || is_flagged().to_string()
                 on:click=move |ev| { ev.stop_propagation(); open.toggle_flag(id) }>"⚑"</button>
         }
@@ -98,11 +108,23 @@ fn EventItem(
         _ => divider_view(&event).into_any(),
     };
     view! {
-        <div class=format!("event event-{kind}") id=format!("event-{id}") data-event-id=id role="listitem"
+        // One focus stop for the transcript: the selected row, or the first before any is.
+        <div class=format!("event event-{kind}") id=format!("event-{id}") data-event-id=id role="row"
             class:selected=is_selected class:flagged=is_flagged title=when
-            on:click=move |_| select.run(Some(id))>
-            {body}
-            {flag_button}
+            aria-selected=move || is_selected().to_string()
+            tabindex=move || if is_selected() || (first && selected.with(Option::is_none)) { "0" } else { "-1" }
+            on:click=move |_| select.run(Some(id))
+            on:keydown=move |ev| {
+                let target_is_row = ev.target().zip(ev.current_target()).is_some_and(|(t, c)| t == c);
+                if target_is_row && (ev.key() == "Enter" || ev.key() == " ") {
+                    ev.prevent_default();
+                    select.run(Some(id));
+                }
+            }>
+            <div class="event-cell" role="gridcell">
+                {body}
+                {flag_button}
+            </div>
         </div>
     }
 }

@@ -5,10 +5,11 @@ use std::collections::HashSet;
 
 use hindsight_types::{ConversationDetail, ReviewStatus, Role};
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
-use crate::components::common::{ErrorBox, Spinner};
+use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
 use crate::components::transcript::{flaggable, visible_events, Transcript};
@@ -30,9 +31,7 @@ pub fn ConversationPage() -> impl IntoView {
     move || match detail.get() {
         None => view! { <Spinner label="Loading the conversation…"/> }.into_any(),
         Some(Ok(d)) => view! { <ConversationBody detail=d selected=selected/> }.into_any(),
-        Some(Err(e)) => {
-            view! { <div class="empty-state"><ErrorBox message=e.message/></div> }.into_any()
-        }
+        Some(Err(e)) => view! { <div class="empty-state">{load_error(&e)}</div> }.into_any(),
     }
 }
 
@@ -50,6 +49,12 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                 .filter(|e| e.flag.is_some())
                 .map(|e| e.id)
                 .collect::<HashSet<_>>(),
+        ),
+        notes: RwSignal::new(
+            events
+                .iter()
+                .filter_map(|e| Some((e.id, e.flag.as_ref()?.note.clone()?)))
+                .collect(),
         ),
         seen_event_id: StoredValue::new(events.iter().map(|e| e.id).max()),
         summary: RwSignal::new(summary),
@@ -124,6 +129,8 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
         false,
     );
 
+    request_animation_frame(focus_title);
+
     // Bring the selected message into view: centred when the page opens on it (a shared
     // link), the least movement when stepping through messages.
     let first = StoredValue::new(true);
@@ -186,6 +193,12 @@ fn scroll_to_event(event_id: i64, centre: bool) {
     let Some(el) = document().get_element_by_id(&format!("event-{event_id}")) else {
         return;
     };
+    // Keyboard focus follows the selection when it is in the transcript (↑/↓, Enter).
+    if focus_within(".transcript") {
+        if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    }
     let opts = web_sys::ScrollIntoViewOptions::new();
     opts.set_block(if centre {
         web_sys::ScrollLogicalPosition::Center
@@ -193,4 +206,32 @@ fn scroll_to_event(event_id: i64, centre: bool) {
         web_sys::ScrollLogicalPosition::Nearest
     });
     el.scroll_into_view_with_scroll_into_view_options(&opts);
+}
+
+/// Whether the focused element is inside the first element matching `css`.
+fn focus_within(css: &str) -> bool {
+    document()
+        .active_element()
+        .and_then(|a| a.closest(css).ok().flatten())
+        .is_some()
+}
+
+/// Moves focus to a newly opened conversation's title (a row click, j/k), so keyboard and
+/// screen-reader users land on what opened; a field being typed in keeps its focus.
+fn focus_title() {
+    let typing = document().active_element().is_some_and(|a| {
+        matches!(
+            a.tag_name().to_ascii_lowercase().as_str(),
+            "input" | "textarea" | "select"
+        )
+    });
+    if typing || focus_within(".transcript") {
+        return;
+    }
+    if let Some(h) = document()
+        .get_element_by_id("conversation-title")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = h.focus();
+    }
 }

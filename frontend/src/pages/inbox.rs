@@ -15,7 +15,7 @@ pub fn InboxPage() -> impl IntoView {
     let location = use_location();
     let open = Memo::new(move |_| parse_route(&location.pathname.get()).0.is_some());
     view! {
-        <div class="inbox" class:filters-open=move || ws.filters_open.get()>
+        <div class="inbox" class:filters-open=move || ws.filters_open.get() class:has-conversation=move || open.get()>
             <Show when=move || ws.filters_open.get()>
                 <aside class="filter-pane"><FilterPanel/></aside>
             </Show>

@@ -325,6 +325,50 @@ impl Browser {
         page_ms.min(start.elapsed().as_secs_f64() * 1000.0 + page_ms)
     }
 
+    /// The browser's Back button.
+    pub async fn back(&self) {
+        self.c.back().await.expect("back");
+    }
+
+    /// The browser's Forward button.
+    pub async fn forward(&self) {
+        self.c.forward().await.expect("forward");
+    }
+
+    /// Reloads the page.
+    pub async fn reload(&self) {
+        self.c.refresh().await.expect("reload");
+    }
+
+    /// Resizes the window (CSS pixels).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.c
+            .set_window_size(width, height)
+            .await
+            .expect("resize the window");
+    }
+
+    /// Records what the page copies to the clipboard into `window.__copied` (headless
+    /// Chromium has no clipboard to read back).
+    pub async fn capture_clipboard(&self) {
+        self.js(
+            "navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); }",
+            vec![],
+        )
+        .await;
+    }
+
+    /// What the page last copied, after [`Browser::capture_clipboard`].
+    pub async fn copied(&self) -> String {
+        eventually("something copied", || async {
+            self.js("return window.__copied || null", vec![])
+                .await
+                .as_str()
+                .map(str::to_owned)
+        })
+        .await
+    }
+
     /// Ends the session (closing the browser).
     pub async fn close(self) {
         let _ = self.c.close().await;

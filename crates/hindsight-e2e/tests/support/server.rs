@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use super::workspace;
 
+/// The id of a conversation added to the samples: a `/`, space, `?`, `#`, `%` and an emoji.
+pub const ODD_ID: &str = "zz/slash a?b#c%d😀";
+
 /// The admin the tests log in as.
 pub const ADMIN: (&str, &str) = ("e2e-admin", "e2e-admin-password");
 
@@ -58,9 +61,24 @@ impl Server {
             let mut conn = state.pool.get().expect("a connection");
             let samples = workspace().join("samples/trackers");
             let opts = IngestOptions::default();
-            let summary =
-                hindsight_server::cli::import_files(&mut conn, &[samples], &opts, false, false)
-                    .expect("import the samples");
+            // One more conversation whose id holds every character a path must encode,
+            // `/` included (its link must survive a reload).
+            let odd = dir.path().join("odd-id");
+            std::fs::create_dir_all(&odd).unwrap();
+            let mut tracker: Value = serde_json::from_str(
+                &std::fs::read_to_string(samples.join("19-rest-single-question.json")).unwrap(),
+            )
+            .unwrap();
+            tracker["sender_id"] = Value::from(ODD_ID);
+            std::fs::write(odd.join("odd.json"), tracker.to_string()).unwrap();
+            let summary = hindsight_server::cli::import_files(
+                &mut conn,
+                &[samples, odd],
+                &opts,
+                false,
+                false,
+            )
+            .expect("import the samples");
             assert!(
                 summary.conversations_created >= 20,
                 "samples imported: {summary:?}"
