@@ -42,7 +42,12 @@ pub fn App() -> impl IntoView {
     // owner is current then: made here, they live as long as the app. (Made first inside a
     // list's effect, Retry's counter was disposed with that effect's next run, and the tab
     // counts never loaded again after the server came back.)
-    let _ = (api::retries(), api::offline(), api::pending(), api::session());
+    let _ = (
+        api::retries(),
+        api::offline(),
+        api::pending(),
+        api::session(),
+    );
     provide_context(Workspace::new());
     view! {
         <Router>

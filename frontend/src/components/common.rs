@@ -31,15 +31,23 @@ pub fn tag_colour(color: &str) -> &str {
     }
 }
 
-/// Readable text for a chip on a colour given as six hex digits.
+/// Readable text for a chip on a colour given as six hex digits: black or white, whichever
+/// contrasts more by WCAG's relative luminance (one of the two always reaches 4.5:1).
 pub fn text_colour(hex: &str) -> &'static str {
-    let channel =
-        |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
-    let luma = 0.299 * f64::from(channel(0))
-        + 0.587 * f64::from(channel(2))
-        + 0.114 * f64::from(channel(4));
-    if luma > 150.0 {
-        "#1d2433"
+    let linear = |i: usize| {
+        let c = f64::from(u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128))
+            / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * linear(0) + 0.7152 * linear(2) + 0.0722 * linear(4);
+    let on_white = 1.05 / (luminance + 0.05);
+    let on_black = (luminance + 0.05) / 0.05;
+    if on_black >= on_white {
+        "#000000"
     } else {
         "#ffffff"
     }
@@ -248,7 +256,9 @@ mod tests {
         assert_eq!(tag_colour("e5484d"), "e5484d");
         assert_eq!(tag_colour("#e5484d"), "e5484d");
         assert_eq!(tag_colour("red;position:fixed"), "9aa3b5");
-        assert_eq!(text_colour("ffffff"), "#1d2433");
+        assert_eq!(text_colour("ffffff"), "#000000");
         assert_eq!(text_colour("1d2433"), "#ffffff");
+        // A mid grey where the old brightness rule chose dark grey text at under 4.5:1.
+        assert_eq!(text_colour("8d8d8d"), "#000000");
     }
 }

@@ -73,7 +73,7 @@ pub fn EventPanel(
                 </div>
                 {move || story.get().map(|r| match r {
                         Ok(s) => view! {
-                            <pre class="story" id="story">{s.story.clone()}</pre>
+                            <pre class="story" id="story" tabindex="0">{s.story.clone()}</pre>
                             <h4>"Slots at this point"</h4>
                             {slots_table(&s.slots)}
                         }.into_any(),

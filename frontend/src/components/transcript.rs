@@ -186,7 +186,7 @@ fn bot_view(e: &EventView) -> impl IntoView {
                 }).collect_view()}</div>
             })}
             {image.map(|src| view! { <BotImage src=src/> })}
-            {custom.map(|c| view! { <pre class="bot-custom" title="Custom payload">{c}</pre> })}
+            {custom.map(|c| view! { <pre class="bot-custom" title="Custom payload" tabindex="0">{c}</pre> })}
         </div>
     }
 }
