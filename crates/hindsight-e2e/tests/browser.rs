@@ -530,6 +530,10 @@ async fn a_reviewer_works_through_the_inbox() {
         assert_eq!(layout, expected, "layout at {width} px");
         b.screenshot(name).await;
     }
+    // One pane at a time: the message's panel closes back to the transcript, whose back
+    // control returns to the list.
+    b.click("#close-panel").await;
+    b.wait_gone(".event-panel").await;
     b.click("#back-to-list").await;
     b.wait_path("the back control to the list", |p| p == "/")
         .await;

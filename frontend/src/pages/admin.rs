@@ -84,10 +84,11 @@ fn Users() -> impl IntoView {
     };
     let row = move |u: UserInfo| {
         let (n1, n2, n3) = (u.username.clone(), u.username.clone(), u.username.clone());
+        let role_label = format!("Role of {}", u.username);
         view! {
             <tr data-user=u.username.clone()>
                 <td>{u.username.clone()}</td>
-                <td><select name="role" on:change=move |ev| {
+                <td><select name="role" aria-label=role_label on:change=move |ev| {
                     let r: Role = event_target_value(&ev).parse().unwrap_or(Role::Viewer);
                     let n = n1.clone();
                     run(version, error, "Role changed.", async move { api::admin::update_user(&n, &UserUpdate { role: Some(r), password: None }).await });
@@ -123,7 +124,7 @@ fn Users() -> impl IntoView {
                 <input name="new-username" placeholder="Username" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
                 <input name="new-password" type="password" placeholder="Password (8+ characters)" required minlength="8"
                     autocomplete="new-password" prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
-                <select name="new-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(Role::Reviewer))>{role_options(Role::Reviewer)}</select>
+                <select name="new-role" aria-label="Role of the new user" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(Role::Reviewer))>{role_options(Role::Reviewer)}</select>
                 <button class="btn btn-primary" type="submit">"Add user"</button>
             </form>
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
@@ -197,7 +198,7 @@ fn Tokens() -> impl IntoView {
                 create.run(async move { api::admin::create_token(&token).await });
             }>
                 <input name="token-name" placeholder="Token name, e.g. rasa-tracker-store" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                <select name="token-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(Role::Viewer))>{role_options(Role::Viewer)}</select>
+                <select name="token-role" aria-label="Role of the new token" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(Role::Viewer))>{role_options(Role::Viewer)}</select>
                 <button class="btn btn-primary" type="submit" disabled=move || create.pending.get()>"Create token"</button>
             </form>
             {move || error.get().map(|m| view! { <ErrorBox message=m/> })}
