@@ -12,3 +12,4 @@ pub mod ingest;
 pub mod routes;
 pub mod service;
 pub mod story;
+pub mod training;

@@ -15,3 +15,8 @@ pub mod export;
 pub use export::{
     parse_export_query, ExportFormat, ExportOptions, ExportedConversation, CSV_COLUMNS,
 };
+pub mod training;
+pub use training::{
+    Annotation, AnnotationInput, EntityAnnotation, SaveTrainingItem, TrainingItem,
+    TrainingItemKind, TrainingItemUpdate,
+};

@@ -93,7 +93,7 @@ fn entity_match(c: &[char], i: usize) -> Option<(usize, usize)> {
 }
 
 /// `TrainingDataWriter.generate_message({"text": text, "entities": entities})`.
-fn generate_message(text: &str, entities: &[&Map<String, Value>]) -> String {
+pub(crate) fn generate_message(text: &str, entities: &[&Map<String, Value>]) -> String {
     if text.starts_with('/') {
         // `/intent{...}` messages carry their entities as JSON already
         return text.to_owned();

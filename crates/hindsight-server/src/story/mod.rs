@@ -44,12 +44,12 @@
 //! The golden tests in `tests.rs` compare against output recorded with Rasa by
 //! `tools/goldens/make_goldens.py`.
 
-mod annotate;
+pub(crate) mod annotate;
 mod events;
-mod pyvalue;
+pub(crate) mod pyvalue;
 mod tracker;
 mod writer;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod tests;
