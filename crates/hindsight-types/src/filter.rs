@@ -64,6 +64,11 @@ pub struct ConversationFilter {
     pub flagged: Option<bool>,
     /// Reviewed earlier and has received new events since.
     pub has_news: Option<bool>,
+    /// Training data (issue 10): has (or has not) an annotated user message.
+    pub annotated: Option<bool>,
+    /// Training data (issue 10): has (or has not) a message whose annotation corrected the
+    /// predicted intent (a misclassification).
+    pub misclassified: Option<bool>,
     /// A user message contains this text (case-insensitive); at least
     /// [`MIN_TEXT_CHARS`] characters.
     pub text: Option<String>,
@@ -360,6 +365,9 @@ impl ConversationFilter {
             "tags_none" => self.tags_none.extend(split_list(value)),
             "flagged" | "is_flagged" => self.flagged = Some(parse_bool(key, value)?),
             "has_news" => self.has_news = Some(parse_bool(key, value)?),
+            // Training data (issue 10).
+            "annotated" => self.annotated = Some(parse_bool(key, value)?),
+            "misclassified" => self.misclassified = Some(parse_bool(key, value)?),
             "text" => {
                 self.text = Some(value.to_owned()).filter(|s| !s.trim().is_empty());
                 if let Some(text) = &self.text {
@@ -486,6 +494,8 @@ impl ConversationFilter {
         );
         num("flagged", self.flagged.map(|b| b.to_string()));
         num("has_news", self.has_news.map(|b| b.to_string()));
+        num("annotated", self.annotated.map(|b| b.to_string()));
+        num("misclassified", self.misclassified.map(|b| b.to_string()));
         num("text", self.text.clone());
         num("sender_id", self.sender_id.clone());
         let mut list = |k: &str, vs: &[String]| {

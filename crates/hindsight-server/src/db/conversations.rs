@@ -11,6 +11,7 @@ use hindsight_types::{
 use serde::{Deserialize, Serialize};
 
 use super::connection::{Backend, MultiBackend};
+use super::schema::message_annotations;
 use super::schema::{conversation_features, conversation_tags, conversations, events, tags};
 use super::DbConnection;
 use crate::error::{bad_request, AppResult};
@@ -214,6 +215,26 @@ fn filtered_on<'a>(
     }
     if let Some(news) = f.has_news {
         q = q.filter(conversations::has_news.eq(news));
+    }
+    // Training data (issue 10): conversations with (or without) annotated messages, or with
+    // (or without) a corrected prediction.
+    if let Some(annotated) = f.annotated {
+        let ids = message_annotations::table.select(message_annotations::conversation_id);
+        q = if annotated {
+            q.filter(conversations::id.eq_any(ids))
+        } else {
+            q.filter(not(conversations::id.eq_any(ids)))
+        };
+    }
+    if let Some(misclassified) = f.misclassified {
+        let ids = message_annotations::table
+            .filter(message_annotations::differs.eq(true))
+            .select(message_annotations::conversation_id);
+        q = if misclassified {
+            q.filter(conversations::id.eq_any(ids))
+        } else {
+            q.filter(not(conversations::id.eq_any(ids)))
+        };
     }
     if let Some(text) = &f.text {
         // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).

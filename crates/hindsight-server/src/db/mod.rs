@@ -14,6 +14,7 @@ macro_rules! on_each_backend {
     };
 }
 
+pub mod annotations;
 pub mod audit;
 pub mod connection;
 pub mod conversations;
@@ -27,6 +28,7 @@ pub mod plan;
 pub mod schema;
 pub mod settings;
 pub mod tags;
+pub mod training;
 pub mod triage;
 pub mod users;
 

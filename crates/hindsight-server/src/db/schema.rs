@@ -136,11 +136,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    message_annotations (event_id) {
+        event_id -> BigInt,
+        conversation_id -> BigInt,
+        intent -> Text,
+        entities -> Text,
+        predicted_intent -> Nullable<Text>,
+        differs -> Bool,
+        annotated_by -> Text,
+        annotated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_items (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        content -> Text,
+        sender_id -> Nullable<Text>,
+        event_id -> Nullable<BigInt>,
+        edited -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(events -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> tags (tag_id));
 diesel::joinable!(message_flags -> events (event_id));
+diesel::joinable!(message_annotations -> events (event_id));
+diesel::joinable!(message_annotations -> conversations (conversation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     conversations,
@@ -154,4 +184,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     filter_templates,
     audit_log,
     settings,
+    message_annotations,
+    training_items,
 );

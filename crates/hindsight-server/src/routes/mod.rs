@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: parse, authorise, call `db/`, respond.
 
+mod annotations;
 mod audit;
 mod auth;
 mod conversations;
@@ -11,6 +12,7 @@ mod health;
 mod ingest;
 mod story;
 mod tags;
+mod training;
 mod triage;
 mod users;
 mod web_app;
@@ -67,6 +69,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/tags/{tag_id}").patch(tags::update_tag))
             .service(web::resource("/trash").get(triage::list_trash))
+            // Training data (issue 10).
+            .service(web::resource("/training-data/nlu").get(training::export_nlu))
+            .service(web::resource("/training-data/stories").get(training::export_stories))
+            .service(web::resource("/training-data/tests").get(training::export_tests))
+            .service(web::resource("/training-data/e2e").get(training::export_e2e))
+            .service(web::resource("/training-data/intents").get(annotations::list_intents))
+            .service(
+                web::resource("/training-data/items")
+                    .get(training::list_items)
+                    .post(training::create_item),
+            )
+            .service(
+                web::resource("/training-data/items/{item_id}")
+                    .get(training::get_item)
+                    .patch(training::update_item)
+                    .delete(training::delete_item),
+            )
             .service(web::resource("/audit").get(audit::all_audit))
             .service(
                 web::resource("/conversations/{id}")
@@ -92,6 +111,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/conversations/{id}/events/{event_id}/flag")
                     .put(flags::flag_event)
                     .delete(flags::unflag_event),
+            )
+            .service(
+                web::resource("/conversations/{id}/events/{event_id}/annotation")
+                    .put(annotations::put_annotation)
+                    .delete(annotations::delete_annotation),
+            )
+            .service(
+                web::resource("/conversations/{id}/annotations").get(annotations::list_annotations),
             )
             .service(
                 web::resource("/conversations/{id}/messages/{message_timestamp}/flag")

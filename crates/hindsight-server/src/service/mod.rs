@@ -6,6 +6,7 @@
 //! and maps errors to API errors. Routes parse and respond; `db/` runs queries and knows
 //! nothing of roles or HTTP.
 
+pub mod annotations;
 pub mod auth;
 pub mod conversations;
 pub mod export;
@@ -13,6 +14,7 @@ pub mod filters;
 pub mod flags;
 pub mod ingest;
 pub mod tags;
+pub mod training;
 pub mod triage;
 pub mod users;
 

@@ -184,7 +184,10 @@ pub fn rename(kind: TrainingItemKind, content: &str, name: &str) -> String {
                 (Node::str("steps"), Node::Seq(Vec::new())),
             ]);
             let sample = file(kind, vec![named]);
-            if let Some(line) = sample.strip_prefix(header(kind)).and_then(|b| b.lines().next()) {
+            if let Some(line) = sample
+                .strip_prefix(header(kind))
+                .and_then(|b| b.lines().next())
+            {
                 return format!("{}{line}{}", header(kind), &body[first.len()..]);
             }
         }

@@ -34,7 +34,10 @@ pub enum Step {
 pub fn steps(events: &[Value]) -> Vec<Step> {
     let mut steps = Vec::new();
     for e in events {
-        let text = e.get("text").and_then(Value::as_str).filter(|t| !t.is_empty());
+        let text = e
+            .get("text")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty());
         match e.get("event").and_then(Value::as_str) {
             Some("user") => {
                 if let Some(text) = text {

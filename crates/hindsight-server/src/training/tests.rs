@@ -59,7 +59,11 @@ fn saved_items() -> Vec<(String, Vec<Value>, usize)> {
     let cases = read(fixtures().join("training/cases.json"));
     let mut out = Vec::new();
     for conv in cases["conversations"].as_array().unwrap() {
-        let tracker = read(fixtures().join("trackers").join(conv["tracker"].as_str().unwrap()));
+        let tracker = read(
+            fixtures()
+                .join("trackers")
+                .join(conv["tracker"].as_str().unwrap()),
+        );
         let events = tracker["events"].as_array().unwrap().clone();
         let corrections: HashMap<usize, Correction> = conv["annotations"]
             .as_object()
@@ -95,7 +99,11 @@ fn stories_and_test_stories_are_rasas() {
             .map(|(name, events, until)| story_until_named(events, *until, e2e, name))
             .collect();
         for (file, (name, ..)) in files.iter().zip(saved_items()) {
-            assert_eq!(item_name(kind, file).as_deref(), Some(name.as_str()), "{file}");
+            assert_eq!(
+                item_name(kind, file).as_deref(),
+                Some(name.as_str()),
+                "{file}"
+            );
         }
         assert_eq!(merge(kind, &files), goldens[key].as_str().unwrap(), "{key}");
     }
@@ -164,12 +172,21 @@ fn renaming_rewrites_only_the_name_line() {
     // A hand-laid-out file is read and written again.
     let edited = "stories:\n  - story: x\n    steps:\n      - intent: greet\n";
     let out = rename(TrainingItemKind::Story, edited, "y");
-    assert_eq!(out, "version: \"3.1\"\nstories:\n- story: y\n  steps:\n  - intent: greet\n");
+    assert_eq!(
+        out,
+        "version: \"3.1\"\nstories:\n- story: y\n  steps:\n  - intent: greet\n"
+    );
     assert_eq!(
         merge(TrainingItemKind::Story, &[edited]),
         "version: \"3.1\"\nstories:\n- story: x\n  steps:\n  - intent: greet\n"
     );
-    for bad in ["", "stories: 1", "stories:\n- story: a\n- story: b", "stories:\n- steps: []", ": :"] {
+    for bad in [
+        "",
+        "stories: 1",
+        "stories:\n- story: a\n- story: b",
+        "stories:\n- steps: []",
+        ": :",
+    ] {
         assert!(parse_item(TrainingItemKind::Story, bad).is_err(), "{bad:?}");
     }
 }

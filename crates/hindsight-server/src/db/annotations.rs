@@ -1,0 +1,197 @@
+//! Annotations of user messages, kept beside their events (the events are never changed).
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{conversations, events, message_annotations};
+use super::DbConnection;
+
+/// An annotation as stored, with its message's text.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct AnnotationRow {
+    /// The user event.
+    pub event_id: i64,
+    /// The conversation (internal id).
+    pub conversation_id: i64,
+    /// Corrected intent.
+    pub intent: String,
+    /// Corrected entities, as JSON.
+    pub entities: String,
+    /// The prediction when annotated.
+    pub predicted_intent: Option<String>,
+    /// `intent` differs from `predicted_intent`.
+    pub differs: bool,
+    /// Who.
+    pub annotated_by: String,
+    /// When.
+    pub annotated_at: NaiveDateTime,
+    /// The message's text.
+    pub text: Option<String>,
+}
+
+type Columns = (
+    message_annotations::event_id,
+    message_annotations::conversation_id,
+    message_annotations::intent,
+    message_annotations::entities,
+    message_annotations::predicted_intent,
+    message_annotations::differs,
+    message_annotations::annotated_by,
+    message_annotations::annotated_at,
+    events::text,
+);
+
+const COLUMNS: Columns = (
+    message_annotations::event_id,
+    message_annotations::conversation_id,
+    message_annotations::intent,
+    message_annotations::entities,
+    message_annotations::predicted_intent,
+    message_annotations::differs,
+    message_annotations::annotated_by,
+    message_annotations::annotated_at,
+    events::text,
+);
+
+/// An event of the conversation (internal id): its type, text and predicted intent.
+pub fn event_of(
+    conn: &mut DbConnection,
+    conversation: i64,
+    event_id: i64,
+) -> QueryResult<Option<(String, Option<String>, Option<String>)>> {
+    events::table
+        .filter(events::id.eq(event_id))
+        .filter(events::conversation_id.eq(conversation))
+        .select((events::type_name, events::text, events::intent))
+        .first(conn)
+        .optional()
+}
+
+/// The annotation of an event.
+pub fn get(conn: &mut DbConnection, event_id: i64) -> QueryResult<Option<AnnotationRow>> {
+    message_annotations::table
+        .inner_join(events::table)
+        .filter(message_annotations::event_id.eq(event_id))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()
+}
+
+/// What an annotation sets.
+#[derive(Debug, Clone)]
+pub struct NewAnnotation<'a> {
+    /// The user event.
+    pub event_id: i64,
+    /// Its conversation (internal id).
+    pub conversation_id: i64,
+    /// Corrected intent.
+    pub intent: &'a str,
+    /// Corrected entities as JSON.
+    pub entities: &'a str,
+    /// The prediction.
+    pub predicted_intent: Option<&'a str>,
+    /// Who.
+    pub annotated_by: &'a str,
+}
+
+/// Writes (or replaces) an event's annotation.
+pub fn put(conn: &mut DbConnection, a: &NewAnnotation<'_>) -> QueryResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    let differs = a.predicted_intent != Some(a.intent);
+    // No upsert through the multi-backend connection: update, else insert (the conversation
+    // is locked by the caller's transaction).
+    let updated = diesel::update(message_annotations::table.find(a.event_id))
+        .set((
+            message_annotations::intent.eq(a.intent),
+            message_annotations::entities.eq(a.entities),
+            message_annotations::differs.eq(differs),
+            message_annotations::annotated_by.eq(a.annotated_by),
+            message_annotations::annotated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(message_annotations::table)
+            .values((
+                message_annotations::event_id.eq(a.event_id),
+                message_annotations::conversation_id.eq(a.conversation_id),
+                message_annotations::intent.eq(a.intent),
+                message_annotations::entities.eq(a.entities),
+                message_annotations::predicted_intent.eq(a.predicted_intent),
+                message_annotations::differs.eq(differs),
+                message_annotations::annotated_by.eq(a.annotated_by),
+                message_annotations::annotated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Removes an event's annotation; whether it had one.
+pub fn delete(conn: &mut DbConnection, event_id: i64) -> QueryResult<bool> {
+    Ok(diesel::delete(message_annotations::table.find(event_id)).execute(conn)? > 0)
+}
+
+/// The annotations of a conversation (internal id), in event order.
+pub fn of_conversation(
+    conn: &mut DbConnection,
+    conversation: i64,
+) -> QueryResult<Vec<AnnotationRow>> {
+    message_annotations::table
+        .inner_join(events::table)
+        .filter(message_annotations::conversation_id.eq(conversation))
+        .order(events::seq)
+        .select(COLUMNS)
+        .load(conn)
+}
+
+/// Which annotations an export takes.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Annotated (or saved) by this user.
+    pub annotator: Option<String>,
+    /// At or after.
+    pub since: Option<NaiveDateTime>,
+    /// At or before.
+    pub until: Option<NaiveDateTime>,
+    /// Only these conversations (internal ids): a tag's or a saved filter's.
+    pub conversations: Option<HashSet<i64>>,
+}
+
+/// The annotations of live conversations in `scope`, in event order (import order, so a
+/// file exported again only grows where new annotations are).
+pub fn in_scope(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<AnnotationRow>> {
+    let live = conversations::table
+        .filter(conversations::deleted_at.is_null())
+        .select(conversations::id);
+    let mut q = message_annotations::table
+        .inner_join(events::table)
+        .filter(message_annotations::conversation_id.eq_any(live))
+        .order(message_annotations::event_id)
+        .select(COLUMNS)
+        .into_boxed();
+    if let Some(who) = &scope.annotator {
+        q = q.filter(message_annotations::annotated_by.eq(who));
+    }
+    if let Some(since) = scope.since {
+        q = q.filter(message_annotations::annotated_at.ge(since));
+    }
+    if let Some(until) = scope.until {
+        q = q.filter(message_annotations::annotated_at.le(until));
+    }
+    let mut rows: Vec<AnnotationRow> = q.load(conn)?;
+    if let Some(ids) = &scope.conversations {
+        rows.retain(|r| ids.contains(&r.conversation_id));
+    }
+    Ok(rows)
+}
+
+/// Every intent annotated so far, sorted.
+pub fn intents(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    message_annotations::table
+        .select(message_annotations::intent)
+        .distinct()
+        .order(message_annotations::intent)
+        .load(conn)
+}

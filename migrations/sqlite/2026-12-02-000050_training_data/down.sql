@@ -1,0 +1,2 @@
+DROP TABLE training_items;
+DROP TABLE message_annotations;
