@@ -1,5 +1,6 @@
 //! The `hindsight` command line: subcommands and their implementations.
 
+mod export;
 pub mod import;
 pub use import::import_files;
 mod serve;
@@ -32,6 +33,9 @@ enum Command {
     /// Manage API tokens: `create`, `list`, `revoke`.
     #[command(subcommand)]
     Token(user::TokenCommand),
+    /// Export training data: `training-data DIR`.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Write N realistic demo conversations through the normal ingest path (deterministic).
@@ -53,6 +57,7 @@ impl Cli {
             Command::Import(args) => import::import(self.config, args),
             Command::User(cmd) => user::user(self.config, cmd),
             Command::Token(cmd) => user::token(self.config, cmd),
+            Command::Export(cmd) => export::export(self.config, cmd),
             Command::DemoData {
                 conversations,
                 seed,

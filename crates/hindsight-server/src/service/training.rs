@@ -61,7 +61,7 @@ fn instant(field: &str, value: &Option<String>) -> AppResult<Option<NaiveDateTim
 
 /// The scope of an export: dates parsed, the tag's and the saved filter's conversations
 /// gathered (a filter the caller may not see is 404).
-fn scope(conn: &mut DbConnection, caller: &AuthUser, q: &ExportQuery) -> AppResult<Scope> {
+fn scope(conn: &mut DbConnection, viewer: Option<&str>, q: &ExportQuery) -> AppResult<Scope> {
     let mut scope = Scope {
         annotator: q.annotator.clone().filter(|a| !a.is_empty()),
         since: instant("since", &q.since)?,
@@ -73,7 +73,7 @@ fn scope(conn: &mut DbConnection, caller: &AuthUser, q: &ExportQuery) -> AppResu
     }
     if let Some(id) = q.filter {
         let t = db::filters::get(conn, id)?.ok_or_else(|| not_found(format!("filter {id}")))?;
-        if !(t.shared || t.owner == caller.name) {
+        if !(t.shared || viewer.is_none_or(|v| t.owner == v)) {
             return Err(not_found(format!("filter {id}")));
         }
         let filter = ConversationFilter::from_query(&t.query)?;
@@ -95,29 +95,38 @@ pub async fn export(
 ) -> AppResult<String> {
     caller.require(Role::Viewer)?;
     state
-        .db(move |conn| {
-            let scope = scope(conn, &caller, &query)?;
-            Ok(match kind {
-                ExportKind::Nlu => {
-                    let rows = db::annotations::in_scope(conn, &scope)?;
-                    let examples: Vec<Example> = rows
-                        .into_iter()
-                        .map(|r| Example {
-                            text: r.text.unwrap_or_default(),
-                            intent: r.intent,
-                            entities: serde_json::from_str(&r.entities).unwrap_or_default(),
-                        })
-                        .collect();
-                    nlu::write_nlu(&examples)
-                }
-                ExportKind::Items(kind) => {
-                    let rows = db::training::list(conn, Some(kind.as_str()), &scope)?;
-                    let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
-                    document::merge(kind, &contents)
-                }
-            })
-        })
+        .db(move |conn| write_export(conn, Some(&caller.name), kind, &query))
         .await
+}
+
+/// One export file, for `viewer` (whose private saved filters it may use; `None`: the
+/// operator on the command line, who may use any).
+pub fn write_export(
+    conn: &mut DbConnection,
+    viewer: Option<&str>,
+    kind: ExportKind,
+    query: &ExportQuery,
+) -> AppResult<String> {
+    let scope = scope(conn, viewer, query)?;
+    Ok(match kind {
+        ExportKind::Nlu => {
+            let rows = db::annotations::in_scope(conn, &scope)?;
+            let examples: Vec<Example> = rows
+                .into_iter()
+                .map(|r| Example {
+                    text: r.text.unwrap_or_default(),
+                    intent: r.intent,
+                    entities: serde_json::from_str(&r.entities).unwrap_or_default(),
+                })
+                .collect();
+            nlu::write_nlu(&examples)
+        }
+        ExportKind::Items(kind) => {
+            let rows = db::training::list(conn, Some(kind.as_str()), &scope)?;
+            let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
+            document::merge(kind, &contents)
+        }
+    })
 }
 
 fn to_api(row: ItemRow) -> AppResult<TrainingItem> {

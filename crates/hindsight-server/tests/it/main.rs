@@ -3,6 +3,7 @@
 mod harness;
 mod rasa;
 
+mod annotations;
 mod auth;
 mod budget;
 mod contract;
@@ -19,4 +20,5 @@ mod openapi;
 mod pg_restart;
 mod tags_flags;
 mod tracker_store;
+mod training;
 mod workflow;
