@@ -75,6 +75,7 @@ pub fn concrete(path: &str) -> String {
         .replace("{username}", "nobody")
         .replace("{token_id}", "1")
         .replace("{filter_id}", "1")
+        .replace("{item_id}", "1")
         .replace("{message_timestamp}", "1.0")
 }
 
