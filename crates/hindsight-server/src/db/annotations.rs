@@ -55,12 +55,15 @@ const COLUMNS: Columns = (
     events::text,
 );
 
+/// An event's type, text and predicted intent.
+pub type EventFacts = (String, Option<String>, Option<String>);
+
 /// An event of the conversation (internal id): its type, text and predicted intent.
 pub fn event_of(
     conn: &mut DbConnection,
     conversation: i64,
     event_id: i64,
-) -> QueryResult<Option<(String, Option<String>, Option<String>)>> {
+) -> QueryResult<Option<EventFacts>> {
     events::table
         .filter(events::id.eq(event_id))
         .filter(events::conversation_id.eq(conversation))
