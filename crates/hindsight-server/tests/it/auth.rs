@@ -52,6 +52,7 @@ fn concrete(path: &str) -> String {
         .replace("{username}", "nobody")
         .replace("{message_timestamp}", "1.0")
         .replace("{filter_id}", "1")
+        .replace("{item_id}", "1")
         .replace("{token_id}", "1")
 }
 

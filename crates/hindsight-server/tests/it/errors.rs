@@ -74,6 +74,8 @@ both_backends! {
             use diesel::connection::SimpleConnection;
             let mut conn = app.state.pool.get().unwrap();
             conn.batch_execute("DROP TABLE message_flags").unwrap();
+            // Training data (issue 10) refers to events too.
+            conn.batch_execute("DROP TABLE message_annotations").unwrap();
             conn.batch_execute("DROP TABLE events").unwrap();
         }
         let (status, body) = app.get("/api/conversations/a").await;
