@@ -72,7 +72,8 @@ run *ARGS: system-deps
     #!/usr/bin/env bash
     set -euo pipefail
     start=$SECONDS
-    stage() { local what=$1; shift; local t0=$SECONDS; "$@"; echo "run: $what took $((SECONDS - t0)) s"; }
+    # `|| return`: errexit does not reach into a function called in an `&&` list.
+    stage() { local what=$1; shift; local t0=$SECONDS; "$@" || return; echo "run: $what took $((SECONDS - t0)) s"; }
     web() { stage "web app tools" {{ just_executable() }} --justfile {{ justfile() }} install-web-tools && stage "web app" scripts/build-web.sh; }
     web > >(sed 's/^/[web] /') 2>&1 &
     web_job=$!
