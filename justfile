@@ -19,13 +19,11 @@ default:
     @{{ just_executable() }} --list --unsorted --justfile {{ justfile() }}
 
 # Build the web app's release bundle into frontend/dist (the server serves it at /).
-frontend-build: install-frontend-tools
-    cargo fetch --locked --quiet
-    cd frontend && nice trunk build --release --offline
-    @ls -l frontend/dist/*.wasm | awk '{ printf "frontend-build: %s is %d bytes\n", $NF, $5 }'
+frontend-build: install-web-tools
+    scripts/build-web.sh
 
 # Develop the web app: the API on :8080 and `trunk serve` on :8081 (live reload, /api proxied).
-dev *ARGS: install-frontend-tools system-deps
+dev *ARGS: install-web-tools install-trunk system-deps
     #!/usr/bin/env bash
     set -euo pipefail
     cargo build --release -p hindsight-server --bin hindsight
@@ -35,32 +33,60 @@ dev *ARGS: install-frontend-tools system-deps
     trap 'kill "$api" 2>/dev/null || true' EXIT
     cd frontend && trunk serve
 
-# Install the web app's tools: wasm target, trunk 0.21, Cargo.lock's wasm-bindgen-cli, Chromium and chromedriver.
-install-frontend-tools:
+# Check that trunk (`just dev`'s builder) still builds the web app; CI runs it after the tests.
+dev-check: install-web-tools install-trunk
+    #!/usr/bin/env bash
+    set -euo pipefail
+    out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+    cd frontend && nice trunk build --release --offline --dist "$out"
+    ls "$out"/*_bg.wasm >/dev/null && grep -q 'modulepreload' "$out/index.html"
+    echo "dev-check: trunk built the web app"
+
+# Install what building the web app needs: the wasm target, Cargo.lock's wasm-bindgen-cli, wasm-opt.
+install-web-tools:
     #!/usr/bin/env bash
     set -euo pipefail
     rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-    trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.' || cargo install trunk --version '~0.21' --locked
     # Exactly the wasm-bindgen of Cargo.lock, or the bundle will not load.
     want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
     wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want" || cargo install wasm-bindgen-cli --version "$want" --force
     # wasm-opt (binaryen 132, as frontend/Trunk.toml asks) from npm's prebuilt package.
     wasm-opt --version 2>/dev/null | grep -q '^wasm-opt version 132 ' || npm install --global --no-fund --no-audit binaryen@132.0.0
-    # Chromium for the browser tests; the emoji font so bot messages render in screenshots.
+
+# Install trunk 0.21, for `just dev` only (a build from source: about 9 minutes on 2 cores).
+install-trunk:
+    trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.' || cargo install trunk --version '~0.21' --locked
+
+# Install Chromium and chromedriver for the browser tests, and the emoji font so bot messages render in screenshots.
+install-browser:
+    #!/usr/bin/env bash
+    set -euo pipefail
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
         || ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
         {{ just_executable() }} --justfile {{ justfile() }} apt-install chromium chromium-driver fonts-noto-color-emoji
     fi
 
+# The web app and the server build side by side; each stage prints its time.
 # Start the server (imports the bundled samples on first start and prints its URL).
-run *ARGS: frontend-build system-deps
-    {{ hindsight }} serve --samples samples/trackers "$@"
+run *ARGS: system-deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    start=$SECONDS
+    # `|| return`: errexit does not reach into a function called in an `&&` list.
+    stage() { local what=$1; shift; local t0=$SECONDS; "$@" || return; echo "run: $what took $((SECONDS - t0)) s"; }
+    web() { stage "web app tools" {{ just_executable() }} --justfile {{ justfile() }} install-web-tools && stage "web app" scripts/build-web.sh; }
+    web > >(sed 's/^/[web] /') 2>&1 &
+    web_job=$!
+    stage "server" nice cargo build --release --locked -p hindsight-server --bin hindsight
+    wait "$web_job" || { echo "run: the web app did not build (its output is above, marked [web])" >&2; exit 1; }
+    echo "run: ready after $((SECONDS - start)) s"
+    exec "${CARGO_TARGET_DIR:-target}/release/hindsight" serve --samples samples/trackers "$@"
 
 # The server's tests against both backends (SQLite, and a throwaway PostgreSQL), the web
 # app's unit tests (natively), the browser tests in headless Chromium against the web app's
 # release bundle, then the API contract (`contract`).
 # Run every test.
-test *ARGS: system-deps frontend-build
+test *ARGS: system-deps install-browser frontend-build
     scripts/with-postgres.sh cargo test --workspace --locked "$@"
     {{ just_executable() }} --justfile {{ justfile() }} contract
 

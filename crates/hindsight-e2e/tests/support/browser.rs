@@ -31,7 +31,7 @@ impl Driver {
         for bin in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(bin).exists(),
-                "{bin} is missing: install Debian's chromium and chromium-driver (`just install-frontend-tools`)"
+                "{bin} is missing: install Debian's chromium and chromium-driver (`just install-browser`)"
             );
         }
         let port = free_port();
