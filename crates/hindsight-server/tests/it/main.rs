@@ -8,6 +8,7 @@ mod budget;
 mod contract;
 mod conversation;
 mod errors;
+mod event_window;
 mod export;
 mod facet_counts;
 mod hardening;
