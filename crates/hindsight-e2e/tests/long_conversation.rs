@@ -63,10 +63,19 @@ async fn create_long_conversation(server: &Server) -> Vec<i64> {
     let mut query = "limit=2000".to_owned();
     loop {
         let page = server
-            .get(&format!("/api/conversations/{}?{query}", path_segment(LONG)))
+            .get(&format!(
+                "/api/conversations/{}?{query}",
+                path_segment(LONG)
+            ))
             .await;
         assert_eq!(page["total_events"], TOTAL);
-        ids.extend(page["events"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
+        ids.extend(
+            page["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
         match page["after"].as_i64() {
             Some(after) => query = format!("after={after}&limit=2000"),
             None => break,
@@ -91,7 +100,10 @@ async fn timed(b: &Browser, action: &str, until: &str) -> f64 {
          }};
          poll();"
     );
-    let ms = b.c.execute_async(&script, vec![]).await.expect("run a timed script");
+    let ms =
+        b.c.execute_async(&script, vec![])
+            .await
+            .expect("run a timed script");
     let ms = ms.as_f64().unwrap_or(-1.0);
     assert!(ms >= 0.0, "timed out: `{action}` until `{until}`");
     ms
@@ -120,10 +132,13 @@ async fn rows(b: &Browser) -> usize {
 }
 
 async fn elements(b: &Browser) -> i64 {
-    b.js("return document.querySelectorAll('.transcript *').length", vec![])
-        .await
-        .as_i64()
-        .unwrap()
+    b.js(
+        "return document.querySelectorAll('.transcript *').length",
+        vec![],
+    )
+    .await
+    .as_i64()
+    .unwrap()
 }
 
 /// Positions (from 0) of the rows inside the transcript's viewport, top to bottom.
@@ -158,15 +173,21 @@ async fn settled(b: &Browser) -> Vec<i64> {
 }
 
 async fn panel_width(b: &Browser) -> f64 {
-    b.js("return document.querySelector('.event-panel').getBoundingClientRect().width", vec![])
-        .await
-        .as_f64()
-        .unwrap()
+    b.js(
+        "return document.querySelector('.event-panel').getBoundingClientRect().width",
+        vec![],
+    )
+    .await
+    .as_f64()
+    .unwrap()
 }
 
 fn bounded(what: &str, rows: usize, elements: i64) {
     eprintln!("long conversation test: {what}: {rows} rows, {elements} elements in the transcript");
-    assert!(rows > 0 && rows < MAX_ROWS, "{what}: {rows} transcript rows in the page");
+    assert!(
+        rows > 0 && rows < MAX_ROWS,
+        "{what}: {rows} transcript rows in the page"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,10 +206,18 @@ async fn a_reviewer_reads_a_six_thousand_event_conversation() {
     b.find(".rows .row").await;
 
     step("open it from a link: its first screen");
-    let ms = timed(&b, &follow(&conv), "document.querySelector('.transcript .event')").await;
+    let ms = timed(
+        &b,
+        &follow(&conv),
+        "document.querySelector('.transcript .event')",
+    )
+    .await;
     report("open a 6,000-event conversation, first screen", ms);
     let here = settled(&b).await;
-    assert_eq!(here[0], 0, "it opens at its start");
+    assert_eq!(
+        here[0], 1,
+        "it opens at its start (its first event, an action_listen, hidden)"
+    );
     bounded("at the top", rows(&b).await, elements(&b).await);
     b.wait_text(".event-total", "6000 events").await;
     b.screenshot("long-01-top").await;
@@ -202,15 +231,20 @@ async fn a_reviewer_reads_a_six_thousand_event_conversation() {
     )
     .await;
     report("click on a message until highlighted", ms);
-    b.wait_path("the message's route", |p| p.ends_with(&format!("/messages/{second_user}")))
-        .await;
+    b.wait_path("the message's route", |p| {
+        p.ends_with(&format!("/messages/{second_user}"))
+    })
+    .await;
     assert_eq!(b.count(".transcript .event.selected").await, 1);
 
     step("the story panel marks the message's step and the slots its turn changed");
     let action = ids[8];
     b.click(&format!("#event-{action}")).await;
     let step_text = b.wait_text("#story-step", "utter_answer").await;
-    assert!(!step_text.contains("intent: ask"), "only the action's step is marked: {step_text:?}");
+    assert!(
+        !step_text.contains("intent: ask"),
+        "only the action's step is marked: {step_text:?}"
+    );
     b.wait_text("#slots tr.slot-changed", "turn").await;
     assert_eq!(b.count("#slots tr.slot-changed").await, 1);
 
@@ -246,24 +280,42 @@ async fn a_reviewer_reads_a_six_thousand_event_conversation() {
 
     step("↓ selects the next shown message");
     b.click(&format!("#event-{action}")).await;
-    b.wait_path("the action selected", |p| p.ends_with(&format!("/messages/{action}")))
-        .await;
+    b.wait_path("the action selected", |p| {
+        p.ends_with(&format!("/messages/{action}"))
+    })
+    .await;
     b.press(ARROW_DOWN).await;
     let bot = ids[9];
-    b.wait_path("↓ to the bot message", |p| p.ends_with(&format!("/messages/{bot}")))
-        .await;
+    b.wait_path("↓ to the bot message", |p| {
+        p.ends_with(&format!("/messages/{bot}"))
+    })
+    .await;
     // The next is a hidden action_listen, then the next turn's user message.
     b.press(ARROW_DOWN).await;
-    b.wait_path("↓ over action_listen", |p| p.ends_with(&format!("/messages/{}", ids[11])))
-        .await;
+    b.wait_path("↓ over action_listen", |p| {
+        p.ends_with(&format!("/messages/{}", ids[11]))
+    })
+    .await;
 
     step("follow a link to its last message");
-    let ms = timed(&b, &follow(&format!("{conv}/messages/{last}")), &selected_in_view(last)).await;
+    let ms = timed(
+        &b,
+        &follow(&format!("{conv}/messages/{last}")),
+        &selected_in_view(last),
+    )
+    .await;
     report("select the last message via its link", ms);
     b.wait_text(".event-panel h3", "Bot message").await;
     let here = settled(&b).await;
-    assert!(here.contains(&(TOTAL as i64 - 1)), "the last event is in view: {here:?}");
-    bounded("after jumping to the end", rows(&b).await, elements(&b).await);
+    assert!(
+        here.contains(&(TOTAL as i64 - 1)),
+        "the last event is in view: {here:?}"
+    );
+    bounded(
+        "after jumping to the end",
+        rows(&b).await,
+        elements(&b).await,
+    );
     b.screenshot("long-02-last-message").await;
 
     step("scroll up to the middle and back down: windows load both ways");
@@ -281,17 +333,31 @@ async fn a_reviewer_reads_a_six_thousand_event_conversation() {
         );
         // Consecutive positions on screen (action_listen hidden): no event missing.
         for pair in here.windows(2) {
-            assert!(pair[1] > pair[0] && pair[1] - pair[0] <= 2, "rows in order without holes: {here:?}");
+            assert!(
+                pair[1] > pair[0] && pair[1] - pair[0] <= 2,
+                "rows in order without holes: {here:?}"
+            );
         }
-        bounded(&format!("scrolled to {fraction}"), rows(&b).await, elements(&b).await);
+        bounded(
+            &format!("scrolled to {fraction}"),
+            rows(&b).await,
+            elements(&b).await,
+        );
     }
-    b.js("document.querySelector('.transcript').scrollTop -= 3000", vec![]).await;
+    b.js(
+        "document.querySelector('.transcript').scrollTop -= 3000",
+        vec![],
+    )
+    .await;
     settled(&b).await;
 
     step("a link opened afresh (a reload) shows the last message");
     b.goto(&format!("{conv}/messages/{last}")).await;
     eventually("the last message in view after a reload", || async {
-        (b.js(&format!("return {}", selected_in_view(last)), vec![]).await == json!(true)).then_some(())
+        (b.js(&format!("return {}", selected_in_view(last)), vec![])
+            .await
+            == json!(true))
+        .then_some(())
     })
     .await;
     b.find("#story").await;
@@ -318,7 +384,8 @@ async fn a_reviewer_reads_a_six_thousand_event_conversation() {
     b.find(".event-panel").await;
     b.screenshot("long-03-narrow-drawer").await;
     b.click("#back-to-list").await;
-    b.wait_path("back to the inbox", |p| p == "/" || p.starts_with("/?")).await;
+    b.wait_path("back to the inbox", |p| p == "/" || p.starts_with("/?"))
+        .await;
 
     b.close().await;
 }

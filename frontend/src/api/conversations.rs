@@ -2,8 +2,7 @@
 
 use hindsight_types::{
     BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage, EventWindow,
-    Facets,
-    FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent,
+    Facets, FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent,
 };
 
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};

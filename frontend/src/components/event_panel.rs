@@ -144,28 +144,33 @@ fn story_view(s: &StoryAtEvent) -> impl IntoView {
     let (before, step, after) = match s.step_lines {
         Some([a, b]) if a >= 1 && (b as usize) <= pieces.len() && a <= b => {
             let (a, b) = (a as usize - 1, b as usize);
-            (pieces[..a].concat(), pieces[a..b].concat(), pieces[b..].concat())
+            (
+                pieces[..a].concat(),
+                pieces[a..b].concat(),
+                pieces[b..].concat(),
+            )
         }
         _ => (s.story.clone(), String::new(), String::new()),
     };
     let has_step = !step.is_empty();
     let pre = NodeRef::<leptos::html::Pre>::new();
-    if has_step {
-        request_animation_frame(move || {
-            let Some(pre) = pre.get_untracked() else {
-                return;
-            };
-            let mark = pre
-                .query_selector(".story-step")
-                .ok()
-                .flatten()
-                .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok());
-            if let Some(mark) = mark {
-                // `.story` is positioned, so the mark's offset is from the story's top.
-                pre.set_scroll_top((mark.offset_top() - 24).max(0));
-            }
-        });
-    }
+    request_animation_frame(move || {
+        let Some(pre) = pre.get_untracked() else {
+            return;
+        };
+        let mark = pre
+            .query_selector(".story-step")
+            .ok()
+            .flatten()
+            .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok());
+        match mark {
+            // `.story` is positioned, so the mark's offset is from the story's top.
+            Some(mark) => pre.set_scroll_top((mark.offset_top() - 24).max(0)),
+            // A message that writes no step (a bot text, action_listen): the story ends
+            // with its turn.
+            None => pre.set_scroll_top(pre.scroll_height()),
+        }
+    });
     view! {
         <pre class="story" id="story" tabindex="0" node_ref=pre>
             {before}

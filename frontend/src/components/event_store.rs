@@ -73,8 +73,7 @@ impl EventStore {
     /// A loaded event by id (tracks the store).
     pub fn by_id(self, id: i64) -> Option<Arc<EventView>> {
         let pos = self.position(id);
-        self.events
-            .with(|m| pos.and_then(|p| m.get(&p).cloned()))
+        self.events.with(|m| pos.and_then(|p| m.get(&p).cloned()))
     }
 
     /// Fetches the chunks holding positions `[from, to)` that are not loaded yet.
@@ -97,7 +96,10 @@ impl EventStore {
     }
 
     fn load_chunk(self, chunk: i64) {
-        let fresh = self.pending.try_update_value(|p| p.insert(chunk)).unwrap_or(false);
+        let fresh = self
+            .pending
+            .try_update_value(|p| p.insert(chunk))
+            .unwrap_or(false);
         if !fresh {
             return;
         }
@@ -109,7 +111,11 @@ impl EventStore {
         leptos::task::spawn_local(async move {
             let answer = api::conversations::window(&id, window).await;
             // The conversation may have been closed meanwhile.
-            if self.pending.try_update_value(|p| p.remove(&chunk)).is_none() {
+            if self
+                .pending
+                .try_update_value(|p| p.remove(&chunk))
+                .is_none()
+            {
                 return;
             }
             match answer {
@@ -132,7 +138,12 @@ impl EventStore {
     }
 
     /// The next (or previous) shown event from the selected one, or from an end.
-    pub fn step(self, from: Option<i64>, forward: bool, shown: impl Fn(&EventView) -> bool) -> Step {
+    pub fn step(
+        self,
+        from: Option<i64>,
+        forward: bool,
+        shown: impl Fn(&EventView) -> bool,
+    ) -> Step {
         let dir = if forward { 1 } else { -1 };
         let mut p = match from.and_then(|id| self.position(id)) {
             Some(p) => p + dir,

@@ -171,9 +171,9 @@ pub fn Transcript(
     // The one focus stop: the selected row when drawn, else the first drawn row.
     let focus_stop = Memo::new(move |_| {
         let Layout { from, to, .. } = layout.get();
-        let sel = selected.get().filter(|s| {
-            store.position(*s).is_some_and(|p| (from..to).contains(&p))
-        });
+        let sel = selected
+            .get()
+            .filter(|s| store.position(*s).is_some_and(|p| (from..to).contains(&p)));
         sel.or_else(|| {
             let (slots, listen) = (show_slots.get(), show_listen.get());
             store.events.with(|evs| {
@@ -201,10 +201,16 @@ pub fn Transcript(
         if let Ok(rows) = el.query_selector_all(".event[data-event-id]") {
             heights.update_value(|hs| {
                 for i in 0..rows.length() {
-                    let Some(row) = rows.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) else {
+                    let Some(row) = rows
+                        .item(i)
+                        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                    else {
                         continue;
                     };
-                    let Some(id) = row.get_attribute("data-event-id").and_then(|v| v.parse().ok()) else {
+                    let Some(id) = row
+                        .get_attribute("data-event-id")
+                        .and_then(|v| v.parse().ok())
+                    else {
                         continue;
                     };
                     let h = f64::from(row.offset_height());

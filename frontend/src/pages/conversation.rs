@@ -39,13 +39,15 @@ pub fn ConversationPage() -> impl IntoView {
                 limit: FIRST_WINDOW,
             };
             match linked {
-                Some(e) => match api::conversations::window(&id, window(WindowAnchor::Around(e))).await {
-                    // A link to an event that is not the conversation's: show the start.
-                    Err(f) if f.status == 404 => {
-                        api::conversations::window(&id, window(WindowAnchor::Start)).await
+                Some(e) => {
+                    match api::conversations::window(&id, window(WindowAnchor::Around(e))).await {
+                        // A link to an event that is not the conversation's: show the start.
+                        Err(f) if f.status == 404 => {
+                            api::conversations::window(&id, window(WindowAnchor::Start)).await
+                        }
+                        answer => answer,
                     }
-                    answer => answer,
-                },
+                }
                 None => api::conversations::window(&id, window(WindowAnchor::Start)).await,
             }
         }
@@ -118,7 +120,9 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                 Some(c @ (Command::NextMessage | Command::PrevMessage)) => {
                     let (slots, listen) = (show_slots.get_untracked(), show_listen.get_untracked());
                     let forward = *c == Command::NextMessage;
-                    match store.step(selected.get_untracked(), forward, |e| shown(e, slots, listen)) {
+                    match store.step(selected.get_untracked(), forward, |e| {
+                        shown(e, slots, listen)
+                    }) {
                         Step::To(t) => select.run(Some(t)),
                         // Load the window holding it, then take the step again.
                         Step::Load(p) => {
@@ -204,8 +208,10 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                 </aside>
             }
             .into_any(),
-            None => view! { <aside class="event-panel"><Spinner label="Loading the message…"/></aside> }
-                .into_any(),
+            None => {
+                view! { <aside class="event-panel"><Spinner label="Loading the message…"/></aside> }
+                    .into_any()
+            }
         })
     };
 
