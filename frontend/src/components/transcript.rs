@@ -36,6 +36,9 @@ pub fn shown(e: &EventView, slots: bool, listen: bool) -> bool {
     (slots || e.type_name != "slot") && (listen || !is_listen(e))
 }
 
+/// Conversations of at most this many events are drawn whole (they come in one window):
+/// their rows are few, and the page's find-in-page sees all of them.
+pub const DRAW_WHOLE: i64 = 150;
 /// Pixels drawn beyond each edge of the viewport.
 const OVERSCAN: f64 = 600.0;
 /// Height assumed for an event not loaded yet.
@@ -73,6 +76,14 @@ fn layout(
         Some(_) => 0.0,
         None => UNLOADED,
     };
+    if total <= DRAW_WHOLE {
+        return Layout {
+            from: 0,
+            to: total,
+            above: 0.0,
+            below: 0.0,
+        };
+    }
     let (lo, hi) = (top - OVERSCAN, top + height + OVERSCAN);
     let (mut p, mut y) = (0, 0.0);
     while p < total && y + h(p) <= lo {

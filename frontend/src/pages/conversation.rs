@@ -13,12 +13,13 @@ use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
 use crate::components::event_store::{EventStore, Step, CHUNK};
-use crate::components::transcript::{flaggable, shown, ScrollRequest, Transcript};
+use crate::components::transcript::{flaggable, shown, ScrollRequest, Transcript, DRAW_WHOLE};
 use crate::load::fetch;
 use crate::state::{conversation_href, parse_route, workspace, Command, OpenConversation};
 
-/// Events in the first window: more than a screen holds.
-const FIRST_WINDOW: u32 = 100;
+/// Events in the first window: more than a screen holds, and all of a conversation short
+/// enough to be drawn whole.
+const FIRST_WINDOW: u32 = DRAW_WHOLE as u32;
 
 /// `/conversations/{id}` and `/conversations/{id}/messages/{event_id}`.
 #[component]
