@@ -163,13 +163,31 @@ pub struct EventView {
     pub event: Value,
 }
 
-/// A whole conversation.
+/// A conversation with one window of its events (see [`crate::window::EventWindow`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationDetail {
     /// Its inbox row.
     pub summary: ConversationSummary,
-    /// Every event, in the order Rasa recorded them.
+    /// The events of the window, in the order Rasa recorded them.
     pub events: Vec<EventView>,
+    /// How many events the conversation has in all.
+    #[serde(default)]
+    pub total_events: i64,
+    /// Position (`seq`) of the window's first event; where it would start when it is empty.
+    #[serde(default)]
+    pub offset: i64,
+    /// Pass as `before` to get the events just before this window; absent at the start.
+    #[serde(default)]
+    pub before: Option<i64>,
+    /// Pass as `after` to get the events just after this window; absent at the end.
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// The newest event id of the whole conversation (a review covers up to it).
+    #[serde(default)]
+    pub latest_event_id: Option<i64>,
+    /// Every flag of the conversation, in or out of the window.
+    #[serde(default)]
+    pub flags: Vec<MessageFlag>,
 }
 
 /// The story of a conversation up to an event and the slots at that point.
@@ -179,6 +197,13 @@ pub struct StoryAtEvent {
     pub story: String,
     /// Value of every slot named in the conversation, at that event.
     pub slots: serde_json::Map<String, Value>,
+    /// First and last line (from 1) of the story that the event itself wrote; absent when
+    /// it writes none (e.g. `action_listen`).
+    #[serde(default)]
+    pub step_lines: Option<[u32; 2]>,
+    /// Slots whose value changed in the event's turn (since the user message that opened it).
+    #[serde(default)]
+    pub changed_slots: Vec<String>,
 }
 
 /// A distinct value and how many conversations have it.

@@ -9,6 +9,8 @@ pub mod filter;
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
+pub mod window;
+pub use window::{EventWindow, WindowAnchor};
 pub mod workflow;
 pub use workflow::*;
 pub mod export;

@@ -1,8 +1,8 @@
 //! Conversations: the inbox listing, one conversation, its story, triage and flags.
 
 use hindsight_types::{
-    BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage, Facets,
-    FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent,
+    BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage, EventWindow,
+    Facets, FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent,
 };
 
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
@@ -63,9 +63,14 @@ pub async fn facets() -> ApiResult<Facets> {
     get("/api/facets").await
 }
 
-/// `GET /api/conversations/{id}`.
-pub async fn detail(id: &str) -> ApiResult<ConversationDetail> {
-    get(&format!("/api/conversations/{}", enc(id))).await
+/// `GET /api/conversations/{id}?<window>`: the conversation and one window of its events.
+pub async fn window(id: &str, window: EventWindow) -> ApiResult<ConversationDetail> {
+    get(&format!(
+        "/api/conversations/{}?{}",
+        enc(id),
+        window.to_query()
+    ))
+    .await
 }
 
 /// `GET /api/conversations/{id}/events/{event_id}/story?e2e=…`.

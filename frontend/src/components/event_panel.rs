@@ -1,8 +1,14 @@
-//! The side panel of the selected message: the story up to it (with a copy button), the
-//! slots at that point, entities, intent ranking and the raw event.
+//! The side panel of the selected message: the story up to it (with a copy button) with the
+//! message's own step marked and scrolled to, the slots at that point (those its turn
+//! changed marked), entities, intent ranking and the raw event. It can be widened.
+//!
+//! Other panels of the selected message go in [`extra_sections`].
 
-use hindsight_types::EventView;
+use std::sync::Arc;
+
+use hindsight_types::{EventView, StoryAtEvent};
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
 use serde_json::Value;
 
 use crate::api;
@@ -17,8 +23,10 @@ use crate::state::OpenConversation;
 #[component]
 pub fn EventPanel(
     open: OpenConversation,
-    event: EventView,
+    event: Arc<EventView>,
     select: Callback<Option<i64>>,
+    /// Whether the panel is widened (the reviewer's choice, kept across messages).
+    wide: RwSignal<bool>,
 ) -> impl IntoView {
     let e2e = RwSignal::new(false);
     let event_id = event.id;
@@ -59,7 +67,13 @@ pub fn EventPanel(
                     <h3>{title}</h3>
                     <div class="muted small">{format!("event {} · #{} · {}", event.id, event.seq, local_time(event.timestamp * 1000.0))}</div>
                 </div>
-                <button class="btn btn-ghost" id="close-panel" aria-label="Close" on:click=move |_| select.run(None)>"×"</button>
+                <div class="panel-head-buttons">
+                    <button class="btn btn-ghost" id="widen-panel" aria-label="Wide panel"
+                        title=move || if wide.get() { "Narrow the panel" } else { "Widen the panel" }
+                        aria-pressed=move || wide.get().to_string()
+                        on:click=move |_| wide.update(|w| *w = !*w)>"⇔"</button>
+                    <button class="btn btn-ghost" id="close-panel" aria-label="Close" on:click=move |_| select.run(None)>"×"</button>
+                </div>
             </div>
             {flag_note}
             <section>
@@ -73,13 +87,14 @@ pub fn EventPanel(
                 </div>
                 {move || story.get().map(|r| match r {
                         Ok(s) => view! {
-                            <pre class="story" id="story" tabindex="0">{s.story.clone()}</pre>
+                            {story_view(&s)}
                             <h4>"Slots at this point"</h4>
-                            {slots_table(&s.slots)}
+                            {slots_table(&s)}
                         }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.message/> }.into_any(),
                     }).unwrap_or_else(|| view! { <Spinner label="Writing the story…"/> }.into_any())}
             </section>
+            {extra_sections(open, &event)}
             {(!entities.is_empty()).then(|| view! {
                 <section>
                     <h4>"Entities"</h4>
@@ -119,15 +134,68 @@ pub fn EventPanel(
     }
 }
 
-fn slots_table(slots: &serde_json::Map<String, Value>) -> AnyView {
-    if slots.is_empty() {
+/// Where other panels of the selected message go (annotations, …): each a `<section>`,
+/// shown below the story and slots.
+fn extra_sections(_open: OpenConversation, _event: &EventView) -> impl IntoView {}
+
+/// The story with the selected message's own step marked; scrolled so that the step shows.
+fn story_view(s: &StoryAtEvent) -> impl IntoView {
+    let pieces: Vec<&str> = s.story.split_inclusive('\n').collect();
+    let (before, step, after) = match s.step_lines {
+        Some([a, b]) if a >= 1 && (b as usize) <= pieces.len() && a <= b => {
+            let (a, b) = (a as usize - 1, b as usize);
+            (
+                pieces[..a].concat(),
+                pieces[a..b].concat(),
+                pieces[b..].concat(),
+            )
+        }
+        _ => (s.story.clone(), String::new(), String::new()),
+    };
+    let has_step = !step.is_empty();
+    let pre = NodeRef::<leptos::html::Pre>::new();
+    request_animation_frame(move || {
+        let Some(pre) = pre.get_untracked() else {
+            return;
+        };
+        let mark = pre
+            .query_selector(".story-step")
+            .ok()
+            .flatten()
+            .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok());
+        match mark {
+            // `.story` is positioned, so the mark's offset is from the story's top.
+            Some(mark) => pre.set_scroll_top((mark.offset_top() - 24).max(0)),
+            // A message that writes no step (a bot text, action_listen): the story ends
+            // with its turn.
+            None => pre.set_scroll_top(pre.scroll_height()),
+        }
+    });
+    view! {
+        <pre class="story" id="story" tabindex="0" node_ref=pre>
+            {before}
+            {has_step.then(|| view! { <mark class="story-step" id="story-step" title="This message's step">{step}</mark> })}
+            {after}
+        </pre>
+    }
+}
+
+fn slots_table(s: &StoryAtEvent) -> AnyView {
+    if s.slots.is_empty() {
         return view! { <p class="muted small">"No slot set yet."</p> }.into_any();
     }
     view! {
         <table class="kv" id="slots">
-            {slots.iter().map(|(k, v)| {
+            {s.slots.iter().map(|(k, v)| {
                 let unset = v.is_null();
-                view! { <tr><td><code>{k.clone()}</code></td><td class:muted=unset>{json_text(v)}</td></tr> }
+                let changed = s.changed_slots.contains(k);
+                view! {
+                    <tr class:slot-changed=changed>
+                        <td><code>{k.clone()}</code>
+                            {changed.then(|| view! { <span class="chip changed-chip" title="Changed in this turn">"changed"</span> })}</td>
+                        <td class:muted=unset>{json_text(v)}</td>
+                    </tr>
+                }
             }).collect_view()}
         </table>
     }

@@ -4,6 +4,7 @@ pub mod common;
 pub mod conversation_header;
 pub mod conversation_list;
 pub mod event_panel;
+pub mod event_store;
 pub mod filter_panel;
 pub mod multi_pick;
 pub mod shortcuts;

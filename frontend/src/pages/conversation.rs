@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use hindsight_types::{ConversationDetail, ReviewStatus, Role};
+use hindsight_types::{ConversationDetail, EventWindow, ReviewStatus, Role, WindowAnchor};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -12,9 +12,14 @@ use crate::api;
 use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
-use crate::components::transcript::{flaggable, visible_events, Transcript};
+use crate::components::event_store::{EventStore, Step, CHUNK};
+use crate::components::transcript::{flaggable, shown, ScrollRequest, Transcript, DRAW_WHOLE};
 use crate::load::fetch;
 use crate::state::{conversation_href, parse_route, workspace, Command, OpenConversation};
+
+/// Events in the first window: more than a screen holds, and all of a conversation short
+/// enough to be drawn whole.
+const FIRST_WINDOW: u32 = DRAW_WHOLE as u32;
 
 /// `/conversations/{id}` and `/conversations/{id}/messages/{event_id}`.
 #[component]
@@ -23,10 +28,30 @@ pub fn ConversationPage() -> impl IntoView {
     let route = Memo::new(move |_| parse_route(&location.pathname.get()));
     let id = Memo::new(move |_| route.get().0.unwrap_or_default());
     let selected = Memo::new(move |_| route.get().1);
-    // The previous conversation stays on screen until the next one has arrived.
+    // The previous conversation stays on screen until the next one has arrived. The first
+    // window holds the linked message (a shared link), else the start; later selections
+    // in the same conversation load their own windows.
     let detail = fetch(move || {
         let id = id.get();
-        async move { api::conversations::detail(&id).await }
+        let linked = selected.get_untracked();
+        async move {
+            let window = |anchor| EventWindow {
+                anchor,
+                limit: FIRST_WINDOW,
+            };
+            match linked {
+                Some(e) => {
+                    match api::conversations::window(&id, window(WindowAnchor::Around(e))).await {
+                        // A link to an event that is not the conversation's: show the start.
+                        Err(f) if f.status == 404 => {
+                            api::conversations::window(&id, window(WindowAnchor::Start)).await
+                        }
+                        answer => answer,
+                    }
+                }
+                None => api::conversations::window(&id, window(WindowAnchor::Start)).await,
+            }
+        }
     });
     move || match detail.get() {
         None => view! { <Spinner label="Loading the conversation…"/> }.into_any(),
@@ -40,23 +65,24 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     let ws = workspace();
     let location = use_location();
     let navigate = use_navigate();
-    let ConversationDetail { summary, events } = detail;
+    let ConversationDetail {
+        summary,
+        events,
+        total_events,
+        latest_event_id,
+        flags,
+        ..
+    } = detail;
     let open = OpenConversation {
         id: StoredValue::new(summary.id.clone()),
-        flags: RwSignal::new(
-            events
-                .iter()
-                .filter(|e| e.flag.is_some())
-                .map(|e| e.id)
-                .collect::<HashSet<_>>(),
-        ),
+        flags: RwSignal::new(flags.iter().map(|f| f.event_id).collect::<HashSet<_>>()),
         notes: RwSignal::new(
-            events
+            flags
                 .iter()
-                .filter_map(|e| Some((e.id, e.flag.as_ref()?.note.clone()?)))
+                .filter_map(|f| Some((f.event_id, f.note.clone()?)))
                 .collect(),
         ),
-        seen_event_id: StoredValue::new(events.iter().map(|e| e.id).max()),
+        seen_event_id: StoredValue::new(latest_event_id),
         summary: RwSignal::new(summary),
         tag_open: RwSignal::new(false),
         ws,
@@ -68,9 +94,13 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     let show_slots = RwSignal::new(true);
     let show_listen =
         RwSignal::new(linked.is_some_and(|e| e.name.as_deref() == Some("action_listen")));
-    let events = StoredValue::new(events);
+    let store = EventStore::new(open.id.get_value(), total_events, events);
     let read_only =
         api::session().with_untracked(|u| u.as_ref().is_none_or(|u| u.role == Role::Viewer));
+    let scroll_to: ScrollRequest = RwSignal::new(None);
+    // Events a link named that the conversation does not have.
+    let missing = RwSignal::new(None::<i64>);
+    let wide = RwSignal::new(false);
 
     let nav = navigate.clone();
     let select = Callback::new(move |event_id: Option<i64>| {
@@ -88,34 +118,42 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
         move |(_, cmd), _, _| {
             let query = location.search.get_untracked();
             match cmd {
-                Some(Command::NextMessage | Command::PrevMessage) => {
-                    let ids: Vec<i64> = events.with_value(|evs| {
-                        visible_events(evs, show_slots.get_untracked(), show_listen.get_untracked())
-                            .map(|e| e.id)
-                            .collect()
-                    });
-                    let here = selected
-                        .get_untracked()
-                        .and_then(|s| ids.iter().position(|i| *i == s));
-                    let target = match (here, *cmd == Some(Command::NextMessage)) {
-                        (Some(i), true) => ids.get(i + 1),
-                        (Some(i), false) => i.checked_sub(1).and_then(|i| ids.get(i)),
-                        (None, true) => ids.first(),
-                        (None, false) => ids.last(),
-                    };
-                    if let Some(t) = target {
-                        select.run(Some(*t));
+                Some(c @ (Command::NextMessage | Command::PrevMessage)) => {
+                    let (slots, listen) = (show_slots.get_untracked(), show_listen.get_untracked());
+                    let forward = *c == Command::NextMessage;
+                    match store.step(selected.get_untracked(), forward, |e| {
+                        shown(e, slots, listen)
+                    }) {
+                        Step::To(t) => select.run(Some(t)),
+                        // Load the window holding it, then take the step again.
+                        Step::Load(p) => {
+                            let c = *c;
+                            let id = open.id.get_value();
+                            leptos::task::spawn_local(async move {
+                                let window = EventWindow {
+                                    anchor: WindowAnchor::Offset((p - CHUNK / 2).max(0)),
+                                    limit: CHUNK as u32,
+                                };
+                                match api::conversations::window(&id, window).await {
+                                    Ok(d) if !d.events.is_empty() => {
+                                        store.insert(d.events);
+                                        ws.send(c);
+                                    }
+                                    Ok(_) => {}
+                                    Err(e) => ws.fail(e),
+                                }
+                            });
+                        }
+                        Step::End => {}
                     }
                 }
                 _ if read_only => {}
                 Some(Command::Reviewed) => open.set_status(ReviewStatus::Reviewed, query),
                 Some(Command::SaveForLater) => open.set_status(ReviewStatus::SavedForLater, query),
                 Some(Command::Flag) => {
-                    let kind = selected.get_untracked().and_then(|s| {
-                        events.with_value(|evs| {
-                            evs.iter().find(|e| e.id == s).map(|e| (s, flaggable(e)))
-                        })
-                    });
+                    let kind = selected
+                        .get_untracked()
+                        .and_then(|s| untrack(|| store.by_id(s)).map(|e| (s, flaggable(&e))));
                     match kind {
                         Some((e, true)) => open.toggle_flag(e),
                         Some((_, false)) => ws.notify("Only messages and actions can be flagged."),
@@ -132,7 +170,7 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     request_animation_frame(focus_title);
 
     // Bring the selected message into view: centred when the page opens on it (a shared
-    // link), the least movement when stepping through messages.
+    // link) or it was not loaded, the least movement when stepping through messages.
     let first = StoredValue::new(true);
     Effect::new(move |_| {
         let Some(event_id) = selected.get() else {
@@ -140,22 +178,40 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
         };
         let centre = first.get_value();
         first.set_value(false);
-        request_animation_frame(move || scroll_to_event(event_id, centre));
+        if store.position(event_id).is_some() {
+            scroll_to.set(Some((event_id, centre)));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match store.load_around(event_id).await {
+                Ok(()) => {
+                    scroll_to.try_set(Some((event_id, true)));
+                }
+                Err(f) if f.status == 404 => {
+                    missing.try_set(Some(event_id));
+                }
+                Err(f) => ws.fail(f),
+            }
+        });
     });
 
+    let selected_event = Memo::new(move |_| selected.get().and_then(|id| store.by_id(id)));
     let panel = move || {
-        selected.get().map(|event_id| {
-            match events.with_value(|evs| evs.iter().find(|e| e.id == event_id).cloned()) {
-                Some(event) => {
-                    view! { <EventPanel open=open event=event select=select/> }.into_any()
-                }
-                None => view! {
-                    <aside class="event-panel">
-                        <ErrorBox message="That message is not part of this conversation."/>
-                        <button class="btn" on:click=move |_| select.run(None)>"Close"</button>
-                    </aside>
-                }
-                .into_any(),
+        let event_id = selected.get()?;
+        Some(match selected_event.get() {
+            Some(event) => {
+                view! { <EventPanel open=open event=event select=select wide=wide/> }.into_any()
+            }
+            None if missing.get() == Some(event_id) => view! {
+                <aside class="event-panel">
+                    <ErrorBox message="That message is not part of this conversation."/>
+                    <button class="btn" on:click=move |_| select.run(None)>"Close"</button>
+                </aside>
+            }
+            .into_any(),
+            None => {
+                view! { <aside class="event-panel"><Spinner label="Loading the message…"/></aside> }
+                    .into_any()
             }
         })
     };
@@ -168,7 +224,8 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     on_cleanup(move || open.tag_open.set(false));
 
     view! {
-        <div class="conversation" class:with-panel=move || selected.with(Option::is_some) data-conversation=open.id.get_value()>
+        <div class="conversation" class:with-panel=move || selected.with(Option::is_some)
+            class:panel-wide=move || wide.get() data-conversation=open.id.get_value()>
             <div class="conversation-main">
                 <ConversationHeader open=open read_only=read_only/>
                 <div class="transcript-tools">
@@ -180,32 +237,14 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                         on:change=move |ev| show_slots.set(event_target_checked(&ev))/>"Slot events"</label>
                     <label class="check"><input type="checkbox" name="show_listen" prop:checked=show_listen
                         on:change=move |ev| show_listen.set(event_target_checked(&ev))/>"action_listen"</label>
+                    <span class="muted small event-total">{format!("{total_events} events")}</span>
                 </div>
-                <Transcript events=events open=open selected=selected select=select
-                    show_slots=show_slots show_listen=show_listen read_only=read_only/>
+                <Transcript store=store open=open selected=selected select=select
+                    show_slots=show_slots show_listen=show_listen read_only=read_only scroll_to=scroll_to/>
             </div>
             {panel}
         </div>
     }
-}
-
-fn scroll_to_event(event_id: i64, centre: bool) {
-    let Some(el) = document().get_element_by_id(&format!("event-{event_id}")) else {
-        return;
-    };
-    // Keyboard focus follows the selection when it is in the transcript (↑/↓, Enter).
-    if focus_within(".transcript") {
-        if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
-            let _ = el.focus();
-        }
-    }
-    let opts = web_sys::ScrollIntoViewOptions::new();
-    opts.set_block(if centre {
-        web_sys::ScrollLogicalPosition::Center
-    } else {
-        web_sys::ScrollLogicalPosition::Nearest
-    });
-    el.scroll_into_view_with_scroll_into_view_options(&opts);
 }
 
 /// Whether the focused element is inside the first element matching `css`.

@@ -142,6 +142,22 @@ impl Server {
         res.json().await.expect("JSON")
     }
 
+    /// `POST` a JSON body through the API as the admin; must succeed.
+    pub async fn post(&self, path: &str, body: &Value) -> Value {
+        let res = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status();
+        let answer: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "POST {path}: {status} {answer}");
+        answer
+    }
+
     /// How many conversations match a filter query, per the API.
     pub async fn count(&self, filter_query: &str) -> i64 {
         self.get(&format!("/api/conversations/count?{filter_query}"))

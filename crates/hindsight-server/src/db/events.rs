@@ -60,14 +60,11 @@ fn parse_data(data: &str) -> Value {
     serde_json::from_str(data).unwrap_or(Value::Null)
 }
 
-/// The events of a conversation as the conversation view shows them, with their flags.
-pub fn event_views(
-    conn: &mut DbConnection,
-    conversation: &ConversationRow,
-) -> QueryResult<Vec<EventView>> {
-    let rows = load_events(conn, conversation.id)?;
-    let flags: Vec<(i64, Option<String>, String, chrono::NaiveDateTime)> = message_flags::table
-        .filter(message_flags::conversation_id.eq(conversation.id))
+/// Every flag of a conversation, by event id.
+pub fn flags_of(conn: &mut DbConnection, conversation_id: i64) -> QueryResult<Vec<MessageFlag>> {
+    let rows: Vec<(i64, Option<String>, String, chrono::NaiveDateTime)> = message_flags::table
+        .filter(message_flags::conversation_id.eq(conversation_id))
+        .order(message_flags::event_id)
         .select((
             message_flags::event_id,
             message_flags::note,
@@ -77,29 +74,71 @@ pub fn event_views(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let flag = flags
-                .iter()
-                .find(|f| f.0 == r.id)
-                .map(|(event_id, note, by, at)| MessageFlag {
-                    event_id: *event_id,
-                    note: note.clone(),
-                    flagged_by: by.clone(),
-                    flagged_at: at.and_utc(),
-                });
-            EventView {
-                event: parse_data(&r.data),
-                id: r.id,
-                seq: r.seq,
-                type_name: r.type_name,
-                timestamp: r.timestamp,
-                text: r.text,
-                intent: r.intent,
-                name: r.name,
-                policy: r.policy,
-                confidence: r.confidence,
-                flag,
-            }
+        .map(|(event_id, note, by, at)| MessageFlag {
+            event_id,
+            note,
+            flagged_by: by,
+            flagged_at: at.and_utc(),
+        })
+        .collect())
+}
+
+/// How many events a conversation has, and the newest event id.
+pub fn count_and_latest(
+    conn: &mut DbConnection,
+    conversation_id: i64,
+) -> QueryResult<(i64, Option<i64>)> {
+    use diesel::dsl::{count_star, max};
+    events::table
+        .filter(events::conversation_id.eq(conversation_id))
+        .select((count_star(), max(events::id)))
+        .first(conn)
+}
+
+/// The position (`seq`) of an event of a conversation; `None` when it is not one of its.
+pub fn position_of(
+    conn: &mut DbConnection,
+    conversation_id: i64,
+    event_id: i64,
+) -> QueryResult<Option<i64>> {
+    events::table
+        .filter(events::conversation_id.eq(conversation_id))
+        .filter(events::id.eq(event_id))
+        .select(events::seq)
+        .first(conn)
+        .optional()
+}
+
+/// The events at positions `[from, to)` as the conversation view shows them, with their
+/// flags (`flags`: the conversation's, from [`flags_of`]). Reads through the
+/// `(conversation_id, seq)` index, so the cost follows the window, not the conversation.
+pub fn event_views_between(
+    conn: &mut DbConnection,
+    conversation_id: i64,
+    (from, to): (i64, i64),
+    flags: &[MessageFlag],
+) -> QueryResult<Vec<EventView>> {
+    let rows: Vec<EventRow> = events::table
+        .filter(events::conversation_id.eq(conversation_id))
+        .filter(events::seq.ge(from))
+        .filter(events::seq.lt(to))
+        .order(events::seq)
+        .select(EventRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EventView {
+            event: parse_data(&r.data),
+            flag: flags.iter().find(|f| f.event_id == r.id).cloned(),
+            id: r.id,
+            seq: r.seq,
+            type_name: r.type_name,
+            timestamp: r.timestamp,
+            text: r.text,
+            intent: r.intent,
+            name: r.name,
+            policy: r.policy,
+            confidence: r.confidence,
         })
         .collect())
 }
@@ -111,6 +150,8 @@ pub fn events_until(
     conversation: &ConversationRow,
     event_id: i64,
 ) -> QueryResult<(Vec<Value>, Option<usize>)> {
+    // Every event, not only those up to it: the slots panel names every slot of the
+    // conversation.
     let rows = load_event_data(conn, conversation.id)?;
     let index = rows.iter().position(|(id, _)| *id == event_id);
     Ok((rows.iter().map(|(_, d)| parse_data(d)).collect(), index))

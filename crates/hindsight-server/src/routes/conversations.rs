@@ -1,7 +1,7 @@
 //! Reading the inbox and one conversation.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter};
+use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter, EventWindow};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -35,14 +35,17 @@ pub async fn count_conversations(
     Ok(web::Json(ConversationCount { total }))
 }
 
-/// `GET /api/conversations/{id}`: every event in recorded order.
+/// `GET /api/conversations/{id}?around=|after=|before=|offset=&limit=`: the conversation and
+/// one window of its events in recorded order.
 pub async fn get_conversation(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> AppResult<web::Json<ConversationDetail>> {
+    let window = EventWindow::from_query(req.query_string()).map_err(Into::into);
     Ok(web::Json(
-        conversations::get_conversation(&state, user, path.into_inner()).await?,
+        conversations::get_conversation(&state, user, path.into_inner(), window).await?,
     ))
 }
 

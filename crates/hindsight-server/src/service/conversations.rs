@@ -2,8 +2,8 @@
 //! the filter menus and the audit trail.
 
 use hindsight_types::{
-    AuditEntry, ConversationDetail, ConversationFilter, ConversationPage, Facets, PageRequest,
-    StoryAtEvent,
+    AuditEntry, ConversationDetail, ConversationFilter, ConversationPage, EventWindow, Facets,
+    PageRequest, StoryAtEvent, WindowAnchor,
 };
 
 use super::{any_conversation, live_conversation};
@@ -47,19 +47,46 @@ pub async fn count_conversations(
         .await
 }
 
-/// A live conversation with every event in recorded order.
+/// A live conversation with one window of its events in recorded order (the tracker export
+/// has them all).
 pub async fn get_conversation(
     state: &AppState,
     caller: AuthUser,
     sender_id: String,
+    window: AppResult<EventWindow>,
 ) -> AppResult<ConversationDetail> {
     caller.require(Role::Viewer)?;
+    let window = window?;
     state
         .db(move |conn| {
             let row = live_conversation(conn, &sender_id)?;
-            let events = db::events::event_views(conn, &row)?;
+            let (total, latest_event_id) = db::events::count_and_latest(conn, row.id)?;
+            let anchor_id = match window.anchor {
+                WindowAnchor::Around(id) | WindowAnchor::After(id) | WindowAnchor::Before(id) => {
+                    Some(id)
+                }
+                WindowAnchor::Start | WindowAnchor::Offset(_) => None,
+            };
+            let at = match anchor_id {
+                Some(id) => Some(db::events::position_of(conn, row.id, id)?.ok_or_else(|| {
+                    not_found(format!("event {id} in conversation `{}`", row.sender_id))
+                })?),
+                None => None,
+            };
+            let range = window.range(at, total);
+            let flags = db::events::flags_of(conn, row.id)?;
+            let events = db::events::event_views_between(conn, row.id, range, &flags)?;
             let summary = db::conversations::summarise(conn, vec![row])?.remove(0);
-            Ok(ConversationDetail { summary, events })
+            Ok(ConversationDetail {
+                summary,
+                total_events: total,
+                offset: range.0,
+                before: events.first().filter(|_| range.0 > 0).map(|e| e.id),
+                after: events.last().filter(|_| range.1 < total).map(|e| e.id),
+                latest_event_id,
+                flags,
+                events,
+            })
         })
         .await
 }
@@ -99,13 +126,60 @@ pub async fn story_at(
                     row.sender_id
                 ))
             })?;
+            // Rasa names the story after the conversation's sender id.
+            let story = story::story_until_named(&events, index, e2e, &row.sender_id);
+            let slots = story::slots_at(&events, index);
             Ok(StoryAtEvent {
-                // Rasa names the story after the conversation's sender id.
-                story: story::story_until_named(&events, index, e2e, &row.sender_id),
-                slots: story::slots_at(&events, index),
+                step_lines: step_lines(&events, index, e2e, &row.sender_id, &story),
+                changed_slots: changed_slots(&events, index, &slots),
+                story,
+                slots,
             })
         })
         .await
+}
+
+/// The lines (from 1) that the event at `index` added to the story: those after the longest
+/// common beginning of the story up to it and the story up to the event before it.
+fn step_lines(
+    events: &[serde_json::Value],
+    index: usize,
+    e2e: bool,
+    name: &str,
+    story: &str,
+) -> Option<[u32; 2]> {
+    let before = match index.checked_sub(1) {
+        Some(prev) => story::story_until_named(events, prev, e2e, name),
+        None => story::story_until_named(&[], 0, e2e, name),
+    };
+    let same = story
+        .lines()
+        .zip(before.lines())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let total = story.lines().count();
+    (total > same).then(|| [same as u32 + 1, total as u32])
+}
+
+/// The slots whose value at `index` differs from their value before the turn holding it
+/// (the turn starts at the latest user message up to `index`).
+fn changed_slots(
+    events: &[serde_json::Value],
+    index: usize,
+    now: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<String> {
+    let turn_start = events[..=index]
+        .iter()
+        .rposition(|e| e.get("event").and_then(|v| v.as_str()) == Some("user"))
+        .unwrap_or(0);
+    let before = turn_start
+        .checked_sub(1)
+        .map(|prev| story::slots_at(events, prev))
+        .unwrap_or_default();
+    now.iter()
+        .filter(|(k, v)| before.get(*k).unwrap_or(&serde_json::Value::Null) != *v)
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// The values the filter menus offer, with their counts.

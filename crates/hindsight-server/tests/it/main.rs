@@ -9,6 +9,7 @@ mod budget;
 mod contract;
 mod conversation;
 mod errors;
+mod event_window;
 mod export;
 mod facet_counts;
 mod hardening;
