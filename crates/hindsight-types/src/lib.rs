@@ -15,3 +15,5 @@ pub mod export;
 pub use export::{
     parse_export_query, ExportFormat, ExportOptions, ExportedConversation, CSV_COLUMNS,
 };
+pub mod stats;
+pub use stats::{ConversationStats, DayCount, CONFIDENCE_BINS};

@@ -26,6 +26,7 @@ pub mod ingest;
 pub mod plan;
 pub mod schema;
 pub mod settings;
+pub mod stats;
 pub mod tags;
 pub mod triage;
 pub mod users;

@@ -12,6 +12,7 @@ pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod stats;
 pub mod tags;
 pub mod triage;
 pub mod users;
