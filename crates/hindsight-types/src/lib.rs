@@ -22,3 +22,5 @@ pub use training::{
     Annotation, AnnotationInput, EntityAnnotation, SaveTrainingItem, TrainingItem,
     TrainingItemKind, TrainingItemUpdate,
 };
+pub mod stats;
+pub use stats::{ConversationStats, DayCount, CONFIDENCE_BINS};

@@ -1,14 +1,15 @@
 //! Conversations: the inbox listing, one conversation, its story, triage and flags.
 
 use hindsight_types::{
-    BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage, EventWindow,
-    Facets, FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent,
+    BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage,
+    ConversationStats, EventWindow, Facets, FlagRequest, ReviewStatus, ReviewStatusUpdate,
+    StoryAtEvent,
 };
 
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
 
-/// Rows per inbox page.
-pub const PAGE_SIZE: u32 = 50;
+/// Rows per inbox page (the list draws only the rows in view, so a page costs the DOM nothing).
+pub const PAGE_SIZE: u32 = 100;
 
 fn join(path: &str, query: &str) -> String {
     if query.is_empty() {
@@ -56,6 +57,11 @@ fn form_query(filter_query: &str) -> String {
 pub async fn count(filter_query: &str) -> ApiResult<i64> {
     let c: ConversationCount = get(&join("/api/conversations/count", filter_query)).await?;
     Ok(c.total)
+}
+
+/// `GET /api/conversations/stats?<filter>`: per-day counts and the confidence histogram.
+pub async fn stats(filter_query: &str) -> ApiResult<ConversationStats> {
+    get(&join("/api/conversations/stats", filter_query)).await
 }
 
 /// `GET /api/facets`.

@@ -1,5 +1,9 @@
-//! The inbox list: status tabs with counts, rows loaded page by page as the reviewer
-//! scrolls, and j/k between conversations.
+//! The inbox list: status tabs with counts, the day chart, rows loaded page by page as the
+//! reviewer scrolls, and j/k between conversations.
+//!
+//! Only the rows in view (and [`OVERSCAN`] either side) are in the DOM: every row has the
+//! same height ([`ROW_HEIGHT`], fixed in the stylesheet), and two spacers stand for the rest,
+//! so a list scrolled through 10,000 conversations keeps about a hundred row elements.
 
 use hindsight_types::{
     BulkAction, BulkRequest, BulkSelection, ConversationFilter, ConversationSummary, ReviewStatus,
@@ -10,6 +14,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
+use crate::components::charts::DayChart;
 use crate::components::common::{
     load_error, ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip,
 };
@@ -25,6 +30,21 @@ const TABS: [(Option<ReviewStatus>, &str); 4] = [
     (Some(ReviewStatus::Reviewed), "Reviewed"),
     (None, "All"),
 ];
+
+/// Height of a row in CSS pixels, as the stylesheet fixes it (`.rows .row`); measured again
+/// from a drawn row, should fonts make it differ.
+pub const ROW_HEIGHT: f64 = 62.0;
+/// Rows drawn above and below those in view.
+pub const OVERSCAN: usize = 30;
+
+/// The rows `first..last` to draw of `len`, for a scroll position and view height.
+pub fn window_of(len: usize, scroll_top: f64, height: f64, row: f64) -> (usize, usize) {
+    let row = row.max(1.0);
+    let top = (scroll_top.max(0.0) / row) as usize;
+    let first = top.saturating_sub(OVERSCAN).min(len);
+    let shown = (height.max(0.0) / row).ceil() as usize + 1;
+    (first, (top + shown + OVERSCAN).min(len))
+}
 
 fn with_status(filter: &ConversationFilter, status: Option<ReviewStatus>) -> ConversationFilter {
     ConversationFilter {
@@ -52,6 +72,18 @@ pub fn ConversationList() -> impl IntoView {
     let snapshot = StoredValue::new(None::<i64>);
     // Per tab: not known yet, the count, or not available (`Err`).
     let counts = RwSignal::new([None::<Result<i64, ()>>; 4]);
+    // The scroll position, the view's height and a row's height: which rows to draw.
+    let scroll_top = RwSignal::new(0.0f64);
+    let view_height = RwSignal::new(900.0f64);
+    let row_height = RwSignal::new(ROW_HEIGHT);
+    let shown = Memo::new(move |_| {
+        window_of(
+            ws.rows.with(Vec::len),
+            scroll_top.get(),
+            view_height.get(),
+            row_height.get(),
+        )
+    });
 
     // Loads a page; `first` starts over. Answers of an outdated filter are dropped.
     let load = move |first: bool| {
@@ -139,22 +171,37 @@ pub fn ConversationList() -> impl IntoView {
         }
     });
 
+    let scroller = NodeRef::<Div>::new();
     // Where the open conversation sits, so "next" still works after it left the list; and
-    // its row in view (a shared link, j/k past the edge).
+    // its row in view (a shared link, j/k past the edge), by position: it may not be drawn.
+    // Once per conversation opened, so that scrolling on (and loading more) stays put.
+    let placed = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         let id = current.get();
-        ws.rows.with(|rows| {
-            if let Some(i) = id.and_then(|id| rows.iter().position(|r| r.id == id)) {
-                ws.last_index.set(Some(i));
-                request_animation_frame(|| {
-                    if let Ok(Some(row)) = document().query_selector(".rows .row.active") {
-                        let opts = web_sys::ScrollIntoViewOptions::new();
-                        opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                        row.scroll_into_view_with_scroll_into_view_options(&opts);
-                    }
-                });
-            }
+        let at = ws.rows.with(|rows| {
+            id.as_ref()
+                .and_then(|id| rows.iter().position(|r| r.id == *id))
         });
+        if let Some(i) = at {
+            ws.last_index.set(Some(i));
+            if placed.get_value() == id {
+                return;
+            }
+            placed.set_value(id);
+            request_animation_frame(move || {
+                let Some(el) = scroller.get_untracked() else {
+                    return;
+                };
+                let h = row_height.get_untracked();
+                let (top, bottom) = (i as f64 * h, (i + 1) as f64 * h);
+                let (from, seen) = (el.scroll_top() as f64, el.client_height() as f64);
+                if top < from {
+                    el.set_scroll_top(top as i32);
+                } else if bottom > from + seen {
+                    el.set_scroll_top((bottom - seen).ceil() as i32);
+                }
+            });
+        }
     });
 
     let nav = navigate.clone();
@@ -166,10 +213,11 @@ pub fn ConversationList() -> impl IntoView {
                 Some(Command::PrevConversation) => false,
                 _ => return,
             };
-            let rows = ws.rows.get_untracked();
-            let here = current
-                .get_untracked()
-                .and_then(|id| rows.iter().position(|r| r.id == id));
+            // Looked up without copying the rows: there may be thousands.
+            let id = current.get_untracked();
+            let here = ws
+                .rows
+                .with_untracked(|rows| id.and_then(|id| rows.iter().position(|r| r.id == id)));
             let target = match (here, ws.last_index.get_untracked(), forward) {
                 (Some(i), _, true) => Some(i + 1),
                 (Some(i), _, false) => i.checked_sub(1),
@@ -177,9 +225,13 @@ pub fn ConversationList() -> impl IntoView {
                 (None, Some(i), false) => i.checked_sub(1),
                 (None, None, _) => Some(0),
             };
-            match target.and_then(|i| rows.get(i)) {
-                Some(row) => nav(
-                    &conversation_href(&row.id, None, &query.get_untracked()),
+            let target = target.and_then(|i| {
+                ws.rows
+                    .with_untracked(|rows| rows.get(i).map(|r| r.id.clone()))
+            });
+            match target {
+                Some(id) => nav(
+                    &conversation_href(&id, None, &query.get_untracked()),
                     Default::default(),
                 ),
                 None if forward && ws.has_more.get_untracked() => {
@@ -196,14 +248,67 @@ pub fn ConversationList() -> impl IntoView {
         false,
     );
 
-    let scroller = NodeRef::<Div>::new();
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
+            scroll_top.set(el.scroll_top() as f64);
+            view_height.set(el.client_height() as f64);
+            if let Some(h) = el
+                .query_selector(".row")
+                .ok()
+                .flatten()
+                .and_then(|r| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(r).ok())
+                .map(|r| r.offset_height() as f64)
+                .filter(|h| *h > 0.0)
+            {
+                row_height.set(h);
+            }
             if el.scroll_top() + el.client_height() + 400 >= el.scroll_height() {
                 load(false);
             }
         }
     };
+    // A page that arrived with the end of the list still in view (a scroll to the bottom
+    // while it loaded, or a tall window) asks for the next: no scroll event would.
+    Effect::watch(
+        move || loading.get(),
+        move |busy, _, _| {
+            if !*busy {
+                request_animation_frame(move || {
+                    if let Some(el) = scroller.get_untracked() {
+                        if el.scroll_top() + el.client_height() + 400 >= el.scroll_height() {
+                            load(false);
+                        }
+                    }
+                });
+            }
+        },
+        false,
+    );
+    // The view's height once drawn, and after the window is resized.
+    Effect::new(move |_| {
+        if let Some(el) = scroller.get() {
+            view_height.set(el.client_height() as f64);
+        }
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            view_height.set(el.client_height() as f64);
+        }
+    });
+    on_cleanup(move || resize.remove());
+    // A new list starts at its top.
+    Effect::watch(
+        move || query.get(),
+        move |_, _, _| {
+            placed.set_value(None);
+            scroll_top.set(0.0);
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(0);
+            }
+        },
+        false,
+    );
+    let spacer = move |rows: usize| format!("height: {}px", rows as f64 * row_height.get());
 
     // The export of the filter as shown, for a download link.
     let export_href = move |format: &str| {
@@ -275,10 +380,13 @@ pub fn ConversationList() -> impl IntoView {
                 <a class="btn" href="/">"Clear the filter"</a>
             })}
             {move || error.get().map(|e| load_error(&e))}
+            <DayChart/>
             <div class="rows" node_ref=scroller on:scroll=on_scroll>
-                <For each=move || ws.rows.get() key=|r| (r.id.clone(), r.review_status, r.flagged, r.has_news, r.tags.iter().map(|t| t.id).collect::<Vec<_>>()) let:row>
+                <div class="rows-before" aria-hidden="true" style=move || spacer(shown.get().0)></div>
+                <For each=move || { let (a, b) = shown.get(); ws.rows.with(|r| r[a..b].to_vec()) } key=|r| (r.id.clone(), r.review_status, r.flagged, r.has_news, r.tags.iter().map(|t| t.id).collect::<Vec<_>>()) let:row>
                     <Row row=row current=current query=query/>
                 </For>
+                <div class="rows-after" aria-hidden="true" style=move || spacer(ws.rows.with(Vec::len) - shown.get().1)></div>
                 {move || (loading.get()).then(|| view! { <Spinner label="Loading conversations…"/> })}
                 {move || (!loading.get() && ws.has_more.get()).then(|| view! {
                     <button class="btn load-more" on:click=move |_| load(false)>"Load more"</button>
@@ -366,10 +474,30 @@ fn Row(
                 {low}
                 {row.has_news.then(|| view! { <span class="badge badge-news">"new"</span> })}
                 {(status != ReviewStatus::Unread).then(|| view! { <StatusBadge status=status/> })}
+                // On the meta line: every row has the same height (see `ROW_HEIGHT`).
+                {(!row.tags.is_empty()).then(|| view! {
+                    <span class="row-tags">{row.tags.clone().into_iter().map(|t| view! { <TagChip tag=t/> }).collect_view()}</span>
+                })}
             </div>
-            {(!row.tags.is_empty()).then(|| view! {
-                <div class="row-tags">{row.tags.clone().into_iter().map(|t| view! { <TagChip tag=t/> }).collect_view()}</div>
-            })}
         </a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_the_rows_in_view_and_the_overscan() {
+        // At the top: the rows in view (10 of 62 px in 600 px, plus one) and 30 more.
+        assert_eq!(window_of(10_000, 0.0, 600.0, 62.0), (0, 11 + OVERSCAN));
+        // Deep down: as many before as after, whatever the length.
+        let (a, b) = window_of(10_000, 5_000.0 * 62.0, 600.0, 62.0);
+        assert_eq!((a, b), (5_000 - OVERSCAN, 5_000 + 11 + OVERSCAN));
+        assert!(b - a < 300);
+        // Past the end, and a list shorter than the view.
+        assert_eq!(window_of(100, 1e9, 600.0, 62.0), (100, 100));
+        assert_eq!(window_of(21, 0.0, 900.0, 62.0), (0, 21));
+        assert_eq!(window_of(0, 0.0, 900.0, 0.0), (0, 0));
     }
 }

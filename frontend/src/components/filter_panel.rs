@@ -1,11 +1,15 @@
-//! The filter drawer: every filter the API has, menus filled from the facets. It edits a
-//! draft; "Apply" writes the draft into the URL query, which is what the list reads.
+//! The filter drawer: every filter the API has, menus filled from the facets (their counts
+//! are over all conversations, not the current filter: the maintained facet table answers
+//! at once at any size). It edits a draft; "Apply" writes the draft into the URL query,
+//! which is what the list reads. Beside the confidence bounds, the histogram of the
+//! applied filter's intent confidences.
 
 use hindsight_types::{ConversationFilter, FacetCount, ReviewStatus, SlotFilter, SortOrder};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
+use crate::components::charts::ConfidenceHistogram;
 use crate::components::common::ErrorBox;
 use crate::components::multi_pick::MultiPick;
 use crate::load::fetch;
@@ -36,6 +40,21 @@ pub fn FilterPanel() -> impl IntoView {
     Effect::new(move |_| {
         draft.set(filter_from_query(&location.search.get()).unwrap_or_default());
         error.set(None);
+    });
+    // Closed (×, Escape): the focus goes back to the button that opens the drawer, unless
+    // it is somewhere else already.
+    on_cleanup(|| {
+        request_animation_frame(|| {
+            let doc = document();
+            let lost = doc
+                .active_element()
+                .is_none_or(|a| a.tag_name() == "BODY" || !a.is_connected());
+            if let (true, Some(b)) = (lost, doc.get_element_by_id("toggle-filters")) {
+                if let Ok(b) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(b) {
+                    let _ = b.focus();
+                }
+            }
+        });
     });
     let facets = fetch(api::conversations::facets);
     let tags = fetch(api::tags::all);
@@ -151,6 +170,7 @@ pub fn FilterPanel() -> impl IntoView {
                 <button type="button" class="btn btn-ghost" on:click=move |_| ws.filters_open.set(false) aria-label="Close filters">"×"</button>
             </div>
             {move || facets.get().and_then(Result::err).map(|e| view! { <ErrorBox message=format!("Filter menus could not be loaded: {e}")/> })}
+            <p class="muted small facet-note">"Numbers in the menus count all conversations."</p>
             <fieldset><legend>"Messages"</legend>
                 <div class="row2">
                     {param("Min user messages", "min_user_messages", "number", |f| num(f.min_user_messages))}
@@ -161,6 +181,8 @@ pub fn FilterPanel() -> impl IntoView {
                 {pick("Channels", "channel", facet(|f| counts(&f.channels)), |f| &mut f.channels)}
             </fieldset>
             <fieldset><legend>"Confidence"</legend>
+                <ConfidenceHistogram lo=Signal::derive(move || draft.with(|f| f.min_intent_confidence))
+                    hi=Signal::derive(move || draft.with(|f| f.max_intent_confidence))/>
                 <div class="row2">
                     {param("Intent confidence ≥", "min_intent_confidence", "number", |f| num(f.min_intent_confidence))}
                     {param("Intent confidence ≤", "max_intent_confidence", "number", |f| num(f.max_intent_confidence))}
@@ -193,13 +215,13 @@ pub fn FilterPanel() -> impl IntoView {
                     }).collect_view()}
                 </div>
                 <div class="row3">
-                    <select name="slot_name" on:change=move |ev| { slot_name.set(event_target_value(&ev)); slot_value.set(String::new()) }>
+                    <select name="slot_name" aria-label="Slot" on:change=move |ev| { slot_name.set(event_target_value(&ev)); slot_value.set(String::new()) }>
                         <option value="">"Slot…"</option>
                         {move || facets.get().and_then(Result::ok).map(|f| f.slots.into_iter().map(|s| view! {
                             <option value=s.name.clone() selected=move || slot_name.get() == s.name>{format!("{} ({})", s.name, s.count)}</option>
                         }).collect_view())}
                     </select>
-                    <input name="slot_value" list="slot-values" placeholder="any value" prop:value=slot_value
+                    <input name="slot_value" list="slot-values" placeholder="any value" aria-label="Slot value" prop:value=slot_value
                         on:input=move |ev| slot_value.set(event_target_value(&ev))/>
                     <datalist id="slot-values">{move || slot_values.get().into_iter().map(|v| view! { <option value=v/> }).collect_view()}</datalist>
                     <button type="button" class="btn btn-small" on:click=add_slot>"Add"</button>

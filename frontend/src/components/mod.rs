@@ -1,5 +1,6 @@
 //! Pieces of the screens.
 
+pub mod charts;
 pub mod common;
 pub mod conversation_header;
 pub mod conversation_list;

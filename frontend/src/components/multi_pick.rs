@@ -45,6 +45,7 @@ pub fn MultiPick(
             .collect();
         set.run(now);
     };
+    let name_of_menu = label.clone();
     view! {
         <div class="field multi-pick">
             <span class="field-label">{label}</span>
@@ -59,7 +60,7 @@ pub fn MultiPick(
                     }
                 }).collect_view()}
             </div>
-            <select name=name on:change=add>
+            <select name=name aria-label=name_of_menu on:change=add>
                 <option value="" selected>"Add…"</option>
                 {move || {
                     let chosen = selected.get();

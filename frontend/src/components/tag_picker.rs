@@ -1,11 +1,13 @@
 //! The tag picker under the gear: pick an existing tag or create one (name and colour).
+//! While open it keeps the keyboard inside (Tab and Shift+Tab cycle its controls); Escape
+//! closes it, and closing gives the focus back to what opened it.
 
 use hindsight_types::TagUpdate;
 use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::common::{ErrorBox, Spinner, TagChip};
+use crate::components::common::{trap_focus, ErrorBox, Spinner, TagChip};
 use crate::load::{fetch, Task};
 use crate::state::OpenConversation;
 
@@ -21,6 +23,31 @@ pub fn TagPicker(open: OpenConversation) -> impl IntoView {
     let colour = RwSignal::new(format!("#{}", PALETTE[0]));
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<Input>::new();
+    // The opener: the focused control when the picker opened (the gear, or the transcript
+    // row `t` was pressed on), else the gear.
+    let opener = StoredValue::new_local(
+        document()
+            .active_element()
+            .filter(|e| e.tag_name() != "BODY")
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()),
+    );
+    on_cleanup(move || {
+        let back = opener
+            .try_update_value(Option::take)
+            .flatten()
+            .filter(|e| e.is_connected())
+            .or_else(|| {
+                document()
+                    .get_element_by_id("tag-gear")
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            });
+        if let Some(el) = back {
+            // After the picker has left the DOM (this runs before it is removed).
+            request_animation_frame(move || {
+                let _ = el.focus();
+            });
+        }
+    });
     Effect::new(move |_| {
         if let Some(i) = input.get() {
             let _ = i.focus();
@@ -102,7 +129,14 @@ pub fn TagPicker(open: OpenConversation) -> impl IntoView {
     };
 
     view! {
-        <div class="menu tag-picker" role="dialog" aria-label="Add a tag" on:click=|ev| ev.stop_propagation()>
+        <div class="menu tag-picker" role="dialog" aria-modal="true" aria-label="Add a tag" on:click=|ev| ev.stop_propagation()
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.tag_open.set(false);
+                } else {
+                    trap_focus(ev);
+                }
+            }>
             <input node_ref=input name="tag-name" placeholder="Find or create a tag" autocomplete="off"
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) on:keydown=on_key/>
             {move || matches().map(|r| match r {

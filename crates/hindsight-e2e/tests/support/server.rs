@@ -49,6 +49,12 @@ pub fn bundle_dir() -> PathBuf {
 impl Server {
     /// Starts the server with the samples loaded, an admin user, and the web app's bundle.
     pub async fn start() -> Server {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`Server::start`], with `more` run on the database after the samples are in (more
+    /// conversations, e.g. [`with_demo`]).
+    pub async fn start_with(more: impl FnOnce(&mut hindsight_server::db::DbConnection)) -> Server {
         let static_dir = bundle_dir();
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config {
@@ -84,6 +90,7 @@ impl Server {
                 "samples imported: {summary:?}"
             );
             create_admin(&mut conn);
+            more(&mut conn);
         }
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -164,6 +171,14 @@ impl Server {
             .await["total"]
             .as_i64()
             .unwrap()
+    }
+}
+
+/// For [`Server::start_with`]: adds `n` demo conversations (`hindsight demo-data`, seed 7).
+pub fn with_demo(n: u64) -> impl FnOnce(&mut hindsight_server::db::DbConnection) {
+    move |conn| {
+        hindsight_server::demo::load(conn, n, 7, &IngestOptions::default(), |_| {})
+            .expect("load the demo conversations");
     }
 }
 

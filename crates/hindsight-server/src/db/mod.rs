@@ -27,6 +27,7 @@ pub mod ingest;
 pub mod plan;
 pub mod schema;
 pub mod settings;
+pub mod stats;
 pub mod tags;
 pub mod training;
 pub mod triage;

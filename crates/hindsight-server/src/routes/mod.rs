@@ -10,6 +10,7 @@ mod filters;
 mod flags;
 mod health;
 mod ingest;
+mod stats;
 mod story;
 mod tags;
 mod training;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/conversations").get(conversations::list_conversations))
             .service(web::resource("/conversations/export").get(export::export_conversations))
             .service(web::resource("/conversations/count").get(conversations::count_conversations))
+            .service(web::resource("/conversations/stats").get(stats::conversation_stats))
             .service(web::resource("/conversations/bulk").post(triage::bulk))
             .service(web::resource("/conversations/tags").get(tags::list_tags))
             .service(web::resource("/conversations/tags/{tag_id}").delete(tags::delete_tag))

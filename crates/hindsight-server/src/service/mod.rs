@@ -13,6 +13,7 @@ pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod stats;
 pub mod tags;
 pub mod training;
 pub mod triage;

@@ -19,6 +19,7 @@ mod listing;
 mod login_security;
 mod openapi;
 mod pg_restart;
+mod stats;
 mod tags_flags;
 mod tracker_store;
 mod training;
