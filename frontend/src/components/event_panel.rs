@@ -62,6 +62,7 @@ pub fn EventPanel(
                 <button class="btn btn-ghost" id="close-panel" aria-label="Close" on:click=move |_| select.run(None)>"×"</button>
             </div>
             {flag_note}
+            <crate::components::annotation_panel::AnnotationPanel conversation_id=open.id.get_value() event=event.clone()/>
             <section>
                 <div class="section-head">
                     <h4>"Story up to here"</h4>

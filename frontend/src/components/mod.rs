@@ -1,11 +1,13 @@
 //! Pieces of the screens.
 
+pub mod annotation_panel;
 pub mod common;
 pub mod conversation_header;
 pub mod conversation_list;
 pub mod event_panel;
 pub mod filter_panel;
 pub mod multi_pick;
+pub mod save_training_item;
 pub mod shortcuts;
 pub mod tag_picker;
 pub mod templates;
