@@ -43,7 +43,8 @@ async fn a_reviewer_turns_a_message_into_training_data() {
     b.wait_path("the login page", |p| p.starts_with("/login"))
         .await;
     b.log_in(ADMIN.0, ADMIN.1).await;
-    b.wait_path("the message", |p| p.starts_with(&message)).await;
+    b.wait_path("the message", |p| p.starts_with(&message))
+        .await;
     b.wait_text("#annotation-text", "baggage allowance").await;
     assert_eq!(b.count("#annotation-status").await, 0, "not annotated yet");
 
@@ -64,7 +65,11 @@ async fn a_reviewer_turns_a_message_into_training_data() {
     b.wait_text("#entity-form", "baggage").await;
     let focused = b.js("return document.activeElement.id", vec![]).await;
     assert_eq!(focused, "entity-name", "e moves focus to the entity's name");
-    b.find("#entity-name").await.send_keys("topic").await.unwrap();
+    b.find("#entity-name")
+        .await
+        .send_keys("topic")
+        .await
+        .unwrap();
     b.press(ENTER).await;
     b.wait_gone("#entity-form").await;
     b.wait_text("#annotation-entities", "topic").await;
@@ -78,7 +83,10 @@ async fn a_reviewer_turns_a_message_into_training_data() {
         .await;
     assert!(status.contains(ADMIN.0), "who annotated: {status}");
     let saved = server
-        .get(&format!("/api/conversations/{}/annotations", path_segment(FAQ)))
+        .get(&format!(
+            "/api/conversations/{}/annotations",
+            path_segment(FAQ)
+        ))
         .await;
     assert_eq!(
         saved[0]["entities"],
@@ -93,7 +101,10 @@ async fn a_reviewer_turns_a_message_into_training_data() {
     b.find("#save-item-dialog").await;
     b.type_into("#save-item-name", "baggage question").await;
     let kind = b
-        .js("return document.getElementById('save-item-kind').value", vec![])
+        .js(
+            "return document.getElementById('save-item-kind').value",
+            vec![],
+        )
         .await;
     assert_eq!(kind, "test_story");
     b.click("#save-item").await;
