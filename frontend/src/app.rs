@@ -13,6 +13,7 @@ use crate::components::top_bar::TopBar;
 use crate::pages::admin::AdminPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
+use crate::pages::training::TrainingPage;
 use crate::state::{with_query, Workspace};
 
 /// The screens. The inbox owns `/` and `/conversations/{id}[/messages/{event_id}]`, so
@@ -22,6 +23,7 @@ enum Screen {
     Login,
     Admin,
     Inbox,
+    Training,
     NotFound,
 }
 
@@ -29,6 +31,7 @@ fn screen(path: &str) -> Screen {
     match path.trim_end_matches('/') {
         "/login" => Screen::Login,
         "/admin" => Screen::Admin,
+        "/training" => Screen::Training,
         "" => Screen::Inbox,
         p if p.starts_with("/conversations/") => Screen::Inbox,
         _ => Screen::NotFound,
@@ -71,6 +74,7 @@ fn Screens() -> impl IntoView {
         Screen::Login => view! { <LoginPage/> }.into_any(),
         Screen::Admin => view! { <AdminPage/> }.into_any(),
         Screen::Inbox => view! { <InboxPage/> }.into_any(),
+        Screen::Training => view! { <TrainingPage/> }.into_any(),
         Screen::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod conversations;
 pub mod filters;
 pub mod tags;
+pub mod training;
 
 use std::future::Future;
 use std::pin::Pin;

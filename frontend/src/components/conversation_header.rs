@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
 use crate::components::common::{StatusBadge, TagChip};
+use crate::components::save_training_item::SaveTrainingButtons;
 use crate::components::tag_picker::TagPicker;
 use crate::format::local;
 use crate::state::{with_query, workspace, Command, OpenConversation, Toast};
@@ -85,6 +86,7 @@ pub fn ConversationHeader(open: OpenConversation, read_only: bool) -> impl IntoV
                 <button class="btn" id="mark-unread" on:click=move |_| set(ReviewStatus::Unread)>"Mark unread"</button>
             </Show>
             <button class="btn btn-danger" id="delete-conversation" on:click=delete.clone()>"Delete"</button>
+            <SaveTrainingButtons open=open/>
             <span class="spacer"></span>
             <button class="btn" id="copy-link" title="Copy a link to this conversation (and selected message)" on:click=copy_link>"Copy link"</button>
             <button class="btn" id="next-conversation" on:click=move |_| ws.send(Command::NextConversation)>"Next "<kbd>"j"</kbd></button>

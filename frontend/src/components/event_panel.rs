@@ -2,7 +2,7 @@
 //! message's own step marked and scrolled to, the slots at that point (those its turn
 //! changed marked), entities, intent ranking and the raw event. It can be widened.
 //!
-//! Other panels of the selected message go in [`extra_sections`].
+//! Other panels of the selected message (the annotation) go in [`extra_sections`].
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use leptos::wasm_bindgen::JsCast;
 use serde_json::Value;
 
 use crate::api;
+use crate::components::annotation_panel::AnnotationPanel;
 use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
 use crate::components::transcript::{field, flaggable};
@@ -134,9 +135,11 @@ pub fn EventPanel(
     }
 }
 
-/// Where other panels of the selected message go (annotations, …): each a `<section>`,
-/// shown below the story and slots.
-fn extra_sections(_open: OpenConversation, _event: &EventView) -> impl IntoView {}
+/// Other panels of the selected message, below the story and slots: the annotation of a
+/// user message (it shows nothing for other events).
+fn extra_sections(open: OpenConversation, event: &EventView) -> impl IntoView {
+    view! { <AnnotationPanel conversation_id=open.id.get_value() event=event.clone()/> }
+}
 
 /// The story with the selected message's own step marked; scrolled so that the step shows.
 fn story_view(s: &StoryAtEvent) -> impl IntoView {

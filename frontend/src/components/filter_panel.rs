@@ -246,6 +246,11 @@ pub fn FilterPanel() -> impl IntoView {
                     {tri("Flagged", "flagged", draft, |f| &mut f.flagged)}
                     {tri("New events since review", "has_news", draft, |f| &mut f.has_news)}
                 </div>
+                // Training data (issue 10).
+                <div class="row2">
+                    {tri("Annotated", "annotated", draft, |f| &mut f.annotated)}
+                    {tri("Misclassified", "misclassified", draft, |f| &mut f.misclassified)}
+                </div>
                 <label class="field">"Order"
                     <select name="sort" on:change=move |ev| {
                         let s = event_target_value(&ev).parse().unwrap_or_default();

@@ -1,5 +1,6 @@
 //! Pieces of the screens.
 
+pub mod annotation_panel;
 pub mod charts;
 pub mod common;
 pub mod conversation_header;
@@ -8,6 +9,7 @@ pub mod event_panel;
 pub mod event_store;
 pub mod filter_panel;
 pub mod multi_pick;
+pub mod save_training_item;
 pub mod shortcuts;
 pub mod tag_picker;
 pub mod templates;

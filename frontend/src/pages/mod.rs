@@ -4,3 +4,4 @@ pub mod admin;
 pub mod conversation;
 pub mod inbox;
 pub mod login;
+pub mod training;
