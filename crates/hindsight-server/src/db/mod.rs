@@ -15,6 +15,8 @@ macro_rules! on_each_backend {
 }
 
 pub mod audit;
+pub mod broker;
+pub mod changes;
 pub mod connection;
 pub mod conversations;
 pub mod events;
