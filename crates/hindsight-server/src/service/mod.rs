@@ -7,11 +7,13 @@
 //! nothing of roles or HTTP.
 
 pub mod auth;
+pub mod broker;
 pub mod conversations;
 pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod stream;
 pub mod tags;
 pub mod triage;
 pub mod users;
