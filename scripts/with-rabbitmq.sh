@@ -59,22 +59,26 @@ AMQP_PORT=$(free_port)
 DIST_PORT=$(free_port)
 NODE="hindsight-$(basename "$RMQ_DIR" | tr -cd 'A-Za-z0-9')@localhost"
 
-# Everything the node reads from the environment: nothing of the system node's.
-export HOME="$RMQ_DIR"
-export RABBITMQ_NODENAME="$NODE"
-export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
-export RABBITMQ_NODE_PORT="$AMQP_PORT"
-export RABBITMQ_DIST_PORT="$DIST_PORT"
-export ERL_EPMD_PORT="$EPMD_PORT"
-export RABBITMQ_MNESIA_BASE="$RMQ_DIR/mnesia"
-export RABBITMQ_LOG_BASE="$RMQ_DIR/log"
-export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
-export RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq"
-export RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config"
-export RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf"
-mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
-echo '[].' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
-: >"$RABBITMQ_CONF_ENV_FILE"
+# Everything the node reads from the environment: nothing of the system node's. Given to
+# the node and rabbitmqctl only (HOME holds the node's Erlang cookie; the command keeps its own).
+RMQ_ENV=(
+    HOME="$RMQ_DIR"
+    RABBITMQ_NODENAME="$NODE"
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+    RABBITMQ_NODE_PORT="$AMQP_PORT"
+    RABBITMQ_DIST_PORT="$DIST_PORT"
+    ERL_EPMD_PORT="$EPMD_PORT"
+    RABBITMQ_MNESIA_BASE="$RMQ_DIR/mnesia"
+    RABBITMQ_LOG_BASE="$RMQ_DIR/log"
+    RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
+    RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq"
+    RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config"
+    RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf"
+)
+rmq() { env "${RMQ_ENV[@]}" "$RMQ_BIN/$1" "${@:2}"; }
+mkdir -p "$RMQ_DIR/mnesia" "$RMQ_DIR/log"
+echo '[].' >"$RMQ_DIR/enabled_plugins"
+: >"$RMQ_DIR/rabbitmq-env.conf"
 # A throwaway node: no disk-space alarm on a full test machine's /tmp.
 echo 'disk_free_limit.absolute = 1' >"$RMQ_DIR/rabbitmq.conf"
 
@@ -82,12 +86,12 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
     if [[ -n "$RMQ_PID" ]]; then
-        "$RMQ_BIN/rabbitmqctl" -n "$NODE" stop >/dev/null 2>&1 || true
+        rmq rabbitmqctl -n "$NODE" stop >/dev/null 2>&1 || true
         kill "$RMQ_PID" 2>/dev/null || true
         for _ in $(seq 1 50); do kill -0 "$RMQ_PID" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$RMQ_PID" 2>/dev/null || true
     fi
-    epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
+    ERL_EPMD_PORT="$EPMD_PORT" epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
     if [[ "${HINDSIGHT_RABBITMQ_KEEP:-0}" == 1 ]]; then
         log "kept $RMQ_DIR"
     else
@@ -100,7 +104,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-"$RMQ_BIN/rabbitmq-server" >"$RMQ_DIR/server.out" 2>&1 &
+rmq rabbitmq-server >"$RMQ_DIR/server.out" 2>&1 &
 RMQ_PID=$!
 
 # `rabbitmqctl await_startup` fails at once while the node is not yet registered with
@@ -108,7 +112,7 @@ RMQ_PID=$!
 started=0
 for _ in $(seq 1 90); do
     if ! kill -0 "$RMQ_PID" 2>/dev/null; then break; fi
-    if "$RMQ_BIN/rabbitmqctl" -n "$NODE" await_startup --timeout 5 >/dev/null 2>&1; then
+    if rmq rabbitmqctl -n "$NODE" await_startup --timeout 5 >/dev/null 2>&1; then
         started=1
         break
     fi
@@ -121,7 +125,7 @@ if [[ $started -ne 1 ]]; then
 fi
 
 export HINDSIGHT_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f"
-log "RabbitMQ $("$RMQ_BIN/rabbitmqctl" -n "$NODE" version 2>/dev/null || echo '?') ready at $HINDSIGHT_TEST_AMQP_URL"
+log "RabbitMQ $(rmq rabbitmqctl -n "$NODE" version 2>/dev/null || echo '?') ready at $HINDSIGHT_TEST_AMQP_URL"
 
 # Not exec: the EXIT trap stops the node.
 rc=0

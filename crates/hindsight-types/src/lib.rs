@@ -9,11 +9,11 @@ pub mod live;
 
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
 pub use live::{
     BrokerHealth, ChangeKind, ConversationChange, ExportRun, IngestError, IngestErrorPage,
     StreamTicket,
 };
-pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
 pub mod workflow;
 pub use workflow::*;
 pub mod export;

@@ -54,20 +54,25 @@ impl ChangeFeed {
     }
 
     /// On PostgreSQL: starts the thread that listens for other transactions' changes and
-    /// publishes them here, reconnecting when the database goes away. It ends when the feed
-    /// is dropped.
+    /// publishes them here, reconnecting when the database goes away, and waits (a few
+    /// seconds at most) until it listens, so that no change committed after the server
+    /// started is missed. It ends when the feed is dropped.
     pub fn listen(&self, backend: Backend, database_url: &str) {
         if backend != Backend::Postgres {
             return;
         }
         let weak = self.tx.downgrade();
         let url = database_url.to_owned();
+        let (ready_tx, ready) = std::sync::mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("hindsight-listen".into())
             .spawn(move || {
                 let mut backoff = Duration::from_millis(200);
                 while weak.strong_count() > 0 {
-                    match crate::db::changes::listen(&url, &mut |changes| {
+                    let mut listening = || {
+                        let _ = ready_tx.send(());
+                    };
+                    match crate::db::changes::listen(&url, &mut listening, &mut |changes| {
                         let Some(tx) = weak.upgrade() else {
                             return false;
                         };
@@ -85,8 +90,13 @@ impl ChangeFeed {
                     }
                 }
             });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "could not start the change listener");
+        match spawned {
+            Ok(_) => {
+                if ready.recv_timeout(Duration::from_secs(5)).is_err() {
+                    tracing::warn!("the change listener is not listening yet");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not start the change listener"),
         }
     }
 }

@@ -200,7 +200,9 @@ async fn session(
     tracing::info!(queue = %settings.queue, "event broker: consuming");
     *backoff = MIN_BACKOFF;
     let mut lag_tick = tokio::time::interval(LAG_EVERY);
-    let max = settings.batch.clamp(1, usize::from(settings.prefetch.max(1)));
+    let max = settings
+        .batch
+        .clamp(1, usize::from(settings.prefetch.max(1)));
     loop {
         let first = tokio::select! {
             d = consumer.next() => d,
@@ -221,12 +223,7 @@ async fn session(
         let last = deliveries.last().map_or(0, |d| d.delivery_tag);
         // Everything up to `last` is committed: one acknowledgement for the batch.
         channel
-            .basic_ack(
-                last,
-                BasicAckOptions {
-                    multiple: true,
-                },
-            )
+            .basic_ack(last, BasicAckOptions { multiple: true })
             .await
             .map_err(broker_error)?;
     }
@@ -248,7 +245,11 @@ async fn count_lag(channel: &Channel, settings: &BrokerSettings, status: &Status
         ..QueueDeclareOptions::default()
     };
     if let Ok(q) = channel
-        .queue_declare(settings.queue.as_str().into(), passive, FieldTable::default())
+        .queue_declare(
+            settings.queue.as_str().into(),
+            passive,
+            FieldTable::default(),
+        )
         .await
     {
         status.set_lag(u64::from(q.message_count()));

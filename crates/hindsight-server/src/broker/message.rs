@@ -46,8 +46,8 @@ const ADDED_FIELDS: [&str; 2] = ["sender_id", "user_id"];
 pub fn decode(message: &Message) -> Result<BrokerEvent, String> {
     let text = std::str::from_utf8(&message.body)
         .map_err(|e| format!("the message body is not UTF-8 text: {e}"))?;
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| format!("the message body is not JSON: {e}"))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("the message body is not JSON: {e}"))?;
     let Value::Object(mut map) = value else {
         return Err("the message body is not a JSON object (a Rasa event)".into());
     };

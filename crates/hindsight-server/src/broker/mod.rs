@@ -43,11 +43,19 @@ pub struct BrokerSettings {
     pub exchange_name: String,
 
     /// Messages RabbitMQ sends ahead before they are acknowledged (AMQP prefetch).
-    #[arg(long = "broker-prefetch", env = "HINDSIGHT_BROKER_PREFETCH", default_value_t = 2000)]
+    #[arg(
+        long = "broker-prefetch",
+        env = "HINDSIGHT_BROKER_PREFETCH",
+        default_value_t = 2000
+    )]
     pub prefetch: u16,
 
     /// Most messages stored in one transaction (and acknowledged together).
-    #[arg(long = "broker-batch", env = "HINDSIGHT_BROKER_BATCH", default_value_t = 1000)]
+    #[arg(
+        long = "broker-batch",
+        env = "HINDSIGHT_BROKER_BATCH",
+        default_value_t = 1000
+    )]
     pub batch: usize,
 }
 

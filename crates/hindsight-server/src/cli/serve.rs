@@ -1,8 +1,8 @@
 //! `hindsight serve`.
 
 use crate::app::{start_server, AppState};
-use crate::config::{Config, ServeOptions};
 use crate::broker::BrokerSettings;
+use crate::config::{Config, ServeOptions};
 use crate::ingest::IngestOptions;
 
 /// Opens the database, imports the samples into an empty one, and serves until stopped.

@@ -14,7 +14,10 @@ use super::DbConnection;
 const CHUNK: usize = 2_000;
 
 /// Each conversation's stored event count, for the senders that exist.
-pub fn event_counts(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<HashMap<String, i64>> {
+pub fn event_counts(
+    conn: &mut DbConnection,
+    senders: &[&str],
+) -> QueryResult<HashMap<String, i64>> {
     let mut out = HashMap::with_capacity(senders.len());
     for chunk in senders.chunks(CHUNK) {
         let rows: Vec<(String, i64)> = conversations::table
@@ -197,8 +200,7 @@ pub fn record_export_runs(
                         export_runs::messages.eq(messages + p.messages),
                         export_runs::first_event_timestamp
                             .eq(min_opt(first, p.first_event_timestamp)),
-                        export_runs::last_event_timestamp
-                            .eq(max_opt(last, p.last_event_timestamp)),
+                        export_runs::last_event_timestamp.eq(max_opt(last, p.last_event_timestamp)),
                         export_runs::environment.eq(env.or_else(|| p.environment.clone())),
                         export_runs::last_seen_at.eq(now),
                     ))
@@ -283,10 +285,7 @@ pub fn list_export_runs(conn: &mut DbConnection) -> QueryResult<Vec<ExportRunRow
         .load(conn)?;
     let counts: Vec<(String, i64)> = export_run_conversations::table
         .group_by(export_run_conversations::run_id)
-        .select((
-            export_run_conversations::run_id,
-            diesel::dsl::count_star(),
-        ))
+        .select((export_run_conversations::run_id, diesel::dsl::count_star()))
         .load(conn)?;
     let counts: HashMap<String, i64> = counts.into_iter().collect();
     Ok(runs

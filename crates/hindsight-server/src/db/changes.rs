@@ -56,14 +56,17 @@ fn payloads(changes: &[ConversationChange]) -> Vec<String> {
 }
 
 /// Listens on its own PostgreSQL connection and hands each notification's changes to
-/// `deliver` until it answers `false`. Returns an error when the connection fails.
+/// `deliver` until it answers `false`; `listening` is called once `LISTEN` holds. Returns an
+/// error when the connection fails.
 pub fn listen(
     url: &str,
+    listening: &mut dyn FnMut(),
     deliver: &mut dyn FnMut(Vec<ConversationChange>) -> bool,
 ) -> QueryResult<()> {
     let mut conn = diesel::PgConnection::establish(url)
         .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    listening();
     let mut checked = std::time::Instant::now();
     loop {
         // `notifications_iter` reads what has arrived without waiting; a short sleep keeps the

@@ -55,7 +55,8 @@ pub async fn get_stream(
         .streaming(events(rx, HEARTBEAT)))
 }
 
-type Receiver = tokio::sync::broadcast::Receiver<std::sync::Arc<hindsight_types::ConversationChange>>;
+type Receiver =
+    tokio::sync::broadcast::Receiver<std::sync::Arc<hindsight_types::ConversationChange>>;
 
 /// The stream's text: one chunk per event.
 fn events(
@@ -66,7 +67,10 @@ fn events(
     futures_util::stream::unfold((rx, tick, true), |(mut rx, mut tick, first)| async move {
         if first {
             let ready = "retry: 3000\nevent: ready\ndata: {}\n\n";
-            return Some((Ok(web::Bytes::from_static(ready.as_bytes())), (rx, tick, false)));
+            return Some((
+                Ok(web::Bytes::from_static(ready.as_bytes())),
+                (rx, tick, false),
+            ));
         }
         let chunk = tokio::select! {
             r = rx.recv() => match r {

@@ -1,9 +1,11 @@
 //! Integration tests: the real server over HTTP against real SQLite and PostgreSQL databases.
 
+mod amqp;
 mod harness;
 mod rasa;
 
 mod auth;
+mod broker;
 mod budget;
 mod contract;
 mod conversation;
@@ -17,6 +19,7 @@ mod listing;
 mod login_security;
 mod openapi;
 mod pg_restart;
+mod stream;
 mod tags_flags;
 mod tracker_store;
 mod workflow;
