@@ -171,6 +171,26 @@ fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// A stored export run.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = export_runs)]
+pub struct ExportRunRow {
+    /// The run's process id.
+    pub id: String,
+    /// Its environment.
+    pub environment: Option<String>,
+    /// When its first message arrived.
+    pub first_seen_at: NaiveDateTime,
+    /// When its latest message arrived.
+    pub last_seen_at: NaiveDateTime,
+    /// Messages received.
+    pub messages: i64,
+    /// Earliest event timestamp.
+    pub first_event_timestamp: Option<f64>,
+    /// Latest event timestamp.
+    pub last_event_timestamp: Option<f64>,
+}
+
 /// Adds a batch's progress to its export runs.
 pub fn record_export_runs(
     conn: &mut DbConnection,
@@ -183,25 +203,22 @@ pub fn record_export_runs(
     let ids: Vec<&str> = runs.keys().map(String::as_str).collect();
     lock_runs(conn, &ids)?;
     for (id, p) in runs {
-        let existing: Option<(i64, Option<f64>, Option<f64>, Option<String>)> = export_runs::table
+        let existing = export_runs::table
             .find(id)
-            .select((
-                export_runs::messages,
-                export_runs::first_event_timestamp,
-                export_runs::last_event_timestamp,
-                export_runs::environment,
-            ))
+            .select(ExportRunRow::as_select())
             .first(conn)
             .optional()?;
         match existing {
-            Some((messages, first, last, env)) => {
+            Some(run) => {
                 diesel::update(export_runs::table.find(id))
                     .set((
-                        export_runs::messages.eq(messages + p.messages),
+                        export_runs::messages.eq(run.messages + p.messages),
                         export_runs::first_event_timestamp
-                            .eq(min_opt(first, p.first_event_timestamp)),
-                        export_runs::last_event_timestamp.eq(max_opt(last, p.last_event_timestamp)),
-                        export_runs::environment.eq(env.or_else(|| p.environment.clone())),
+                            .eq(min_opt(run.first_event_timestamp, p.first_event_timestamp)),
+                        export_runs::last_event_timestamp
+                            .eq(max_opt(run.last_event_timestamp, p.last_event_timestamp)),
+                        export_runs::environment
+                            .eq(run.environment.or_else(|| p.environment.clone())),
                         export_runs::last_seen_at.eq(now),
                     ))
                     .execute(conn)?;
@@ -229,19 +246,12 @@ pub fn record_export_runs(
                 .filter(export_run_conversations::sender_id.eq_any(chunk))
                 .select(export_run_conversations::sender_id)
                 .load(conn)?;
-            let rows: Vec<_> = chunk
-                .iter()
-                .filter(|s| !known.iter().any(|k| k == *s))
-                .map(|s| {
-                    (
-                        export_run_conversations::run_id.eq(id),
-                        export_run_conversations::sender_id.eq(*s),
-                    )
-                })
-                .collect();
-            for row in rows {
+            for sender in chunk.iter().filter(|s| !known.iter().any(|k| k == *s)) {
                 diesel::insert_into(export_run_conversations::table)
-                    .values(row)
+                    .values((
+                        export_run_conversations::run_id.eq(id),
+                        export_run_conversations::sender_id.eq(*sender),
+                    ))
                     .execute(conn)?;
             }
         }
@@ -249,39 +259,11 @@ pub fn record_export_runs(
     Ok(())
 }
 
-/// A stored export run with its conversation count.
-pub type ExportRunRow = (
-    String,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-    i64,
-    Option<f64>,
-    Option<f64>,
-    i64,
-);
-
-/// Every export run, the latest first.
-pub fn list_export_runs(conn: &mut DbConnection) -> QueryResult<Vec<ExportRunRow>> {
-    let runs: Vec<(
-        String,
-        Option<String>,
-        NaiveDateTime,
-        NaiveDateTime,
-        i64,
-        Option<f64>,
-        Option<f64>,
-    )> = export_runs::table
+/// Every export run with the number of conversations it touched, the latest first.
+pub fn list_export_runs(conn: &mut DbConnection) -> QueryResult<Vec<(ExportRunRow, i64)>> {
+    let runs: Vec<ExportRunRow> = export_runs::table
         .order((export_runs::last_seen_at.desc(), export_runs::id))
-        .select((
-            export_runs::id,
-            export_runs::environment,
-            export_runs::first_seen_at,
-            export_runs::last_seen_at,
-            export_runs::messages,
-            export_runs::first_event_timestamp,
-            export_runs::last_event_timestamp,
-        ))
+        .select(ExportRunRow::as_select())
         .load(conn)?;
     let counts: Vec<(String, i64)> = export_run_conversations::table
         .group_by(export_run_conversations::run_id)
@@ -290,9 +272,9 @@ pub fn list_export_runs(conn: &mut DbConnection) -> QueryResult<Vec<ExportRunRow
     let counts: HashMap<String, i64> = counts.into_iter().collect();
     Ok(runs
         .into_iter()
-        .map(|(id, env, first, last, messages, t0, t1)| {
-            let n = counts.get(&id).copied().unwrap_or(0);
-            (id, env, first, last, messages, t0, t1, n)
+        .map(|run| {
+            let n = counts.get(&run.id).copied().unwrap_or(0);
+            (run, n)
         })
         .collect())
 }

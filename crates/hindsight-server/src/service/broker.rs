@@ -53,17 +53,15 @@ pub async fn list_export_runs(state: &AppState, caller: AuthUser) -> AppResult<V
         .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, environment, first, last, messages, t0, t1, conversations)| ExportRun {
-                id,
-                environment,
-                first_seen_at: first.and_utc(),
-                last_seen_at: last.and_utc(),
-                messages,
-                conversations,
-                first_event_timestamp: t0,
-                last_event_timestamp: t1,
-            },
-        )
+        .map(|(run, conversations)| ExportRun {
+            id: run.id,
+            environment: run.environment,
+            first_seen_at: run.first_seen_at.and_utc(),
+            last_seen_at: run.last_seen_at.and_utc(),
+            messages: run.messages,
+            conversations,
+            first_event_timestamp: run.first_event_timestamp,
+            last_event_timestamp: run.last_event_timestamp,
+        })
         .collect())
 }
