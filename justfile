@@ -82,12 +82,13 @@ run *ARGS: system-deps
     echo "run: ready after $((SECONDS - start)) s"
     exec "${CARGO_TARGET_DIR:-target}/release/hindsight" serve --samples samples/trackers "$@"
 
-# The server's tests against both backends (SQLite, and a throwaway PostgreSQL), the web
+# The server's tests against both backends (SQLite, and a throwaway PostgreSQL; a throwaway
+# RabbitMQ for the event-broker tests), the web
 # app's unit tests (natively), the browser tests in headless Chromium against the web app's
 # release bundle, then the API contract (`contract`).
 # Run every test.
 test *ARGS: system-deps install-browser frontend-build
-    scripts/with-postgres.sh cargo test --workspace --locked "$@"
+    scripts/with-postgres.sh scripts/with-rabbitmq.sh cargo test --workspace --locked "$@"
     {{ just_executable() }} --justfile {{ justfile() }} contract
 
 # schemathesis 4.32 (installed into a virtualenv) sends every operation a fixed, seeded set
@@ -142,9 +143,10 @@ samples:
     test -x {{ quote(rasa_python) }} || { echo "samples: no Python with Rasa Pro at {{ rasa_python }} (set RASA_PYTHON)" >&2; exit 1; }
     {{ quote(rasa_python) }} tools/samples/make_samples.py
 
-# Install everything the recipes need: build libraries and the PostgreSQL server.
+# Install everything the recipes need: build libraries, the PostgreSQL and RabbitMQ servers.
 install-tools: system-deps
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || {{ just_executable() }} --justfile {{ justfile() }} apt-install postgresql
+    test -x /usr/lib/rabbitmq/bin/rabbitmq-server || {{ just_executable() }} --justfile {{ justfile() }} apt-install rabbitmq-server
 
 # System libraries the build links against: libpq (Diesel's PostgreSQL backend).
 system-deps:

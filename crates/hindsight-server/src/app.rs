@@ -22,6 +22,10 @@ pub struct AppState {
     pub jwt_secret: Arc<String>,
     /// Login attempts per username and per client address.
     pub login_limiter: Arc<crate::auth::limiter::LoginLimiter>,
+    /// Conversations changed by stored events, for the live streams (`GET /api/stream`).
+    pub changes: crate::broker::ChangeFeed,
+    /// The event broker consumer of this process, once one is started.
+    pub broker: Arc<std::sync::OnceLock<Arc<crate::broker::status::Status>>>,
 }
 
 impl AppState {
@@ -46,6 +50,8 @@ impl AppState {
             config: Arc::new(config),
             backend,
             jwt_secret: Arc::new(jwt_secret),
+            changes: crate::broker::ChangeFeed::default(),
+            broker: Arc::default(),
         })
     }
 
@@ -132,6 +138,10 @@ pub fn start_server(
     listener: std::net::TcpListener,
 ) -> std::io::Result<actix_web::dev::Server> {
     let static_dir = opts.static_dir.clone();
+    // Live streams hear of other processes' changes (PostgreSQL only).
+    state
+        .changes
+        .listen(state.backend, &state.config.database_url);
     let csp = crate::auth::headers::policy_for(&static_dir);
     let server = HttpServer::new(move || {
         App::new()

@@ -274,7 +274,7 @@ pub struct ImportSummary {
 }
 
 /// Liveness and readiness.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
     /// `ok` or `degraded`.
     pub status: String,
@@ -282,4 +282,7 @@ pub struct Health {
     pub database: String,
     /// Server version.
     pub version: String,
+    /// The event broker consumer of this server process, when it runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker: Option<crate::live::BrokerHealth>,
 }

@@ -19,6 +19,8 @@ pub struct ConversationFilter {
     pub max_user_messages: Option<i64>,
     /// Any of these input channels.
     pub channels: Vec<String>,
+    /// Any of these Rasa environments (the event broker's `app_id`).
+    pub environments: Vec<String>,
     /// Lowest intent confidence in the conversation is at least this.
     pub min_intent_confidence: Option<f64>,
     /// Lowest intent confidence in the conversation is at most this.
@@ -316,6 +318,7 @@ impl ConversationFilter {
                 self.max_user_messages = Some(parse_count(key, value)?)
             }
             "channel" | "channels" | "input_channels" => self.channels.extend(split_list(value)),
+            "environment" | "environments" => self.environments.extend(split_list(value)),
             "min_intent_confidence" | "minimumNluConfidence" => {
                 self.min_intent_confidence = Some(parse_confidence(key, value)?)
             }
@@ -504,6 +507,7 @@ impl ConversationFilter {
             }
         };
         list("channel", &self.channels);
+        list("environment", &self.environments);
         list("intent", &self.intents);
         list("exclude_intent", &self.exclude_intents);
         list("action", &self.actions);

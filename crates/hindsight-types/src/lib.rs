@@ -5,11 +5,16 @@
 pub mod api;
 pub mod error;
 pub mod filter;
+pub mod live;
 
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
 pub mod window;
+pub use live::{
+    BrokerHealth, ChangeKind, ConversationChange, ExportRun, IngestError, IngestErrorPage,
+    StreamTicket,
+};
 pub use window::{EventWindow, WindowAnchor};
 pub mod workflow;
 pub use workflow::*;

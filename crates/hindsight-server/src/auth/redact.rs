@@ -11,8 +11,10 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 pub const REDACTED: &str = "REDACTED";
 
 /// Query parameters whose values never reach the log (compared without case).
-const SENSITIVE: [&str; 6] = [
+const SENSITIVE: [&str; 7] = [
     "api_token",
+    // The live stream's short-lived ticket (`GET /api/stream?ticket=`).
+    "ticket",
     "token",
     "access_token",
     "password",

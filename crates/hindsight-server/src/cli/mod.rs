@@ -22,8 +22,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the API and the web app.
-    Serve(ServeOptions),
+    /// Serve the API and the web app (with `--broker`, also consume Rasa's event broker).
+    Serve {
+        #[command(flatten)]
+        opts: ServeOptions,
+        #[command(flatten)]
+        broker: crate::broker::BrokerSettings,
+    },
+    /// Consume Rasa's event broker (RabbitMQ) into the database, without serving HTTP.
+    Consume(crate::broker::BrokerSettings),
     /// Import Rasa conversations: tracker JSON files, folders of them, JSON lines, or a Rasa
     /// SQL tracker store (`sqlite://rasa.db`, `postgres://…`, or a `.db`/`.sqlite` file).
     Import(import::ImportArgs),
@@ -53,7 +60,8 @@ impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Serve(opts) => serve::serve(self.config, opts),
+            Command::Serve { opts, broker } => serve::serve(self.config, opts, broker),
+            Command::Consume(broker) => serve::consume(self.config, broker),
             Command::Import(args) => import::import(self.config, args),
             Command::User(cmd) => user::user(self.config, cmd),
             Command::Token(cmd) => user::token(self.config, cmd),

@@ -1,11 +1,12 @@
 //! `hindsight serve`.
 
 use crate::app::{start_server, AppState};
+use crate::broker::BrokerSettings;
 use crate::config::{Config, ServeOptions};
 use crate::ingest::IngestOptions;
 
 /// Opens the database, imports the samples into an empty one, and serves until stopped.
-pub fn serve(config: Config, opts: ServeOptions) -> anyhow::Result<()> {
+pub fn serve(config: Config, opts: ServeOptions, broker: BrokerSettings) -> anyhow::Result<()> {
     let state = AppState::open(config)?;
     {
         let mut conn = state.pool.get()?;
@@ -38,6 +39,11 @@ pub fn serve(config: Config, opts: ServeOptions) -> anyhow::Result<()> {
             }
         }
     }
+    // Stopped (unacknowledged messages stay queued) when the server returns.
+    let _consumer = match broker.url.is_some() {
+        true => Some(crate::broker::spawn(state.clone(), broker)?),
+        false => None,
+    };
     let listener = std::net::TcpListener::bind(&opts.bind)?;
     let addr = listener.local_addr()?;
     let system = actix_web::rt::System::new();
@@ -47,5 +53,19 @@ pub fn serve(config: Config, opts: ServeOptions) -> anyhow::Result<()> {
         println!("Hindsight is serving at http://{addr}/");
         server.await
     })?;
+    Ok(())
+}
+
+/// `hindsight consume`: stores what Rasa publishes until the process is stopped. Stopping it
+/// at any moment (even `kill -9`) loses nothing: unacknowledged messages are delivered again.
+pub fn consume(config: Config, broker: BrokerSettings) -> anyhow::Result<()> {
+    if broker.url.is_none() {
+        anyhow::bail!("consume needs the broker's URL: --broker amqp://… or HINDSIGHT_BROKER_URL");
+    }
+    let state = AppState::open(config)?;
+    let queue = broker.queue.clone();
+    let consumer = crate::broker::spawn(state, broker)?;
+    println!("Hindsight is consuming the queue {queue}");
+    consumer.wait();
     Ok(())
 }

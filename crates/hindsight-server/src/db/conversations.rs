@@ -125,6 +125,9 @@ fn filtered_on<'a>(
     if !f.channels.is_empty() {
         q = q.filter(conversations::channel.eq_any(&f.channels));
     }
+    if !f.environments.is_empty() {
+        q = q.filter(conversations::environment.eq_any(&f.environments));
+    }
     if let Some(c) = f.min_intent_confidence {
         q = q.filter(conversations::min_intent_confidence.ge(c));
     }

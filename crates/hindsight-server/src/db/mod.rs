@@ -16,6 +16,8 @@ macro_rules! on_each_backend {
 
 pub mod annotations;
 pub mod audit;
+pub mod broker;
+pub mod changes;
 pub mod connection;
 pub mod conversations;
 pub mod events;

@@ -22,6 +22,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         started_at -> Timestamp,
+        environment -> Nullable<Text>,
     }
 }
 
@@ -164,6 +165,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ingest_errors (id) {
+        id -> BigInt,
+        received_at -> Timestamp,
+        source -> Text,
+        reason -> Text,
+        body -> Binary,
+        body_hash -> BigInt,
+        properties -> Text,
+    }
+}
+
+diesel::table! {
+    export_runs (id) {
+        id -> Text,
+        environment -> Nullable<Text>,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        messages -> BigInt,
+        first_event_timestamp -> Nullable<Double>,
+        last_event_timestamp -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    export_run_conversations (run_id, sender_id) {
+        run_id -> Text,
+        sender_id -> Text,
+    }
+}
+
 diesel::joinable!(events -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> conversations (conversation_id));
@@ -186,4 +218,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     message_annotations,
     training_items,
+    ingest_errors,
+    export_runs,
+    export_run_conversations,
 );

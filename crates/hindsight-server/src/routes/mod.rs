@@ -10,8 +10,10 @@ mod filters;
 mod flags;
 mod health;
 mod ingest;
+mod ingest_errors;
 mod stats;
 mod story;
+mod stream;
 mod tags;
 mod training;
 mod triage;
@@ -33,6 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/health").get(health::get_health))
             .service(web::resource("/auth").post(auth::login))
             .service(web::resource("/me").get(auth::me))
+            .service(web::resource("/stream").get(stream::get_stream))
+            .service(web::resource("/stream/ticket").post(stream::create_stream_ticket))
+            .service(web::resource("/ingest-errors").get(ingest_errors::list_ingest_errors))
+            .service(web::resource("/export-runs").get(ingest_errors::list_export_runs))
             .service(web::resource("/facets").get(facets::list_facets))
             .service(web::resource("/trackers").post(ingest::import_trackers))
             .service(web::resource("/conversations").get(conversations::list_conversations))

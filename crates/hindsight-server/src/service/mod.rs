@@ -8,12 +8,14 @@
 
 pub mod annotations;
 pub mod auth;
+pub mod broker;
 pub mod conversations;
 pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
 pub mod stats;
+pub mod stream;
 pub mod tags;
 pub mod training;
 pub mod triage;

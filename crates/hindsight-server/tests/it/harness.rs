@@ -195,6 +195,10 @@ impl TestApp {
     pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
         let res = req.send().await.expect("request");
         let status = res.status();
+        // An event stream (`GET /api/stream`) never ends: its status is the answer.
+        if is_event_stream(&res) {
+            return (status, Value::Null);
+        }
         let text = res.text().await.unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
@@ -246,6 +250,14 @@ impl Drop for TestApp {
         // Stop accepting; the server thread ends with the test process.
         drop(self.handle.stop(false));
     }
+}
+
+/// Whether a response is a server-sent event stream (whose body never ends).
+pub fn is_event_stream(res: &reqwest::Response) -> bool {
+    res.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
 }
 
 /// Declares a test that runs once on SQLite and once on PostgreSQL.

@@ -1,10 +1,12 @@
 //! Integration tests: the real server over HTTP against real SQLite and PostgreSQL databases.
 
+mod amqp;
 mod harness;
 mod rasa;
 
 mod annotations;
 mod auth;
+mod broker;
 mod budget;
 mod contract;
 mod conversation;
@@ -20,6 +22,7 @@ mod login_security;
 mod openapi;
 mod pg_restart;
 mod stats;
+mod stream;
 mod tags_flags;
 mod tracker_store;
 mod training;

@@ -104,6 +104,10 @@ both_backends! {
         for (method, path) in documented() {
             let res = app.request(method.parse().unwrap(), &concrete(&path)).send().await.unwrap();
             let status = res.status();
+            // `GET /api/stream` answers an endless event stream: routed.
+            if crate::harness::is_event_stream(&res) {
+                continue;
+            }
             let body: serde_json::Value = res.json().await.unwrap_or_default();
             let unrouted = body["error"]["message"].as_str().is_some_and(|m| m.starts_with("the route "));
             assert!(!unrouted, "{method} {path} is documented but not routed ({status})");

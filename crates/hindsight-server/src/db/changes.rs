@@ -1,0 +1,120 @@
+//! Changed conversations across server processes: PostgreSQL's `NOTIFY` / `LISTEN`.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use hindsight_types::ConversationChange;
+
+use super::DbConnection;
+
+/// The notification channel.
+const CHANNEL: &str = "hindsight_changes";
+
+/// Largest payload sent in one notification (PostgreSQL allows just under 8,000 bytes).
+const MAX_PAYLOAD: usize = 7_000;
+
+/// Inside an ingest transaction: tells every listening process about `changes` when (and
+/// only if) the transaction commits.
+///
+/// Backends differ, hence the match: SQLite has no notifications (one process announces its
+/// own changes, see [`crate::broker::changes`]).
+pub fn notify(conn: &mut DbConnection, changes: &[ConversationChange]) -> QueryResult<()> {
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(());
+    };
+    for payload in payloads(changes) {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(CHANNEL)
+            .bind::<Text, _>(payload)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// JSON arrays of changes, each under [`MAX_PAYLOAD`] bytes.
+fn payloads(changes: &[ConversationChange]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut len = 2;
+    for change in changes {
+        let Ok(one) = serde_json::to_string(change) else {
+            continue;
+        };
+        if !current.is_empty() && len + one.len() + 1 > MAX_PAYLOAD {
+            out.push(format!("[{}]", current.join(",")));
+            current.clear();
+            len = 2;
+        }
+        len += one.len() + 1;
+        current.push(one);
+    }
+    if !current.is_empty() {
+        out.push(format!("[{}]", current.join(",")));
+    }
+    out
+}
+
+/// Listens on its own PostgreSQL connection and hands each notification's changes to
+/// `deliver` until it answers `false`; `listening` is called once `LISTEN` holds. Returns an
+/// error when the connection fails.
+pub fn listen(
+    url: &str,
+    listening: &mut dyn FnMut(),
+    deliver: &mut dyn FnMut(Vec<ConversationChange>) -> bool,
+) -> QueryResult<()> {
+    let mut conn = diesel::PgConnection::establish(url)
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+    diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    listening();
+    let mut checked = std::time::Instant::now();
+    loop {
+        // `notifications_iter` reads what has arrived without waiting; a short sleep keeps the
+        // delay small and the cost negligible.
+        let mut batch = Vec::new();
+        for note in conn.notifications_iter() {
+            let note = note?;
+            match serde_json::from_str::<Vec<ConversationChange>>(&note.payload) {
+                Ok(changes) => batch.extend(changes),
+                Err(e) => tracing::warn!(error = %e, "an unreadable change notification"),
+            }
+        }
+        if !batch.is_empty() && !deliver(batch) {
+            return Ok(());
+        }
+        if !deliver(Vec::new()) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        // A dead connection shows only when asked: check now and then.
+        if checked.elapsed() > Duration::from_secs(2) {
+            diesel::sql_query("SELECT 1").execute(&mut conn)?;
+            checked = std::time::Instant::now();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hindsight_types::ChangeKind;
+
+    #[test]
+    fn payloads_stay_small() {
+        let changes: Vec<ConversationChange> = (0..500)
+            .map(|i| ConversationChange {
+                id: format!("conversation-{i:05}-{}", "x".repeat(40)),
+                change: ChangeKind::Created,
+                events_added: 3,
+            })
+            .collect();
+        let out = payloads(&changes);
+        assert!(out.len() > 1);
+        let mut back = Vec::new();
+        for p in &out {
+            assert!(p.len() <= MAX_PAYLOAD);
+            back.extend(serde_json::from_str::<Vec<ConversationChange>>(p).unwrap());
+        }
+        assert_eq!(back, changes);
+    }
+}
