@@ -477,8 +477,12 @@ pub fn summarise(
         .collect())
 }
 
-/// How many live conversations match the filter.
+/// How many live conversations match the filter: from the maintained counts when the filter
+/// holds only channels and review statuses ([`super::counts`]), else counted.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> AppResult<i64> {
+    if let Some(n) = super::counts::total(conn, filter)? {
+        return Ok(n);
+    }
     Ok(filtered_for(conn.backend(), filter)
         .count()
         .get_result(conn)?)

@@ -17,6 +17,7 @@ macro_rules! on_each_backend {
 pub mod audit;
 pub mod connection;
 pub mod conversations;
+pub mod counts;
 pub mod events;
 pub mod export;
 pub mod facets;

@@ -7,6 +7,7 @@ mod auth;
 mod budget;
 mod contract;
 mod conversation;
+mod counts;
 mod errors;
 mod export;
 mod facet_counts;
