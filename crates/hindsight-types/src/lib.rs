@@ -8,7 +8,9 @@ pub mod filter;
 
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
-pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
+pub use filter::{
+    ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TextMode, TimeOfDay,
+};
 pub mod workflow;
 pub use workflow::*;
 pub mod export;

@@ -7,6 +7,7 @@ use diesel::dsl::not;
 use diesel::prelude::*;
 use hindsight_types::{
     ConversationFilter, ConversationPage, ConversationSummary, PageRequest, SortOrder, Tag,
+    TextMode,
 };
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,29 @@ fn like_contains(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// Whether the filter's `text` is matched as words: the default, unless a substring was asked
+/// for or the text holds no letter or digit (no word to look up: `?!` is then a substring).
+fn matches_words(filter: &ConversationFilter, text: &str) -> bool {
+    filter.text_mode == TextMode::Words && text.chars().any(char::is_alphanumeric)
+}
+
+/// `SELECT conversation_id FROM events WHERE type_name = 'user' AND lower(text) LIKE …`.
+type SubstringIds = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<events::table, diesel::dsl::Eq<events::type_name, &'static str>>,
+        diesel::helper_types::Escape<diesel::dsl::Like<lower<events::text>, String>>,
+    >,
+    events::conversation_id,
+>;
+
+/// Conversations with a user message containing `text`, by portable SQL (a scan).
+fn substring_matches(text: &str) -> SubstringIds {
+    events::table
+        .filter(events::type_name.eq("user"))
+        .filter(lower(events::text).like(like_contains(text)).escape('\\'))
+        .select(events::conversation_id)
 }
 
 /// `text` as an FTS5 phrase: a quoted string, its quotes doubled.
@@ -215,7 +239,34 @@ fn filtered_on<'a>(
     if let Some(news) = f.has_news {
         q = q.filter(conversations::has_news.eq(news));
     }
-    if let Some(text) = &f.text {
+    if let Some(text) = f.text.as_deref().filter(|t| matches_words(f, t)) {
+        // Each backend has its own word index (migration 2026-12-02-000061_word_index).
+        q = match backend {
+            // SQLite: FTS5 unicode61, its rowid (conversation_id << 24) | seq: the matching
+            // conversations come from the index alone.
+            Some(Backend::Sqlite) => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                     WHERE user_words MATCH ",
+                )
+                .bind::<Text, _>(fts_phrase(text))
+                .sql(")"),
+            ),
+            // PostgreSQL: the GIN index of exactly this expression over user messages.
+            Some(Backend::Postgres) => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE e.type_name = 'user' AND \
+                     to_tsvector('simple', hindsight_fold(e.text)) @@ \
+                     phraseto_tsquery('simple', hindsight_fold(",
+                )
+                .bind::<Text, _>(text)
+                .sql(")))"),
+            ),
+            // Portable SQL has no word index: the substring, a superset.
+            None => q.filter(conversations::id.eq_any(substring_matches(text))),
+        };
+    } else if let Some(text) = &f.text {
         // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
         q = match backend {
             // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more
@@ -239,13 +290,7 @@ fn filtered_on<'a>(
                 .bind::<Text, _>(like_contains(text))
                 .sql(")"),
             ),
-            _ => {
-                let matching = events::table
-                    .filter(events::type_name.eq("user"))
-                    .filter(lower(events::text).like(like_contains(text)).escape('\\'))
-                    .select(events::conversation_id);
-                q.filter(conversations::id.eq_any(matching))
-            }
+            _ => q.filter(conversations::id.eq_any(substring_matches(text))),
         };
     }
     if let Some(sender) = &f.sender_id {

@@ -20,4 +20,5 @@ mod openapi;
 mod pg_restart;
 mod tags_flags;
 mod tracker_store;
+mod word_search;
 mod workflow;
