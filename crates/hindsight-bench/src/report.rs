@@ -77,8 +77,10 @@ pub(super) fn ratio(api: f64, sql: f64) -> f64 {
 /// Why a filter costs what it costs, from what it filters on.
 pub(super) fn filter_cause(f: &FilterResult, all: i64) -> String {
     let q = &f.query;
-    if q.contains("text=") {
-        format!("free text: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
+    if q.contains("text=") && !q.contains("text_mode=substring") {
+        format!("word search: the word index (FTS5 unicode61 on SQLite, a `simple` tsvector GIN index on PostgreSQL) lists the messages holding the word at once, but every one of the {} matching conversations is gathered before the newest can be picked or counted (on PostgreSQL each matching message is also read from `events` for its conversation)", f.total)
+    } else if q.contains("text=") {
+        format!("substring search: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
     } else if q.contains("start=") || q.contains("until=") {
         "date range: activity overlapping [start, until] is a range on the sort index plus a check of first_event_at in each entry; the newest matches sit behind every conversation active after `until`, whose index entries are read first".into()
     } else if [
@@ -198,7 +200,7 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
     }
     if r.import_events_per_s < target::IMPORT_EPS {
         out.push(format!(
-            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses and re-serialises the JSON to hash it (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row, its unique (conversation, seq) index, the conversation's filter features and, on SQLite, the FTS5 trigram index of user messages (about 15 % of the import, measured with and without its trigger); SQLite also journals each multi-row INSERT for statement rollback. The bench process generates the demo JSON on one of the same 2 cores.",
+            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses and re-serialises the JSON to hash it (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row, its unique (conversation, seq) index, the conversation's filter features and the two text indexes of user messages (words and trigrams); SQLite also journals each multi-row INSERT for statement rollback. The bench process generates the demo JSON on one of the same 2 cores.",
             r.import_events_per_s,
             100.0 * r.import_events_per_s / target::IMPORT_EPS,
             r.disk_bytes as f64 / r.events.max(1) as f64
