@@ -17,6 +17,9 @@ CREATE VIRTUAL TABLE user_words USING fts5 (
 INSERT INTO user_words (rowid, text)
 SELECT (conversation_id << 24) | seq, text FROM events
 WHERE type_name = 'user' AND text IS NOT NULL AND seq < 16777216;
+-- How many messages hold each word, read from the index itself: db::plan's estimate of how
+-- common a searched word is (walk the inbox order, or gather the matches first).
+CREATE VIRTUAL TABLE user_words_vocab USING fts5vocab (user_words, 'row');
 
 -- db::ingest writes both text indexes' rows for new events in bulk, one statement per batch
 -- each; deletes and (never made) updates of events stay with triggers.

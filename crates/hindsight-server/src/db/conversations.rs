@@ -77,7 +77,7 @@ fn like_contains(text: &str) -> String {
 
 /// Whether the filter's `text` is matched as words: the default, unless a substring was asked
 /// for or the text holds no letter or digit (no word to look up: `?!` is then a substring).
-fn matches_words(filter: &ConversationFilter, text: &str) -> bool {
+pub(super) fn matches_words(filter: &ConversationFilter, text: &str) -> bool {
     filter.text_mode == TextMode::Words && text.chars().any(char::is_alphanumeric)
 }
 
@@ -116,8 +116,8 @@ pub fn filtered_for(backend: Backend, filter: &ConversationFilter) -> BoxedConve
     filtered_on(filter, Some(backend), &[])
 }
 
-/// [`filtered_for`], with the any-of filters of the `probe` kinds tested row by row
-/// (`EXISTS`) instead of gathered (`IN`): see [`super::plan`].
+/// [`filtered_for`], with the any-of filters of the `probe` kinds (and `text` for words)
+/// tested row by row instead of driving the query: see [`super::plan`].
 fn filtered_on<'a>(
     filter: &'a ConversationFilter,
     backend: Option<Backend>,
@@ -244,11 +244,17 @@ fn filtered_on<'a>(
         q = match backend {
             // SQLite: FTS5 unicode61, its rowid (conversation_id << 24) | seq: the matching
             // conversations come from the index alone.
+            // Probed (see `super::plan`): `+` keeps SQLite from reading the matches as the
+            // rows to visit, so it walks the order's index and tests each conversation
+            // against the matches, gathered once.
             Some(Backend::Sqlite) => q.filter(
-                sql::<Bool>(
+                sql::<Bool>(if probe.contains(&"text") {
+                    "+conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                     WHERE user_words MATCH "
+                } else {
                     "conversations.id IN (SELECT rowid >> 24 FROM user_words \
-                     WHERE user_words MATCH ",
-                )
+                     WHERE user_words MATCH "
+                })
                 .bind::<Text, _>(fts_phrase(text))
                 .sql(")"),
             ),
@@ -545,7 +551,11 @@ pub fn list(
         .as_deref()
         .map(|c| decode_cursor(c, filter.sort))
         .transpose()?;
-    let probe = super::plan::probe_kinds(conn, filter, limit + page.offset.unwrap_or(0))?;
+    let walk = limit + page.offset.unwrap_or(0);
+    let mut probe = super::plan::probe_kinds(conn, filter, walk)?;
+    if super::plan::probe_words(conn, filter, walk)? {
+        probe.push("text");
+    }
     let filtered = filtered_on(filter, Some(conn.backend()), &probe);
     let mut q = ordered(filtered, filter.sort, after.as_ref()).limit(limit + 1);
     if let Some(offset) = page.offset {

@@ -45,6 +45,19 @@ both_backends! {
             let opts = hindsight_server::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
             hindsight_server::demo::load(&mut conn, 600, 1, &opts, |_| {}).unwrap();
         }
+        // On SQLite a common word's page walks the inbox order and tests each conversation, a
+        // rare or unknown one gathers its matches; the comparisons below cover both.
+        {
+            use hindsight_server::db::{plan::probe_words, Backend};
+            use hindsight_types::ConversationFilter;
+            let mut conn = app.state.pool.get().unwrap();
+            let sqlite = conn.backend() == Backend::Sqlite;
+            let f = |q: &str| ConversationFilter::from_query(q).unwrap();
+            assert_eq!(probe_words(&mut conn, &f("text=i%20want"), 50).unwrap(), sqlite);
+            assert!(!probe_words(&mut conn, &f("text=zzzzz"), 50).unwrap());
+            assert!(!probe_words(&mut conn, &f("text=want&channel=rest"), 50).unwrap());
+            assert!(!probe_words(&mut conn, &f("text=want&text_mode=substring"), 50).unwrap());
+        }
         // Words of the demo utterances that are no part of another word, a two-word phrase,
         // one in another case and non-ASCII ones.
         for text in ["refund", "password", "luggage", "Berlin", "berlin", "z%C3%BCrich", "M%C3%BCnchen", "i%20want", "to%20the", "hello%20i"] {
