@@ -239,6 +239,7 @@ fn commit() -> String {
 pub fn figures(r: &BackendResult) -> BTreeMap<String, Stats> {
     let mut m = BTreeMap::new();
     for f in &r.filters {
+        m.insert(format!("view: {}", f.name), f.view);
         m.insert(format!("page: {}", f.name), f.page);
         m.insert(format!("count: {}", f.name), f.count);
     }

@@ -19,6 +19,11 @@ pub struct FilterResult {
     pub query: String,
     /// Matching conversations.
     pub total: i64,
+    /// The whole inbox view as the web app asks for it: the first page with its total and
+    /// the four tab counts (the filter with each review status, and without), sent in
+    /// parallel; timed until the last answer. Absent from results of older bench versions.
+    #[serde(default)]
+    pub view: Stats,
     /// First page with its total, over HTTP.
     pub page: Stats,
     /// `/count`, over HTTP.
@@ -300,6 +305,25 @@ pub(super) fn run_on(
                 case.name
             ));
         }
+        let view_paths = view_paths(&case.query);
+        let mut view_clients: Vec<Client> = view_paths
+            .iter()
+            .map(|_| {
+                let mut c = Client::new(&server.addr);
+                c.token = client.token.clone();
+                c
+            })
+            .collect();
+        let tabs = view_once(&mut view_clients, &view_paths)?;
+        // The three status tabs split the "All" tab between them.
+        if tabs[1] + tabs[2] + tabs[3] != tabs[4] || tabs[0] != total {
+            r.mismatches.push(format!(
+                "{}: the view's answers disagree (page total, unread, saved, reviewed, all: {tabs:?})",
+                case.name
+            ));
+        }
+        let view = time(runs, || view_once(&mut view_clients, &view_paths).map(drop))?;
+        drop(view_clients);
         let page = time(runs, || client.get_json(&page_path).map(drop))?;
         let count = time(runs, || client.get_json(&count_path).map(drop))?;
         let cond = if pg {
@@ -327,14 +351,15 @@ pub(super) fn run_on(
         say(
             opts,
             format!(
-                "{:<40} {total:>8} page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
-                case.name, page.p95, count.p95, sql_page.p95, sql_count.p95
+                "{:<40} {total:>8} view p95 {:>7.1} ms  page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
+                case.name, view.p95, page.p95, count.p95, sql_page.p95, sql_count.p95
             ),
         );
         r.filters.push(FilterResult {
             name: case.name.into(),
             query: case.query,
             total,
+            view,
             page,
             count,
             sql_page,
@@ -465,6 +490,52 @@ pub(super) fn run_on(
     say(opts, format!("{}: done", r.backend));
     drop(server);
     Ok(r)
+}
+
+/// The requests of one inbox view, as the web app sends them
+/// (`frontend/src/components/conversation_list.rs`): the first page of 50 with its total, then
+/// `/count` of the filter with each tab's review status (unread, saved for later, reviewed)
+/// and without one (All).
+pub(super) fn view_paths(query: &str) -> Vec<String> {
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("review_status="))
+        .collect();
+    let with = |extra: Option<&str>| {
+        let mut parts = rest.clone();
+        parts.extend(extra);
+        parts.join("&")
+    };
+    let sep = if query.is_empty() { "" } else { "&" };
+    let mut paths = vec![format!("/api/conversations?{query}{sep}limit=50")];
+    for status in [
+        Some("review_status=unread"),
+        Some("review_status=saved_for_later"),
+        Some("review_status=reviewed"),
+        None,
+    ] {
+        paths.push(format!("/api/conversations/count?{}", with(status)));
+    }
+    paths
+}
+
+/// Sends the view's requests at once, one per client (the browser's parallel connections),
+/// and waits for every answer; returns each answer's total.
+pub(super) fn view_once(clients: &mut [Client], paths: &[String]) -> anyhow::Result<Vec<i64>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = clients
+            .iter_mut()
+            .zip(paths)
+            .map(|(c, p)| s.spawn(move || c.get_json(p)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                let v = h.join().map_err(|_| anyhow!("a view request panicked"))??;
+                Ok(v["total"].as_i64().unwrap_or(-1))
+            })
+            .collect()
+    })
 }
 
 pub(super) fn wrk(addr: &str, token: Option<&str>, seconds: u64) -> Result<f64, String> {

@@ -10,6 +10,10 @@ use super::*;
 
 /// Targets of the issue, for SQLite on 2 cores.
 pub(super) mod target {
+    /// The inbox view (page, total and the four tab counts in parallel) on SQLite.
+    pub const VIEW_MS: f64 = 50.0;
+    /// The same on PostgreSQL.
+    pub const VIEW_MS_PG: f64 = 100.0;
     pub const PAGE_MS: f64 = 50.0;
     pub const COUNT_MS: f64 = 250.0;
     pub const RATIO: f64 = 1.5;
@@ -73,8 +77,10 @@ pub(super) fn ratio(api: f64, sql: f64) -> f64 {
 /// Why a filter costs what it costs, from what it filters on.
 pub(super) fn filter_cause(f: &FilterResult, all: i64) -> String {
     let q = &f.query;
-    if q.contains("text=") {
-        format!("free text: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
+    if q.contains("text=") && !q.contains("text_mode=substring") {
+        format!("word search: the word index (FTS5 unicode61 on SQLite, a `simple` tsvector GIN index on PostgreSQL) lists the messages holding the word at once, but every one of the {} matching conversations is gathered before the newest can be picked or counted (on PostgreSQL each matching message is also read from `events` for its conversation)", f.total)
+    } else if q.contains("text=") {
+        format!("substring search: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
     } else if q.contains("start=") || q.contains("until=") {
         "date range: activity overlapping [start, until] is a range on the sort index plus a check of first_event_at in each entry; the newest matches sit behind every conversation active after `until`, whose index entries are read first".into()
     } else if [
@@ -95,10 +101,35 @@ pub(super) fn filter_cause(f: &FilterResult, all: i64) -> String {
     }
 }
 
+/// The view target of a backend.
+pub(super) fn view_target(r: &BackendResult) -> f64 {
+    if r.backend == "postgres" {
+        target::VIEW_MS_PG
+    } else {
+        target::VIEW_MS
+    }
+}
+
+/// The slowest inbox view of a backend: its p95 and the filter's name.
+pub(super) fn worst_view(r: &BackendResult) -> (f64, String) {
+    r.filters
+        .iter()
+        .max_by(|a, b| a.view.p95.total_cmp(&b.view.p95))
+        .map(|f| (f.view.p95, f.name.clone()))
+        .unwrap_or_default()
+}
+
 /// Each missed target of a backend: by how much and why.
 pub(super) fn misses(r: &BackendResult) -> Vec<String> {
     let mut out = Vec::new();
     let all = r.filters.first().map_or(0, |f| f.total);
+    let view_ms = view_target(r);
+    for f in r.filters.iter().filter(|f| f.view.p95 > view_ms) {
+        out.push(format!(
+            "inbox view `{}` p95 {:.0} ms, {:.1}× the {view_ms:.0} ms target (its page {:.0} ms, its count {:.0} ms alone): {}.",
+            f.name, f.view.p95, f.view.p95 / view_ms, f.page.p95, f.count.p95, filter_cause(f, all)
+        ));
+    }
     for f in r.filters.iter().filter(|f| f.page.p95 > target::PAGE_MS) {
         out.push(format!(
             "first page `{}` p95 {:.0} ms, {:.1}× the 50 ms target (hand-written SQL {:.0} ms, {:.2}×): {}.",
@@ -169,7 +200,7 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
     }
     if r.import_events_per_s < target::IMPORT_EPS {
         out.push(format!(
-            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses and re-serialises the JSON to hash it (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row, its unique (conversation, seq) index, the conversation's filter features and, on SQLite, the FTS5 trigram index of user messages (about 15 % of the import, measured with and without its trigger); SQLite also journals each multi-row INSERT for statement rollback. The bench process generates the demo JSON on one of the same 2 cores.",
+            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses and re-serialises the JSON to hash it (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row, its unique (conversation, seq) index, the conversation's filter features and the two text indexes of user messages (words and trigrams); SQLite also journals each multi-row INSERT for statement rollback. The bench process generates the demo JSON on one of the same 2 cores.",
             r.import_events_per_s,
             100.0 * r.import_events_per_s / target::IMPORT_EPS,
             r.disk_bytes as f64 / r.events.max(1) as f64
@@ -228,6 +259,31 @@ pub fn report(
     }
     let sqlite = results.iter().find(|r| r.backend == "sqlite");
 
+    // The figure a reviewer feels, first.
+    let _ = writeln!(o, "\n## What a reviewer waits for\n");
+    let _ = writeln!(o, "The inbox view as the web app requests it: the first page of 50 with its total and the four tab counts (the filter with each review status, and without), five requests sent in parallel, timed until the last answer.\n");
+    for r in results {
+        let (worst, name) = worst_view(r);
+        let median = {
+            let mut v: Vec<f64> = r.filters.iter().map(|f| f.view.p95).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        let within = r
+            .filters
+            .iter()
+            .filter(|f| f.view.p95 <= view_target(r))
+            .count();
+        let _ = writeln!(
+            o,
+            "- **{}** ({} conversations): worst p95 **{worst:.1} ms** ({name}); median filter {median:.1} ms; {within} of {} filters within {:.0} ms.",
+            r.backend,
+            r.conversations,
+            r.filters.len(),
+            view_target(r)
+        );
+    }
+
     // Summary of targets.
     let _ = writeln!(o, "\n## Targets\n");
     let _ = writeln!(
@@ -264,6 +320,15 @@ pub fn report(
         let mut row = |t: &str, m: String, ok: bool| {
             let _ = writeln!(o, "| {t} | {b} | {m} | {} |", mark(ok));
         };
+        let (worst_view, worst_view_name) = worst_view(r);
+        row(
+            &format!(
+                "Inbox view (page + total + 4 tab counts, in parallel) p95 ≤ {:.0} ms, every filter",
+                view_target(r)
+            ),
+            format!("worst {worst_view:.1} ms ({worst_view_name})"),
+            worst_view <= view_target(r),
+        );
         row(
             "Inbox first page p95 ≤ 50 ms, every filter",
             format!("worst {worst_page:.1} ms ({worst_page_name})"),
@@ -404,13 +469,13 @@ pub fn report(
         );
         let _ = writeln!(o, "Import: {:.1} s, **{:.0} events/s**. Size on disk: {:.0} MB, **{:.0} MB per million events**.\n",
             r.import_seconds, r.import_events_per_s, r.disk_bytes as f64 / 1e6, r.disk_bytes as f64 / 1e6 / (r.events.max(1) as f64 / 1e6));
-        let _ = writeln!(o, "### Inbox first page (50 rows, `total=false`) and its exact total (`/count`, a separate request)\n");
-        let _ = writeln!(o, "| Filter | Query | Matches | Page p50 / p95 | SQL page p50 | Ratio | Count p50 / p95 | SQL count p50 | Ratio |");
-        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(o, "### The inbox view (page, total and 4 tab counts in parallel); the first page alone (50 rows, `total=false`) and its exact total (`/count`, a separate request)\n");
+        let _ = writeln!(o, "| Filter | Query | Matches | View p50 / p95 | Page p50 / p95 | SQL page p50 | Ratio | Count p50 / p95 | SQL count p50 | Ratio |");
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for f in &r.filters {
             let _ = writeln!(
                 o,
-                "| {} | `{}` | {} | {} | {:.1} | {:.2}× | {} | {:.1} | {:.2}× |",
+                "| {} | `{}` | {} | {} | {} | {:.1} | {:.2}× | {} | {:.1} | {:.2}× |",
                 f.name,
                 if f.query.is_empty() {
                     "(none)"
@@ -418,6 +483,7 @@ pub fn report(
                     &f.query
                 },
                 f.total,
+                ms(&f.view),
                 ms(&f.page),
                 f.sql_page.p50,
                 ratio(f.page.p50, f.sql_page.p50),

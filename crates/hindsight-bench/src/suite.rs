@@ -31,8 +31,18 @@ pub(super) fn tagged(name: &str) -> String {
     )
 }
 
-/// The text condition: SQLite's FTS5 trigram index, PostgreSQL's pg_trgm index.
+/// The word condition (`text=`): SQLite's FTS5 word index (its rowid names the
+/// conversation), PostgreSQL's GIN index of `simple` tsvectors.
 pub(super) fn text_sql(word: &str) -> (String, String) {
+    (
+        format!("c.id IN (SELECT rowid >> 24 FROM user_words WHERE user_words MATCH '\"{word}\"')"),
+        format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.type_name = 'user' AND to_tsvector('simple', hindsight_fold(e.text)) @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
+    )
+}
+
+/// The substring condition (`text_mode=substring`): SQLite's FTS5 trigram index,
+/// PostgreSQL's pg_trgm index.
+pub(super) fn substring_sql(word: &str) -> (String, String) {
     (
         format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.id IN (SELECT rowid FROM user_texts WHERE user_texts MATCH '\"{word}\"'))"),
         format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.type_name = 'user' AND lower(e.text) LIKE '%{word}%')"),
@@ -52,6 +62,7 @@ pub(super) fn suite() -> Vec<Case> {
     let (refund, refund_pg) = text_sql("refund");
     let (zurich, zurich_pg) = text_sql("zürich");
     let (refund3, refund3_pg) = text_sql("refund");
+    let (refund_sub, refund_sub_pg) = substring_sql("refund");
     vec![
         case("everything (no filter)", "", "TRUE".into()),
         case("channel", "channel=telegram", "c.channel = 'telegram'".into()),
@@ -77,6 +88,7 @@ pub(super) fn suite() -> Vec<Case> {
         case("flagged", "flagged=true", "c.flagged = TRUE".into()),
         Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), order: LATEST },
         Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), order: LATEST },
+        Case { name: "free text (substring)", query: "text=refund&text_mode=substring".into(), sql: refund_sub, sql_pg: Some(refund_sub_pg), order: LATEST },
         case("matching nothing", "intent=no_such_intent", feature("intent", "no_such_intent")),
         case(
             "3: channel + intent + low confidence",

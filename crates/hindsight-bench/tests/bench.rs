@@ -72,6 +72,8 @@ fn bench_writes_a_sane_report_on_both_backends() {
     assert_eq!(run(&opts, &[]).expect("render only").len(), 2);
     let report = std::fs::read_to_string(dir.path().join("RESULTS.md")).unwrap();
     for needle in [
+        "## What a reviewer waits for",
+        "Inbox view (page + total + 4 tab counts",
         "## Targets",
         "## Misses",
         "## sqlite",

@@ -71,13 +71,39 @@ pub struct ConversationFilter {
     /// Training data (issue 10): has (or has not) a message whose annotation corrected the
     /// predicted intent (a misclassification).
     pub misclassified: Option<bool>,
-    /// A user message contains this text (case-insensitive); at least
-    /// [`MIN_TEXT_CHARS`] characters.
+    /// A user message contains this text; at least [`MIN_TEXT_CHARS`] characters. How it
+    /// matches is [`ConversationFilter::text_mode`].
     pub text: Option<String>,
+    /// How `text` matches: as whole words (the default), or as a substring
+    /// (`text_mode=substring`, or the text in double quotes: `text="refu"`).
+    pub text_mode: TextMode,
     /// Exactly this sender (conversation) id.
     pub sender_id: Option<String>,
     /// Order of the listing.
     pub sort: SortOrder,
+}
+
+/// How the `text` filter matches a user message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextMode {
+    /// The text's words, in order, as whole words of the message: case and accents ignored
+    /// (`zurich` finds "Zürich"), word forms not (`refund` does not find "refunds"). Served by
+    /// a word index, so a common word costs what a rare one does.
+    #[default]
+    Words,
+    /// The text anywhere in the message, inside words too (case ignored, accents not).
+    Substring,
+}
+
+impl TextMode {
+    /// The query-string spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextMode::Words => "words",
+            TextMode::Substring => "substring",
+        }
+    }
 }
 
 /// One slot condition: `NAME` (the slot was set to anything but null) or `NAME:VALUE`.
@@ -372,6 +398,14 @@ impl ConversationFilter {
             "annotated" => self.annotated = Some(parse_bool(key, value)?),
             "misclassified" => self.misclassified = Some(parse_bool(key, value)?),
             "text" => {
+                // Double quotes around the text ask for a substring.
+                let quoted = value.len() >= 2 && value.starts_with('"') && value.ends_with('"');
+                let value = if quoted {
+                    self.text_mode = TextMode::Substring;
+                    &value[1..value.len() - 1]
+                } else {
+                    value
+                };
                 self.text = Some(value.to_owned()).filter(|s| !s.trim().is_empty());
                 if let Some(text) = &self.text {
                     let chars = text.chars().count();
@@ -384,6 +418,18 @@ impl ConversationFilter {
                                  would read every message"
                             ),
                         ));
+                    }
+                }
+            }
+            "text_mode" => {
+                self.text_mode = match value {
+                    "words" => TextMode::Words,
+                    "substring" => TextMode::Substring,
+                    _ => {
+                        return Err(FilterError::new(
+                            key,
+                            format!("`text_mode` must be one of words, substring, not `{value}`"),
+                        ))
                     }
                 }
             }
@@ -500,6 +546,11 @@ impl ConversationFilter {
         num("annotated", self.annotated.map(|b| b.to_string()));
         num("misclassified", self.misclassified.map(|b| b.to_string()));
         num("text", self.text.clone());
+        num(
+            "text_mode",
+            (self.text.is_some() && self.text_mode != TextMode::Words)
+                .then(|| self.text_mode.as_str().to_owned()),
+        );
         num("sender_id", self.sender_id.clone());
         let mut list = |k: &str, vs: &[String]| {
             if !vs.is_empty() {
@@ -655,6 +706,36 @@ mod tests {
         }
         let err = parse_listing_query("limit=0").unwrap_err();
         assert_eq!(err.field, "limit");
+    }
+
+    #[test]
+    fn text_matches_words_unless_quoted_or_asked() {
+        let f = ConversationFilter::from_query("text=refund").unwrap();
+        assert_eq!(
+            (f.text.as_deref(), f.text_mode),
+            (Some("refund"), TextMode::Words)
+        );
+        let f = ConversationFilter::from_query("text=%22refu%22").unwrap();
+        assert_eq!(
+            (f.text.as_deref(), f.text_mode),
+            (Some("refu"), TextMode::Substring)
+        );
+        let f = ConversationFilter::from_query("text_mode=substring&text=refu").unwrap();
+        assert_eq!(
+            (f.text.as_deref(), f.text_mode),
+            (Some("refu"), TextMode::Substring)
+        );
+        assert_eq!(f.to_query(), "text=refu&text_mode=substring");
+        assert_eq!(ConversationFilter::from_query(&f.to_query()).unwrap(), f);
+        let err = ConversationFilter::from_query("text=abc&text_mode=fuzzy").unwrap_err();
+        assert_eq!(err.field, "text_mode");
+        // The quotes do not count towards the text's length.
+        assert_eq!(
+            ConversationFilter::from_query("text=%22ab%22")
+                .unwrap_err()
+                .field,
+            "text"
+        );
     }
 
     #[test]

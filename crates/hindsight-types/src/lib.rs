@@ -9,7 +9,9 @@ pub mod live;
 
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
-pub use filter::{ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TimeOfDay};
+pub use filter::{
+    ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TextMode, TimeOfDay,
+};
 pub mod window;
 pub use live::{
     BrokerHealth, ChangeKind, ConversationChange, ExportRun, IngestError, IngestErrorPage,

@@ -7,6 +7,7 @@ use diesel::dsl::not;
 use diesel::prelude::*;
 use hindsight_types::{
     ConversationFilter, ConversationPage, ConversationSummary, PageRequest, SortOrder, Tag,
+    TextMode,
 };
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +76,29 @@ fn like_contains(text: &str) -> String {
     pattern
 }
 
+/// Whether the filter's `text` is matched as words: the default, unless a substring was asked
+/// for or the text holds no letter or digit (no word to look up: `?!` is then a substring).
+pub(super) fn matches_words(filter: &ConversationFilter, text: &str) -> bool {
+    filter.text_mode == TextMode::Words && text.chars().any(char::is_alphanumeric)
+}
+
+/// `SELECT conversation_id FROM events WHERE type_name = 'user' AND lower(text) LIKE …`.
+type SubstringIds = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<events::table, diesel::dsl::Eq<events::type_name, &'static str>>,
+        diesel::helper_types::Escape<diesel::dsl::Like<lower<events::text>, String>>,
+    >,
+    events::conversation_id,
+>;
+
+/// Conversations with a user message containing `text`, by portable SQL (a scan).
+fn substring_matches(text: &str) -> SubstringIds {
+    events::table
+        .filter(events::type_name.eq("user"))
+        .filter(lower(events::text).like(like_contains(text)).escape('\\'))
+        .select(events::conversation_id)
+}
+
 /// `text` as an FTS5 phrase: a quoted string, its quotes doubled.
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -93,8 +117,8 @@ pub fn filtered_for(backend: Backend, filter: &ConversationFilter) -> BoxedConve
     filtered_on(filter, Some(backend), &[])
 }
 
-/// [`filtered_for`], with the any-of filters of the `probe` kinds tested row by row
-/// (`EXISTS`) instead of gathered (`IN`): see [`super::plan`].
+/// [`filtered_for`], with the any-of filters of the `probe` kinds (and `text` for words)
+/// tested row by row instead of driving the query: see [`super::plan`].
 fn filtered_on<'a>(
     filter: &'a ConversationFilter,
     backend: Option<Backend>,
@@ -239,7 +263,40 @@ fn filtered_on<'a>(
             q.filter(not(conversations::id.eq_any(ids)))
         };
     }
-    if let Some(text) = &f.text {
+    if let Some(text) = f.text.as_deref().filter(|t| matches_words(f, t)) {
+        // Each backend has its own word index (migration 2026-12-02-000061_word_index).
+        q = match backend {
+            // SQLite: FTS5 unicode61, its rowid (conversation_id << 24) | seq: the matching
+            // conversations come from the index alone.
+            // Probed (see `super::plan`): `+` keeps SQLite from reading the matches as the
+            // rows to visit, so it walks the order's index and tests each conversation
+            // against the matches, gathered once.
+            Some(Backend::Sqlite) => q.filter(
+                sql::<Bool>(if probe.contains(&"text") {
+                    "+conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                     WHERE user_words MATCH "
+                } else {
+                    "conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                     WHERE user_words MATCH "
+                })
+                .bind::<Text, _>(fts_phrase(text))
+                .sql(")"),
+            ),
+            // PostgreSQL: the GIN index of exactly this expression over user messages.
+            Some(Backend::Postgres) => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE e.type_name = 'user' AND \
+                     to_tsvector('simple', hindsight_fold(e.text)) @@ \
+                     phraseto_tsquery('simple', hindsight_fold(",
+                )
+                .bind::<Text, _>(text)
+                .sql(")))"),
+            ),
+            // Portable SQL has no word index: the substring, a superset.
+            None => q.filter(conversations::id.eq_any(substring_matches(text))),
+        };
+    } else if let Some(text) = &f.text {
         // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
         q = match backend {
             // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more
@@ -263,13 +320,7 @@ fn filtered_on<'a>(
                 .bind::<Text, _>(like_contains(text))
                 .sql(")"),
             ),
-            _ => {
-                let matching = events::table
-                    .filter(events::type_name.eq("user"))
-                    .filter(lower(events::text).like(like_contains(text)).escape('\\'))
-                    .select(events::conversation_id);
-                q.filter(conversations::id.eq_any(matching))
-            }
+            _ => q.filter(conversations::id.eq_any(substring_matches(text))),
         };
     }
     if let Some(sender) = &f.sender_id {
@@ -501,8 +552,12 @@ pub fn summarise(
         .collect())
 }
 
-/// How many live conversations match the filter.
+/// How many live conversations match the filter: from the maintained counts when the filter
+/// holds only channels and review statuses ([`super::counts`]), else counted.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> AppResult<i64> {
+    if let Some(n) = super::counts::total(conn, filter)? {
+        return Ok(n);
+    }
     Ok(filtered_for(conn.backend(), filter)
         .count()
         .get_result(conn)?)
@@ -520,7 +575,11 @@ pub fn list(
         .as_deref()
         .map(|c| decode_cursor(c, filter.sort))
         .transpose()?;
-    let probe = super::plan::probe_kinds(conn, filter, limit + page.offset.unwrap_or(0))?;
+    let walk = limit + page.offset.unwrap_or(0);
+    let mut probe = super::plan::probe_kinds(conn, filter, walk)?;
+    if super::plan::probe_words(conn, filter, walk)? {
+        probe.push("text");
+    }
     let filtered = filtered_on(filter, Some(conn.backend()), &probe);
     let mut q = ordered(filtered, filter.sort, after.as_ref()).limit(limit + 1);
     if let Some(offset) = page.offset {

@@ -25,8 +25,12 @@ pub fn add_counts(
     counts: &std::collections::HashMap<(&str, &str, &str), i64>,
 ) -> diesel::QueryResult<()> {
     use diesel::upsert::excluded;
-    let rows: Vec<_> = counts
-        .iter()
+    // In key order: two imports upserting the same keys then lock them in the same order, and
+    // cannot deadlock on PostgreSQL (a HashMap's order differs from map to map).
+    let mut keys: Vec<_> = counts.iter().collect();
+    keys.sort_unstable_by_key(|(key, _)| **key);
+    let rows: Vec<_> = keys
+        .into_iter()
         .map(|((kind, name, value), n)| {
             (
                 facet_counts::kind.eq(*kind),

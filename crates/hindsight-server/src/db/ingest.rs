@@ -509,10 +509,14 @@ fn store_in_transaction(
             }
         }
     }
+    let before = last_event_id(conn)?;
     for chunk in new_events.chunks(INSERT_CHUNK) {
         on_each_backend!(conn, |c| diesel::insert_into(events::table)
             .values(chunk)
             .execute(c))?;
+    }
+    if !new_events.is_empty() {
+        index_user_texts(conn, before)?;
     }
     for chunk in new_features.chunks(INSERT_CHUNK) {
         on_each_backend!(conn, |c| diesel::insert_into(conversation_features::table)
@@ -530,7 +534,44 @@ fn store_in_transaction(
             .or_default() += 1;
     }
     super::facets::add_counts(conn, &facet_counts)?;
+    // PostgreSQL's inbox counts grew by a row per new conversation: fold them.
+    super::counts::compact(conn)?;
     Ok(summary)
+}
+
+/// The largest event id (0 when there is none), before a batch's events are inserted.
+fn last_event_id(conn: &mut DbConnection) -> QueryResult<i64> {
+    let last: Option<i64> = events::table
+        .select(diesel::dsl::max(events::id))
+        .first(conn)?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Adds the user messages of the events inserted after `before` to SQLite's two text indexes
+/// (migration `2026-12-02-000061_word_index`), one statement each for the whole batch rather
+/// than a trigger per row. The batch's transaction holds SQLite's write lock, so the ids after
+/// `before` are exactly its events. PostgreSQL's GIN indexes follow the rows themselves.
+fn index_user_texts(conn: &mut DbConnection, before: i64) -> QueryResult<()> {
+    use diesel::sql_types::BigInt;
+    // Only SQLite keeps its text indexes in virtual tables that the database does not fill.
+    let DbConnection::Sqlite(c) = conn else {
+        return Ok(());
+    };
+    diesel::sql_query(
+        "INSERT INTO user_texts (rowid, text) SELECT id, text FROM events \
+         WHERE id > ? AND type_name = 'user' AND text IS NOT NULL",
+    )
+    .bind::<BigInt, _>(before)
+    .execute(c)?;
+    // The word index's rowid names the conversation and the event's position in it.
+    diesel::sql_query(
+        "INSERT INTO user_words (rowid, text) SELECT (conversation_id << 24) | seq, text \
+         FROM events WHERE id > ? AND type_name = 'user' AND text IS NOT NULL \
+         AND seq < 16777216",
+    )
+    .bind::<BigInt, _>(before)
+    .execute(c)
+    .map(drop)
 }
 
 /// After a bulk load: refreshes the planner's statistics (without them SQLite cannot tell a
@@ -543,7 +584,11 @@ pub fn after_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
             "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);",
         ),
         // VACUUM also sets the visibility map, without which counts cannot be index-only.
-        DbConnection::Pg(c) => c.batch_execute("VACUUM ANALYZE"),
+        // First the inbox counts are folded (a bulk status change appends two rows each).
+        DbConnection::Pg(_) => {
+            crate::db::write_transaction(conn, super::counts::compact)?;
+            conn.batch_execute("VACUUM ANALYZE")
+        }
     }
 }
 

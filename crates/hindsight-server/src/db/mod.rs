@@ -20,6 +20,7 @@ pub mod broker;
 pub mod changes;
 pub mod connection;
 pub mod conversations;
+pub mod counts;
 pub mod events;
 pub mod export;
 pub mod facets;

@@ -70,6 +70,57 @@ pub fn probe_kinds(
     })
 }
 
+/// Whether the page should walk the sort order and test each conversation against the word
+/// filter's matches (SQLite only), rather than start from the matches and sort them all: when
+/// the filter is only words (and an order) and they are common. The estimate is the fewest
+/// messages holding one of the words (an upper bound of the conversations matching), read from
+/// the word index's vocabulary; a word it does not know (spelled with accents the index
+/// folds, say) counts as rare, so the page gathers, which is always right, only slower.
+pub fn probe_words(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    limit: i64,
+) -> AppResult<bool> {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Docs {
+        #[diesel(sql_type = BigInt)]
+        doc: i64,
+    }
+    let Some(text) = filter.text.as_deref() else {
+        return Ok(false);
+    };
+    let rest = ConversationFilter {
+        text: None,
+        text_mode: Default::default(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    // Only SQLite: PostgreSQL's planner weighs its GIN index itself.
+    if conn.backend() != Backend::Sqlite
+        || !super::conversations::matches_words(filter, text)
+        || rest != ConversationFilter::default()
+    {
+        return Ok(false);
+    }
+    let mut fewest = i64::MAX;
+    for term in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
+        let docs: Option<Docs> =
+            diesel::sql_query("SELECT doc FROM user_words_vocab WHERE term = ?")
+                .bind::<Text, _>(term.to_lowercase())
+                .get_result(conn)
+                .optional()?;
+        fewest = fewest.min(docs.map_or(0, |d| d.doc));
+    }
+    let total: Option<i64> = conversations::table
+        .select(diesel::dsl::max(conversations::id))
+        .first(conn)?;
+    Ok(fewest != i64::MAX && should_probe(total.unwrap_or(0), limit, &[fewest], 1.0))
+}
+
 /// Whether walking the sort index with probes is cheaper than gathering every match: the
 /// rows walked are `limit / density`, the density being the product of each condition's
 /// share (taken as independent); gathering reads each feature filter's matches.

@@ -18,10 +18,13 @@ const ACTIONS: usize = 200;
 /// 2026-01-01T00:00:00Z: the demo year starts here.
 const YEAR_START: f64 = 1_767_225_600.0;
 
-/// A Zipf-like pick from `0..n`: low indices are much more common.
+/// A Zipf-like pick from `0..n`: low indices are much more common, and every index occurs
+/// (index `k` with probability `log(1 + 1/(k+1)) / log(n+1)`).
 fn zipf(rng: &mut StdRng, n: usize) -> usize {
     let u: f64 = rng.gen();
-    ((n as f64).powf(u) - 1.0).floor() as usize % n
+    // `(n+1)^u - 1` lies in [0, n): its floor is every index of `0..n`. (With `n^u - 1`, the
+    // floor never reached `n - 1`, so the last value of every list never appeared.)
+    (((n + 1) as f64).powf(u) - 1.0).floor().min((n - 1) as f64) as usize
 }
 
 /// A confidence with a low tail: mostly above 0.8, sometimes far below.
@@ -310,5 +313,36 @@ mod tests {
         let lengths: std::collections::BTreeSet<usize> =
             (0..200).map(|i| conversation(7, i).events.len()).collect();
         assert!(lengths.len() > 20, "lengths vary: {lengths:?}");
+    }
+
+    #[test]
+    fn zipf_reaches_every_value_and_favours_the_first() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for n in [1, 3, 6, 48, 150, 200] {
+            let mut seen = vec![0u32; n];
+            for _ in 0..200_000 {
+                seen[zipf(&mut rng, n)] += 1;
+            }
+            assert!(seen.iter().all(|&c| c > 0), "n = {n}: {seen:?}");
+            assert!(seen[0] >= seen[n - 1], "n = {n}");
+        }
+    }
+
+    #[test]
+    fn the_last_values_of_the_lists_appear() {
+        let text: String = (0..3_000)
+            .flat_map(|i| conversation(1, i).events)
+            .map(|e| e.raw)
+            .collect();
+        for needle in [
+            "luggage",
+            "\"twilio\"",
+            "intent_149",
+            "utter_199",
+            "\"product\"",
+            "MemoizationPolicy",
+        ] {
+            assert!(text.contains(needle), "{needle} never appears");
+        }
     }
 }

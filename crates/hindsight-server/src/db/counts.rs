@@ -1,0 +1,147 @@
+//! Maintained counts of live conversations per (channel, review status), kept by triggers
+//! (migration `2026-12-02-000060_inbox_counts`): the total of a filter that holds nothing but
+//! channels and review statuses — the inbox with no filter, its tabs, a channel — is a sum of
+//! a few rows instead of a count over every conversation.
+
+use diesel::prelude::*;
+use hindsight_types::ConversationFilter;
+
+use super::connection::Backend;
+use super::DbConnection;
+
+diesel::table! {
+    /// Live conversations per channel ('' for none) and review status. On PostgreSQL a key
+    /// may have several rows (changes are appended, see the migration): always sum them.
+    inbox_counts (channel, review_status) {
+        channel -> Text,
+        review_status -> Text,
+        conversations -> BigInt,
+    }
+}
+
+/// Rows past which a PostgreSQL reader folds the appended changes back to one row per key.
+const COMPACT_ROWS: usize = 512;
+
+/// Whether the filter's total can be read from the maintained counts: it holds nothing but
+/// channels and review statuses (and an order). A channel spelled `''` cannot, since the
+/// counts use `''` for conversations without one.
+pub fn answers(filter: &ConversationFilter) -> bool {
+    let rest = ConversationFilter {
+        channels: Vec::new(),
+        review_status: Vec::new(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    rest == ConversationFilter::default() && !filter.channels.iter().any(String::is_empty)
+}
+
+/// The number of live conversations matching `filter` from the maintained counts, or `None`
+/// when the filter holds other conditions ([`answers`]).
+pub fn total(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<Option<i64>> {
+    if !answers(filter) {
+        return Ok(None);
+    }
+    let mut q = inbox_counts::table
+        .select(inbox_counts::conversations)
+        .into_boxed();
+    if !filter.channels.is_empty() {
+        q = q.filter(inbox_counts::channel.eq_any(&filter.channels));
+    }
+    if !filter.review_status.is_empty() {
+        let statuses: Vec<&str> = filter.review_status.iter().map(|s| s.as_str()).collect();
+        q = q.filter(inbox_counts::review_status.eq_any(statuses));
+    }
+    // Summed here, not by SQL: diesel types a BIGINT sum as NUMERIC.
+    let rows: Vec<i64> = q.load(conn)?;
+    if rows.len() > COMPACT_ROWS && conn.backend() == Backend::Postgres {
+        // Maintenance, not the answer: a failure (a lock timeout) leaves the rows to the next.
+        if let Err(e) = super::write_transaction(conn, compact) {
+            tracing::warn!(%e, "folding the inbox counts failed");
+        }
+    }
+    Ok(Some(rows.iter().sum()))
+}
+
+/// Every key's count, summed: `(channel, review status, live conversations)`, for checks.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    let rows: Vec<(String, String, i64)> = inbox_counts::table
+        .select((
+            inbox_counts::channel,
+            inbox_counts::review_status,
+            inbox_counts::conversations,
+        ))
+        .load(conn)?;
+    let mut sums: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for (channel, status, n) in rows {
+        *sums.entry((channel, status)).or_default() += n;
+    }
+    Ok(sums
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|((c, s), n)| (c, s, n))
+        .collect())
+}
+
+/// Folds PostgreSQL's appended changes into one row per key, in the caller's transaction;
+/// nothing on SQLite (one row per key already). Only one compactor at a time: the others skip
+/// (a transaction-scoped advisory lock, tried, not waited for), so compactors never wait on
+/// each other's deleted rows; writers only append, so they never wait on a compactor.
+pub fn compact(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::sql_types::Bool;
+    #[derive(QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = Bool)]
+        got: bool,
+    }
+    // Only PostgreSQL appends rows, and only it has advisory locks.
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(());
+    };
+    // The key: "inbox_counts" as a number, far from any hashtextextended value in practice
+    // (and harmless if equal: the compaction is then skipped for that transaction).
+    let got: Got =
+        diesel::sql_query("SELECT pg_try_advisory_xact_lock(7308604897068083571) AS got")
+            .get_result(pg)?;
+    if !got.got {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "WITH gone AS (DELETE FROM inbox_counts RETURNING channel, review_status, conversations) \
+         INSERT INTO inbox_counts (channel, review_status, conversations) \
+         SELECT channel, review_status, sum(conversations) FROM gone \
+         GROUP BY channel, review_status HAVING sum(conversations) <> 0",
+    )
+    .execute(pg)
+    .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_channels_and_statuses_are_answered() {
+        let parse = |q: &str| ConversationFilter::from_query(q).unwrap();
+        for q in [
+            "",
+            "sort=oldest",
+            "channel=rest",
+            "review_status=unread,reviewed",
+            "channel=rest,slack&review_status=saved_for_later&sort=length",
+        ] {
+            assert!(answers(&parse(q)), "{q}");
+        }
+        for q in [
+            "intent=greet",
+            "channel=rest&flagged=true",
+            "review_status=unread&text=refund",
+            "has_news=true",
+            "tag=bug",
+            "annotated=true",
+            "misclassified=false",
+            "environment=production",
+        ] {
+            assert!(!answers(&parse(q)), "{q}");
+        }
+    }
+}

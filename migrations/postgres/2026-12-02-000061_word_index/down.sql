@@ -1,0 +1,2 @@
+DROP INDEX events_user_words;
+DROP FUNCTION hindsight_fold(TEXT);

@@ -1,0 +1,4 @@
+DROP TRIGGER conversations_inbox_counts_delete;
+DROP TRIGGER conversations_inbox_counts_update;
+DROP TRIGGER conversations_inbox_counts_insert;
+DROP TABLE inbox_counts;
