@@ -5,15 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hindsight_types::ConversationFilter;
 
-use super::conversations::{filtered_for, ConversationRow};
-use super::schema::{conversation_features, conversation_tags, conversations, events};
-use super::schema::{message_flags, tags};
+use super::conversations::{filtered_for, tags_and_names, ConversationRow, NameRow, TagRow};
+use super::schema::{conversations, events, message_flags};
 use super::DbConnection;
 
-/// A tag on a conversation: `(conversation, tag id, name, colour)`.
-pub type TagRow = (i64, i64, String, String);
-/// An intent or action of a conversation, most frequent first: `(conversation, kind, name)`.
-pub type FeatureRow = (i64, String, String);
 /// A flagged message: `(conversation, event, note, by, at)`.
 pub type FlagRow = (i64, i64, Option<String>, String, NaiveDateTime);
 /// An event's original JSON: `(conversation, text)`.
@@ -28,7 +23,7 @@ pub struct ExportPage {
     /// Their tags, by name.
     pub tags: Vec<TagRow>,
     /// Their intents and actions, most frequent first.
-    pub features: Vec<FeatureRow>,
+    pub features: Vec<NameRow>,
     /// Their flagged messages, by event id.
     pub flags: Vec<FlagRow>,
     /// Their events in recorded order (empty unless asked for).
@@ -55,31 +50,7 @@ pub fn page(
         return Ok(ExportPage::default());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let tags = conversation_tags::table
-        .inner_join(tags::table)
-        .filter(conversation_tags::conversation_id.eq_any(&ids))
-        .order((conversation_tags::conversation_id, tags::name))
-        .select((
-            conversation_tags::conversation_id,
-            tags::id,
-            tags::name,
-            tags::color,
-        ))
-        .load(conn)?;
-    let features = conversation_features::table
-        .filter(conversation_features::conversation_id.eq_any(&ids))
-        .filter(conversation_features::kind.eq_any(["intent", "action"]))
-        .order((
-            conversation_features::conversation_id,
-            conversation_features::occurrences.desc(),
-            conversation_features::name,
-        ))
-        .select((
-            conversation_features::conversation_id,
-            conversation_features::kind,
-            conversation_features::name,
-        ))
-        .load(conn)?;
+    let (tags, features) = tags_and_names(conn, &ids)?;
     let flags = message_flags::table
         .filter(message_flags::conversation_id.eq_any(&ids))
         .order((message_flags::conversation_id, message_flags::event_id))

@@ -22,7 +22,6 @@ use super::connection::Backend;
 use super::facets::facet_counts;
 use super::schema::conversations;
 use super::DbConnection;
-use crate::error::AppResult;
 
 /// Cost of one row walked in the sort index and probed, relative to one id gathered
 /// (measured on a million conversations: about 4 µs against 1 µs).
@@ -34,7 +33,7 @@ pub fn probe_kinds(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
     limit: i64,
-) -> AppResult<Vec<&'static str>> {
+) -> QueryResult<Vec<&'static str>> {
     let kinds = any_of_kinds(filter);
     // Only SQLite: see the module's comment.
     if kinds.is_empty() || conn.backend() != Backend::Sqlite || !only_known_shares(filter) {
@@ -80,7 +79,7 @@ pub fn probe_words(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
     limit: i64,
-) -> AppResult<bool> {
+) -> QueryResult<bool> {
     use diesel::sql_types::{BigInt, Text};
     #[derive(QueryableByName)]
     struct Docs {
@@ -177,7 +176,7 @@ fn facet_counts_of(
     conn: &mut DbConnection,
     kinds: &[(&'static str, &[String])],
     channels: &[String],
-) -> AppResult<Vec<(String, String, i64)>> {
+) -> QueryResult<Vec<(String, String, i64)>> {
     let mut kind_names: Vec<&str> = kinds.iter().map(|(kind, _)| *kind).collect();
     let mut names: Vec<&String> = kinds.iter().flat_map(|(_, names)| names.iter()).collect();
     if !channels.is_empty() {

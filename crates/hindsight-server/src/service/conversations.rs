@@ -9,7 +9,8 @@ use hindsight_types::{
 use super::{any_conversation, live_conversation};
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::error::{not_found, AppResult};
+use crate::db::conversations::{Cursor, CursorError};
+use crate::error::{bad_request, not_found, AppError, AppResult};
 use crate::{db, story};
 
 /// Most audit entries one answer lists.
@@ -23,15 +24,27 @@ pub async fn list_conversations(
 ) -> AppResult<ConversationPage> {
     caller.require(Role::Viewer)?;
     let (filter, page) = query?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| Cursor::decode(c, filter.sort).map_err(cursor_error))
+        .transpose()?;
     state
         .db(move |conn| {
             // Read before the page, so that every conversation of the page existed at the mark
             // (a bulk change bound to it never reaches one the reviewer was not shown).
             let snapshot = db::triage::newest_event_id(conn)?;
-            let page = db::conversations::list(conn, &filter, &page)?;
+            let page = db::conversations::list(conn, &filter, &page, after.as_ref())?;
             Ok(ConversationPage { snapshot, ..page })
         })
         .await
+}
+
+fn cursor_error(e: CursorError) -> AppError {
+    match e {
+        CursorError::Unknown => bad_request("cursor", "`cursor` is not one this server gave out"),
+        CursorError::OtherOrder => bad_request("cursor", "`cursor` belongs to another sort order"),
+    }
 }
 
 /// How many conversations match a filter.
@@ -43,7 +56,7 @@ pub async fn count_conversations(
     caller.require(Role::Viewer)?;
     let filter = filter?;
     state
-        .db(move |conn| db::conversations::count(conn, &filter))
+        .db(move |conn| Ok(db::conversations::count(conn, &filter)?))
         .await
 }
 

@@ -12,14 +12,14 @@ use chrono::SecondsFormat;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use hindsight_types::{
     ConversationFilter, ConversationSummary, ExportFormat, ExportOptions, ExportedConversation,
-    MessageFlag, Tag, CSV_COLUMNS,
+    MessageFlag, CSV_COLUMNS,
 };
 use tokio::sync::mpsc;
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::db::conversations::ConversationRow;
-use crate::db::export::{ExportPage, FeatureRow, FlagRow, TagRow};
+use crate::db::conversations::{ConversationRow, NameRow, TagRow};
+use crate::db::export::{ExportPage, FlagRow};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
 
@@ -31,9 +31,6 @@ const PAGE: i64 = 200;
 const PAGE_WITH_EVENTS: i64 = 200;
 /// Encoded pages waiting for the client at most.
 const CHANNEL_PAGES: usize = 2;
-/// Intents and actions listed per conversation, as on the inbox row.
-const ROW_NAMES: usize = 8;
-
 /// The body of an export: encoded pages; an error ends it early (the status has been sent).
 pub type ExportStream = BoxStream<'static, Result<Bytes, AppError>>;
 
@@ -144,7 +141,7 @@ fn run_of<'a, T>(rows: &'a [T], pos: &mut usize, id: i64, key: impl Fn(&T) -> i6
 struct Joined<'a> {
     row: ConversationRow,
     tags: &'a [TagRow],
-    features: &'a [FeatureRow],
+    features: &'a [NameRow],
     flags: &'a [FlagRow],
     events: &'a [(i64, String)],
 }
@@ -173,40 +170,7 @@ fn join_page(page: ExportPage, mut each: impl FnMut(Joined<'_>)) {
 }
 
 fn summary(j: &Joined<'_>) -> ConversationSummary {
-    let names = |kind: &str| -> Vec<String> {
-        j.features
-            .iter()
-            .filter(|f| f.1 == kind)
-            .take(ROW_NAMES)
-            .map(|f| f.2.clone())
-            .collect()
-    };
-    let r = &j.row;
-    ConversationSummary {
-        id: r.sender_id.clone(),
-        channel: r.channel.clone(),
-        first_event_at: r.first_event_at.and_utc(),
-        latest_event_at: r.latest_event_at.and_utc(),
-        user_message_count: r.user_message_count,
-        event_count: r.event_count,
-        intents: names("intent"),
-        actions: names("action"),
-        min_intent_confidence: r.min_intent_confidence,
-        min_action_confidence: r.min_action_confidence,
-        review_status: r.review_status.parse().unwrap_or_default(),
-        has_news: r.has_news,
-        tags: j
-            .tags
-            .iter()
-            .map(|(_, id, value, color)| Tag {
-                id: *id,
-                value: value.clone(),
-                color: color.clone(),
-            })
-            .collect(),
-        flagged: r.flagged,
-        first_user_message: r.first_user_message.clone(),
-    }
+    db::conversations::summary(&j.row, j.tags, j.features)
 }
 
 /// Appends the events as a JSON array of their original texts. JSON allows a line break only
