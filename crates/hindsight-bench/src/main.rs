@@ -34,13 +34,7 @@ fn main() -> std::process::ExitCode {
 
 /// Runs `serve` as the `hindsight` binary would, with the same logging.
 fn serve(mut args: Vec<std::ffi::OsString>) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,actix_server=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    hindsight_server::cli::init_tracing();
     args[0] = "hindsight".into();
     hindsight_server::cli::Cli::parse_from(args).run()
 }

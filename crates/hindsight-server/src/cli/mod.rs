@@ -97,3 +97,15 @@ fn demo_data(config: Config, conversations: u64, seed: u64) -> anyhow::Result<()
     );
     Ok(())
 }
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`, actix's per-worker lines quiet):
+/// what the `hindsight` binary and the bench's `serve` child both use.
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
