@@ -83,13 +83,21 @@ run *ARGS: system-deps
     exec "${CARGO_TARGET_DIR:-target}/release/hindsight" serve --samples samples/trackers "$@"
 
 # The server's tests against both backends (SQLite, and a throwaway PostgreSQL; a throwaway
-# RabbitMQ for the event-broker tests), the web
-# app's unit tests (natively), the browser tests in headless Chromium against the web app's
-# release bundle, then the API contract (`contract`).
+# RabbitMQ for the event-broker tests), the web app's unit tests (natively), the browser
+# tests in headless Chromium against the web app's release bundle, then the API contract
+# (`contract`). Each stage prints its time.
 # Run every test.
-test *ARGS: system-deps install-browser frontend-build
-    scripts/with-postgres.sh scripts/with-rabbitmq.sh cargo test --workspace --locked "$@"
-    {{ just_executable() }} --justfile {{ justfile() }} contract
+test *ARGS: system-deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    start=$SECONDS
+    # `|| return`: errexit does not reach into a function called in an `&&` list.
+    stage() { local what=$1; shift; local t0=$SECONDS; "$@" || return; echo "test: $what took $((SECONDS - t0)) s"; }
+    stage "browser install" {{ just_executable() }} --justfile {{ justfile() }} install-browser
+    stage "web app" {{ just_executable() }} --justfile {{ justfile() }} frontend-build
+    stage "build and run the tests" scripts/with-postgres.sh scripts/with-rabbitmq.sh cargo test --workspace --locked "$@"
+    stage "API contract" {{ just_executable() }} --justfile {{ justfile() }} contract
+    echo "test: all passed after $((SECONDS - start)) s"
 
 # schemathesis 4.32 (installed into a virtualenv) sends every operation a fixed, seeded set
 # of requests on a server with a fresh SQLite database holding the samples. Arguments go to
