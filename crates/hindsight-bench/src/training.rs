@@ -66,7 +66,7 @@ const ENTITY_WORDS: [(&str, &str); 12] = [
 /// another) and one entity, a word of its text (in code points, as Rasa counts).
 fn annotation_of(m: &UserMessage, n: usize) -> (String, usize, usize, &'static str) {
     let predicted = m.intent.as_deref().unwrap_or("intent_000");
-    let intent = if n % 5 == 0 {
+    let intent = if n.is_multiple_of(5) {
         format!("intent_{:03}", (n * 7) % 150)
     } else {
         predicted.to_owned()
