@@ -1,7 +1,8 @@
 //! `hindsight-bench` (`just bench`): loads demo conversations into a fresh SQLite file and a
 //! fresh PostgreSQL database, serves each with the real server (a child server process, see
 //! [`BenchOptions::server_exe`]), measures the inbox, conversation, story, facets and bulk-tag
-//! figures over HTTP next to the best hand-written SQL for the same answers, and writes the
+//! figures over HTTP next to the best hand-written SQL for the same answers, and the
+//! training-data figures (annotate, save, NLU export of 100,000 examples, checked), and writes the
 //! report (`bench/RESULTS.md`).
 //!
 //! It is its own crate so the server binary does not carry it: it uses the server only through
@@ -22,6 +23,7 @@ mod client;
 mod measure;
 mod report;
 mod suite;
+mod training;
 
 pub use client::Client;
 use client::*;
@@ -30,6 +32,8 @@ pub use measure::{BackendResult, FilterResult};
 pub use report::report;
 use report::*;
 use suite::*;
+pub use training::TrainingResult;
+use training::*;
 
 /// Options of `hindsight-bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -67,6 +71,10 @@ pub struct BenchOptions {
     /// `hindsight_server`'s command line.
     #[arg(long)]
     pub server_exe: Option<PathBuf>,
+    /// Annotated examples loaded for the NLU export figure (issue 10: 100,000), fewer when the
+    /// data has fewer distinct user messages (the report says how many).
+    #[arg(long, default_value_t = 100_000)]
+    pub nlu_examples: u64,
     /// Print progress to stderr.
     #[arg(long, default_value_t = true)]
     pub verbose: bool,
@@ -93,6 +101,7 @@ impl BenchOptions {
             no_sqlite: false,
             wrk_seconds: 0,
             server_exe: None,
+            nlu_examples: 1_000,
             verbose: false,
             keep_previous: false,
             render_only: false,
@@ -248,5 +257,10 @@ pub fn figures(r: &BackendResult) -> BTreeMap<String, Stats> {
     m.insert("story".into(), r.story);
     m.insert("facets".into(), r.facets);
     m.insert("bulk".into(), r.bulk);
+    if let Some(t) = &r.training {
+        m.insert("annotate".into(), t.annotate);
+        m.insert("save".into(), t.save);
+        m.insert("nlu export".into(), t.export);
+    }
     m
 }

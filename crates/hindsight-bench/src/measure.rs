@@ -77,6 +77,9 @@ pub struct BackendResult {
     pub bulk: Stats,
     /// Bulk tag, hand-written SQL.
     pub sql_bulk: Stats,
+    /// Annotation, save and NLU export (issue 10); absent from results of older bench versions.
+    #[serde(default)]
+    pub training: Option<TrainingResult>,
     /// Server RSS after the suite and wrk, MB, and its peak.
     pub rss_mb: Option<f64>,
     /// Peak RSS, MB.
@@ -112,6 +115,7 @@ impl Default for BackendResult {
             bulk_size: 0,
             bulk: Stats::default(),
             sql_bulk: Stats::default(),
+            training: None,
             rss_mb: None,
             peak_rss_mb: None,
             wrk_rps: Err("not run".into()),
@@ -477,6 +481,15 @@ pub(super) fn run_on(
              ON CONFLICT DO NOTHING;"
         ))?)
     })?;
+
+    // Training data: annotate, save, and the NLU export of many annotated examples.
+    r.training = Some(measure_training(
+        opts,
+        &mut conn,
+        &mut client,
+        runs,
+        &mut r.mismatches,
+    )?);
 
     // HTTP throughput of the first inbox page under wrk, from a second process.
     r.wrk_rps = if opts.wrk_seconds == 0 {

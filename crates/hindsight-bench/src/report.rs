@@ -24,6 +24,12 @@ pub(super) mod target {
     pub const RSS_MB: f64 = 200.0;
     pub const RPS: f64 = 2_000.0;
     pub const PG_FACTOR: f64 = 2.0;
+    /// Annotation and save (issue 10).
+    pub const ANNOTATE_MS: f64 = 20.0;
+    /// NLU export of 100,000 annotated examples (issue 10).
+    pub const NLU_EXPORT_MS: f64 = 2_000.0;
+    /// The examples the NLU export target speaks of.
+    pub const NLU_EXAMPLES: u64 = 100_000;
 }
 
 pub(super) fn mark(ok: bool) -> &'static str {
@@ -196,6 +202,21 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
                 s.p95,
                 s.p95 / t
             ));
+        }
+    }
+    if let Some(t) = &r.training {
+        for (what, s, lim) in [
+            ("annotation", &t.annotate, target::ANNOTATE_MS),
+            ("save as test story", &t.save, target::ANNOTATE_MS),
+            ("NLU export", &t.export, target::NLU_EXPORT_MS),
+        ] {
+            if s.p95 > lim {
+                out.push(format!(
+                    "{what} p95 {:.0} ms, {:.1}× the {lim:.0} ms target.",
+                    s.p95,
+                    s.p95 / lim
+                ));
+            }
         }
     }
     if r.import_events_per_s < target::IMPORT_EPS {
@@ -409,6 +430,9 @@ pub fn report(
                 false,
             ),
         }
+        if let Some(t) = &r.training {
+            training_rows(&mut o, b, t);
+        }
     }
     if let (Some(s), Some(p)) = (sqlite, results.iter().find(|r| r.backend == "postgres")) {
         let mut worse = Vec::new();
@@ -426,6 +450,11 @@ pub fn report(
         check("story", p.story.p95, s.story.p95);
         check("facets", p.facets.p95, s.facets.p95);
         check("bulk tag", p.bulk.p95, s.bulk.p95);
+        if let (Some(a), Some(b)) = (&p.training, &s.training) {
+            check("annotation", a.annotate.p95, b.annotate.p95);
+            check("save", a.save.p95, b.save.p95);
+            check("NLU export", a.export.p95, b.export.p95);
+        }
         if s.import_events_per_s > target::PG_FACTOR * p.import_events_per_s {
             worse.push(format!(
                 "import ({:.0} vs {:.0} events/s)",
@@ -529,6 +558,9 @@ pub fn report(
             ratio(r.facets.p50, r.sql_facets.p50)
         );
         let _ = writeln!(o, "| Bulk tag of {} conversations matched by a date filter (`POST /api/conversations/bulk`) | {} | {:.1} | {:.2}× |", r.bulk_size, ms(&r.bulk), r.sql_bulk.p50, ratio(r.bulk.p50, r.sql_bulk.p50));
+        if let Some(t) = &r.training {
+            training_section(&mut o, t);
+        }
         let _ = writeln!(
             o,
             "\nServer memory after the suite and the load test: {} (peak {}).",
@@ -555,4 +587,41 @@ pub fn report(
         }
     }
     o
+}
+
+/// The "Training data" figures of a backend (issue 10).
+fn training_section(o: &mut String, t: &TrainingResult) {
+    let _ = writeln!(o, "\n### Training data\n");
+    let _ = writeln!(o, "| Figure | p50 / p95 (ms) | Target |\n|---|---:|---|");
+    let _ = writeln!(o, "| Annotate a user message (`PUT …/annotation`: intent + one entity), a distinct message each run | {} | p95 ≤ 20 ms {} |", ms(&t.annotate), mark(t.annotate.p95 <= target::ANNOTATE_MS));
+    let _ = writeln!(o, "| Save a test story up to that message (`POST /api/training-data/items`), a distinct name each run | {} | p95 ≤ 20 ms {} |", ms(&t.save), mark(t.save.p95 <= target::ANNOTATE_MS));
+    let _ = writeln!(o, "| NLU export (`GET /api/training-data/nlu`, all {:.1} MB read) of {} examples of {} intents | {} | ≤ 2 s for 100,000 {} |", t.bytes as f64 / 1e6, t.examples, t.intents, ms(&t.export), if t.examples < target::NLU_EXAMPLES { "(indicative)" } else { mark(t.export.p95 <= target::NLU_EXPORT_MS) });
+    let _ = writeln!(o, "\nThe export's annotations ({} of distinct user messages, each a distinct example: the predicted intent, one in five corrected, and one entity on a word of the text) were written in one transaction through the server's own `db::annotations::put` in {:.1} s. The file was checked: its examples and intents are the distinct ones of the database (hand-written SQL), and a loaded example is written as Rasa writes it.", t.loaded, t.load_seconds);
+    if t.examples < target::NLU_EXAMPLES {
+        let _ = writeln!(o, "\nThis run exported fewer than the target's 100,000 examples (the data had too few distinct user messages, or `--nlu-examples` asked for fewer): the export figure is indicative only.");
+    }
+}
+
+/// The training-data rows of the targets table. The export's verdict needs the target's
+/// 100,000 examples: a smaller run's export figure is marked indicative, not met.
+fn training_rows(o: &mut String, b: &str, t: &TrainingResult) {
+    let a = t.annotate.p95;
+    let s = t.save.p95;
+    let _ = writeln!(
+        o,
+        "| Annotation (intent + one entity) p95 ≤ 20 ms | {b} | {a:.1} ms | {} |",
+        mark(a <= target::ANNOTATE_MS)
+    );
+    let _ = writeln!(
+        o,
+        "| Save as test story p95 ≤ 20 ms | {b} | {s:.1} ms | {} |",
+        mark(s <= target::ANNOTATE_MS)
+    );
+    let e = t.export.p95;
+    let verdict = if t.examples < target::NLU_EXAMPLES {
+        "indicative: fewer than 100,000 examples"
+    } else {
+        mark(e <= target::NLU_EXPORT_MS)
+    };
+    let _ = writeln!(o, "| NLU export of 100,000 annotated examples ≤ 2 s (p95) | {b} | {e:.0} ms for {} examples | {verdict} |", t.examples);
 }

@@ -58,6 +58,14 @@ fn bench_writes_a_sane_report_on_both_backends() {
             r.backend
         );
         assert!(r.bulk_size > 0, "{}: the bulk filter matches", r.backend);
+        let t = r.training.as_ref().expect("training-data figures");
+        assert_eq!(t.loaded, 1_000, "{}: annotations loaded", r.backend);
+        // The 4 timed annotations (warm-up + 3 runs) add up to 4 examples of their own.
+        assert!(
+            (1_000..=1_004).contains(&t.examples) && t.intents > 10 && t.bytes > 20_000,
+            "{}: the NLU export: {t:?}",
+            r.backend
+        );
         for (name, s) in figures(r) {
             assert!(
                 s.runs == 3 && s.p50 > 0.0 && s.p50 <= s.p95 && s.p95 < 30_000.0,
@@ -83,6 +91,9 @@ fn bench_writes_a_sane_report_on_both_backends() {
         "Deep page",
         "Facets",
         "Bulk tag",
+        "### Training data",
+        "Annotation (intent + one entity) p95 ≤ 20 ms",
+        "NLU export of 100,000 annotated examples",
     ] {
         assert!(
             report.contains(needle),
