@@ -96,7 +96,9 @@ test *ARGS: system-deps
     stage "browser install" {{ just_executable() }} --justfile {{ justfile() }} install-browser
     stage "web app" {{ just_executable() }} --justfile {{ justfile() }} frontend-build
     stage "build and run the tests" scripts/with-postgres.sh scripts/with-rabbitmq.sh cargo test --workspace --locked "$@"
-    stage "API contract" {{ just_executable() }} --justfile {{ justfile() }} contract
+    # The contract checks the binary the tests just built (the same features: no second build).
+    HINDSIGHT_CONTRACT_BIN="${CARGO_TARGET_DIR:-target}/debug/hindsight" \
+        stage "API contract" {{ just_executable() }} --justfile {{ justfile() }} contract
     echo "test: all passed after $((SECONDS - start)) s"
 
 # schemathesis 4.32 (installed into a virtualenv) sends every operation a fixed, seeded set

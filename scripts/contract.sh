@@ -4,7 +4,7 @@
 #   scripts/contract.sh [EXTRA SCHEMATHESIS ARGS...]
 #
 # 1. installs schemathesis 4.32 into a virtualenv (once; needs `python3 -m venv`),
-# 2. builds the server (debug) and starts it on a free loopback port with a fresh
+# 2. builds the server (debug; or takes HINDSIGHT_CONTRACT_BIN) and starts it on a free loopback port with a fresh
 #    temporary SQLite database holding the bundled samples (samples/trackers),
 # 3. creates an admin user in that database and logs in through the API,
 # 4. runs schemathesis over every operation with a fixed seed and example budget, and
@@ -17,6 +17,7 @@
 #   HINDSIGHT_CONTRACT_VENV=DIR    where the virtualenv lives
 #                                  (default $CARGO_TARGET_DIR/schemathesis-venv).
 #   HINDSIGHT_CONTRACT_KEEP=1      keep the temporary directory (server log, reports).
+#   HINDSIGHT_CONTRACT_BIN=PATH    the `hindsight` binary to check (default: built here, debug).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -37,8 +38,14 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q 'version 4\.32\.';
 fi
 
 # --- the server ----------------------------------------------------------------
-cargo build --locked --quiet -p hindsight-server --bin hindsight
-bin="$target_dir/debug/hindsight"
+# `just test` passes the binary its tests just built: building it here with `-p` alone would
+# resolve other features than the workspace's test build and compile much of it again.
+if [[ -n "${HINDSIGHT_CONTRACT_BIN:-}" ]]; then
+    bin=$HINDSIGHT_CONTRACT_BIN
+else
+    cargo build --locked --quiet -p hindsight-server --bin hindsight
+    bin="$target_dir/debug/hindsight"
+fi
 
 work=$(mktemp -d -t hindsight-contract.XXXXXX)
 server_pid=
