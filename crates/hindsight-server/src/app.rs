@@ -161,3 +161,25 @@ pub fn start_server(
     .run();
     Ok(server)
 }
+
+/// The HTTP server of `hindsight consume --health-bind`: `GET /api/health` only (the
+/// consumer's state and lag, and whether the database answers), errors in the JSON shape.
+pub fn start_health_server(
+    state: AppState,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(
+                crate::error_shape::json_error_bodies,
+            ))
+            .app_data(web::Data::new(state.clone()))
+            .configure(routes::configure_health)
+            .default_service(web::to(api_not_found))
+    })
+    // One worker: it answers a probe now and then.
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -29,8 +29,15 @@ enum Command {
         #[command(flatten)]
         broker: crate::broker::BrokerSettings,
     },
-    /// Consume Rasa's event broker (RabbitMQ) into the database, without serving HTTP.
-    Consume(crate::broker::BrokerSettings),
+    /// Consume Rasa's event broker (RabbitMQ) into the database, without serving the API.
+    Consume {
+        #[command(flatten)]
+        broker: crate::broker::BrokerSettings,
+        /// Serve `GET /api/health` (the consumer's state and lag) on this address, for a
+        /// supervisor's liveness or readiness probe. Unset: no HTTP at all.
+        #[arg(long = "health-bind", env = "HINDSIGHT_CONSUMER_HEALTH_BIND")]
+        health_bind: Option<String>,
+    },
     /// Import Rasa conversations: tracker JSON files, folders of them, JSON lines, or a Rasa
     /// SQL tracker store (`sqlite://rasa.db`, `postgres://…`, or a `.db`/`.sqlite` file).
     Import(import::ImportArgs),
@@ -61,7 +68,10 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve { opts, broker } => serve::serve(self.config, opts, broker),
-            Command::Consume(broker) => serve::consume(self.config, broker),
+            Command::Consume {
+                broker,
+                health_bind,
+            } => serve::consume(self.config, broker, health_bind.as_deref()),
             Command::Import(args) => import::import(self.config, args),
             Command::User(cmd) => user::user(self.config, cmd),
             Command::Token(cmd) => user::token(self.config, cmd),

@@ -1,6 +1,6 @@
 //! `hindsight serve`.
 
-use crate::app::{start_server, AppState};
+use crate::app::{start_health_server, start_server, AppState};
 use crate::broker::BrokerSettings;
 use crate::config::{Config, ServeOptions};
 use crate::ingest::IngestOptions;
@@ -58,14 +58,33 @@ pub fn serve(config: Config, opts: ServeOptions, broker: BrokerSettings) -> anyh
 
 /// `hindsight consume`: stores what Rasa publishes until the process is stopped. Stopping it
 /// at any moment (even `kill -9`) loses nothing: unacknowledged messages are delivered again.
-pub fn consume(config: Config, broker: BrokerSettings) -> anyhow::Result<()> {
+/// With `health_bind`, also answers `GET /api/health` there (and nothing else).
+pub fn consume(
+    config: Config,
+    broker: BrokerSettings,
+    health_bind: Option<&str>,
+) -> anyhow::Result<()> {
     if broker.url.is_none() {
         anyhow::bail!("consume needs the broker's URL: --broker amqp://… or HINDSIGHT_BROKER_URL");
     }
     let state = AppState::open(config)?;
     let queue = broker.queue.clone();
-    let consumer = crate::broker::spawn(state, broker)?;
+    let consumer = crate::broker::spawn(state.clone(), broker)?;
     println!("Hindsight is consuming the queue {queue}");
-    consumer.wait();
+    match health_bind {
+        Some(bind) => {
+            let listener = std::net::TcpListener::bind(bind)?;
+            let addr = listener.local_addr()?;
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let server = start_health_server(state, listener)?;
+                println!("The consumer's health is at http://{addr}/api/health");
+                server.await
+            })?;
+            // The HTTP server stopped (a signal): stop consuming too.
+            consumer.stop();
+        }
+        None => consumer.wait(),
+    }
     Ok(())
 }

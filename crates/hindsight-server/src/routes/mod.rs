@@ -24,6 +24,11 @@ use actix_web::web;
 
 pub use web_app::web_app;
 
+/// `GET /api/health` alone, for `hindsight consume --health-bind`.
+pub fn configure_health(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/health").get(health::get_health));
+}
+
 /// Registers every `/api` route. Literal paths come before `{id}` ones so that, for
 /// example, `/api/conversations/count` is not read as a conversation id.
 ///

@@ -36,7 +36,8 @@ pub fn event_total(app: &TestApp) -> i64 {
     events::table.count().get_result(&mut conn).unwrap()
 }
 
-fn with_sender(sender: &str, mut event: Value) -> Value {
+/// `event` as Rasa's broker sends it: with the conversation's `sender_id`.
+pub fn with_sender(sender: &str, mut event: Value) -> Value {
     event["sender_id"] = json!(sender);
     event
 }
@@ -205,8 +206,17 @@ impl Drop for ChildGuard {
 }
 
 fn consume_child(app: &TestApp, settings: &broker::BrokerSettings) -> ChildGuard {
+    consume_child_with(app, settings, &[])
+}
+
+fn consume_child_with(
+    app: &TestApp,
+    settings: &broker::BrokerSettings,
+    extra: &[&str],
+) -> ChildGuard {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
         .arg("consume")
+        .args(extra)
         .args(["--broker", settings.url.as_deref().unwrap()])
         .args(["--broker-queue", &settings.queue])
         .args(["--broker-exchange-name", &settings.exchange_name])
@@ -295,4 +305,40 @@ async fn broker_restart_resumes() {
     assert_eq!(health_broker(&app).await["state"], "consuming");
     assert_eq!(stored_events(&app, "r1").len(), 40);
     consumer.stop();
+}
+
+/// `hindsight consume --health-bind`: a consumer run apart answers its own health probe
+/// (state, counts) and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_apart_serves_its_health() {
+    let app = TestApp::start(Db::Sqlite).await;
+    let settings = amqp::settings(&amqp::amqp_url());
+    let publisher = Publisher::new(&settings).await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let bind = format!("127.0.0.1:{port}");
+    let _child = consume_child_with(&app, &settings, &["--health-bind", &bind]);
+    let http = reqwest::Client::new();
+    let health = |path: &'static str| {
+        let http = http.clone();
+        let url = format!("http://{bind}{path}");
+        async move {
+            let res = http.get(url).send().await.ok()?;
+            Some((res.status(), res.json::<Value>().await.ok()?))
+        }
+    };
+    publisher
+        .event(&with_sender("h1", bot("hello", T0)), None)
+        .await;
+    eventually("the consumer's health says it stored the message", || async {
+        matches!(health("/api/health").await, Some((s, b))
+            if s == StatusCode::OK && b["broker"]["state"] == "consuming" && b["broker"]["messages_stored"] == 1)
+    })
+    .await;
+    assert_eq!(stored_events(&app, "h1").len(), 1);
+    let (status, body) = health("/api/conversations").await.expect("an answer");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
 }

@@ -1,5 +1,7 @@
 //! PostgreSQL restarting under the server: 503 while it is down, full service soon after it
-//! returns, no crash. Runs its own throwaway cluster (the shared one serves other tests).
+//! returns, no crash; the event broker's consumer keeps what arrives meanwhile queued and
+//! stores it once the database is back. Each test runs its own throwaway cluster (the shared
+//! one serves other tests).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,6 +10,10 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use hindsight_server::broker;
+
+use crate::amqp::{self, eventually, Publisher};
+use crate::broker::{event_total, stored_events, with_sender};
 use crate::harness::{TestApp, TestDb};
 use crate::rasa::{self, T0};
 
@@ -231,4 +237,63 @@ async fn postgres_restarting_is_503_then_full_service() {
         texts.contains(&"back") && !texts.contains(&"lost?"),
         "{texts:?}"
     );
+}
+
+/// Issue 16: with the database down the consumer stops acknowledging (RabbitMQ keeps the
+/// messages), says so in its state, and once the database is back stores every message
+/// once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_waits_out_postgres_and_loses_nothing() {
+    let cluster = Cluster::start_new();
+    let app = TestApp::start_on(TestDb::existing(cluster.url()), Default::default()).await;
+    let settings = amqp::settings(&amqp::amqp_url());
+    let publisher = Publisher::new(&settings).await;
+    let consumer = broker::spawn(app.state.clone(), settings.clone()).unwrap();
+    let message = |i: usize| with_sender("d1", rasa::bot(&format!("message {i}"), T0 + i as f64));
+    for i in 0..10 {
+        publisher.event(&message(i), Some("production")).await;
+    }
+    eventually("the first 10 events stored", || async {
+        event_total(&app) == 10
+    })
+    .await;
+
+    cluster.stop();
+    for i in 10..30 {
+        publisher.event(&message(i), Some("production")).await;
+    }
+    eventually("the consumer reports the database unavailable", || async {
+        consumer.status.health().state == "database_unavailable"
+    })
+    .await;
+    // Still waiting, and still not acknowledging, a moment later.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let waiting = consumer.status.health();
+    assert_eq!(waiting.state, "database_unavailable", "{waiting:?}");
+    assert_eq!(waiting.messages_stored, 10, "{waiting:?}");
+
+    cluster.start();
+    eventually(
+        "all 30 events stored after the database returned",
+        || async { app.get("/api/health").await.0 == StatusCode::OK && event_total(&app) >= 30 },
+    )
+    .await;
+    eventually("the consumer consuming again", || async {
+        consumer.status.health().state == "consuming"
+    })
+    .await;
+    let stored = stored_events(&app, "d1");
+    let texts: Vec<String> = stored
+        .iter()
+        .map(|raw| {
+            serde_json::from_str::<serde_json::Value>(raw).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (0..30).map(|i| format!("message {i}")).collect();
+    assert_eq!(texts, expected, "every message once, in publishing order");
+    assert_eq!(consumer.status.health().messages_stored, 30);
+    consumer.stop();
 }
