@@ -7,6 +7,7 @@
 //! sixth of the bundle and kept it above its size budget (see `frontend/README.md`).
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 
@@ -24,24 +25,40 @@ where
 {
     let value: Loaded<T> = RwSignal::new(None);
     let serial = StoredValue::new(0u32);
+    watch(
+        serial,
+        Box::new(move |mine| {
+            let future = request();
+            Box::pin(async move {
+                let answer = future.await;
+                if serial.try_get_value() == Some(mine) {
+                    value.try_set(Some(answer));
+                }
+            })
+        }),
+    );
+    value
+}
+
+/// What [`fetch`] starts: given its serial number, the request's future, which stores its
+/// answer itself.
+type Start = Box<dyn Fn(u32) -> Pin<Box<dyn Future<Output = ()>>>>;
+
+/// The effect behind every [`fetch`]: not generic, so one copy of it (and of the task it
+/// spawns) serves every value type (it was one per call site).
+fn watch(serial: StoredValue<u32>, start: Start) {
     Effect::new(move |_| {
         // The offline banner's Retry loads every shown value again.
         crate::api::retries().track();
-        let future = request();
         let Some(mine) = serial.try_update_value(|n| {
             *n += 1;
             *n
         }) else {
             return;
         };
-        leptos::task::spawn_local(async move {
-            let answer = future.await;
-            if serial.try_get_value() == Some(mine) {
-                value.try_set(Some(answer));
-            }
-        });
+        // Called here, inside the effect, so the signals the request reads are tracked.
+        leptos::task::spawn_local(start(mine));
     });
-    value
 }
 
 /// A request started by the reviewer (a button, a form): one at a time.
@@ -71,14 +88,25 @@ impl<T: Send + Sync + 'static> Task<T> {
 
     /// Runs the request unless one is already running.
     pub fn run(self, request: impl Future<Output = ApiResult<T>> + 'static) {
-        if self.pending.get_untracked() {
-            return;
-        }
-        self.pending.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = request.await;
-            self.value.try_set(Some(answer));
-            self.pending.try_set(false);
-        });
+        let value = self.value;
+        run_one(
+            self.pending,
+            Box::pin(async move {
+                let answer = request.await;
+                value.try_set(Some(answer));
+            }),
+        );
     }
+}
+
+/// The body of [`Task::run`], not generic: one copy for every task.
+fn run_one(pending: RwSignal<bool>, work: Pin<Box<dyn Future<Output = ()>>>) {
+    if pending.get_untracked() {
+        return;
+    }
+    pending.set(true);
+    leptos::task::spawn_local(async move {
+        work.await;
+        pending.try_set(false);
+    });
 }
