@@ -136,8 +136,9 @@ lint: system-deps
     cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Benchmark: 1,000,000 demo conversations in SQLite and in a throwaway PostgreSQL, measured; writes bench/RESULTS.md.
-# Arguments go to `hindsight-bench` (e.g. `just bench --conversations 100000 --runs 30`).
+# Benchmark: 1,000,000 demo conversations in SQLite and in a throwaway PostgreSQL, measured, and
+# Rasa's event broker from a throwaway RabbitMQ (a backlog of 1,000,000 events, live traffic); writes bench/RESULTS.md.
+# Arguments go to `hindsight-bench` (e.g. `just bench --conversations 100000 --broker-events 200000`).
 bench *ARGS: system-deps
     #!/usr/bin/env bash
     set -euo pipefail
@@ -145,7 +146,7 @@ bench *ARGS: system-deps
     nice cargo build --release --locked -p hindsight-server --bin hindsight -p hindsight-bench --bin hindsight-bench
     # The server measured is the release `hindsight` binary itself, a child of the bench.
     release="${CARGO_TARGET_DIR:-target}/release"
-    scripts/with-postgres.sh "$release/hindsight-bench" --server-exe "$release/hindsight" \
+    scripts/with-postgres.sh scripts/with-rabbitmq.sh "$release/hindsight-bench" --server-exe "$release/hindsight" \
         --output bench/RESULTS.md "$@"
 
 # Regenerate samples/ with Rasa's own event classes (needs Rasa Pro 3.21: RASA_PYTHON).

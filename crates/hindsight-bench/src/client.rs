@@ -143,7 +143,14 @@ pub(super) struct Server {
 }
 
 impl Server {
-    pub(super) fn start(exe: &Path, database_url: &str) -> anyhow::Result<Server> {
+    /// Starts `<exe> serve` on a free loopback port with `env` added (e.g. the event broker's
+    /// settings; without them it consumes no broker, whatever the bench's own environment
+    /// says) and waits until it answers.
+    pub(super) fn start(
+        exe: &Path,
+        database_url: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -152,6 +159,8 @@ impl Server {
             .args(["serve", "--bind", &addr, "--static-dir", "/nonexistent"])
             .env("HINDSIGHT_DATABASE_URL", database_url)
             .env("RUST_LOG", "warn")
+            .env_remove("HINDSIGHT_BROKER_URL")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -2,8 +2,9 @@
 //! fresh PostgreSQL database, serves each with the real server (a child server process, see
 //! [`BenchOptions::server_exe`]), measures the inbox, conversation, story, facets and bulk-tag
 //! figures over HTTP next to the best hand-written SQL for the same answers, and the
-//! training-data figures (annotate, save, NLU export of 100,000 examples, checked), and writes the
-//! report (`bench/RESULTS.md`).
+//! training-data figures (annotate, save, NLU export of 100,000 examples, checked), Rasa's event
+//! broker consumed from RabbitMQ (a backlog drained, live traffic timed to the inbox, checked),
+//! and writes the report (`bench/RESULTS.md`).
 //!
 //! It is its own crate so the server binary does not carry it: it uses the server only through
 //! `hindsight_server`'s public API (demo data, opening and migrating databases, API tokens).
@@ -19,12 +20,15 @@ use anyhow::Context;
 
 use hindsight_server::db::Backend;
 
+mod broker;
 mod client;
 mod measure;
 mod report;
 mod suite;
 mod training;
 
+pub use broker::BrokerResult;
+use broker::*;
 pub use client::Client;
 use client::*;
 use measure::*;
@@ -75,6 +79,21 @@ pub struct BenchOptions {
     /// data has fewer distinct user messages (the report says how many).
     #[arg(long, default_value_t = 100_000)]
     pub nlu_examples: u64,
+    /// A RabbitMQ server (`amqp://…`) for the event broker figures: a queue and exchange of
+    /// the bench's own are declared on it, and deleted afterwards. Without it those figures are
+    /// skipped and the report says so (`just bench` starts a throwaway one).
+    #[arg(long, env = "HINDSIGHT_TEST_AMQP_URL", hide_env_values = true)]
+    pub amqp_url: Option<String>,
+    /// Events queued in RabbitMQ before the consuming server starts (issue 16: a backlog of
+    /// 1,000,000), as Rasa publishes them; 0: no event broker figures.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub broker_events: u64,
+    /// Live traffic published to the consuming server, events per second (issue 16: 200).
+    #[arg(long, default_value_t = 200.0)]
+    pub broker_live_rate: f64,
+    /// Seconds of live traffic.
+    #[arg(long, default_value_t = 30.0)]
+    pub broker_live_seconds: f64,
     /// Print progress to stderr.
     #[arg(long, default_value_t = true)]
     pub verbose: bool,
@@ -102,6 +121,10 @@ impl BenchOptions {
             wrk_seconds: 0,
             server_exe: None,
             nlu_examples: 1_000,
+            amqp_url: None,
+            broker_events: 5_000,
+            broker_live_rate: 200.0,
+            broker_live_seconds: 3.0,
             verbose: false,
             keep_previous: false,
             render_only: false,
@@ -183,6 +206,9 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
                 "PostgreSQL was not measured: no `--postgres-url` (`just bench` starts one)."
                     .into(),
             ),
+        }
+        if opts.amqp_url.is_none() {
+            notes.push("The event broker figures were not measured: no RabbitMQ (`--amqp-url` or HINDSIGHT_TEST_AMQP_URL; `just bench` starts one).".into());
         }
     }
     let mut meta = (

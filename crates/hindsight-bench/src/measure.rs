@@ -1,5 +1,5 @@
 //! One backend measured: a fresh database, the demo data imported, every figure timed over
-//! HTTP next to its hand-written SQL, and wrk for throughput.
+//! HTTP next to its hand-written SQL, wrk for throughput, then the event broker figures.
 
 use anyhow::{anyhow, bail};
 use diesel::connection::SimpleConnection;
@@ -86,6 +86,9 @@ pub struct BackendResult {
     pub peak_rss_mb: Option<f64>,
     /// Inbox pages per second under wrk; the reason when not run.
     pub wrk_rps: Result<f64, String>,
+    /// Rasa's event broker consumed (issue 16); the reason when not run.
+    #[serde(default = "broker_not_measured")]
+    pub broker: Result<BrokerResult, String>,
     /// Answers that differed between the API and the hand-written SQL (should be none).
     pub mismatches: Vec<String>,
     /// Conditions of the measurement the reader must know.
@@ -119,6 +122,7 @@ impl Default for BackendResult {
             rss_mb: None,
             peak_rss_mb: None,
             wrk_rps: Err("not run".into()),
+            broker: Err("not run".into()),
             mismatches: Vec::new(),
             notes: Vec::new(),
         }
@@ -287,7 +291,7 @@ pub(super) fn run_on(
         Some(p) => p.clone(),
         None => std::env::current_exe()?,
     };
-    let server = Server::start(&exe, url)?;
+    let server = Server::start(&exe, url, &[])?;
     let mut client = Client::new(&server.addr);
     client.token = bench_token(&mut conn)?;
     let runs = opts.runs;
@@ -500,8 +504,19 @@ pub(super) fn run_on(
     let (rss, peak) = server.memory_mb();
     r.rss_mb = rss;
     r.peak_rss_mb = peak;
-    say(opts, format!("{}: done", r.backend));
     drop(server);
+
+    // Rasa's event broker, consumed by a fresh server into the same database.
+    r.broker = broker_figures(
+        opts,
+        &exe,
+        url,
+        &mut conn,
+        client.token.clone(),
+        conversations,
+        &mut r.mismatches,
+    );
+    say(opts, format!("{}: done", r.backend));
     Ok(r)
 }
 

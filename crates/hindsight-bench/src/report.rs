@@ -30,6 +30,16 @@ pub(super) mod target {
     pub const NLU_EXPORT_MS: f64 = 2_000.0;
     /// The examples the NLU export target speaks of.
     pub const NLU_EXAMPLES: u64 = 100_000;
+    /// Events per second stored from the event broker's queue (issue 16).
+    pub const BROKER_EPS: f64 = 20_000.0;
+    /// The least backlog whose drain counts as sustained: 5 s at the target rate.
+    pub const BROKER_SUSTAINED_EVENTS: u64 = 100_000;
+    /// The backlog the memory target speaks of.
+    pub const BROKER_BACKLOG: u64 = 1_000_000;
+    /// Publish → in the inbox list, p95 (issue 16).
+    pub const BROKER_LATENCY_MS: f64 = 1_000.0;
+    /// The live traffic the latency target speaks of, events per second.
+    pub const BROKER_LIVE_RATE: f64 = 200.0;
 }
 
 pub(super) fn mark(ok: bool) -> &'static str {
@@ -245,6 +255,7 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
             out.push(format!("{rps:.0} inbox pages/s, {:.0} % of 2,000: wrk, the server's workers and the database share the same 2 cores; each page is three queries (rows, their intents/actions, their tags) and 50 rows of JSON.", 100.0 * rps / target::RPS));
         }
     }
+    out.extend(broker_misses(&r.broker));
     out
 }
 
@@ -303,6 +314,7 @@ pub fn report(
             r.filters.len(),
             view_target(r)
         );
+        broker_wait_line(&mut o, &r.backend, &r.broker);
     }
 
     // Summary of targets.
@@ -433,6 +445,7 @@ pub fn report(
         if let Some(t) = &r.training {
             training_rows(&mut o, b, t);
         }
+        broker_rows(&mut o, b, &r.broker);
     }
     if let (Some(s), Some(p)) = (sqlite, results.iter().find(|r| r.backend == "postgres")) {
         let mut worse = Vec::new();
@@ -454,6 +467,19 @@ pub fn report(
             check("annotation", a.annotate.p95, b.annotate.p95);
             check("save", a.save.p95, b.save.p95);
             check("NLU export", a.export.p95, b.export.p95);
+        }
+        if let (Ok(a), Ok(b)) = (&p.broker, &s.broker) {
+            check(
+                "event broker: publish → in the list",
+                a.latency.p95,
+                b.latency.p95,
+            );
+            if b.events_per_s > target::PG_FACTOR * a.events_per_s {
+                worse.push(format!(
+                    "event broker ({:.0} vs {:.0} events/s)",
+                    a.events_per_s, b.events_per_s
+                ));
+            }
         }
         if s.import_events_per_s > target::PG_FACTOR * p.import_events_per_s {
             worse.push(format!(
@@ -579,6 +605,7 @@ pub fn report(
                 Err(e) => e.clone(),
             }
         );
+        broker_section(&mut o, &r.broker);
         for n in &r.notes {
             let _ = writeln!(o, "\nNote: {n}");
         }

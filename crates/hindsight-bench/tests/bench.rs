@@ -1,6 +1,7 @@
 //! The benchmark's code path, small (`hindsight-bench` at 1,000,000 conversations is `just
-//! bench`): it loads demo data into both backends, measures every figure and writes the report,
-//! so the bench cannot rot. `cargo test --workspace` (`just test`) runs it.
+//! bench`): it loads demo data into both backends, measures every figure (the event broker's
+//! with a backlog of 5,000 events and 3 s of live traffic) and writes the report, so the bench
+//! cannot rot. `cargo test --workspace` (`just test`) runs it, with PostgreSQL and RabbitMQ.
 
 use hindsight_bench::{figures, run, BenchOptions};
 
@@ -11,9 +12,10 @@ fn bench_writes_a_sane_report_on_both_backends() {
     // The bench binary's own `serve`: the server from `hindsight_server`, as a child process.
     opts.server_exe = Some(env!("CARGO_BIN_EXE_hindsight-bench").into());
     opts.postgres_url = std::env::var("HINDSIGHT_TEST_POSTGRES_URL").ok();
+    opts.amqp_url = std::env::var("HINDSIGHT_TEST_AMQP_URL").ok();
     assert!(
-        opts.postgres_url.is_some(),
-        "run with `just test`, which starts PostgreSQL"
+        opts.postgres_url.is_some() && opts.amqp_url.is_some(),
+        "run with `just test`, which starts PostgreSQL and RabbitMQ"
     );
     let results = run(&opts, &[]).expect("the bench runs");
     assert_eq!(results.len(), 2);
@@ -66,6 +68,36 @@ fn bench_writes_a_sane_report_on_both_backends() {
             "{}: the NLU export: {t:?}",
             r.backend
         );
+        let b = r.broker.as_ref().expect("event broker figures");
+        assert_eq!(
+            (b.backlog_events, b.live_events),
+            (5_000, 600),
+            "{}: {b:?}",
+            r.backend
+        );
+        assert!(
+            b.backlog_conversations > 100 && b.events_per_s > 100.0 && b.drain_seconds > 0.0,
+            "{}: the backlog drained: {b:?}",
+            r.backend
+        );
+        assert!(
+            b.peak_rss_mb
+                .is_some_and(|p| p > 1.0 && p >= b.rss_end_mb.unwrap_or(0.0)),
+            "{}: memory sampled: {b:?}",
+            r.backend
+        );
+        // 600 events of conversations of about 18 events, 20 under way at once.
+        let l = &b.latency;
+        assert!(
+            b.live_conversations >= 20
+                && l.runs as u64 == b.live_conversations
+                && b.announced > 0
+                && l.p50 > 0.0
+                && l.p50 <= l.p95
+                && l.p95 < 30_000.0,
+            "{}: live latency: {b:?}",
+            r.backend
+        );
         for (name, s) in figures(r) {
             assert!(
                 s.runs == 3 && s.p50 > 0.0 && s.p50 <= s.p95 && s.p95 < 30_000.0,
@@ -94,10 +126,37 @@ fn bench_writes_a_sane_report_on_both_backends() {
         "### Training data",
         "Annotation (intent + one entity) p95 ≤ 20 ms",
         "NLU export of 100,000 annotated examples",
+        "### Live from Rasa's event broker",
+        "≥ 20,000 events/s sustained from the queue",
+        "publish → in `GET /api/conversations` p95 ≤ 1 s",
+        "under a backlog of 1,000,000 queued events",
+        "after Rasa published its first event",
     ] {
         assert!(
             report.contains(needle),
             "the report has {needle:?}:\n{report}"
         );
     }
+}
+
+/// Without RabbitMQ the event broker's rows say "not run" (not a miss), as wrk's does.
+#[test]
+fn the_report_says_the_broker_was_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = BenchOptions::small(10, 1, dir.path().to_path_buf());
+    let r = hindsight_bench::BackendResult {
+        backend: "sqlite".into(),
+        broker: Err("not run: no RabbitMQ".into()),
+        ..Default::default()
+    };
+    let text = hindsight_bench::report(&opts, &("now".into(), "abc".into()), &[r], &[]);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Event broker") || l.contains("event broker"))
+        .collect();
+    assert!(rows.len() >= 3, "{text}");
+    for row in rows.iter().filter(|l| l.starts_with('|')) {
+        assert!(row.ends_with("| not run |"), "{row}");
+    }
+    assert!(text.contains("The event broker figures: not run: no RabbitMQ."));
 }
