@@ -146,8 +146,8 @@ bench *ARGS: system-deps
     nice cargo build --release --locked -p hindsight-server --bin hindsight -p hindsight-bench --bin hindsight-bench
     # The server measured is the release `hindsight` binary itself, a child of the bench.
     release="${CARGO_TARGET_DIR:-target}/release"
-    scripts/with-postgres.sh scripts/with-rabbitmq.sh "$release/hindsight-bench" --server-exe "$release/hindsight" \
-        --output bench/RESULTS.md "$@"
+    # The report goes to bench/RESULTS.md unless `--output` says otherwise.
+    scripts/with-postgres.sh scripts/with-rabbitmq.sh "$release/hindsight-bench" --server-exe "$release/hindsight" "$@"
 
 # Regenerate samples/ with Rasa's own event classes (needs Rasa Pro 3.21: RASA_PYTHON).
 samples:
