@@ -25,7 +25,7 @@ use crate::service::ingest::{store_batch, IngestBatch};
 /// First wait before reconnecting or retrying the database; doubled up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
-/// How long a batch waits for more messages once one has arrived.
+/// How long a batch stays open for more messages after its first one arrived.
 const GATHER: Duration = Duration::from_millis(10);
 /// How often the queue's backlog is counted for `/api/health`.
 const LAG_EVERY: Duration = Duration::from_secs(2);
@@ -212,8 +212,11 @@ async fn session(
             }
         };
         let mut deliveries = vec![next_delivery(first)?];
+        // One deadline for the batch: a wait renewed per message would, under steady live
+        // traffic (a message every few ms), hold a batch open until it is full.
+        let close_at = tokio::time::Instant::now() + GATHER;
         while deliveries.len() < max {
-            match tokio::time::timeout(GATHER, consumer.next()).await {
+            match tokio::time::timeout_at(close_at, consumer.next()).await {
                 Ok(d) => deliveries.push(next_delivery(d)?),
                 Err(_) => break,
             }
