@@ -26,7 +26,7 @@ pub use web_app::web_app;
 
 /// `GET /api/health` alone, for `hindsight consume --health-bind`.
 pub fn configure_health(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/health").get(health::get_health));
+    cfg.service(web::scope("/api").service(web::resource("/health").get(health::get_health)));
 }
 
 /// Registers every `/api` route. Literal paths come before `{id}` ones so that, for
