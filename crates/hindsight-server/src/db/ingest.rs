@@ -7,38 +7,15 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
 use hindsight_types::{ImportSummary, ReviewStatus};
 
+use super::bulk::{insert_events, insert_features, NewEvent, NewFeature};
 use super::schema::{conversation_features, conversations, events};
 use super::DbConnection;
 use crate::ingest::{EventFacts, IncomingConversation, IngestOptions};
 
-/// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters for `events` (11 columns).
-const INSERT_CHUNK: usize = 2_000;
-
-#[derive(Insertable)]
-#[diesel(table_name = events)]
-struct NewEvent {
-    conversation_id: i64,
-    seq: i64,
-    type_name: String,
-    timestamp: f64,
-    text: Option<String>,
-    intent: Option<String>,
-    name: Option<String>,
-    policy: Option<String>,
-    confidence: Option<f64>,
-    content_hash: i64,
-    data: String,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = conversation_features)]
-struct NewFeature {
-    conversation_id: i64,
-    kind: String,
-    name: String,
-    value: String,
-    occurrences: i64,
-}
+/// Keys per lookup query (`IN (…)`), well under SQLite's 32,766 bound parameters.
+const LOOKUP_CHUNK: usize = 2_000;
+/// Conversation rows per multi-row INSERT (each binds its summary's columns).
+const CONVERSATION_ROWS: usize = 500;
 
 /// The summary columns of a conversation.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -272,7 +249,7 @@ struct Stored {
 
 fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored> {
     let mut stored = Stored::default();
-    for chunk in senders.chunks(INSERT_CHUNK) {
+    for chunk in senders.chunks(LOOKUP_CHUNK) {
         for row in conversations::table
             .filter(conversations::sender_id.eq_any(chunk))
             .select(ExistingConversation::as_select())
@@ -282,7 +259,7 @@ fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored>
         }
     }
     let ids: Vec<i64> = stored.conversations.values().map(|c| c.id).collect();
-    for chunk in ids.chunks(INSERT_CHUNK) {
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
         let rows: Vec<(i64, i64, i64)> = events::table
             .filter(events::conversation_id.eq_any(chunk))
             .select((events::conversation_id, events::seq, events::content_hash))
@@ -421,7 +398,7 @@ fn store_in_transaction(
     // New conversations, inserted with their final summary so each costs one row write.
     let fresh: Vec<&Planned> = planned.iter().filter(|p| p.prior.is_none()).collect();
     let mut ids: HashMap<String, i64> = HashMap::new();
-    for chunk in fresh.chunks(INSERT_CHUNK / 4) {
+    for chunk in fresh.chunks(CONVERSATION_ROWS) {
         let rows: Vec<_> = chunk
             .iter()
             .map(|p| {
@@ -510,19 +487,11 @@ fn store_in_transaction(
         }
     }
     let before = last_event_id(conn)?;
-    for chunk in new_events.chunks(INSERT_CHUNK) {
-        on_each_backend!(conn, |c| diesel::insert_into(events::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    insert_events(conn, &new_events)?;
     if !new_events.is_empty() {
         index_user_texts(conn, before)?;
     }
-    for chunk in new_features.chunks(INSERT_CHUNK) {
-        on_each_backend!(conn, |c| diesel::insert_into(conversation_features::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    insert_features(conn, &new_features)?;
     // Each new feature row of a live conversation adds one conversation to its facet value.
     let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
     for f in new_features

@@ -17,6 +17,7 @@ macro_rules! on_each_backend {
 pub mod annotations;
 pub mod audit;
 pub mod broker;
+pub mod bulk;
 pub mod changes;
 pub mod connection;
 pub mod conversations;

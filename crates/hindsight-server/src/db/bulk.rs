@@ -1,0 +1,94 @@
+//! Writing an import batch's event and feature rows in bulk, each backend its fastest way.
+//!
+//! The backends differ here, hence the `match`es. SQLite takes multi-row `INSERT … VALUES`
+//! of thousands of rows: one statement (and one statement journal) per chunk rather than per
+//! row. PostgreSQL streams the rows with `COPY … FROM STDIN (FORMAT binary)`, which skips
+//! parsing and planning a statement of tens of thousands of parameters (diesel never caches
+//! a multi-row insert of a `Vec`, so each was parsed and planned afresh).
+
+use diesel::prelude::*;
+
+use super::schema::{conversation_features, events};
+use super::DbConnection;
+
+/// Event rows per SQLite INSERT: under its 32,766 bound parameters (11 columns).
+const SQLITE_EVENT_ROWS: usize = 2_000;
+/// Feature rows per SQLite INSERT (5 columns).
+const SQLITE_FEATURE_ROWS: usize = 5_000;
+
+/// An event row to insert.
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+// NULL, not DEFAULT, for `None` (the columns have no default): one statement shape for every
+// row, which SQLite can keep prepared and PostgreSQL's binary COPY requires.
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewEvent {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub type_name: String,
+    pub timestamp: f64,
+    pub text: Option<String>,
+    pub intent: Option<String>,
+    pub name: Option<String>,
+    pub policy: Option<String>,
+    pub confidence: Option<f64>,
+    pub content_hash: i64,
+    pub data: String,
+}
+
+/// A conversation feature row to insert.
+#[derive(Insertable)]
+#[diesel(table_name = conversation_features)]
+// What PostgreSQL's binary COPY requires (no field may stand for DEFAULT).
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewFeature {
+    pub conversation_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub value: String,
+    pub occurrences: i64,
+}
+
+/// Inserts event rows in the order given (their ids follow it).
+pub fn insert_events(conn: &mut DbConnection, rows: &[NewEvent]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Each backend's bulk path (see the module's documentation).
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for chunk in rows.chunks(SQLITE_EVENT_ROWS) {
+                diesel::insert_into(events::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Pg(c) => diesel::copy_from(events::table)
+            .from_insertable(rows)
+            .execute(c)
+            .map(drop),
+    }
+}
+
+/// Inserts feature rows.
+pub fn insert_features(conn: &mut DbConnection, rows: &[NewFeature]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Each backend's bulk path (see the module's documentation).
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for chunk in rows.chunks(SQLITE_FEATURE_ROWS) {
+                diesel::insert_into(conversation_features::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Pg(c) => diesel::copy_from(conversation_features::table)
+            .from_insertable(rows)
+            .execute(c)
+            .map(drop),
+    }
+}
