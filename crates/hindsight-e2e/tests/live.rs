@@ -72,10 +72,6 @@ async fn reading_position(b: &Browser) -> Value {
     .await
 }
 
-async fn transcript_text(b: &Browser) -> String {
-    b.find(".transcript").await.text().await.unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inbox_and_a_conversation_follow_new_events() {
     let broker = amqp::settings();

@@ -66,17 +66,21 @@ fn broker_table(b: BrokerHealth) -> impl IntoView {
         .last_commit_at
         .map(local)
         .unwrap_or_else(|| "none yet".into());
+    let mut rows = vec![
+        ("State", b.state),
+        ("Queue", b.queue),
+        ("Waiting in the queue", lag),
+        ("Imported since start", b.messages_stored.to_string()),
+        ("Could not be imported", b.messages_rejected.to_string()),
+        ("Last commit", last),
+    ];
+    rows.extend(b.last_error.map(|e| ("Problem", e)));
+    // One row type for all (each distinct view type is code of its own in the bundle).
     view! {
         <table class="table broker-state">
-            <tbody>
-                <tr><th scope="row">"State"</th><td data-state=b.state.clone()>{b.state.clone()}</td></tr>
-                <tr><th scope="row">"Queue"</th><td><code>{b.queue}</code></td></tr>
-                <tr><th scope="row">"Waiting in the queue"</th><td>{lag}</td></tr>
-                <tr><th scope="row">"Imported since start"</th><td>{b.messages_stored}</td></tr>
-                <tr><th scope="row">"Could not be imported"</th><td>{b.messages_rejected}</td></tr>
-                <tr><th scope="row">"Last commit"</th><td>{last}</td></tr>
-                {b.last_error.map(|e| view! { <tr><th scope="row">"Problem"</th><td class="error-text">{e}</td></tr> })}
-            </tbody>
+            <tbody>{rows.into_iter().map(|(label, value)| view! {
+                <tr><th scope="row">{label}</th><td>{value}</td></tr>
+            }).collect_view()}</tbody>
         </table>
     }
 }
@@ -157,12 +161,12 @@ pub fn IngestErrors() -> impl IntoView {
 #[component]
 fn IngestErrorItem(error: IngestError) -> impl IntoView {
     let bytes = decoded_len(&error.body_base64);
-    let properties = serde_json::to_string_pretty(&error.properties).unwrap_or_default();
+    let properties = error.properties.to_string();
     let has_properties = error.properties.as_object().is_some_and(|p| !p.is_empty());
     view! {
         <li class="ingest-error" data-id=error.id>
             <div class="ingest-error-head">
-                <time datetime=error.received_at.to_rfc3339()>{local(error.received_at)}</time>
+                <span class="ingest-time">{local(error.received_at)}</span>
                 <span class="chip">{error.source.clone()}</span>
                 <span class="ingest-reason">{error.reason.clone()}</span>
             </div>
