@@ -10,6 +10,7 @@ use crate::api;
 use crate::components::common::{OfflineBanner, Toasts};
 use crate::components::shortcuts::{install_shortcuts, ShortcutHelp};
 use crate::components::top_bar::TopBar;
+use crate::live::Live;
 use crate::pages::admin::AdminPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
@@ -52,6 +53,9 @@ pub fn App() -> impl IntoView {
         api::session(),
     );
     provide_context(Workspace::new());
+    let live = Live::new();
+    provide_context(live);
+    live.install();
     view! {
         <Router>
             <SessionGuard/>

@@ -1,6 +1,9 @@
-//! Users and API tokens (admins only).
+//! Users, API tokens and the event broker's import state (admins only), and the server's health.
 
-use hindsight_types::{ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, UserInfo, UserUpdate};
+use hindsight_types::{
+    ApiTokenInfo, CreatedApiToken, ExportRun, Health, IngestErrorPage, NewApiToken, NewUser,
+    UserInfo, UserUpdate,
+};
 
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
 
@@ -42,4 +45,24 @@ pub async fn create_token(token: &NewApiToken) -> ApiResult<CreatedApiToken> {
 /// `DELETE /api/tokens/{id}`: revokes it.
 pub async fn revoke_token(id: i64) -> ApiResult<()> {
     no_body(Method::Delete, &format!("/api/tokens/{id}")).await
+}
+
+/// `GET /api/health`: the database and the event broker consumer.
+pub async fn health() -> ApiResult<Health> {
+    get("/api/health").await
+}
+
+/// `GET /api/ingest-errors?limit=…[&before=…]`: broker messages that could not be imported,
+/// newest first; `before` is the last id of the previous page.
+pub async fn ingest_errors(limit: u32, before: Option<i64>) -> ApiResult<IngestErrorPage> {
+    let mut path = format!("/api/ingest-errors?limit={limit}");
+    if let Some(b) = before {
+        path.push_str(&format!("&before={b}"));
+    }
+    get(&path).await
+}
+
+/// `GET /api/export-runs`: `rasa export` runs seen on the broker, the latest first.
+pub async fn export_runs() -> ApiResult<Vec<ExportRun>> {
+    get("/api/export-runs").await
 }

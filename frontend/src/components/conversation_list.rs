@@ -1,5 +1,6 @@
 //! The inbox list: status tabs with counts, the day chart, rows loaded page by page as the
-//! reviewer scrolls, and j/k between conversations.
+//! reviewer scrolls, and j/k between conversations. Live changes refresh the counts (at most
+//! every [`COUNTS_EVERY`]) and offer new conversations in a banner, never moving the rows.
 //!
 //! Only the rows in view (and [`OVERSCAN`] either side) are in the DOM: every row has the
 //! same height ([`ROW_HEIGHT`], fixed in the stylesheet), and two spacers stand for the rest,
@@ -18,7 +19,9 @@ use crate::components::charts::DayChart;
 use crate::components::common::{
     load_error, ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip,
 };
+use crate::components::live_news::LiveNews;
 use crate::format::{ago, now_ms};
+use crate::live::{live, refresh_on_changes};
 use crate::state::{
     conversation_href, filter_from_query, parse_route, with_query, workspace, Command,
 };
@@ -36,6 +39,8 @@ const TABS: [(Option<ReviewStatus>, &str); 4] = [
 pub const ROW_HEIGHT: f64 = 62.0;
 /// Rows drawn above and below those in view.
 pub const OVERSCAN: usize = 30;
+/// Live changes refresh the tab counts and the chart at most this often.
+pub const COUNTS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The rows `first..last` to draw of `len`, for a scroll position and view height.
 pub fn window_of(len: usize, scroll_top: f64, height: f64, row: f64) -> (usize, usize) {
@@ -57,12 +62,15 @@ fn with_status(filter: &ConversationFilter, status: Option<ReviewStatus>) -> Con
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let ws = workspace();
+    let live = live();
     let location = use_location();
     let navigate = use_navigate();
     let query = location.search;
     let filter = Memo::new(move |_| filter_from_query(&query.get()));
     let current = Memo::new(move |_| parse_route(&location.pathname.get()).0);
     let cursor = StoredValue::new(None::<String>);
+    // The banner was used: the keyboard goes to the first row once the list is back.
+    let focus_first = StoredValue::new(false);
     let generation = StoredValue::new(0u32);
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<api::ApiFailure>);
@@ -96,6 +104,7 @@ pub fn ConversationList() -> impl IntoView {
         if first {
             generation.update_value(|g| *g += 1);
             cursor.set_value(None);
+            live.list_loaded();
         }
         let mine = generation.get_value();
         loading.set(true);
@@ -118,6 +127,10 @@ pub fn ConversationList() -> impl IntoView {
                     cursor.try_set_value(page.next_cursor);
                     if first {
                         ws.rows.set(page.conversations);
+                        if focus_first.get_value() {
+                            focus_first.set_value(false);
+                            request_animation_frame(focus_first_row);
+                        }
                     } else {
                         ws.rows.update(|rows| rows.extend(page.conversations));
                     }
@@ -145,6 +158,9 @@ pub fn ConversationList() -> impl IntoView {
         move |_, _, _| load(false),
         false,
     );
+
+    // Conversations imported meanwhile change the counts: fetched again, not per event.
+    refresh_on_changes(COUNTS_EVERY, move || ws.counts_version.update(|v| *v += 1));
 
     // Tab counts: the filter without its review status, once per status.
     // The open tab's count is also the footer's total, so the two agree after rows leave
@@ -309,6 +325,15 @@ pub fn ConversationList() -> impl IntoView {
         false,
     );
     let spacer = move |rows: usize| format!("height: {}px", rows as f64 * row_height.get());
+    // The banner's click: the list again from its top, new conversations first.
+    let show_new = Callback::new(move |()| {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+        focus_first.set_value(true);
+        ws.list_version.update(|v| *v += 1);
+    });
 
     // The export of the filter as shown, for a download link.
     let export_href = move |format: &str| {
@@ -382,8 +407,9 @@ pub fn ConversationList() -> impl IntoView {
             {move || error.get().map(|e| load_error(&e))}
             <DayChart/>
             <div class="rows" node_ref=scroller on:scroll=on_scroll>
+                <LiveNews show=show_new/>
                 <div class="rows-before" aria-hidden="true" style=move || spacer(shown.get().0)></div>
-                <For each=move || { let (a, b) = shown.get(); ws.rows.with(|r| r[a..b].to_vec()) } key=|r| (r.id.clone(), r.review_status, r.flagged, r.has_news, r.tags.iter().map(|t| t.id).collect::<Vec<_>>()) let:row>
+                <For each=move || { let (a, b) = shown.get(); ws.rows.with(|r| r[a..b].to_vec()) } key=|r| (r.id.clone(), r.review_status, r.flagged, r.has_news, r.event_count, r.tags.iter().map(|t| t.id).collect::<Vec<_>>()) let:row>
                     <Row row=row current=current query=query/>
                 </For>
                 <div class="rows-after" aria-hidden="true" style=move || spacer(ws.rows.with(Vec::len) - shown.get().1)></div>
@@ -411,6 +437,18 @@ pub fn ConversationList() -> impl IntoView {
                 </Show>
             </div>
         </div>
+    }
+}
+
+/// Moves the keyboard focus to the list's first row.
+fn focus_first_row() {
+    if let Some(row) = document()
+        .query_selector(".rows .row")
+        .ok()
+        .flatten()
+        .and_then(|r| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(r).ok())
+    {
+        let _ = row.focus();
     }
 }
 

@@ -1,11 +1,12 @@
 //! The loaded part of a conversation: its events by position, fetched a window at a time
 //! (`GET /api/conversations/{id}?offset=…&limit=…` or `?around=…`), so that opening,
 //! scrolling and selecting cost what the screen shows, not what the conversation holds.
+//! Events stored while it is open are added at its end ([`EventStore::load_new`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use hindsight_types::{EventView, EventWindow, WindowAnchor};
+use hindsight_types::{ConversationDetail, EventView, EventWindow, WindowAnchor};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiResult};
@@ -30,8 +31,8 @@ pub enum Step {
 pub struct EventStore {
     /// The conversation's id.
     pub conversation: StoredValue<String>,
-    /// How many events it has.
-    pub total: i64,
+    /// How many events it has (grows as live events arrive).
+    pub total: RwSignal<i64>,
     /// Loaded events by position (`seq`).
     pub events: RwSignal<BTreeMap<i64, Arc<EventView>>>,
     positions: StoredValue<HashMap<i64, i64>>,
@@ -43,7 +44,7 @@ impl EventStore {
     pub fn new(conversation: String, total: i64, first: Vec<EventView>) -> Self {
         let store = EventStore {
             conversation: StoredValue::new(conversation),
-            total,
+            total: RwSignal::new(total),
             events: RwSignal::new(BTreeMap::new()),
             positions: StoredValue::new(HashMap::new()),
             pending: StoredValue::new(HashSet::new()),
@@ -78,14 +79,15 @@ impl EventStore {
 
     /// Fetches the chunks holding positions `[from, to)` that are not loaded yet.
     pub fn load_range(self, from: i64, to: i64) {
-        let (from, to) = (from.max(0), to.min(self.total));
+        let total = self.total.get_untracked();
+        let (from, to) = (from.max(0), to.min(total));
         if from >= to {
             return;
         }
         let missing: Vec<i64> = self.events.with_untracked(|m| {
             (from / CHUNK..=(to - 1) / CHUNK)
                 .filter(|k| {
-                    let (a, b) = (k * CHUNK, ((k + 1) * CHUNK).min(self.total));
+                    let (a, b) = (k * CHUNK, ((k + 1) * CHUNK).min(total));
                     m.range(a..b).count() < (b - a) as usize
                 })
                 .collect()
@@ -137,6 +139,33 @@ impl EventStore {
         Ok(())
     }
 
+    /// Fetches the events stored after the loaded end (announced live): the window after the
+    /// last event when it is loaded, else from the old end; the count becomes the answer's.
+    /// Answers the rest of the conversation's detail (its row, its newest event id).
+    pub async fn load_new(self) -> ApiResult<ConversationDetail> {
+        let total = self.total.get_untracked();
+        let last = self
+            .events
+            .with_untracked(|m| m.get(&(total - 1)).map(|e| e.id));
+        let anchor = match last {
+            Some(id) => WindowAnchor::After(id),
+            None => WindowAnchor::Offset(total),
+        };
+        let id = self.conversation.get_value();
+        let window = EventWindow {
+            anchor,
+            limit: CHUNK as u32,
+        };
+        let mut detail = api::conversations::window(&id, window).await?;
+        // The conversation may have been closed meanwhile.
+        if self.conversation.try_get_value().is_none() {
+            return Ok(detail);
+        }
+        self.insert(std::mem::take(&mut detail.events));
+        self.total.try_set(detail.total_events);
+        Ok(detail)
+    }
+
     /// The next (or previous) shown event from the selected one, or from an end.
     pub fn step(
         self,
@@ -145,13 +174,14 @@ impl EventStore {
         shown: impl Fn(&EventView) -> bool,
     ) -> Step {
         let dir = if forward { 1 } else { -1 };
+        let total = self.total.get_untracked();
         let mut p = match from.and_then(|id| self.position(id)) {
             Some(p) => p + dir,
             None if forward => 0,
-            None => self.total - 1,
+            None => total - 1,
         };
         self.events.with_untracked(|m| {
-            while (0..self.total).contains(&p) {
+            while (0..total).contains(&p) {
                 match m.get(&p) {
                     Some(e) if shown(e) => return Step::To(e.id),
                     Some(_) => p += dir,

@@ -1,6 +1,7 @@
 //! Pieces of the screens.
 
 pub mod annotation_panel;
+pub mod broker_admin;
 pub mod charts;
 pub mod common;
 pub mod conversation_header;
@@ -8,6 +9,7 @@ pub mod conversation_list;
 pub mod event_panel;
 pub mod event_store;
 pub mod filter_panel;
+pub mod live_news;
 pub mod multi_pick;
 pub mod save_training_item;
 pub mod shortcuts;

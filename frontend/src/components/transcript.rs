@@ -141,7 +141,8 @@ impl Item {
 pub type ScrollRequest = RwSignal<Option<(i64, bool)>>;
 
 /// The transcript, virtualised: only the events in and near the viewport are in the page
-/// (a keyed list), spacers stand for the others; missing windows load as it scrolls.
+/// (a keyed list), spacers stand for the others; missing windows load as it scrolls. Events
+/// arriving live extend it; a reader at the end is kept at the end, anyone else stays put.
 #[component]
 pub fn Transcript(
     store: EventStore,
@@ -158,10 +159,13 @@ pub fn Transcript(
     let heights = StoredValue::new(HashMap::<i64, f64>::new());
     let measured = RwSignal::new(0u32);
     let total = store.total;
+    // Whether the reader was at the end when last scrolled (or nothing scrolls).
+    let at_end = StoredValue::new(true);
     let layout = Memo::new(move |_| {
         measured.track();
         let (slots, listen) = (show_slots.get(), show_listen.get());
         let view = viewport.get();
+        let total = total.get();
         store.events.with(|evs| {
             heights.with_value(|hs| layout(evs, hs, total, view, |e| shown(e, slots, listen)))
         })
@@ -199,7 +203,9 @@ pub fn Transcript(
 
     let read_viewport = move || {
         if let Some(el) = container.get_untracked() {
-            viewport.set((f64::from(el.scroll_top()), f64::from(el.client_height())));
+            let (top, height) = (f64::from(el.scroll_top()), f64::from(el.client_height()));
+            at_end.set_value(top + height >= f64::from(el.scroll_height()) - 32.0);
+            viewport.set((top, height));
         }
     };
     // After each drawing: measure what was drawn, honour a scroll request, load what the
@@ -258,13 +264,28 @@ pub fn Transcript(
         scroll_to.track();
         request_animation_frame(settle);
     });
+    // Events arrived: follow them if the reader was at the end.
+    Effect::watch(
+        move || total.get(),
+        move |_, _, _| {
+            if !at_end.get_value() {
+                return;
+            }
+            request_animation_frame(move || {
+                if let Some(el) = container.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                    read_viewport();
+                }
+            });
+        },
+        false,
+    );
 
-    let empty = total == 0;
     view! {
         // A grid of one-cell rows: rows can be `aria-selected` and a cell may hold the flag
         // button (a listbox's options may not contain controls).
         <div class="transcript" role="grid" aria-label="Transcript" aria-readonly="true"
-            aria-rowcount=total node_ref=container on:scroll=move |_| read_viewport()>
+            aria-rowcount=move || total.get() node_ref=container on:scroll=move |_| read_viewport()>
             <div class="transcript-spacer" aria-hidden="true"
                 style:height=move || format!("{}px", layout.get().above)></div>
             <For each=items key=Item::key let(item)>
@@ -279,7 +300,7 @@ pub fn Transcript(
             <div class="transcript-spacer" aria-hidden="true"
                 style:height=move || format!("{}px", layout.get().below)></div>
         </div>
-        {empty.then(|| view! { <p class="muted">"This conversation has no events."</p> })}
+        {move || (total.get() == 0).then(|| view! { <p class="muted">"This conversation has no events."</p> })}
     }
 }
 

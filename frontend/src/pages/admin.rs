@@ -1,4 +1,5 @@
-//! Admin: users, their roles, and API tokens (a new token is shown once).
+//! Admin: users, their roles, API tokens (a new token is shown once), and the live import:
+//! the event broker's state, messages that could not be imported, `rasa export` runs.
 
 use hindsight_types::{
     ApiTokenInfo, CreatedApiToken, NewApiToken, NewUser, Role, UserInfo, UserUpdate,
@@ -6,6 +7,7 @@ use hindsight_types::{
 use leptos::prelude::*;
 
 use crate::api::{self, ApiResult};
+use crate::components::broker_admin::{BrokerCard, ExportRuns, IngestErrors};
 use crate::components::common::{ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
 use crate::format::local;
@@ -28,8 +30,10 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <div class="admin-page">
             {move || match me.get() {
-                Some(u) if u.role == Role::Admin => view! { <Users/><Tokens/> }.into_any(),
-                Some(_) => view! { <ErrorBox message="Only admins manage users and API tokens."/> }.into_any(),
+                Some(u) if u.role == Role::Admin => view! {
+                    <Users/><Tokens/><BrokerCard/><IngestErrors/><ExportRuns/>
+                }.into_any(),
+                Some(_) => view! { <ErrorBox message="Only admins manage users and API tokens and see the import's state."/> }.into_any(),
                 None => ().into_any(),
             }}
         </div>

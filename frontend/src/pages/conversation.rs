@@ -1,5 +1,6 @@
 //! One conversation: header with triage and tags, the transcript, and the side panel of
-//! the selected message (`/conversations/{id}/messages/{event_id}`).
+//! the selected message (`/conversations/{id}/messages/{event_id}`). Events stored while it
+//! is open (announced by the live stream) are appended as they come.
 
 use std::collections::HashSet;
 
@@ -14,6 +15,7 @@ use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
 use crate::components::event_store::{EventStore, Step, CHUNK};
 use crate::components::transcript::{flaggable, shown, ScrollRequest, Transcript, DRAW_WHOLE};
+use crate::live::live;
 use crate::load::fetch;
 use crate::state::{conversation_href, parse_route, workspace, Command, OpenConversation};
 
@@ -101,6 +103,7 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
     // Events a link named that the conversation does not have.
     let missing = RwSignal::new(None::<i64>);
     let wide = RwSignal::new(false);
+    let arrived = follow_live(open, store);
 
     let nav = navigate.clone();
     let select = Callback::new(move |event_id: Option<i64>| {
@@ -237,7 +240,12 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                         on:change=move |ev| show_slots.set(event_target_checked(&ev))/>"Slot events"</label>
                     <label class="check"><input type="checkbox" name="show_listen" prop:checked=show_listen
                         on:change=move |ev| show_listen.set(event_target_checked(&ev))/>"action_listen"</label>
-                    <span class="muted small event-total">{format!("{total_events} events")}</span>
+                    <span class="muted small event-total" role="status" aria-live="polite">
+                        {move || format!("{} events", store.total.get())}
+                        {move || (arrived.get() > 0).then(|| view! {
+                            <span class="badge badge-news live-arrived">{format!("{} new", arrived.get())}</span>
+                        })}
+                    </span>
                 </div>
                 <Transcript store=store open=open selected=selected select=select
                     show_slots=show_slots show_listen=show_listen read_only=read_only scroll_to=scroll_to/>
@@ -245,6 +253,68 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
             {panel}
         </div>
     }
+}
+
+/// Appends the events the live stream says were stored for this conversation, and keeps its
+/// row (the "new since reviewed" mark, the counts) current in the header and the list.
+/// Answers how many events arrived since it was opened.
+fn follow_live(open: OpenConversation, store: EventStore) -> RwSignal<i64> {
+    let live = live();
+    let arrived = RwSignal::new(0i64);
+    // One request at a time; changes heard meanwhile ask for one more.
+    let busy = StoredValue::new(false);
+    let again = StoredValue::new(false);
+    let fetch_new = move || {
+        if busy.get_value() {
+            again.set_value(true);
+            return;
+        }
+        busy.set_value(true);
+        leptos::task::spawn_local(async move {
+            loop {
+                let before = store.total.try_get_untracked().unwrap_or(0);
+                let answer = store.load_new().await;
+                if open.id.try_get_value().is_none() {
+                    // Closed meanwhile.
+                    return;
+                }
+                match answer {
+                    Ok(d) => {
+                        let added = d.total_events - before;
+                        if added > 0 {
+                            arrived.update(|n| *n += added);
+                        }
+                        // A review covers what is shown; these are shown now.
+                        open.seen_event_id.set_value(d.latest_event_id);
+                        let summary = d.summary;
+                        let id = summary.id.clone();
+                        open.summary.set(summary.clone());
+                        open.ws.update_row(&id, move |r| *r = summary);
+                    }
+                    // Deleted, or the server unreachable (its banner says so): the next
+                    // change asks again.
+                    Err(_) => {
+                        again.set_value(false);
+                        break;
+                    }
+                }
+                if !again.try_update_value(std::mem::take).unwrap_or(false) {
+                    break;
+                }
+            }
+            busy.try_set_value(false);
+        });
+    };
+    Effect::watch(
+        move || live.changes.get(),
+        move |changes, _, _| {
+            if changes.touches(&open.id.get_value()) {
+                fetch_new();
+            }
+        },
+        false,
+    );
+    arrived
 }
 
 /// Whether the focused element is inside the first element matching `css`.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod amqp;
 pub mod axe;
 pub mod browser;
 pub mod server;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use hindsight_server::app::{start_server, AppState};
+use hindsight_server::broker::BrokerSettings;
 use hindsight_server::config::{Config, ServeOptions};
 use hindsight_server::ingest::IngestOptions;
 use serde_json::Value;
@@ -26,6 +27,8 @@ pub struct Server {
     /// A bearer token of the admin, for checks through the API.
     pub token: String,
     http: reqwest::Client,
+    /// The event broker consumer, when started with one ([`Server::start_with_broker`]).
+    consumer: Option<hindsight_server::broker::ConsumerHandle>,
 }
 
 /// The web app's bundle, which the browser loads; built by `just frontend-build`.
@@ -55,6 +58,19 @@ impl Server {
     /// [`Server::start`], with `more` run on the database after the samples are in (more
     /// conversations, e.g. [`with_demo`]).
     pub async fn start_with(more: impl FnOnce(&mut hindsight_server::db::DbConnection)) -> Server {
+        Self::start_full(more, None).await
+    }
+
+    /// [`Server::start`], consuming Rasa's events from RabbitMQ as `hindsight serve --broker`
+    /// does, with the queue and exchange of `broker`.
+    pub async fn start_with_broker(broker: BrokerSettings) -> Server {
+        Self::start_full(|_| {}, Some(broker)).await
+    }
+
+    async fn start_full(
+        more: impl FnOnce(&mut hindsight_server::db::DbConnection),
+        broker: Option<BrokerSettings>,
+    ) -> Server {
         let static_dir = bundle_dir();
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config {
@@ -92,6 +108,9 @@ impl Server {
             create_admin(&mut conn);
             more(&mut conn);
         }
+        let consumer = broker.map(|b| {
+            hindsight_server::broker::spawn(state.clone(), b).expect("start the broker consumer")
+        });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = mpsc::channel();
@@ -128,6 +147,7 @@ impl Server {
             _dir: dir,
             token,
             http,
+            consumer,
         }
     }
 
@@ -184,6 +204,8 @@ pub fn with_demo(n: u64) -> impl FnOnce(&mut hindsight_server::db::DbConnection)
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // Stops consuming (waits for its thread).
+        drop(self.consumer.take());
         // Stop accepting and let the worker thread end; don't wait for it.
         drop(self.handle.stop(false));
     }
