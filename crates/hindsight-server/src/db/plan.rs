@@ -183,7 +183,7 @@ fn facet_counts_of(
         kind_names.push("channel");
         names.extend(channels);
     }
-    Ok(facet_counts::table
+    facet_counts::table
         .filter(facet_counts::kind.eq_any(kind_names))
         .filter(facet_counts::name.eq_any(names))
         .filter(facet_counts::value.eq(""))
@@ -192,7 +192,7 @@ fn facet_counts_of(
             facet_counts::name,
             facet_counts::conversations,
         ))
-        .load(conn)?)
+        .load(conn)
 }
 
 #[cfg(test)]
