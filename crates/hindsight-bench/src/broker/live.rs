@@ -85,7 +85,8 @@ pub(super) fn measure_live(
         let (seen, stop) = (seen.clone(), stop.clone());
         let mut client = Client::new(addr);
         client.token = token;
-        std::thread::spawn(move || check(&mut client, announced, &seen, &stop))
+        let prefix = traffic.prefix();
+        std::thread::spawn(move || check(&mut client, prefix, announced, &seen, &stop))
     };
 
     let rate = rate.max(0.001);
@@ -159,10 +160,12 @@ pub(super) fn measure_live(
     Ok(live)
 }
 
-/// Reads the list whenever the stream announced a new live conversation (and every
-/// [`BACKSTOP`] regardless), and notes when each live conversation is first in it.
+/// Reads the list whenever the stream announced a new live conversation (one whose id starts
+/// with `prefix`), and every [`BACKSTOP`] regardless, and notes when each live conversation
+/// is first in it.
 fn check(
     client: &mut Client,
+    prefix: &str,
     announced: mpsc::Receiver<Notice>,
     seen: &Mutex<HashMap<String, (Instant, bool)>>,
     stop: &AtomicBool,
@@ -182,8 +185,12 @@ fn check(
             let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
             for n in notices {
                 // A resync (this client fell behind the stream) needs no more than the list.
+                // Only the live traffic's: on PostgreSQL the announcements of the backlog's
+                // last batches can still arrive after the stream opened, and such a
+                // conversation is never in the live list (it would keep the list read every
+                // 5 ms for MISSING, finding live conversations before their announcements).
                 if let Notice::Created(id) = n {
-                    if !seen.contains_key(&id) {
+                    if id.starts_with(prefix) && !seen.contains_key(&id) {
                         pending.entry(id).or_insert_with(Instant::now);
                     }
                 }

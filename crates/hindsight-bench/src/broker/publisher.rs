@@ -68,6 +68,11 @@ impl Traffic {
     pub(super) fn next_index(&self) -> u64 {
         self.next_index
     }
+
+    /// What every sender id of this traffic starts with.
+    pub(super) fn prefix(&self) -> &'static str {
+        self.prefix
+    }
 }
 
 impl Iterator for Traffic {
