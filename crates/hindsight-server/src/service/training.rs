@@ -110,13 +110,17 @@ pub fn write_export(
     let scope = scope(conn, viewer, query)?;
     Ok(match kind {
         ExportKind::Nlu => {
-            let rows = db::annotations::in_scope(conn, &scope)?;
+            let rows = db::annotations::examples_in_scope(conn, &scope)?;
             let examples: Vec<Example> = rows
                 .into_iter()
-                .map(|r| Example {
-                    text: r.text.unwrap_or_default(),
-                    intent: r.intent,
-                    entities: serde_json::from_str(&r.entities).unwrap_or_default(),
+                .map(|(_, text, intent, entities)| Example {
+                    text: text.unwrap_or_default(),
+                    intent,
+                    // Most examples mark no entity: no parse for those.
+                    entities: match entities.as_str() {
+                        "[]" => Vec::new(),
+                        json => serde_json::from_str(json).unwrap_or_default(),
+                    },
                 })
                 .collect();
             nlu::write_nlu(&examples)
