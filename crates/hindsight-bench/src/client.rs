@@ -54,6 +54,31 @@ impl Client {
         path: &str,
         body: Option<&str>,
     ) -> anyhow::Result<(u16, String)> {
+        let mut buf = Vec::new();
+        let status = self.exchange(method, path, body, &mut |bytes| {
+            buf.extend_from_slice(bytes);
+        })?;
+        Ok((status, String::from_utf8(buf)?))
+    }
+
+    /// `GET path`, the body handed to `sink` piece by piece as it arrives (a streamed export
+    /// is never held whole); returns the status.
+    pub(super) fn get_streamed(
+        &mut self,
+        path: &str,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> anyhow::Result<u16> {
+        self.exchange("GET", path, None, sink)
+    }
+
+    /// Sends one request and reads its answer, the body into `sink`.
+    fn exchange(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> anyhow::Result<u16> {
         if self.conn.is_none() {
             let s = TcpStream::connect(&self.addr)?;
             s.set_nodelay(true)?;
@@ -101,30 +126,33 @@ impl Client {
                 _ => {}
             }
         }
-        let mut buf = Vec::new();
         if chunked {
+            let mut chunk = Vec::new();
             loop {
                 line.clear();
                 conn.read_line(&mut line)?;
                 let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)?;
-                let mut chunk = vec![0; n + 2];
+                chunk.resize(n + 2, 0);
                 conn.read_exact(&mut chunk)?;
                 if n == 0 {
                     break;
                 }
-                buf.extend_from_slice(&chunk[..n]);
+                sink(&chunk[..n]);
             }
         } else if let Some(n) = length {
-            buf.resize(n, 0);
+            let mut buf = vec![0; n];
             conn.read_exact(&mut buf)?;
+            sink(&buf);
         } else {
+            let mut buf = Vec::new();
             conn.read_to_end(&mut buf)?;
+            sink(&buf);
             close = true;
         }
         if close {
             self.conn = None;
         }
-        Ok((status, String::from_utf8(buf)?))
+        Ok(status)
     }
 
     pub(super) fn get_json(&mut self, path: &str) -> anyhow::Result<Value> {
@@ -185,18 +213,25 @@ impl Server {
 
     /// Resident memory now and at its peak, in MB (Linux only).
     pub(super) fn memory_mb(&self) -> (Option<f64>, Option<f64>) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-                .map(|kb| kb / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        let pid = self.child.id();
+        (proc_status_mb(pid, "VmRSS:"), proc_status_mb(pid, "VmHWM:"))
     }
+}
+
+/// Resident memory of process `pid` now, in MB (Linux only).
+pub(super) fn rss_mb(pid: u32) -> Option<f64> {
+    proc_status_mb(pid, "VmRSS:")
+}
+
+/// A `kB` field of `/proc/PID/status`, in MB.
+fn proc_status_mb(pid: u32, name: &str) -> Option<f64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
 }
 
 impl Drop for Server {

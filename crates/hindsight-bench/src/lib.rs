@@ -2,7 +2,8 @@
 //! fresh PostgreSQL database, serves each with the real server (a child server process, see
 //! [`BenchOptions::server_exe`]), measures the inbox, conversation, story, facets and bulk-tag
 //! figures over HTTP next to the best hand-written SQL for the same answers, and the
-//! training-data figures (annotate, save, NLU export of 100,000 examples, checked), Rasa's event
+//! training-data figures (annotate, save, NLU export of 100,000 examples, checked), the
+//! conversation export (every conversation streamed, counted, memory watched), Rasa's event
 //! broker consumed from RabbitMQ (a backlog drained, live traffic timed to the inbox, checked),
 //! and writes the report (`bench/RESULTS.md`).
 //!
@@ -22,6 +23,7 @@ use hindsight_server::db::Backend;
 
 mod broker;
 mod client;
+mod export;
 mod measure;
 mod report;
 mod suite;
@@ -31,6 +33,8 @@ pub use broker::BrokerResult;
 use broker::*;
 pub use client::Client;
 use client::*;
+pub use export::ConversationExport;
+use export::*;
 use measure::*;
 pub use measure::{BackendResult, FilterResult};
 pub use report::report;

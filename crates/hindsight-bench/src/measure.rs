@@ -80,6 +80,10 @@ pub struct BackendResult {
     /// Annotation, save and NLU export (issue 10); absent from results of older bench versions.
     #[serde(default)]
     pub training: Option<TrainingResult>,
+    /// `GET /api/conversations/export` of every conversation (issue 10); absent from results
+    /// of older bench versions.
+    #[serde(default)]
+    pub conversation_export: Option<ConversationExport>,
     /// Server RSS after the suite and wrk, MB, and its peak.
     pub rss_mb: Option<f64>,
     /// Peak RSS, MB.
@@ -119,6 +123,7 @@ impl Default for BackendResult {
             bulk: Stats::default(),
             sql_bulk: Stats::default(),
             training: None,
+            conversation_export: None,
             rss_mb: None,
             peak_rss_mb: None,
             wrk_rps: Err("not run".into()),
@@ -494,6 +499,28 @@ pub(super) fn run_on(
         runs,
         &mut r.mismatches,
     )?);
+
+    // Every conversation streamed out (a few downloads: each is the whole data set).
+    r.conversation_export = Some(measure_conversation_export(
+        &mut client,
+        &server,
+        runs.min(5),
+        &mut r.mismatches,
+    )?);
+    if let Some(e) = &r.conversation_export {
+        say(
+            opts,
+            format!(
+                "conversation export: {} conversations ({:.0} MB) p95 {:.0} ms, {:.0} conversations/s; RSS {:.0} MB before, {:.0} MB at most during",
+                e.conversations,
+                e.bytes as f64 / 1e6,
+                e.download.p95,
+                e.rate(),
+                e.rss_before_mb,
+                e.rss_during_mb
+            ),
+        );
+    }
 
     // HTTP throughput of the first inbox page under wrk, from a second process.
     r.wrk_rps = if opts.wrk_seconds == 0 {

@@ -30,6 +30,10 @@ pub(super) mod target {
     pub const NLU_EXPORT_MS: f64 = 2_000.0;
     /// The examples the NLU export target speaks of.
     pub const NLU_EXAMPLES: u64 = 100_000;
+    /// Conversations streamed per second by the conversation export (issue 10).
+    pub const EXPORT_PER_S: f64 = 20_000.0;
+    /// The conversations the export target speaks of.
+    pub const EXPORT_CONVERSATIONS: u64 = 1_000_000;
     /// Events per second stored from the event broker's queue (issue 16).
     pub const BROKER_EPS: f64 = 20_000.0;
     /// The least backlog whose drain counts as sustained: 5 s at the target rate.
@@ -215,19 +219,10 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
         }
     }
     if let Some(t) = &r.training {
-        for (what, s, lim) in [
-            ("annotation", &t.annotate, target::ANNOTATE_MS),
-            ("save as test story", &t.save, target::ANNOTATE_MS),
-            ("NLU export", &t.export, target::NLU_EXPORT_MS),
-        ] {
-            if s.p95 > lim {
-                out.push(format!(
-                    "{what} p95 {:.0} ms, {:.1}× the {lim:.0} ms target.",
-                    s.p95,
-                    s.p95 / lim
-                ));
-            }
-        }
+        out.extend(training_misses(t));
+    }
+    if let Some(e) = &r.conversation_export {
+        out.extend(export_misses(e));
     }
     if r.import_events_per_s < target::IMPORT_EPS {
         out.push(format!(
@@ -445,6 +440,9 @@ pub fn report(
         if let Some(t) = &r.training {
             training_rows(&mut o, b, t);
         }
+        if let Some(e) = &r.conversation_export {
+            export_rows(&mut o, b, e);
+        }
         broker_rows(&mut o, b, &r.broker);
     }
     if let (Some(s), Some(p)) = (sqlite, results.iter().find(|r| r.backend == "postgres")) {
@@ -467,6 +465,9 @@ pub fn report(
             check("annotation", a.annotate.p95, b.annotate.p95);
             check("save", a.save.p95, b.save.p95);
             check("NLU export", a.export.p95, b.export.p95);
+        }
+        if let (Some(a), Some(b)) = (&p.conversation_export, &s.conversation_export) {
+            check("conversation export", a.download.p95, b.download.p95);
         }
         if let (Ok(a), Ok(b)) = (&p.broker, &s.broker) {
             check(
@@ -587,6 +588,9 @@ pub fn report(
         if let Some(t) = &r.training {
             training_section(&mut o, t);
         }
+        if let Some(e) = &r.conversation_export {
+            export_section(&mut o, e);
+        }
         let _ = writeln!(
             o,
             "\nServer memory after the suite and the load test: {} (peak {}).",
@@ -614,41 +618,4 @@ pub fn report(
         }
     }
     o
-}
-
-/// The "Training data" figures of a backend (issue 10).
-fn training_section(o: &mut String, t: &TrainingResult) {
-    let _ = writeln!(o, "\n### Training data\n");
-    let _ = writeln!(o, "| Figure | p50 / p95 (ms) | Target |\n|---|---:|---|");
-    let _ = writeln!(o, "| Annotate a user message (`PUT …/annotation`: intent + one entity), a distinct message each run | {} | p95 ≤ 20 ms {} |", ms(&t.annotate), mark(t.annotate.p95 <= target::ANNOTATE_MS));
-    let _ = writeln!(o, "| Save a test story up to that message (`POST /api/training-data/items`), a distinct name each run | {} | p95 ≤ 20 ms {} |", ms(&t.save), mark(t.save.p95 <= target::ANNOTATE_MS));
-    let _ = writeln!(o, "| NLU export (`GET /api/training-data/nlu`, all {:.1} MB read) of {} examples of {} intents | {} | ≤ 2 s for 100,000 {} |", t.bytes as f64 / 1e6, t.examples, t.intents, ms(&t.export), if t.examples < target::NLU_EXAMPLES { "(indicative)" } else { mark(t.export.p95 <= target::NLU_EXPORT_MS) });
-    let _ = writeln!(o, "\nThe export's annotations ({} of distinct user messages, each a distinct example: the predicted intent, one in five corrected, and one entity on a word of the text) were written in one transaction through the server's own `db::annotations::put` in {:.1} s. The file was checked: its examples and intents are the distinct ones of the database (hand-written SQL), and a loaded example is written as Rasa writes it.", t.loaded, t.load_seconds);
-    if t.examples < target::NLU_EXAMPLES {
-        let _ = writeln!(o, "\nThis run exported fewer than the target's 100,000 examples (the data had too few distinct user messages, or `--nlu-examples` asked for fewer): the export figure is indicative only.");
-    }
-}
-
-/// The training-data rows of the targets table. The export's verdict needs the target's
-/// 100,000 examples: a smaller run's export figure is marked indicative, not met.
-fn training_rows(o: &mut String, b: &str, t: &TrainingResult) {
-    let a = t.annotate.p95;
-    let s = t.save.p95;
-    let _ = writeln!(
-        o,
-        "| Annotation (intent + one entity) p95 ≤ 20 ms | {b} | {a:.1} ms | {} |",
-        mark(a <= target::ANNOTATE_MS)
-    );
-    let _ = writeln!(
-        o,
-        "| Save as test story p95 ≤ 20 ms | {b} | {s:.1} ms | {} |",
-        mark(s <= target::ANNOTATE_MS)
-    );
-    let e = t.export.p95;
-    let verdict = if t.examples < target::NLU_EXAMPLES {
-        "indicative: fewer than 100,000 examples"
-    } else {
-        mark(e <= target::NLU_EXPORT_MS)
-    };
-    let _ = writeln!(o, "| NLU export of 100,000 annotated examples ≤ 2 s (p95) | {b} | {e:.0} ms for {} examples | {verdict} |", t.examples);
 }

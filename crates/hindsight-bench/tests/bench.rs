@@ -68,6 +68,21 @@ fn bench_writes_a_sane_report_on_both_backends() {
             "{}: the NLU export: {t:?}",
             r.backend
         );
+        let e = r
+            .conversation_export
+            .as_ref()
+            .expect("conversation export figures");
+        // The download was checked against the count (a mismatch otherwise, asserted above).
+        assert!(
+            e.conversations > 1_000 && e.bytes > 100_000 && e.download.runs == 3 && e.rate() > 0.0,
+            "{}: the conversation export: {e:?}",
+            r.backend
+        );
+        assert!(
+            e.rss_before_mb > 1.0 && e.rss_during_mb >= e.rss_before_mb,
+            "{}: memory read during the export: {e:?}",
+            r.backend
+        );
         let b = r.broker.as_ref().expect("event broker figures");
         assert_eq!(
             (b.backlog_events, b.live_events),

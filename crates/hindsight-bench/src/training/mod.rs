@@ -10,6 +10,9 @@ use serde_json::json;
 
 use super::*;
 
+mod report;
+pub(crate) use report::*;
+
 /// The training-data figures of one backend.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrainingResult {
