@@ -31,3 +31,10 @@ pub use training::{
 };
 pub mod stats;
 pub use stats::{ConversationStats, DayCount, CONFIDENCE_BINS};
+pub mod queues;
+pub use queues::{
+    Agreement, QuestionFindings, QuestionKind, Queue, QueueAssignment, QueueConversationsAdded,
+    QueueConversationsInput, QueueInput, QueueProgress, QueueReview, QueueSource, QueueUpdate,
+    ReviewSubmission, ReviewerProgress, RubricQuestion, Sampling, ShareEstimate, StratifyBy,
+    StratumRule,
+};
