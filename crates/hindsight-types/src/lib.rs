@@ -10,7 +10,8 @@ pub mod live;
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use filter::{
-    ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TextMode, TimeOfDay,
+    ConversationFilter, FilterError, PageRequest, ScoreFilter, SlotFilter, SortOrder, TextMode,
+    TimeOfDay,
 };
 pub mod window;
 pub use live::{

@@ -605,3 +605,50 @@ both_backends! {
 fn parse(t: &str) -> chrono::DateTime<chrono::Utc> {
     t.parse().unwrap()
 }
+
+both_backends! {
+    // Slice 4: the answers are inbox filters, `score.QUESTION=VALUE[,VALUE…]`, everywhere a
+    // filter is taken (listing, count, saved filters, and so a queue's source).
+    async fn answers_filter_the_inbox(app: TestApp) {
+        conversations(&app, "c", 4, "web").await;
+        let admin = app.token.clone().unwrap();
+        let q = explicit(&app, "scored", json!({}), &ids("c", 3)).await;
+        let answers = |id: &str| match id {
+            "c0" => json!({"outcome": "failure", "resolved": false, "tone": 2, "notes": "looped twice"}),
+            "c1" => json!({"outcome": "partial", "resolved": false, "tone": 4}),
+            _ => json!({"outcome": "success", "resolved": true, "tone": 4}),
+        };
+        loop {
+            let (status, a) = next(&app, &admin, q).await;
+            if status == StatusCode::NOT_FOUND {
+                break;
+            }
+            let id = conversation_of(&a);
+            assert_eq!(review(&app, &admin, q, &id, answers(&id)).await.0, StatusCode::OK);
+        }
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(app.ids("score.outcome=failure").await), ["c0"]);
+        // Values of one question: any of them; two questions: both.
+        assert_eq!(sorted(app.ids("score.outcome=failure,partial").await), ["c0", "c1"]);
+        assert_eq!(sorted(app.ids("score.outcome=failure&score.outcome=success").await), ["c0", "c2"]);
+        assert_eq!(sorted(app.ids("score.resolved=false&score.tone=4").await), ["c1"]);
+        assert_eq!(sorted(app.ids("score.notes=looped%20twice").await), ["c0"]);
+        // c3 was never reviewed; an unknown question or value matches nothing.
+        assert!(app.ids("score.outcome=handover").await.is_empty());
+        assert!(app.ids("score.nothing=1").await.is_empty());
+        let count = app.get_ok("/api/conversations/count?score.resolved=false").await;
+        assert_eq!(count["total"], 2, "{count}");
+        let (status, err) = app.get("/api/conversations?score.=x").await;
+        assert_eq!((status, err["error"]["field"].clone()), (StatusCode::BAD_REQUEST, json!("score.")));
+        // A saved filter of failures is the source of a follow-up queue.
+        let (status, filter) = app
+            .post_json("/api/filters", &json!({"name": "failed", "query": "score.outcome=failure,partial", "shared": true}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{filter}");
+        let follow_up = create(&app, json!({"name": "follow-up", "source": {"kind": "filter", "filter_id": filter["id"]}, "rubric": rubric()})).await;
+        assert_eq!(follow_up["population"], 2);
+    }
+}
