@@ -195,6 +195,16 @@ pub fn live_candidates(conn: &mut DbConnection, senders: &[String]) -> QueryResu
     Ok(out)
 }
 
+/// Whether the queue holds any conversation (live or not).
+pub fn holds_any(conn: &mut DbConnection, queue: i64) -> QueryResult<bool> {
+    let any: Option<i64> = qc::table
+        .filter(qc::queue_id.eq(queue))
+        .select(qc::conversation_id)
+        .first(conn)
+        .optional()?;
+    Ok(any.is_some())
+}
+
 /// Which of the conversations `ids` the queue holds already.
 pub fn present(conn: &mut DbConnection, queue: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
     let mut out = Vec::new();

@@ -94,10 +94,16 @@ fn fill(
     rule: &Sampling,
     candidates: &[Candidate],
 ) -> AppResult<(i64, i64)> {
-    let ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
-    let present: HashSet<i64> = db::queues::present(conn, queue, &ids)?
-        .into_iter()
-        .collect();
+    // An empty queue (one just created) holds none of them: no need to ask, which spares a
+    // query per thousand conversations when a queue is filled from a large filter.
+    let present: HashSet<i64> = if db::queues::holds_any(conn, queue)? {
+        let ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+        db::queues::present(conn, queue, &ids)?
+            .into_iter()
+            .collect()
+    } else {
+        HashSet::new()
+    };
     let mut seen = HashSet::new();
     let fresh: Vec<Candidate> = candidates
         .iter()

@@ -652,3 +652,35 @@ both_backends! {
         assert_eq!(follow_up["population"], 2);
     }
 }
+
+both_backends! {
+    // Changing the reviewers a conversation needs reopens or closes conversations at once;
+    // deleting a queue takes its reviews and answers with it.
+    async fn reviewers_per_conversation_can_change(app: TestApp) {
+        conversations(&app, "c", 2, "web").await;
+        let alice = app.user_token("alice", "reviewer").await;
+        let bob = app.user_token("bob", "reviewer").await;
+        let q = explicit(&app, "grow", json!({}), &ids("c", 2)).await;
+        for _ in 0..2 {
+            let (status, a) = next(&app, &alice, q).await;
+            assert_eq!(status, StatusCode::OK, "{a}");
+            assert_eq!(review(&app, &alice, q, &conversation_of(&a), json!({"outcome": "success"})).await.0, StatusCode::OK);
+        }
+        assert_eq!(next(&app, &bob, q).await.0, StatusCode::NOT_FOUND);
+        let path = format!("/api/queues/{q}");
+        assert_eq!(patch(&app, &path, &json!({"reviewers_per_conversation": 2})).await.0, StatusCode::OK);
+        let (status, b) = next(&app, &bob, q).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert_eq!((b["reviews_done"].as_i64(), b["reviews_needed"].as_i64()), (Some(1), Some(2)));
+        assert_eq!(review(&app, &bob, q, &conversation_of(&b), json!({"outcome": "failure"})).await.0, StatusCode::OK);
+        let p = app.get_ok(&format!("/api/queues/{q}/progress")).await;
+        assert_eq!((p["done"].as_i64(), p["remaining"].as_i64(), p["conversations_complete"].as_i64()), (Some(3), Some(1), Some(1)));
+        // Back to one: every conversation has its review.
+        assert_eq!(patch(&app, &path, &json!({"reviewers_per_conversation": 1})).await.0, StatusCode::OK);
+        assert_eq!(next(&app, &bob, q).await.0, StatusCode::NOT_FOUND);
+        let p = app.get_ok(&format!("/api/queues/{q}/progress")).await;
+        assert_eq!((p["remaining"].as_i64(), p["conversations_complete"].as_i64()), (Some(0), Some(2)));
+        assert_eq!(app.send(app.request(Method::DELETE, &path)).await.0, StatusCode::NO_CONTENT);
+        assert!(app.ids("score.outcome=failure").await.is_empty());
+    }
+}
