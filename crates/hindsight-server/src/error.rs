@@ -47,6 +47,17 @@ pub fn not_found(what: impl std::fmt::Display) -> AppError {
     )
 }
 
+/// 404 with a message of its own: what was asked for exists, but has nothing to give (a
+/// review queue with no conversation left for the caller).
+pub fn nothing_left(message: impl Into<String>) -> AppError {
+    client(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        message.into(),
+        None,
+    )
+}
+
 /// 400: the parameter or field `field` has a bad value.
 pub fn bad_request(field: &str, message: impl Into<String>) -> AppError {
     client(

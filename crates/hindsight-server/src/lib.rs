@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod error_shape;
 pub mod ingest;
+pub mod review;
 pub mod routes;
 pub mod service;
 pub mod story;

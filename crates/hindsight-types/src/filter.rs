@@ -71,6 +71,9 @@ pub struct ConversationFilter {
     /// Training data (issue 10): has (or has not) a message whose annotation corrected the
     /// predicted intent (a misclassification).
     pub misclassified: Option<bool>,
+    /// Review queues (issue 13): for each question, a review answered it with one of the
+    /// values (`score.outcome=failure,partial`); every question listed must hold.
+    pub scores: Vec<ScoreFilter>,
     /// A user message contains this text; at least [`MIN_TEXT_CHARS`] characters. How it
     /// matches is [`ConversationFilter::text_mode`].
     pub text: Option<String>,
@@ -104,6 +107,15 @@ impl TextMode {
             TextMode::Substring => "substring",
         }
     }
+}
+
+/// A review queue's rubric answers to one question: `score.QUESTION=VALUE[,VALUE…]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreFilter {
+    /// The rubric question's id (`outcome`).
+    pub question: String,
+    /// Any of these answers as stored: `true`/`false`, a label, `1`–`5`, a text.
+    pub values: Vec<String>,
 }
 
 /// One slot condition: `NAME` (the slot was set to anything but null) or `NAME:VALUE`.
@@ -434,6 +446,26 @@ impl ConversationFilter {
                 }
             }
             "sender_id" => self.sender_id = Some(value.to_owned()).filter(|s| !s.is_empty()),
+            // Review queues (issue 13): `score.QUESTION=VALUE,…`.
+            key if key.starts_with("score.") => {
+                let question = &key["score.".len()..];
+                if question.trim().is_empty() {
+                    return Err(FilterError::new(
+                        key,
+                        "`score.` needs a rubric question's id, e.g. `score.outcome=failure`",
+                    ));
+                }
+                let values: Vec<String> = split_list(value).collect();
+                if !values.is_empty() {
+                    match self.scores.iter_mut().find(|s| s.question == question) {
+                        Some(s) => s.values.extend(values),
+                        None => self.scores.push(ScoreFilter {
+                            question: question.to_owned(),
+                            values,
+                        }),
+                    }
+                }
+            }
             "sort" => {
                 self.sort = value.parse().map_err(|_| {
                     FilterError::new(
@@ -581,6 +613,9 @@ impl ConversationFilter {
                 Some(v) => q.append_pair("slot", &format!("{}:{}", slot.name, v)),
                 None => q.append_pair("slot", &slot.name),
             };
+        }
+        for s in &self.scores {
+            q.append_pair(&format!("score.{}", s.question), &s.values.join(","));
         }
         if self.sort != SortOrder::Latest {
             q.append_pair("sort", self.sort.as_str());

@@ -10,7 +10,8 @@ pub mod live;
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use filter::{
-    ConversationFilter, FilterError, PageRequest, SlotFilter, SortOrder, TextMode, TimeOfDay,
+    ConversationFilter, FilterError, PageRequest, ScoreFilter, SlotFilter, SortOrder, TextMode,
+    TimeOfDay,
 };
 pub mod window;
 pub use live::{
@@ -31,3 +32,10 @@ pub use training::{
 };
 pub mod stats;
 pub use stats::{ConversationStats, DayCount, CONFIDENCE_BINS};
+pub mod queues;
+pub use queues::{
+    Agreement, QuestionFindings, QuestionKind, Queue, QueueAssignment, QueueConversationsAdded,
+    QueueConversationsInput, QueueInput, QueueProgress, QueueReview, QueueSource, QueueUpdate,
+    ReviewSubmission, ReviewerProgress, RubricQuestion, Sampling, ShareEstimate, StratifyBy,
+    StratumRule,
+};

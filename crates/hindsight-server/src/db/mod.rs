@@ -29,6 +29,8 @@ pub mod filters;
 pub mod flags;
 pub mod ingest;
 pub mod plan;
+pub mod queue_reviews;
+pub mod queues;
 pub mod schema;
 pub mod settings;
 pub mod stats;

@@ -196,6 +196,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    review_queues (id) {
+        id -> BigInt,
+        name -> Text,
+        source_kind -> Text,
+        source_filter_id -> Nullable<BigInt>,
+        source_query -> Nullable<Text>,
+        sampling -> Text,
+        assignees -> Text,
+        reviewers_per_conversation -> BigInt,
+        reservation_seconds -> BigInt,
+        paused -> Bool,
+        rubric -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    queue_conversations (queue_id, conversation_id) {
+        queue_id -> BigInt,
+        conversation_id -> BigInt,
+        stratum -> Text,
+        sampled -> Bool,
+        rank -> BigInt,
+        done -> BigInt,
+        reserved -> Bool,
+        open -> Bool,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    queue_reviews (id) {
+        id -> BigInt,
+        queue_id -> BigInt,
+        conversation_id -> BigInt,
+        reviewer -> Text,
+        status -> Text,
+        reserved_at -> Timestamp,
+        expires_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    queue_answers (review_id, question) {
+        review_id -> BigInt,
+        queue_id -> BigInt,
+        conversation_id -> BigInt,
+        question -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(events -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> conversations (conversation_id));
@@ -203,6 +259,10 @@ diesel::joinable!(conversation_tags -> tags (tag_id));
 diesel::joinable!(message_flags -> events (event_id));
 diesel::joinable!(message_annotations -> events (event_id));
 diesel::joinable!(message_annotations -> conversations (conversation_id));
+diesel::joinable!(queue_conversations -> conversations (conversation_id));
+diesel::joinable!(queue_conversations -> review_queues (queue_id));
+diesel::joinable!(queue_reviews -> conversations (conversation_id));
+diesel::joinable!(queue_answers -> queue_reviews (review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     conversations,
@@ -221,4 +281,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ingest_errors,
     export_runs,
     export_run_conversations,
+    review_queues,
+    queue_conversations,
+    queue_reviews,
+    queue_answers,
 );

@@ -11,6 +11,7 @@ mod flags;
 mod health;
 mod ingest;
 mod ingest_errors;
+mod queues;
 mod stats;
 mod story;
 mod stream;
@@ -98,6 +99,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .get(training::get_item)
                     .patch(training::update_item)
                     .delete(training::delete_item),
+            )
+            // Review queues (issue 13).
+            .service(
+                web::resource("/queues")
+                    .get(queues::list_queues)
+                    .post(queues::create_queue),
+            )
+            .service(
+                web::resource("/queues/{queue_id}")
+                    .get(queues::get_queue)
+                    .patch(queues::update_queue)
+                    .delete(queues::delete_queue),
+            )
+            .service(
+                web::resource("/queues/{queue_id}/conversations")
+                    .post(queues::add_queue_conversations),
+            )
+            .service(web::resource("/queues/{queue_id}/next").post(queues::next_conversation))
+            .service(web::resource("/queues/{queue_id}/progress").get(queues::queue_progress))
+            .service(
+                web::resource("/queues/{queue_id}/conversations/{id}/release")
+                    .post(queues::release_conversation),
+            )
+            .service(
+                web::resource("/queues/{queue_id}/conversations/{id}/skip")
+                    .post(queues::skip_conversation),
+            )
+            .service(
+                web::resource("/queues/{queue_id}/conversations/{id}/review")
+                    .post(queues::submit_review),
             )
             .service(web::resource("/audit").get(audit::all_audit))
             .service(

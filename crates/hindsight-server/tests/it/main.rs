@@ -22,6 +22,7 @@ mod listing;
 mod login_security;
 mod openapi;
 mod pg_restart;
+mod queues;
 mod stats;
 mod stream;
 mod tags_flags;

@@ -76,6 +76,7 @@ pub fn concrete(path: &str) -> String {
         .replace("{token_id}", "1")
         .replace("{filter_id}", "1")
         .replace("{item_id}", "1")
+        .replace("{queue_id}", "1")
         .replace("{message_timestamp}", "1.0")
 }
 

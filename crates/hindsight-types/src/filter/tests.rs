@@ -123,3 +123,32 @@ fn time_window_wraps_midnight() {
     assert!(day.contains_minute(17 * 60 + 29));
     assert!(!day.contains_minute(17 * 60 + 30));
 }
+
+#[test]
+fn scores_merge_by_question_and_round_trip() {
+    let q = "score.outcome=failure&score.resolved=false&score.outcome=partial,handover";
+    let f = ConversationFilter::from_query(q).unwrap();
+    assert_eq!(
+        f.scores,
+        [
+            ScoreFilter {
+                question: "outcome".into(),
+                values: vec!["failure".into(), "partial".into(), "handover".into()]
+            },
+            ScoreFilter {
+                question: "resolved".into(),
+                values: vec!["false".into()]
+            }
+        ]
+    );
+    assert_eq!(
+        f.to_query(),
+        "score.outcome=failure%2Cpartial%2Chandover&score.resolved=false"
+    );
+    assert_eq!(ConversationFilter::from_query(&f.to_query()).unwrap(), f);
+    let err = ConversationFilter::from_query("score.=x").unwrap_err();
+    assert_eq!(err.field, "score.");
+    assert!(ConversationFilter::from_query("score.outcome=")
+        .unwrap()
+        .is_empty());
+}

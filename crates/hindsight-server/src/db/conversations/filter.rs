@@ -7,8 +7,8 @@ use hindsight_types::{ConversationFilter, TextMode};
 
 use super::BoxedConversations;
 use crate::db::connection::Backend;
-use crate::db::schema::message_annotations;
 use crate::db::schema::{conversation_features, conversation_tags, conversations, events, tags};
+use crate::db::schema::{message_annotations, queue_answers};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
@@ -250,6 +250,17 @@ pub(super) fn filtered_on<'a>(
         } else {
             q.filter(not(conversations::id.eq_any(ids)))
         };
+    }
+    // Review queues (issue 13): a review answered the question with one of the values.
+    for s in &f.scores {
+        q = q.filter(
+            conversations::id.eq_any(
+                queue_answers::table
+                    .filter(queue_answers::question.eq(&s.question))
+                    .filter(queue_answers::value.eq_any(&s.values))
+                    .select(queue_answers::conversation_id),
+            ),
+        );
     }
     if let Some(text) = f.text.as_deref().filter(|t| matches_words(f, t)) {
         // Each backend has its own word index (migration 2026-12-02-000061_word_index).

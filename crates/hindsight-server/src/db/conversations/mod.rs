@@ -296,3 +296,12 @@ pub fn find_any(conn: &mut DbConnection, sender_id: &str) -> QueryResult<Option<
         .first(conn)
         .optional()
 }
+
+/// The row of a conversation, live or in the trash, by internal id.
+pub fn get_row(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ConversationRow>> {
+    conversations::table
+        .find(id)
+        .select(ConversationRow::as_select())
+        .first(conn)
+        .optional()
+}

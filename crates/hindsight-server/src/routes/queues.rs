@@ -1,0 +1,134 @@
+//! Review queues: their administration, the review flow, and progress.
+
+use actix_web::{web, HttpResponse};
+use hindsight_types::{
+    Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput, QueueInput,
+    QueueProgress, QueueReview, QueueUpdate, ReviewSubmission,
+};
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::{json_body, AppResult, JsonBody};
+use crate::service::{queue_progress, queue_review, queues};
+
+/// `GET /api/queues`: every queue.
+pub async fn list_queues(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<Vec<Queue>>> {
+    Ok(web::Json(queues::list_queues(&state, user).await?))
+}
+
+/// `POST /api/queues`: creates and fills a queue (201).
+pub async fn create_queue(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<QueueInput>,
+) -> AppResult<HttpResponse> {
+    let queue = queues::create_queue(&state, user, json_body(body)).await?;
+    Ok(HttpResponse::Created().json(queue))
+}
+
+/// `GET /api/queues/{queue_id}`: one queue.
+pub async fn get_queue(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<web::Json<Queue>> {
+    Ok(web::Json(
+        queues::get_queue(&state, user, path.into_inner()).await?,
+    ))
+}
+
+/// `PATCH /api/queues/{queue_id}`: edits, pauses or resumes a queue.
+pub async fn update_queue(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: JsonBody<QueueUpdate>,
+) -> AppResult<web::Json<Queue>> {
+    let id = path.into_inner();
+    Ok(web::Json(
+        queues::update_queue(&state, user, id, json_body(body)).await?,
+    ))
+}
+
+/// `DELETE /api/queues/{queue_id}`: deletes a queue and its reviews.
+pub async fn delete_queue(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    queues::delete_queue(&state, user, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/queues/{queue_id}/conversations`: adds conversations by id.
+pub async fn add_queue_conversations(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: JsonBody<QueueConversationsInput>,
+) -> AppResult<web::Json<QueueConversationsAdded>> {
+    let id = path.into_inner();
+    Ok(web::Json(
+        queues::add_conversations(&state, user, id, json_body(body)).await?,
+    ))
+}
+
+/// `POST /api/queues/{queue_id}/next`: reserves the next conversation for the caller.
+pub async fn next_conversation(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<web::Json<QueueAssignment>> {
+    Ok(web::Json(
+        queue_review::next(&state, user, path.into_inner()).await?,
+    ))
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/release`: gives a reservation back.
+pub async fn release_conversation(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, sender_id) = path.into_inner();
+    queue_review::release(&state, user, id, sender_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/skip`: skips a reserved conversation.
+pub async fn skip_conversation(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, sender_id) = path.into_inner();
+    queue_review::skip(&state, user, id, sender_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/review`: submits the rubric's answers.
+pub async fn submit_review(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    body: JsonBody<ReviewSubmission>,
+) -> AppResult<web::Json<QueueReview>> {
+    let (id, sender_id) = path.into_inner();
+    Ok(web::Json(
+        queue_review::submit(&state, user, id, sender_id, json_body(body)).await?,
+    ))
+}
+
+/// `GET /api/queues/{queue_id}/progress`: progress and findings.
+pub async fn queue_progress(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<web::Json<QueueProgress>> {
+    Ok(web::Json(
+        queue_progress::progress(&state, user, path.into_inner()).await?,
+    ))
+}
