@@ -54,6 +54,7 @@ fn concrete(path: &str) -> String {
         .replace("{filter_id}", "1")
         .replace("{item_id}", "1")
         .replace("{token_id}", "1")
+        .replace("{queue_id}", "1")
 }
 
 fn jwt(secret: &str, header: &Value, claims: &Value) -> String {
