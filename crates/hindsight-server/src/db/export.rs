@@ -5,9 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hindsight_types::ConversationFilter;
 
-use super::conversations::{
-    filtered_for, tags_and_names, ConversationRow, IdSpan, NameRow, TagRow,
-};
+use super::conversations::{filtered_for, tags_and_names, ConversationRow, NameRow, TagRow};
 use super::schema::{conversations, events, message_flags};
 use super::DbConnection;
 
@@ -52,9 +50,9 @@ pub fn page(
         return Ok(ExportPage::default());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let span = IdSpan::of_sorted(&ids);
-    let (tags, features) = tags_and_names(conn, span)?;
-    let mut flag_query = message_flags::table
+    let (tags, features) = tags_and_names(conn, &ids)?;
+    let flags = message_flags::table
+        .filter(message_flags::conversation_id.eq_any(&ids))
         .order((message_flags::conversation_id, message_flags::event_id))
         .select((
             message_flags::conversation_id,
@@ -63,24 +61,13 @@ pub fn page(
             message_flags::flagged_by,
             message_flags::flagged_at,
         ))
-        .into_boxed();
-    let mut event_query = events::table
-        .order((events::conversation_id, events::seq))
-        .select((events::conversation_id, events::data))
-        .into_boxed();
-    match span {
-        IdSpan::List(ids) => {
-            flag_query = flag_query.filter(message_flags::conversation_id.eq_any(ids));
-            event_query = event_query.filter(events::conversation_id.eq_any(ids));
-        }
-        IdSpan::Range(first, last) => {
-            flag_query = flag_query.filter(message_flags::conversation_id.between(first, last));
-            event_query = event_query.filter(events::conversation_id.between(first, last));
-        }
-    }
-    let flags = flag_query.load(conn)?;
+        .load(conn)?;
     let events = if with_events {
-        event_query.load(conn)?
+        events::table
+            .filter(events::conversation_id.eq_any(&ids))
+            .order((events::conversation_id, events::seq))
+            .select((events::conversation_id, events::data))
+            .load(conn)?
     } else {
         Vec::new()
     };

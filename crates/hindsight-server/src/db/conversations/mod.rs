@@ -70,39 +70,15 @@ pub type TagRow = (i64, i64, String, String);
 /// `(conversation id, kind, name)` of intents and actions, by conversation, most frequent first.
 pub type NameRow = (i64, String, String);
 
-/// Which conversations' lists to read.
-#[derive(Debug, Clone, Copy)]
-pub enum IdSpan<'a> {
-    /// These ids (a page of the inbox).
-    List(&'a [i64]),
-    /// Every id from the first to the last, inclusive: for a page whose ids lie close
-    /// together (an export walking the table in id order), one cached statement and a range
-    /// scan of the primary key instead of a new statement with a parameter per id. The rows
-    /// of ids not on the page come along; the caller's join skips them.
-    Range(i64, i64),
-}
-
-impl<'a> IdSpan<'a> {
-    /// The span that reads `ids` (ascending) cheapest: their range when it holds at most
-    /// twice as many ids as the page.
-    pub fn of_sorted(ids: &'a [i64]) -> IdSpan<'a> {
-        match (ids.first(), ids.last()) {
-            (Some(&first), Some(&last)) if last - first < 2 * ids.len() as i64 => {
-                IdSpan::Range(first, last)
-            }
-            _ => IdSpan::List(ids),
-        }
-    }
-}
-
-/// The tags, intents and actions of the conversations `span`, in two queries: what an inbox
+/// The tags, intents and actions of the conversations `ids`, in two queries: what an inbox
 /// row and an exported conversation show beside the conversation's own columns.
 pub fn tags_and_names(
     conn: &mut DbConnection,
-    span: IdSpan<'_>,
+    ids: &[i64],
 ) -> QueryResult<(Vec<TagRow>, Vec<NameRow>)> {
-    let mut tag_query = conversation_tags::table
+    let tag_rows = conversation_tags::table
         .inner_join(tags::table)
+        .filter(conversation_tags::conversation_id.eq_any(ids))
         .order((conversation_tags::conversation_id, tags::name))
         .select((
             conversation_tags::conversation_id,
@@ -110,8 +86,9 @@ pub fn tags_and_names(
             tags::name,
             tags::color,
         ))
-        .into_boxed();
-    let mut name_query = conversation_features::table
+        .load(conn)?;
+    let name_rows = conversation_features::table
+        .filter(conversation_features::conversation_id.eq_any(ids))
         .filter(conversation_features::kind.eq_any(["intent", "action"]))
         .order((
             conversation_features::conversation_id,
@@ -123,19 +100,8 @@ pub fn tags_and_names(
             conversation_features::kind,
             conversation_features::name,
         ))
-        .into_boxed();
-    match span {
-        IdSpan::List(ids) => {
-            tag_query = tag_query.filter(conversation_tags::conversation_id.eq_any(ids));
-            name_query = name_query.filter(conversation_features::conversation_id.eq_any(ids));
-        }
-        IdSpan::Range(first, last) => {
-            tag_query = tag_query.filter(conversation_tags::conversation_id.between(first, last));
-            name_query =
-                name_query.filter(conversation_features::conversation_id.between(first, last));
-        }
-    }
-    Ok((tag_query.load(conn)?, name_query.load(conn)?))
+        .load(conn)?;
+    Ok((tag_rows, name_rows))
 }
 
 /// The summary of one conversation from its row and its rows of [`tags_and_names`].
@@ -194,7 +160,7 @@ pub fn summarise(
     rows: Vec<ConversationRow>,
 ) -> QueryResult<Vec<ConversationSummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let (tag_rows, name_rows) = tags_and_names(conn, IdSpan::List(&ids))?;
+    let (tag_rows, name_rows) = tags_and_names(conn, &ids)?;
     let tags = by_conversation(&tag_rows, |t| t.0);
     let names = by_conversation(&name_rows, |n| n.0);
     Ok(rows
