@@ -136,6 +136,29 @@ fn reserved_turn(
     }
 }
 
+/// Runs `change` on the caller's reserved turn of conversation `sender_id` in queue `id`, in
+/// one write transaction: a reviewer, a queue they may work, a reservation they hold.
+async fn with_reserved_turn(
+    state: &AppState,
+    caller: AuthUser,
+    id: i64,
+    sender_id: String,
+    change: impl FnOnce(&mut DbConnection, &AuthUser, &QueueRow, &TurnRow) -> AppResult<()>
+        + Send
+        + 'static,
+) -> AppResult<()> {
+    caller.require(Role::Reviewer)?;
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let row = workable(conn, &caller, id)?;
+                let turn = reserved_turn(conn, &caller, &row, &sender_id)?;
+                change(conn, &caller, &row, &turn)
+            })
+        })
+        .await
+}
+
 /// Gives the caller's reservation back: the conversation returns to the queue, for the
 /// caller too.
 pub async fn release(
@@ -144,44 +167,38 @@ pub async fn release(
     id: i64,
     sender_id: String,
 ) -> AppResult<()> {
-    caller.require(Role::Reviewer)?;
-    state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let row = workable(conn, &caller, id)?;
-                let turn = reserved_turn(conn, &caller, &row, &sender_id)?;
-                turns::release(conn, &turn, row.reviewers_per_conversation)?;
-                Ok(())
-            })
-        })
-        .await
+    with_reserved_turn(state, caller, id, sender_id, |conn, _, row, turn| {
+        turns::release(conn, turn, row.reviewers_per_conversation)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Skips the caller's reserved conversation: it returns to the queue for the others, never
 /// to the caller again. Audited.
 pub async fn skip(state: &AppState, caller: AuthUser, id: i64, sender_id: String) -> AppResult<()> {
-    caller.require(Role::Reviewer)?;
-    state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                let row = workable(conn, &caller, id)?;
-                let turn = reserved_turn(conn, &caller, &row, &sender_id)?;
-                turns::skip(conn, &turn, now(), row.reviewers_per_conversation)?;
-                audit::record(
-                    conn,
-                    Change {
-                        actor: &caller.name,
-                        action: "queue_conversation_skipped",
-                        conversation: Some(turn.conversation_id),
-                        target: Some(format!("queue {id}")),
-                        before: None,
-                        after: None,
-                    },
-                )?;
-                Ok(())
-            })
-        })
-        .await
+    with_reserved_turn(
+        state,
+        caller,
+        id,
+        sender_id,
+        move |conn, caller, row, turn| {
+            turns::skip(conn, turn, now(), row.reviewers_per_conversation)?;
+            audit::record(
+                conn,
+                Change {
+                    actor: &caller.name,
+                    action: "queue_conversation_skipped",
+                    conversation: Some(turn.conversation_id),
+                    target: Some(format!("queue {id}")),
+                    before: None,
+                    after: None,
+                },
+            )?;
+            Ok(())
+        },
+    )
+    .await
 }
 
 /// Checks answers against the rubric; each as stored text, by question id. The field of a
