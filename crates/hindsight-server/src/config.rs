@@ -63,6 +63,12 @@ pub struct Config {
     /// work of one request). 0: no limit. The command line (import, bench) is never limited.
     #[arg(long, env = "HINDSIGHT_QUERY_TIMEOUT_MS", default_value_t = 10_000)]
     pub query_timeout_ms: u64,
+
+    /// Milliseconds the inbox's tab counts may take to count exactly before the web app gets
+    /// an estimate from a sample (marked `≈`, the exact numbers asked for right after).
+    /// 0: estimate whenever the counts are not maintained ones.
+    #[arg(long, env = "HINDSIGHT_EXACT_COUNTS_WITHIN_MS", default_value_t = 30)]
+    pub exact_counts_within_ms: u64,
 }
 
 impl Default for Config {
@@ -80,6 +86,7 @@ impl Default for Config {
             reviewers_may_delete: false,
             max_body_mb: 64,
             query_timeout_ms: 10_000,
+            exact_counts_within_ms: 30,
         }
     }
 }

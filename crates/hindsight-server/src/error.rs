@@ -140,7 +140,7 @@ impl From<diesel::result::Error> for AppError {
                 Kind::ClosedConnection | Kind::UnableToSendCommand | Kind::SerializationFailure,
                 info,
             ) => AppError::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(_, info) if is_query_timeout(info.message()) => {
+            Error::DatabaseError(_, info) if crate::db::connection::is_timeout(info.message()) => {
                 AppError::QueryTimeout(info.message().to_owned())
             }
             Error::DatabaseError(_, info) if is_transient(info.message()) => {
@@ -157,15 +157,6 @@ impl From<diesel::result::Error> for AppError {
             other => AppError::Internal(other.to_string()),
         }
     }
-}
-
-/// Whether a database message says the statement ran out of its time budget: PostgreSQL's
-/// `statement_timeout`, or SQLite's interruption by the budget check
-/// ([`crate::db::connection::QUERY_BUDGET_EXCEEDED`]).
-fn is_query_timeout(message: &str) -> bool {
-    message.contains("statement timeout")
-        || message.contains(crate::db::connection::QUERY_BUDGET_EXCEEDED)
-        || message == "interrupted"
 }
 
 /// Whether a database message names a condition that passes: SQLite's busy lock past

@@ -123,6 +123,36 @@ pub struct ConversationCount {
     pub total: i64,
 }
 
+/// How many conversations match a filter in each review status: the inbox's tabs, counted
+/// in one pass (the filter's own review status is left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TabCounts {
+    /// In every review status.
+    pub all: i64,
+    /// Not reviewed yet.
+    pub unread: i64,
+    /// Saved for later.
+    pub saved_for_later: i64,
+    /// Reviewed.
+    pub reviewed: i64,
+    /// `false` when the numbers are an estimate from a sample (only when the request allowed
+    /// one with `estimate=true` and counting exactly would have kept it waiting): ask again
+    /// without it for the exact numbers.
+    pub exact: bool,
+}
+
+impl TabCounts {
+    /// The count of one tab: a review status, or every status (`None`).
+    pub fn of(&self, status: Option<ReviewStatus>) -> i64 {
+        match status {
+            None => self.all,
+            Some(ReviewStatus::Unread) => self.unread,
+            Some(ReviewStatus::SavedForLater) => self.saved_for_later,
+            Some(ReviewStatus::Reviewed) => self.reviewed,
+        }
+    }
+}
+
 /// Who flagged a message, when and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageFlag {

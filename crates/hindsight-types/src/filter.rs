@@ -686,5 +686,19 @@ pub fn parse_listing_query(query: &str) -> Result<(ConversationFilter, PageReque
     Ok((filter, page))
 }
 
+/// Parses the tab counts' query string: the filter, and `estimate` (whether an estimate may
+/// answer when counting exactly would keep the inbox waiting; default `false`).
+pub fn parse_tab_counts_query(query: &str) -> Result<(ConversationFilter, bool), FilterError> {
+    let mut estimate = false;
+    let filter = ConversationFilter::from_query_with(query, |k, v| {
+        if k == "estimate" {
+            estimate = parse_bool(k, v)?;
+            return Ok(true);
+        }
+        Ok(k == API_TOKEN_PARAM)
+    })?;
+    Ok((filter, estimate))
+}
+
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,48 @@ impl Drop for QueryBudget {
     }
 }
 
+/// Runs `work` with at most `limit` of time (less if the request's own budget ends sooner):
+/// `Ok(None)` when it ran out, so the caller can answer another way.
+pub fn within<T>(
+    conn: &mut DbConnection,
+    limit: Duration,
+    work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<Option<T>> {
+    // Each backend bounds a statement its own way: SQLite by the budget function the filter's
+    // queries call, PostgreSQL by `statement_timeout`, set for one transaction only.
+    let result = match conn {
+        DbConnection::Sqlite(_) => {
+            let deadline = Instant::now() + limit;
+            let sooner = DEADLINE.get().map_or(deadline, |d| d.min(deadline));
+            let _budget = QueryBudget {
+                previous: DEADLINE.replace(Some(sooner)),
+            };
+            work(conn)
+        }
+        DbConnection::Pg(_) => conn.transaction(|conn| {
+            let ms = limit.as_millis().max(1);
+            diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}")).execute(conn)?;
+            work(conn)
+        }),
+    };
+    match result {
+        Ok(answer) => Ok(Some(answer)),
+        Err(diesel::result::Error::DatabaseError(_, info)) if is_timeout(info.message()) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether a database message says the statement ran out of its time budget: PostgreSQL's
+/// `statement_timeout`, or SQLite's interruption by the budget check
+/// ([`QUERY_BUDGET_EXCEEDED`]).
+pub fn is_timeout(message: &str) -> bool {
+    message.contains("statement timeout")
+        || message.contains(QUERY_BUDGET_EXCEEDED)
+        || message == "interrupted"
+}
+
 /// What [`hindsight_within_budget`] answers: SQL `TRUE`, or (past the deadline) an error.
 #[derive(Debug)]
 struct WithinBudget(bool);

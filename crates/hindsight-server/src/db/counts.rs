@@ -62,6 +62,33 @@ pub fn total(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResul
     Ok(Some(rows.iter().sum()))
 }
 
+/// Live conversations per review status matching `filter` (its own review status left out),
+/// from the maintained counts; `None` when the rest holds other conditions than channels.
+pub fn by_status(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<Vec<(String, i64)>>> {
+    let rest = ConversationFilter {
+        review_status: Vec::new(),
+        ..filter.clone()
+    };
+    if !answers(&rest) {
+        return Ok(None);
+    }
+    let mut q = inbox_counts::table
+        .select((inbox_counts::review_status, inbox_counts::conversations))
+        .into_boxed();
+    if !rest.channels.is_empty() {
+        q = q.filter(inbox_counts::channel.eq_any(&rest.channels));
+    }
+    let rows: Vec<(String, i64)> = q.load(conn)?;
+    let mut sums: std::collections::BTreeMap<String, i64> = Default::default();
+    for (status, n) in rows {
+        *sums.entry(status).or_default() += n;
+    }
+    Ok(Some(sums.into_iter().collect()))
+}
+
 /// Every key's count, summed: `(channel, review status, live conversations)`, for checks.
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
     let rows: Vec<(String, String, i64)> = inbox_counts::table

@@ -1,7 +1,9 @@
 //! Reading the inbox and one conversation.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use hindsight_types::{ConversationCount, ConversationDetail, ConversationFilter, EventWindow};
+use hindsight_types::{
+    ConversationCount, ConversationDetail, ConversationFilter, EventWindow, TabCounts,
+};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -33,6 +35,18 @@ pub async fn count_conversations(
     let total =
         conversations::count_conversations(&state, user, filter.map_err(Into::into)).await?;
     Ok(web::Json(ConversationCount { total }))
+}
+
+/// `GET /api/conversations/tab-counts?<filter>[&estimate=true]`: the inbox's tabs counted in
+/// one pass.
+pub async fn count_tabs(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<web::Json<TabCounts>> {
+    let query = hindsight_types::filter::parse_tab_counts_query(req.query_string());
+    let counts = conversations::count_tabs(&state, user, query.map_err(Into::into)).await?;
+    Ok(web::Json(counts))
 }
 
 /// `GET /api/conversations/{id}?around=|after=|before=|offset=&limit=`: the conversation and

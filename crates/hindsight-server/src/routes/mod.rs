@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/conversations").get(conversations::list_conversations))
             .service(web::resource("/conversations/export").get(export::export_conversations))
             .service(web::resource("/conversations/count").get(conversations::count_conversations))
+            .service(web::resource("/conversations/tab-counts").get(conversations::count_tabs))
             .service(web::resource("/conversations/stats").get(stats::conversation_stats))
             .service(web::resource("/conversations/bulk").post(triage::bulk))
             .service(web::resource("/conversations/tags").get(tags::list_tags))

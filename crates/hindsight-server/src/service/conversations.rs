@@ -3,7 +3,7 @@
 
 use hindsight_types::{
     AuditEntry, ConversationDetail, ConversationFilter, ConversationPage, EventWindow, Facets,
-    PageRequest, StoryAtEvent, WindowAnchor,
+    PageRequest, ReviewStatus, StoryAtEvent, TabCounts, WindowAnchor,
 };
 
 use super::{any_conversation, live_conversation};
@@ -58,6 +58,46 @@ pub async fn count_conversations(
     state
         .db(move |conn| Ok(db::conversations::count(conn, &filter)?))
         .await
+}
+
+/// How many conversations match a filter in each review status (its own status left out):
+/// exact, or with `estimate` an estimate when counting exactly takes longer than the
+/// configured `exact_counts_within_ms` (the inbox's rows come with their counts within a
+/// glance; the exact numbers follow).
+pub async fn count_tabs(
+    state: &AppState,
+    caller: AuthUser,
+    query: AppResult<(ConversationFilter, bool)>,
+) -> AppResult<TabCounts> {
+    caller.require(Role::Viewer)?;
+    let (filter, estimate) = query?;
+    let within = std::time::Duration::from_millis(state.config.exact_counts_within_ms);
+    let (rows, exact) = state
+        .db(move |conn| {
+            Ok(if estimate {
+                db::conversations::count_by_status_or_estimate(conn, &filter, within)?
+            } else {
+                (db::conversations::count_by_status(conn, &filter)?, true)
+            })
+        })
+        .await?;
+    let of = |status: ReviewStatus| {
+        rows.iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| *n)
+    };
+    let (unread, saved_for_later, reviewed) = (
+        of(ReviewStatus::Unread),
+        of(ReviewStatus::SavedForLater),
+        of(ReviewStatus::Reviewed),
+    );
+    Ok(TabCounts {
+        all: unread + saved_for_later + reviewed,
+        unread,
+        saved_for_later,
+        reviewed,
+        exact,
+    })
 }
 
 /// A live conversation with one window of its events in recorded order (the tracker export

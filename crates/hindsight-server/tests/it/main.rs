@@ -25,6 +25,7 @@ mod pg_restart;
 mod queues;
 mod stats;
 mod stream;
+mod tab_counts;
 mod tags_flags;
 mod tracker_store;
 mod training;

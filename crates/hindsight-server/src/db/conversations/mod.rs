@@ -6,19 +6,22 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hindsight_types::{
-    ConversationFilter, ConversationPage, ConversationSummary, PageRequest, Tag,
+    ConversationFilter, ConversationPage, ConversationSummary, PageRequest, ReviewStatus, Tag,
 };
 
 use super::connection::MultiBackend;
 use super::schema::{conversation_features, conversation_tags, conversations, tags};
 use super::DbConnection;
 
+mod estimate;
 mod filter;
 mod order;
+mod text;
 
-pub(super) use filter::matches_words;
+pub use estimate::estimate_by_status;
 pub use filter::{filtered, filtered_for};
 pub use order::{Cursor, CursorError};
+pub(super) use text::matches_words;
 
 /// Rows per page when the client does not say.
 pub const DEFAULT_PAGE_LIMIT: i64 = 50;
@@ -183,6 +186,60 @@ pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResul
         .get_result(conn)
 }
 
+/// How many live conversations match the filter (its own review status left out) in each
+/// review status, as `(status, count)` rows (a status with none may be missing): from the
+/// maintained counts when the rest holds only channels, else counted in one grouped pass,
+/// which costs about what one count of the filter costs.
+pub fn count_by_status(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Vec<(String, i64)>> {
+    if let Some(rows) = super::counts::by_status(conn, filter)? {
+        return Ok(rows);
+    }
+    let rest = ConversationFilter {
+        review_status: Vec::new(),
+        ..filter.clone()
+    };
+    by_status(filtered_for(conn.backend(), &rest), conn)
+}
+
+/// The live conversations of `query` per review status, in one pass: a conditional count per
+/// status (diesel cannot group a boxed query).
+pub(super) fn by_status(
+    query: BoxedConversations<'_>,
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let [a, b, c] = ReviewStatus::ALL.map(|s| {
+        // The statuses are this program's own constants, not input.
+        sql::<BigInt>(&format!(
+            "count(CASE WHEN conversations.review_status = '{}' THEN 1 END)",
+            s.as_str()
+        ))
+    });
+    let counts: (i64, i64, i64) = query.select((a, b, c)).get_result(conn)?;
+    Ok(ReviewStatus::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .zip([counts.0, counts.1, counts.2])
+        .collect())
+}
+
+/// [`count_by_status`] when it takes at most `limit`, else [`estimate_by_status`]; the flag
+/// says which (`true`: exact).
+pub fn count_by_status_or_estimate(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    limit: std::time::Duration,
+) -> QueryResult<(Vec<(String, i64)>, bool)> {
+    match super::connection::within(conn, limit, |conn| count_by_status(conn, filter))? {
+        Some(rows) => Ok((rows, true)),
+        None => Ok((estimate_by_status(conn, filter)?, false)),
+    }
+}
+
 /// One page of the inbox with its total, after the cursor `after` (decoded from
 /// `page.cursor` by the caller: [`Cursor::decode`]).
 pub fn list(
@@ -193,11 +250,12 @@ pub fn list(
 ) -> QueryResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
     let walk = limit + page.offset.unwrap_or(0);
-    let mut probe = super::plan::probe_kinds(conn, filter, walk)?;
+    let mut plan = filter::Plan::on(conn.backend());
+    plan.probe = super::plan::probe_kinds(conn, filter, walk)?;
     if super::plan::probe_words(conn, filter, walk)? {
-        probe.push("text");
+        plan.probe.push("text");
     }
-    let filtered = filter::filtered_on(filter, Some(conn.backend()), &probe);
+    let filtered = filter::filtered_on(filter, &plan);
     let mut q = order::ordered(filtered, filter.sort, after).limit(limit + 1);
     if let Some(offset) = page.offset {
         q = q.offset(offset);

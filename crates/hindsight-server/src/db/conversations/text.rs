@@ -1,0 +1,163 @@
+//! The inbox's text filter as SQL: whole words from each backend's word index, or a
+//! substring from its trigram index; in an id window (the sample of an estimate), only that
+//! window's messages.
+
+use diesel::prelude::*;
+use hindsight_types::{ConversationFilter, TextMode};
+
+use super::filter::Plan;
+use super::BoxedConversations;
+use crate::db::connection::Backend;
+use crate::db::schema::{conversations, events};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Whether the filter's `text` is matched as words: the default, unless a substring was asked
+/// for or the text holds no letter or digit (no word to look up: `?!` is then a substring).
+pub(in crate::db) fn matches_words(filter: &ConversationFilter, text: &str) -> bool {
+    filter.text_mode == TextMode::Words && text.chars().any(char::is_alphanumeric)
+}
+
+/// `SELECT conversation_id FROM events WHERE type_name = 'user' AND lower(text) LIKE …`.
+type SubstringIds = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<events::table, diesel::dsl::Eq<events::type_name, &'static str>>,
+        diesel::helper_types::Escape<diesel::dsl::Like<lower<events::text>, String>>,
+    >,
+    events::conversation_id,
+>;
+
+/// Conversations with a user message containing `text`, by portable SQL (a scan).
+fn substring_matches(text: &str) -> SubstringIds {
+    events::table
+        .filter(events::type_name.eq("user"))
+        .filter(lower(events::text).like(like_contains(text)).escape('\\'))
+        .select(events::conversation_id)
+}
+
+/// `text` as an FTS5 phrase: a quoted string, its quotes doubled.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// Adds the filter's `text` condition to `q`, shaped by `plan`.
+pub(super) fn with_text<'a>(
+    mut q: BoxedConversations<'a>,
+    f: &ConversationFilter,
+    text: &'a str,
+    plan: &Plan,
+) -> BoxedConversations<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Text};
+    let backend = plan.backend;
+    let per_row = plan.ids.is_some();
+    if matches_words(f, text) {
+        // Each backend has its own word index (migration 2026-12-02-000061_word_index).
+        q = match backend {
+            // SQLite: FTS5 unicode61, its rowid (conversation_id << 24) | seq: the matching
+            // conversations come from the index alone.
+            // Probed (see `super::plan`): `+` keeps SQLite from reading the matches as the
+            // rows to visit, so it walks the order's index and tests each conversation
+            // against the matches, gathered once.
+            // In an id window (a sample), the index's rowid range keeps the gather small.
+            Some(Backend::Sqlite) => match plan.ids {
+                Some((first, last)) => q.filter(
+                    sql::<Bool>(
+                        "conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                         WHERE user_words MATCH ",
+                    )
+                    .bind::<Text, _>(fts_phrase(text))
+                    .sql(" AND rowid BETWEEN ")
+                    .bind::<BigInt, _>(first << 24)
+                    .sql(" AND ")
+                    .bind::<BigInt, _>((last << 24) | 0xFF_FFFF)
+                    .sql(")"),
+                ),
+                None => q.filter(
+                    sql::<Bool>(if plan.probe.contains(&"text") {
+                        "+conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                         WHERE user_words MATCH "
+                    } else {
+                        "conversations.id IN (SELECT rowid >> 24 FROM user_words \
+                         WHERE user_words MATCH "
+                    })
+                    .bind::<Text, _>(fts_phrase(text))
+                    .sql(")"),
+                ),
+            },
+            // PostgreSQL: the GIN index of exactly this expression over user messages.
+            Some(Backend::Postgres) => {
+                let words = sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE e.type_name = 'user' AND \
+                     to_tsvector('simple', hindsight_fold(e.text)) @@ \
+                     phraseto_tsquery('simple', hindsight_fold(",
+                )
+                .bind::<Text, _>(text)
+                .sql("))");
+                match plan.ids {
+                    Some((first, last)) => q.filter(
+                        words
+                            .sql(" AND e.conversation_id BETWEEN ")
+                            .bind::<BigInt, _>(first)
+                            .sql(" AND ")
+                            .bind::<BigInt, _>(last)
+                            .sql(")"),
+                    ),
+                    None => q.filter(words.sql(")")),
+                }
+            }
+            // Portable SQL has no word index: the substring, a superset.
+            None => q.filter(conversations::id.eq_any(substring_matches(text))),
+        };
+    } else {
+        // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
+        q = match backend {
+            // In an id window (a sample), the window's messages are scanned: gathering every
+            // match from the index would cost what the exact count costs.
+            _ if per_row => {
+                let (first, last) = plan.ids.unwrap_or_default();
+                q.filter(conversations::id.eq_any(
+                    substring_matches(text).filter(events::conversation_id.between(first, last)),
+                ))
+            }
+            // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more
+            // (the query parameter asks for them). Each matching message checks the budget.
+            Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE hindsight_within_budget() AND e.id IN \
+                     (SELECT rowid FROM user_texts WHERE user_texts MATCH ",
+                )
+                .bind::<Text, _>(fts_phrase(text))
+                .sql("))"),
+            ),
+            // PostgreSQL: the pg_trgm index on lower(text) of user messages; the literal
+            // 'user' lets the planner match the partial index even in a generic plan.
+            Some(Backend::Postgres) => q.filter(
+                sql::<Bool>(
+                    "conversations.id IN (SELECT e.conversation_id FROM events e \
+                     WHERE e.type_name = 'user' AND lower(e.text) LIKE ",
+                )
+                .bind::<Text, _>(like_contains(text))
+                .sql(")"),
+            ),
+            _ => q.filter(conversations::id.eq_any(substring_matches(text))),
+        };
+    }
+    q
+}
