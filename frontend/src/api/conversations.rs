@@ -1,9 +1,8 @@
 //! Conversations: the inbox listing, one conversation, its story, triage and flags.
 
 use hindsight_types::{
-    BulkRequest, BulkResult, ConversationCount, ConversationDetail, ConversationPage,
-    ConversationStats, EventWindow, Facets, FlagRequest, ReviewStatus, ReviewStatusUpdate,
-    StoryAtEvent,
+    BulkRequest, BulkResult, ConversationDetail, ConversationPage, ConversationStats, EventWindow,
+    Facets, FlagRequest, ReviewStatus, ReviewStatusUpdate, StoryAtEvent, TabCounts,
 };
 
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
@@ -19,13 +18,13 @@ fn join(path: &str, query: &str) -> String {
     }
 }
 
-/// `GET /api/conversations?<filter>&limit=…&cursor=…`.
+/// `GET /api/conversations?<filter>&limit=…&cursor=…`, without the total: the tab counts
+/// ([`tab_counts`]) tell it, so a page is never held by counting.
 pub async fn list(filter_query: &str, cursor: Option<&str>) -> ApiResult<ConversationPage> {
     let mut q = form_query(filter_query);
-    q.push_str(&format!("limit={PAGE_SIZE}"));
-    // Later pages skip the count: the first page (and the tabs) already told it.
+    q.push_str(&format!("limit={PAGE_SIZE}&total=false"));
     if let Some(c) = cursor {
-        q.push_str("&total=false&cursor=");
+        q.push_str("&cursor=");
         q.push_str(&enc(c));
     }
     get(&join("/api/conversations", &q)).await
@@ -53,10 +52,16 @@ fn form_query(filter_query: &str) -> String {
     }
 }
 
-/// `GET /api/conversations/count?<filter>`.
-pub async fn count(filter_query: &str) -> ApiResult<i64> {
-    let c: ConversationCount = get(&join("/api/conversations/count", filter_query)).await?;
-    Ok(c.total)
+/// `GET /api/conversations/tab-counts?<filter>[&estimate=true]`: every tab's count in one
+/// request; with `estimate`, an estimate when counting exactly would keep the list waiting.
+pub async fn tab_counts(filter_query: &str, estimate: bool) -> ApiResult<TabCounts> {
+    let mut q = form_query(filter_query);
+    q.push_str(if estimate {
+        "estimate=true"
+    } else {
+        "estimate=false"
+    });
+    get(&join("/api/conversations/tab-counts", &q)).await
 }
 
 /// `GET /api/conversations/stats?<filter>`: per-day counts and the confidence histogram.

@@ -8,7 +8,7 @@
 
 use hindsight_types::{
     BulkAction, BulkRequest, BulkSelection, ConversationFilter, ConversationSummary, ReviewStatus,
-    Role,
+    Role, TabCounts,
 };
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -51,6 +51,34 @@ pub fn window_of(len: usize, scroll_top: f64, height: f64, row: f64) -> (usize, 
     (first, (top + shown + OVERSCAN).min(len))
 }
 
+/// A tab's count as shown: exact, or an estimate from a sample (`≈`, two significant digits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    /// The number.
+    pub n: i64,
+    /// Counted exactly, not estimated.
+    pub exact: bool,
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.exact {
+            return write!(f, "{}", self.n);
+        }
+        // Two significant digits: the sample does not support more.
+        let n = self.n;
+        let digits = n.max(1).ilog10();
+        let unit = 10i64.pow(digits.saturating_sub(1));
+        let rounded = (n + unit / 2) / unit * unit;
+        match rounded {
+            r if r >= 1_000_000 => write!(f, "≈{:.1}M", r as f64 / 1e6),
+            r if r >= 10_000 => write!(f, "≈{}k", r / 1000),
+            r if r >= 1_000 => write!(f, "≈{:.1}k", r as f64 / 1e3),
+            r => write!(f, "≈{r}"),
+        }
+    }
+}
+
 fn with_status(filter: &ConversationFilter, status: Option<ReviewStatus>) -> ConversationFilter {
     ConversationFilter {
         review_status: status.into_iter().collect(),
@@ -74,12 +102,14 @@ pub fn ConversationList() -> impl IntoView {
     let generation = StoredValue::new(0u32);
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<api::ApiFailure>);
-    let total = RwSignal::new(None::<i64>);
+    // The open tab's count: the list's total, an estimate until counted exactly.
+    let total = RwSignal::new(None::<Count>);
     // The first page's snapshot: "mark all reviewed" changes what was counted then, not
     // what arrived since.
     let snapshot = StoredValue::new(None::<i64>);
     // Per tab: not known yet, the count, or not available (`Err`).
-    let counts = RwSignal::new([None::<Result<i64, ()>>; 4]);
+    let counts = RwSignal::new([None::<Result<Count, ()>>; 4]);
+    let counts_generation = StoredValue::new(0u32);
     // The scroll position, the view's height and a row's height: which rows to draw.
     let scroll_top = RwSignal::new(0.0f64);
     let view_height = RwSignal::new(900.0f64);
@@ -120,7 +150,6 @@ pub fn ConversationList() -> impl IntoView {
                 Ok(page) => {
                     error.set(None);
                     if first {
-                        total.set(Some(page.total));
                         snapshot.set_value(Some(page.snapshot));
                     }
                     ws.has_more.set(page.next_cursor.is_some());
@@ -162,29 +191,60 @@ pub fn ConversationList() -> impl IntoView {
     // Conversations imported meanwhile change the counts: fetched again, not per event.
     refresh_on_changes(COUNTS_EVERY, move || ws.counts_version.update(|v| *v += 1));
 
-    // Tab counts: the filter without its review status, once per status.
-    // The open tab's count is also the footer's total, so the two agree after rows leave
-    // the tab (marked reviewed, deleted).
+    // Tab counts: one request for the four tabs (the filter without its review status). An
+    // estimate first when counting exactly would keep the list waiting, then the exact
+    // numbers. The open tab's count is also the footer's total, so the two agree after rows
+    // leave the tab (marked reviewed, deleted).
     Effect::new(move |_| {
         ws.counts_version.track();
         api::retries().track();
+        counts_generation.update_value(|g| *g += 1);
+        let mine = counts_generation.get_value();
         let Ok(f) = filter.get() else {
             counts.set([Some(Err(())); 4]);
             return;
         };
-        for (i, (status, _)) in TABS.into_iter().enumerate() {
-            let q = with_status(&f, status).to_query();
-            let open_tab = f.review_status == status.into_iter().collect::<Vec<_>>();
-            leptos::task::spawn_local(async move {
-                let n = api::conversations::count(&q).await.map_err(drop);
-                if let (true, Ok(n)) = (open_tab, &n) {
-                    if total.try_get_untracked().flatten().is_some() {
-                        total.try_set(Some(*n));
-                    }
-                }
-                counts.try_update(|c| c[i] = Some(n));
+        let q = with_status(&f, None).to_query();
+        let open_tab = f
+            .review_status
+            .first()
+            .copied()
+            .filter(|_| f.review_status.len() == 1);
+        let open_is_all = f.review_status.is_empty();
+        let show = move |answer: Result<TabCounts, ()>| {
+            if counts_generation.try_get_value() != Some(mine) {
+                return;
+            }
+            let per_tab = TABS.map(|(status, _)| {
+                Some(answer.map(|c| Count {
+                    n: c.of(status),
+                    exact: c.exact,
+                }))
             });
-        }
+            if let Ok(c) = answer {
+                // Several statuses at once (a typed address): no tab is open, nothing to show.
+                if open_is_all || open_tab.is_some() {
+                    let status = if open_is_all { None } else { open_tab };
+                    total.try_set(Some(Count {
+                        n: c.of(status),
+                        exact: c.exact,
+                    }));
+                }
+            }
+            counts.try_set(per_tab);
+        };
+        leptos::task::spawn_local(async move {
+            let first = api::conversations::tab_counts(&q, true).await.map_err(drop);
+            let exact = first.as_ref().map(|c| c.exact).unwrap_or(true);
+            show(first);
+            if !exact {
+                show(
+                    api::conversations::tab_counts(&q, false)
+                        .await
+                        .map_err(drop),
+                );
+            }
+        });
     });
 
     let scroller = NodeRef::<Div>::new();
@@ -342,7 +402,10 @@ pub fn ConversationList() -> impl IntoView {
     };
     let can_bulk =
         move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
-    let bulk_reviewed = move |n: i64| {
+    let bulk_reviewed = move |n: Option<Count>| {
+        let Some(n) = n else {
+            return;
+        };
         let q = query.get_untracked();
         if !window()
             .confirm_with_message(&format!(
@@ -388,7 +451,10 @@ pub fn ConversationList() -> impl IntoView {
             <a class="tab" class:active=active href=href data-status=status.map(|s| s.as_str()).unwrap_or("all")>
                 {label}" "{move || match counts.get()[i] {
                     None => view! { <span class="count" title="Counting…">"…"</span> }.into_any(),
-                    Some(Ok(n)) => view! { <span class="count">{n}</span> }.into_any(),
+                    Some(Ok(c)) if c.exact => view! { <span class="count">{c.n}</span> }.into_any(),
+                    Some(Ok(c)) => view! {
+                        <span class="count count-estimate" title="Estimated from a sample; counting exactly…">{c.to_string()}</span>
+                    }.into_any(),
                     Some(Err(())) => view! {
                         <span class="count count-error" title="Could not be counted" aria-label="count unavailable">"!"</span>
                     }.into_any(),
@@ -419,19 +485,19 @@ pub fn ConversationList() -> impl IntoView {
                 })}
                 {move || (!loading.get() && error.get().is_none() && ws.rows.with(Vec::is_empty)).then(|| {
                     let unfiltered = filter.with(|f| f.as_ref().map(|f| with_status(f, None).is_empty()).unwrap_or(false));
-                    empty_state(unfiltered, total.get())
+                    empty_state(unfiltered, total.get().filter(|t| t.exact).map(|t| t.n))
                 })}
             </div>
             <div class="list-foot muted small">
                 <span>{move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}</span>
-                <Show when=move || { total.get().unwrap_or(0) > 0 }>
+                <Show when=move || { total.get().is_some_and(|t| t.n > 0) }>
                     <a class="btn btn-small" id="export" download title="Every conversation of this filter, as JSON lines"
                         href=move || export_href("jsonl")>"Export"</a>
                     <a class="btn btn-small" id="export-csv" download title="Every conversation of this filter, as CSV"
                         href=move || export_href("csv")>"CSV"</a>
                 </Show>
-                <Show when=move || { can_bulk() && total.get().unwrap_or(0) > 0 }>
-                    <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked().unwrap_or(0))>
+                <Show when=move || { can_bulk() && total.get().is_some_and(|t| t.n > 0) }>
+                    <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked())>
                         "Mark all reviewed"
                     </button>
                 </Show>
@@ -524,6 +590,18 @@ fn Row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_estimate_shows_two_significant_digits_and_an_exact_count_every_digit() {
+        let shown = |n, exact| Count { n, exact }.to_string();
+        assert_eq!(shown(123_456, true), "123456");
+        assert_eq!(shown(0, false), "≈0");
+        assert_eq!(shown(87, false), "≈87");
+        assert_eq!(shown(1_249, false), "≈1.2k");
+        assert_eq!(shown(9_960, false), "≈10k");
+        assert_eq!(shown(123_456, false), "≈120k");
+        assert_eq!(shown(1_250_000, false), "≈1.3M");
+    }
 
     #[test]
     fn the_window_is_the_rows_in_view_and_the_overscan() {
