@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use diesel::dsl::{count_star, max};
+use diesel::dsl::max;
 use diesel::prelude::*;
 use hindsight_types::ConversationFilter;
 
@@ -13,11 +13,34 @@ use super::filter::{filtered_on, Plan};
 use crate::db::schema::conversations;
 use crate::db::DbConnection;
 
-/// Windows of consecutive ids in the sample.
-const WINDOWS: i64 = 32;
-/// Ids per window: 8,192 conversations in all, an estimate within a few percent for a filter
-/// matching 5 % or more (binomial: ±0.5 percentage points at 95 %).
-const WINDOW_IDS: i64 = 256;
+/// How many conversations a sample reads: `windows` runs of `ids_per_window` consecutive ids.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleSize {
+    /// Runs of consecutive ids, spread evenly over all ids.
+    pub windows: i64,
+    /// Ids per run.
+    pub ids_per_window: i64,
+}
+
+impl SampleSize {
+    /// The inbox's sample: 16,384 conversations, read in about 15 ms at a million on SQLite;
+    /// a filter matching 5 % is estimated within about ±0.4 percentage points (95 %).
+    pub const INBOX: SampleSize = SampleSize {
+        windows: 64,
+        ids_per_window: 256,
+    };
+}
+
+/// An estimate of the tab counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Estimate {
+    /// `(review status, conversations)`, as [`super::count_by_status`] answers.
+    pub by_status: Vec<(String, i64)>,
+    /// Conversations of the sample that matched.
+    pub matched_in_sample: i64,
+    /// The sample held every conversation: the estimate is the exact count.
+    pub complete: bool,
+}
 
 /// `(review status, conversations)` rows summed into a map.
 fn add_up(into: &mut BTreeMap<String, i64>, rows: Vec<(String, i64)>) {
@@ -26,13 +49,13 @@ fn add_up(into: &mut BTreeMap<String, i64>, rows: Vec<(String, i64)>) {
     }
 }
 
-/// An estimate of [`super::count_by_status`] from a sample of at most 8,192 conversations: each
-/// status's matches in the sample, scaled by that status's live conversations over its
-/// conversations in the sample. Exact when every id fits in the sample.
+/// Estimates [`super::count_by_status`] from a sample of `size`: each status's matches in the
+/// sample, scaled by that status's live conversations over its conversations in the sample.
 pub fn estimate_by_status(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
-) -> QueryResult<Vec<(String, i64)>> {
+    size: SampleSize,
+) -> QueryResult<Estimate> {
     let rest = ConversationFilter {
         review_status: Vec::new(),
         ..filter.clone()
@@ -40,31 +63,31 @@ pub fn estimate_by_status(
     let last_id: Option<i64> = conversations::table
         .select(max(conversations::id))
         .first(conn)?;
-    let Some(last_id) = last_id else {
-        return Ok(Vec::new());
-    };
+    let last_id = last_id.unwrap_or(0);
     // The empty filter is always answered from the maintained counts.
     let population =
         crate::db::counts::by_status(conn, &ConversationFilter::default())?.unwrap_or_default();
-    let step = (last_id / WINDOWS).max(WINDOW_IDS);
+    let window = size.ids_per_window.max(1);
+    let step = (last_id / size.windows.max(1)).max(window);
     let mut plan = Plan::on(conn.backend());
     let (mut matched, mut sampled) = (BTreeMap::new(), BTreeMap::new());
     let mut first = 1;
     while first <= last_id {
-        let last = first + WINDOW_IDS - 1;
-        plan.ids = Some((first, last));
+        let ids: Vec<i64> = (first..first + window).collect();
+        plan.ids = Some(ids);
         let rows = super::by_status(filtered_on(&rest, &plan), conn)?;
         add_up(&mut matched, rows);
-        let rows = conversations::table
-            .filter(conversations::deleted_at.is_null())
-            .filter(conversations::id.between(first, last))
-            .group_by(conversations::review_status)
-            .select((conversations::review_status, count_star()))
-            .load(conn)?;
+        let rows = super::by_status(
+            conversations::table
+                .filter(conversations::deleted_at.is_null())
+                .filter(conversations::id.between(first, first + window - 1))
+                .into_boxed(),
+            conn,
+        )?;
         add_up(&mut sampled, rows);
         first += step;
     }
-    Ok(population
+    let by_status = population
         .into_iter()
         .map(|(status, live)| {
             let seen = sampled.get(&status).copied().unwrap_or(0);
@@ -76,5 +99,10 @@ pub fn estimate_by_status(
             };
             (status, estimate)
         })
-        .collect())
+        .collect();
+    Ok(Estimate {
+        by_status,
+        matched_in_sample: matched.values().sum(),
+        complete: step == window,
+    })
 }

@@ -69,10 +69,11 @@ pub(super) struct Plan {
     /// Feature kinds (and `text` for words) whose any-of filter is tested row by row instead
     /// of driving the query: see [`super::plan`].
     pub probe: Vec<&'static str>,
-    /// Only conversations with ids in this range, every condition tested row by row (the
-    /// sample of an estimate: gathering every match of a condition would cost what the
-    /// exact count costs).
-    pub ids: Option<(i64, i64)>,
+    /// Only conversations with these ids (consecutive ones: a window of the sample of an
+    /// estimate), every condition tested row by row: gathering every match of a condition
+    /// would cost what the exact count costs. A list rather than a range, so that SQLite's
+    /// planner reads the window by id instead of through another condition's index.
+    pub ids: Option<Vec<i64>>,
 }
 
 impl Plan {
@@ -82,6 +83,12 @@ impl Plan {
             backend: Some(backend),
             ..Plan::default()
         }
+    }
+
+    /// The first and last id of the window, when there is one.
+    pub(super) fn window(&self) -> Option<(i64, i64)> {
+        let ids = self.ids.as_ref()?;
+        Some((*ids.first()?, *ids.last()?))
     }
 
     /// Whether the any-of filter of `kind` is tested row by row.
@@ -104,8 +111,8 @@ pub(super) fn filtered_on<'a>(
     let mut q = conversations::table
         .filter(conversations::deleted_at.is_null())
         .into_boxed();
-    if let Some((first, last)) = plan.ids {
-        q = q.filter(conversations::id.between(first, last));
+    if let Some(ids) = &plan.ids {
+        q = q.filter(conversations::id.eq_any(ids.clone()));
     }
     if backend == Some(Backend::Sqlite) {
         // SQLite has no statement timeout: the conversations the query visits check the

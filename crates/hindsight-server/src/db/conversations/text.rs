@@ -74,7 +74,7 @@ pub(super) fn with_text<'a>(
             // rows to visit, so it walks the order's index and tests each conversation
             // against the matches, gathered once.
             // In an id window (a sample), the index's rowid range keeps the gather small.
-            Some(Backend::Sqlite) => match plan.ids {
+            Some(Backend::Sqlite) => match plan.window() {
                 Some((first, last)) => q.filter(
                     sql::<Bool>(
                         "conversations.id IN (SELECT rowid >> 24 FROM user_words \
@@ -109,7 +109,7 @@ pub(super) fn with_text<'a>(
                 )
                 .bind::<Text, _>(text)
                 .sql("))");
-                match plan.ids {
+                match plan.window() {
                     Some((first, last)) => q.filter(
                         words
                             .sql(" AND e.conversation_id BETWEEN ")
@@ -130,7 +130,7 @@ pub(super) fn with_text<'a>(
             // In an id window (a sample), the window's messages are scanned: gathering every
             // match from the index would cost what the exact count costs.
             _ if per_row => {
-                let (first, last) = plan.ids.unwrap_or_default();
+                let (first, last) = plan.window().unwrap_or_default();
                 q.filter(conversations::id.eq_any(
                     substring_matches(text).filter(events::conversation_id.between(first, last)),
                 ))
