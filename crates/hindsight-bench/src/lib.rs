@@ -279,6 +279,7 @@ pub fn figures(r: &BackendResult) -> BTreeMap<String, Stats> {
     let mut m = BTreeMap::new();
     for f in &r.filters {
         m.insert(format!("view: {}", f.name), f.view);
+        m.insert(format!("exact tabs: {}", f.name), f.exact_tabs);
         m.insert(format!("page: {}", f.name), f.page);
         m.insert(format!("count: {}", f.name), f.count);
     }

@@ -19,11 +19,21 @@ pub struct FilterResult {
     pub query: String,
     /// Matching conversations.
     pub total: i64,
-    /// The whole inbox view as the web app asks for it: the first page with its total and
-    /// the four tab counts (the filter with each review status, and without), sent in
+    /// The whole inbox view as the web app asks for it: the first page (without its total)
+    /// and the four tabs' counts in one request that may answer with an estimate, sent in
     /// parallel; timed until the last answer. Absent from results of older bench versions.
     #[serde(default)]
     pub view: Stats,
+    /// The tabs' exact counts (`tab-counts` without `estimate`), which the web app asks for
+    /// after an estimate.
+    #[serde(default)]
+    pub exact_tabs: Stats,
+    /// Whether the view's counts were an estimate.
+    #[serde(default)]
+    pub estimated: bool,
+    /// The estimate's largest error over the four tabs, relative to the exact count of "All".
+    #[serde(default)]
+    pub estimate_error: f64,
     /// First page with its total, over HTTP.
     pub page: Stats,
     /// `/count`, over HTTP.
@@ -327,16 +337,41 @@ pub(super) fn run_on(
                 c
             })
             .collect();
-        let tabs = view_once(&mut view_clients, &view_paths)?;
-        // The three status tabs split the "All" tab between them.
-        if tabs[1] + tabs[2] + tabs[3] != tabs[4] || tabs[0] != total {
+        let answers = view_once(&mut view_clients, &view_paths)?;
+        let tabs_path = view_paths[1].replace("&estimate=true", "");
+        let exact = client.get_json(&tabs_path)?;
+        let tab = |v: &serde_json::Value, key: &str| v[key].as_i64().unwrap_or(-1);
+        let own_tab = match case
+            .query
+            .split('&')
+            .find_map(|p| p.strip_prefix("review_status="))
+        {
+            Some(status) => tab(&exact, status),
+            None => tab(&exact, "all"),
+        };
+        let split = ["unread", "saved_for_later", "reviewed"].map(|k| tab(&exact, k));
+        if split.iter().sum::<i64>() != tab(&exact, "all") || own_tab != total {
             r.mismatches.push(format!(
-                "{}: the view's answers disagree (page total, unread, saved, reviewed, all: {tabs:?})",
+                "{}: the tab counts disagree with the page's total {total}: {exact}",
+                case.name
+            ));
+        }
+        let estimate = &answers[1];
+        let estimated = estimate["exact"] == serde_json::Value::Bool(false);
+        let estimate_error = ["all", "unread", "saved_for_later", "reviewed"]
+            .iter()
+            .map(|k| (tab(estimate, k) - tab(&exact, k)).abs() as f64)
+            .fold(0.0, f64::max)
+            / tab(&exact, "all").max(1) as f64;
+        if !estimated && estimate_error != 0.0 {
+            r.mismatches.push(format!(
+                "{}: an answer marked exact differs from the exact count: {estimate} vs {exact}",
                 case.name
             ));
         }
         let view = time(runs, || view_once(&mut view_clients, &view_paths).map(drop))?;
         drop(view_clients);
+        let exact_tabs = time(runs, || client.get_json(&tabs_path).map(drop))?;
         let page = time(runs, || client.get_json(&page_path).map(drop))?;
         let count = time(runs, || client.get_json(&count_path).map(drop))?;
         let cond = if pg {
@@ -364,8 +399,9 @@ pub(super) fn run_on(
         say(
             opts,
             format!(
-                "{:<40} {total:>8} view p95 {:>7.1} ms  page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
-                case.name, view.p95, page.p95, count.p95, sql_page.p95, sql_count.p95
+                "{:<40} {total:>8} view p95 {:>7.1} ms{}  exact tabs p95 {:>7.1} ms  page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
+                case.name, view.p95, if estimated { format!(" (≈, off by {:.1} %)", estimate_error * 100.0) } else { String::new() },
+                exact_tabs.p95, page.p95, count.p95, sql_page.p95, sql_count.p95
             ),
         );
         r.filters.push(FilterResult {
@@ -373,6 +409,9 @@ pub(super) fn run_on(
             query: case.query,
             total,
             view,
+            exact_tabs,
+            estimated,
+            estimate_error,
             page,
             count,
             sql_page,
@@ -548,35 +587,30 @@ pub(super) fn run_on(
 }
 
 /// The requests of one inbox view, as the web app sends them
-/// (`frontend/src/components/conversation_list.rs`): the first page of 50 with its total, then
-/// `/count` of the filter with each tab's review status (unread, saved for later, reviewed)
-/// and without one (All).
+/// (`frontend/src/components/conversation_list.rs`): the first page of 100 without its total,
+/// and the tabs' counts (the filter without its review status) allowing an estimate.
 pub(super) fn view_paths(query: &str) -> Vec<String> {
     let rest: Vec<&str> = query
         .split('&')
         .filter(|p| !p.is_empty() && !p.starts_with("review_status="))
         .collect();
-    let with = |extra: Option<&str>| {
-        let mut parts = rest.clone();
-        parts.extend(extra);
-        parts.join("&")
-    };
     let sep = if query.is_empty() { "" } else { "&" };
-    let mut paths = vec![format!("/api/conversations?{query}{sep}limit=50")];
-    for status in [
-        Some("review_status=unread"),
-        Some("review_status=saved_for_later"),
-        Some("review_status=reviewed"),
-        None,
-    ] {
-        paths.push(format!("/api/conversations/count?{}", with(status)));
-    }
-    paths
+    let rest_sep = if rest.is_empty() { "" } else { "&" };
+    vec![
+        format!("/api/conversations?{query}{sep}limit=100&total=false"),
+        format!(
+            "/api/conversations/tab-counts?{}{rest_sep}estimate=true",
+            rest.join("&")
+        ),
+    ]
 }
 
 /// Sends the view's requests at once, one per client (the browser's parallel connections),
-/// and waits for every answer; returns each answer's total.
-pub(super) fn view_once(clients: &mut [Client], paths: &[String]) -> anyhow::Result<Vec<i64>> {
+/// and waits for every answer.
+pub(super) fn view_once(
+    clients: &mut [Client],
+    paths: &[String],
+) -> anyhow::Result<Vec<serde_json::Value>> {
     std::thread::scope(|s| {
         let handles: Vec<_> = clients
             .iter_mut()
@@ -585,10 +619,7 @@ pub(super) fn view_once(clients: &mut [Client], paths: &[String]) -> anyhow::Res
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                let v = h.join().map_err(|_| anyhow!("a view request panicked"))??;
-                Ok(v["total"].as_i64().unwrap_or(-1))
-            })
+            .map(|h| h.join().map_err(|_| anyhow!("a view request panicked"))?)
             .collect()
     })
 }

@@ -128,7 +128,8 @@ fn bench_writes_a_sane_report_on_both_backends() {
     let report = std::fs::read_to_string(dir.path().join("RESULTS.md")).unwrap();
     for needle in [
         "## What a reviewer waits for",
-        "Inbox view (page + total + 4 tab counts",
+        "Inbox view (page + tab counts, in parallel)",
+        "Exact tabs p50 / p95",
         "## Targets",
         "## Misses",
         "## sqlite",

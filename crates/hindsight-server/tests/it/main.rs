@@ -21,6 +21,7 @@ mod ingest_rules;
 mod listing;
 mod login_security;
 mod openapi;
+mod page_plan;
 mod pg_restart;
 mod queues;
 mod stats;

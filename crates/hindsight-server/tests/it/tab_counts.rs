@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::harness::{Db, TestApp};
 
 /// One filter of each kind the inbox offers, alone and combined.
-const FILTERS: [&str; 26] = [
+pub const FILTERS: [&str; 26] = [
     "",
     "channel=rest",
     "review_status=reviewed",
@@ -39,7 +39,7 @@ const FILTERS: [&str; 26] = [
     "score.outcome=failure",
 ];
 
-fn load_demo(app: &TestApp, conversations: u64) {
+pub fn load_demo(app: &TestApp, conversations: u64) {
     let mut conn = app.state.pool.get().unwrap();
     let opts = hindsight_server::ingest::IngestOptions {
         timezone: chrono_tz::UTC,

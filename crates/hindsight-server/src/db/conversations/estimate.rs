@@ -38,6 +38,10 @@ pub struct Estimate {
     pub by_status: Vec<(String, i64)>,
     /// Conversations of the sample that matched.
     pub matched_in_sample: i64,
+    /// Live conversations in the sample.
+    pub sampled: i64,
+    /// Live conversations in all.
+    pub population: i64,
     /// The sample held every conversation: the estimate is the exact count.
     pub complete: bool,
 }
@@ -87,6 +91,7 @@ pub fn estimate_by_status(
         add_up(&mut sampled, rows);
         first += step;
     }
+    let live = population.iter().map(|(_, n)| n).sum();
     let by_status = population
         .into_iter()
         .map(|(status, live)| {
@@ -103,6 +108,8 @@ pub fn estimate_by_status(
     Ok(Estimate {
         by_status,
         matched_in_sample: matched.values().sum(),
+        sampled: sampled.values().sum(),
+        population: live,
         complete: step == window,
     })
 }

@@ -74,6 +74,9 @@ pub(super) struct Plan {
     /// would cost what the exact count costs. A list rather than a range, so that SQLite's
     /// planner reads the window by id instead of through another condition's index.
     pub ids: Option<Vec<i64>>,
+    /// Every condition tested row by row while the page walks its order's index: chosen from
+    /// a sample's density when the filter is common ([`super::page_plan`]).
+    pub per_row: bool,
 }
 
 impl Plan {
@@ -91,9 +94,14 @@ impl Plan {
         Some((*ids.first()?, *ids.last()?))
     }
 
+    /// Whether every condition is tested row by row.
+    pub(super) fn per_row(&self) -> bool {
+        self.per_row || self.ids.is_some()
+    }
+
     /// Whether the any-of filter of `kind` is tested row by row.
     fn probes(&self, kind: &str) -> bool {
-        self.ids.is_some() || self.probe.contains(&kind)
+        self.per_row() || self.probe.contains(&kind)
     }
 }
 
@@ -106,7 +114,7 @@ pub(super) fn filtered_on<'a>(
     use diesel::dsl::{exists, sql};
     use diesel::sql_types::Bool;
     let backend = plan.backend;
-    let per_row = plan.ids.is_some();
+    let per_row = plan.per_row();
     let f = filter;
     let mut q = conversations::table
         .filter(conversations::deleted_at.is_null())

@@ -257,6 +257,63 @@ pub fn count_by_status_or_estimate(
     Ok((estimate.by_status, false))
 }
 
+/// Whether a page of `walk` rows tests every condition row by row while walking its order
+/// (SQLite's choice for a common filter, [`page_plan`]), rather than gathering.
+pub fn reads_row_by_row(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    walk: i64,
+) -> QueryResult<bool> {
+    Ok(page_plan(conn, filter, walk)?.per_row)
+}
+
+/// Conversations in the sample that decides how a page is read (16 windows of 64 ids).
+const PAGE_SAMPLE: SampleSize = SampleSize {
+    windows: 16,
+    ids_per_window: 64,
+};
+
+/// How a page of `walk` rows is read on this backend. First the choices the facet counts and
+/// the word index's vocabulary allow ([`super::plan`]). When they leave the page gathering
+/// (other conditions' shares are unknown) on SQLite, a small sample measures the filter's
+/// density: a common filter walks the order's index testing every condition row by row (a
+/// few thousand rows for a page), a rare one gathers its matches. A substring is always
+/// gathered (its row-by-row test scans every message of the conversation).
+fn page_plan(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    walk: i64,
+) -> QueryResult<filter::Plan> {
+    let mut plan = filter::Plan::on(conn.backend());
+    plan.probe = super::plan::probe_kinds(conn, filter, walk)?;
+    if super::plan::probe_words(conn, filter, walk)? {
+        plan.probe.push("text");
+    }
+    let substring = filter
+        .text
+        .as_deref()
+        .is_some_and(|t| !matches_words(filter, t));
+    if !plan.probe.is_empty()
+        || conn.backend() != super::Backend::Sqlite
+        || substring
+        || !super::plan::gathers(filter)
+    {
+        return Ok(plan);
+    }
+    let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
+    let sampled = sample.sampled.max(1) as f64;
+    let density = sample.matched_in_sample as f64 / sampled;
+    let per_row_cost = if filter.text.is_some() {
+        super::plan::PROBE_WORDS_COST
+    } else {
+        super::plan::PROBE_COST
+    };
+    let live: i64 = sample.population;
+    plan.per_row =
+        density > 0.0 && ((walk + 1) as f64 / density) * per_row_cost < density * live as f64;
+    Ok(plan)
+}
+
 /// One page of the inbox with its total, after the cursor `after` (decoded from
 /// `page.cursor` by the caller: [`Cursor::decode`]).
 pub fn list(
@@ -267,11 +324,7 @@ pub fn list(
 ) -> QueryResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
     let walk = limit + page.offset.unwrap_or(0);
-    let mut plan = filter::Plan::on(conn.backend());
-    plan.probe = super::plan::probe_kinds(conn, filter, walk)?;
-    if super::plan::probe_words(conn, filter, walk)? {
-        plan.probe.push("text");
-    }
+    let plan = page_plan(conn, filter, walk)?;
     let filtered = filter::filtered_on(filter, &plan);
     let mut q = order::ordered(filtered, filter.sort, after).limit(limit + 1);
     if let Some(offset) = page.offset {

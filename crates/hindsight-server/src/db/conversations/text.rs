@@ -64,7 +64,6 @@ pub(super) fn with_text<'a>(
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Text};
     let backend = plan.backend;
-    let per_row = plan.ids.is_some();
     if matches_words(f, text) {
         // Each backend has its own word index (migration 2026-12-02-000061_word_index).
         q = match backend {
@@ -74,6 +73,16 @@ pub(super) fn with_text<'a>(
             // rows to visit, so it walks the order's index and tests each conversation
             // against the matches, gathered once.
             // In an id window (a sample), the index's rowid range keeps the gather small.
+            // Row by row on a page: each conversation's own rowid range of the index, a
+            // seek in the word's posting list (about 35 µs a conversation at a million).
+            Some(Backend::Sqlite) if plan.per_row && plan.ids.is_none() => q.filter(
+                sql::<Bool>("EXISTS (SELECT 1 FROM user_words WHERE user_words MATCH ")
+                    .bind::<Text, _>(fts_phrase(text))
+                    .sql(
+                        " AND rowid BETWEEN (conversations.id << 24) \
+                     AND ((conversations.id << 24) | 16777215))",
+                    ),
+            ),
             Some(Backend::Sqlite) => match plan.window() {
                 Some((first, last)) => q.filter(
                     sql::<Bool>(
@@ -128,8 +137,9 @@ pub(super) fn with_text<'a>(
         // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
         q = match backend {
             // In an id window (a sample), the window's messages are scanned: gathering every
-            // match from the index would cost what the exact count costs.
-            _ if per_row => {
+            // match from the index would cost what the exact count costs. (A page never tests
+            // a substring row by row: see `super::page_plan`.)
+            _ if plan.window().is_some() => {
                 let (first, last) = plan.window().unwrap_or_default();
                 q.filter(conversations::id.eq_any(
                     substring_matches(text).filter(events::conversation_id.between(first, last)),
