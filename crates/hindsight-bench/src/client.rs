@@ -79,6 +79,7 @@ impl Client {
         body: Option<&str>,
         sink: &mut dyn FnMut(&[u8]),
     ) -> anyhow::Result<u16> {
+        let reused = self.conn.is_some();
         if self.conn.is_none() {
             let s = TcpStream::connect(&self.addr)?;
             s.set_nodelay(true)?;
@@ -103,7 +104,14 @@ impl Client {
         conn.get_mut().write_all(head.as_bytes())?;
 
         let mut line = String::new();
-        conn.read_line(&mut line)?;
+        let read = conn.read_line(&mut line);
+        if reused && matches!(read, Ok(0) | Err(_)) {
+            // The server closed the idle kept-alive connection (actix after 5 s) before it read
+            // the request: nothing was done, so send it again on a new connection.
+            self.conn = None;
+            return self.exchange(method, path, Some(body).filter(|b| !b.is_empty()), sink);
+        }
+        read?;
         let status: u16 = line
             .split_whitespace()
             .nth(1)

@@ -205,12 +205,8 @@ pub fn ConversationList() -> impl IntoView {
             return;
         };
         let q = with_status(&f, None).to_query();
-        let open_tab = f
-            .review_status
-            .first()
-            .copied()
-            .filter(|_| f.review_status.len() == 1);
-        let open_is_all = f.review_status.is_empty();
+        // The list's total: the open tab, or the statuses of a typed address summed.
+        let statuses = f.review_status.clone();
         let show = move |answer: Result<TabCounts, ()>| {
             if counts_generation.try_get_value() != Some(mine) {
                 return;
@@ -222,14 +218,12 @@ pub fn ConversationList() -> impl IntoView {
                 }))
             });
             if let Ok(c) = answer {
-                // Several statuses at once (a typed address): no tab is open, nothing to show.
-                if open_is_all || open_tab.is_some() {
-                    let status = if open_is_all { None } else { open_tab };
-                    total.try_set(Some(Count {
-                        n: c.of(status),
-                        exact: c.exact,
-                    }));
-                }
+                let n = if statuses.is_empty() {
+                    c.all
+                } else {
+                    statuses.iter().map(|s| c.of(Some(*s))).sum()
+                };
+                total.try_set(Some(Count { n, exact: c.exact }));
             }
             counts.try_set(per_tab);
         };

@@ -23,10 +23,10 @@ pub struct SampleSize {
 }
 
 impl SampleSize {
-    /// The inbox's sample: 16,384 conversations, read in about 15 ms at a million on SQLite;
-    /// a filter matching 5 % is estimated within about ±0.4 percentage points (95 %).
+    /// The inbox's sample: 8,192 conversations, read in about 25 ms at a million on SQLite;
+    /// a filter matching 5 % is estimated within about ±0.5 percentage points (95 %).
     pub const INBOX: SampleSize = SampleSize {
-        windows: 64,
+        windows: 32,
         ids_per_window: 256,
     };
 }
@@ -73,23 +73,34 @@ pub fn estimate_by_status(
         crate::db::counts::by_status(conn, &ConversationFilter::default())?.unwrap_or_default();
     let window = size.ids_per_window.max(1);
     let step = (last_id / size.windows.max(1)).max(window);
-    let mut plan = Plan::on(conn.backend());
-    let (mut matched, mut sampled) = (BTreeMap::new(), BTreeMap::new());
-    let mut first = 1;
-    while first <= last_id {
-        let ids: Vec<i64> = (first..first + window).collect();
-        plan.ids = Some(ids);
-        let rows = super::by_status(filtered_on(&rest, &plan), conn)?;
-        add_up(&mut matched, rows);
-        let rows = super::by_status(
+    let firsts: Vec<i64> = (0..)
+        .map(|k| 1 + k * step)
+        .take_while(|first| *first <= last_id)
+        .collect();
+    // The sample's live conversations per status, in one query (no other condition competes
+    // with the ids for an index).
+    let ids: Vec<i64> = firsts.iter().flat_map(|&f| f..f + window).collect();
+    let mut sampled = BTreeMap::new();
+    add_up(
+        &mut sampled,
+        super::by_status(
             conversations::table
                 .filter(conversations::deleted_at.is_null())
-                .filter(conversations::id.between(first, first + window - 1))
+                .filter(conversations::id.eq_any(ids))
                 .into_boxed(),
             conn,
-        )?;
-        add_up(&mut sampled, rows);
-        first += step;
+        )?,
+    );
+    // The filter, a window at a time: the window's few ids keep SQLite reading by id rather
+    // than through another condition's index, and bound the text filter's index range.
+    let mut plan = Plan::on(conn.backend());
+    let mut matched = BTreeMap::new();
+    for first in firsts {
+        plan.ids = Some((first..first + window).collect());
+        add_up(
+            &mut matched,
+            super::by_status(filtered_on(&rest, &plan), conn)?,
+        );
     }
     let live = population.iter().map(|(_, n)| n).sum();
     let by_status = population

@@ -227,10 +227,10 @@ pub(super) fn by_status(
         .collect())
 }
 
-/// Sample matches at or below which a filter is rare enough to try counting exactly (about
-/// 0.5 % of the conversations): its matches are few to gather, so the exact count usually
-/// fits the time limit, and an estimate from a few matches would be coarse.
-const RARE_IN_SAMPLE: i64 = 80;
+/// The share of the sample at or below which a filter is rare enough to try counting exactly
+/// (0.5 %: 5,000 of a million conversations): its matches are few to gather, so the exact
+/// count usually fits the time limit, and an estimate from a few matches would be coarse.
+const RARE_SHARE: f64 = 0.005;
 
 /// The tab counts, exact or estimated (the flag: `true` when exact). The sample comes first
 /// (a few milliseconds): when it held every conversation it is the exact count; when the
@@ -248,7 +248,7 @@ pub fn count_by_status_or_estimate(
     if estimate.complete {
         return Ok((estimate.by_status, true));
     }
-    if estimate.matched_in_sample <= RARE_IN_SAMPLE {
+    if estimate.matched_in_sample as f64 <= RARE_SHARE * estimate.sampled as f64 {
         if let Some(rows) = super::connection::within(conn, limit, |c| count_by_status(c, filter))?
         {
             return Ok((rows, true));
