@@ -10,8 +10,8 @@ mod support;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{json, Value};
 use support::browser::Browser;
-use support::server::Server;
 use support::eventually;
+use support::server::Server;
 
 const CONVERSATIONS: [&str; 3] = ["web-7184d454", "web-17234273", "web-ffb3bdaa"];
 const REVIEWER: (&str, &str) = ("e2e-reviewer", "e2e-reviewer-password");
@@ -126,7 +126,8 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
     step("n reserves the first conversation; answer it with keys, Ctrl+Enter submits");
     b.press('n').await;
     let first = next_reserved(&b, &[]).await;
-    b.wait_text("#reserved-until", "Reserved for you until").await;
+    b.wait_text("#reserved-until", "Reserved for you until")
+        .await;
     b.find(".transcript .event").await;
     keys(&b, "2").await; // outcome: failure
     assert_eq!(focused_question(&b).await, "resolved", "a digit moves on");
@@ -176,7 +177,10 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
         .iter()
         .find(|r| r["reviewer"] == REVIEWER.0)
         .expect("the reviewer's progress");
-    assert_eq!((mine["done"].clone(), mine["skipped"].clone()), (json!(2), json!(1)));
+    assert_eq!(
+        (mine["done"].clone(), mine["skipped"].clone()),
+        (json!(2), json!(1))
+    );
     let matching = |query: &'static str| {
         let server = &server;
         async move {
@@ -189,8 +193,14 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(matching("score.outcome=failure&score.resolved=false&score.tone=2").await, [first.clone()]);
-    assert_eq!(matching("score.outcome=success&score.resolved=true&score.tone=5").await, [third.clone()]);
+    assert_eq!(
+        matching("score.outcome=failure&score.resolved=false&score.tone=2").await,
+        [first.clone()]
+    );
+    assert_eq!(
+        matching("score.outcome=success&score.resolved=true&score.tone=5").await,
+        [third.clone()]
+    );
     assert_eq!(matching("score.notes=rude%20reply").await, [first.clone()]);
     // Another reviewer (the admin) is handed the skipped one.
     let handed = server

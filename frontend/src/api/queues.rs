@@ -38,7 +38,11 @@ pub async fn skip(queue_id: i64, conversation_id: &str) -> ApiResult<()> {
 
 /// `POST /api/queues/{queue_id}/conversations/{id}/release`: returns it to the queue.
 pub async fn release(queue_id: i64, conversation_id: &str) -> ApiResult<()> {
-    no_body(Method::Post, &turn_path(queue_id, conversation_id, "release")).await
+    no_body(
+        Method::Post,
+        &turn_path(queue_id, conversation_id, "release"),
+    )
+    .await
 }
 
 /// `POST /api/queues/{queue_id}/conversations/{id}/review`: the rubric's answers (a 400

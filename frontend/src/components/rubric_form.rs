@@ -28,7 +28,11 @@ pub fn options(q: &RubricQuestion) -> Vec<(String, String, Value)> {
             .enumerate()
             .map(|(i, c)| {
                 // Digits reach the first nine labels; the rest are chosen with ←/→.
-                let key = if i < 9 { (i + 1).to_string() } else { String::new() };
+                let key = if i < 9 {
+                    (i + 1).to_string()
+                } else {
+                    String::new()
+                };
                 (key, c.clone(), Value::String(c.clone()))
             })
             .collect(),
@@ -246,7 +250,10 @@ mod tests {
         let label = question(QuestionKind::Label, &["success", "failure"], false);
         assert_eq!(option_for_key(&label, "2"), Some(1));
         assert_eq!(options(&label)[1].2, Value::from("failure"));
-        assert_eq!(option_for_key(&question(QuestionKind::Text, &[], false), "1"), None);
+        assert_eq!(
+            option_for_key(&question(QuestionKind::Text, &[], false), "1"),
+            None
+        );
     }
 
     #[test]

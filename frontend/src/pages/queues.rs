@@ -10,7 +10,8 @@ use crate::load::fetch;
 
 /// Whether `user` may work `queue`: a reviewer or above, and an assignee when it has any.
 pub fn may_review(queue: &Queue, user: &UserInfo) -> bool {
-    user.role != Role::Viewer && (queue.assignees.is_empty() || queue.assignees.contains(&user.username))
+    user.role != Role::Viewer
+        && (queue.assignees.is_empty() || queue.assignees.contains(&user.username))
 }
 
 /// The reviews a queue needs in all and the share done, as a sentence.

@@ -26,7 +26,10 @@ pub const REVIEW_KEYS: [(&str, &str); 7] = [
     ("n", "Review next"),
     ("1–9, p / f", "Answer the focused question"),
     ("↓ / ↑, Tab", "Next / previous question"),
-    ("Ctrl+Enter", "Submit and load the next (Enter outside a text field)"),
+    (
+        "Ctrl+Enter",
+        "Submit and load the next (Enter outside a text field)",
+    ),
     ("s", "Skip: leave it to other reviewers"),
     ("r, Esc", "Release it back to the queue"),
     ("Esc in a text field", "Leave the field"),
@@ -134,7 +137,9 @@ fn ReviewSession(queue: Queue) -> impl IntoView {
                     .collect::<Vec<_>>()
                     .join("; ")
             });
-            error.set(Some(format!("Answer the required questions first: {prompts}")));
+            error.set(Some(format!(
+                "Answer the required questions first: {prompts}"
+            )));
             let at = rubric.with_value(|r| r.iter().position(|q| q.id == *first));
             missing.set(lacking);
             rubric.with_value(|r| focus_question(r, at.unwrap_or(0)));
@@ -300,8 +305,7 @@ fn install_keys(
 ) {
     let ws = workspace();
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.default_prevented() || ev.alt_key() || ev.meta_key() || ws.help_open.get_untracked()
-        {
+        if ev.default_prevented() || ev.alt_key() || ev.meta_key() || ws.help_open.get_untracked() {
             return;
         }
         let reviewing = matches!(phase.get_untracked(), Phase::Reviewing(_));
