@@ -203,13 +203,13 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
     };
     assert_eq!(
         matching("score.outcome=failure&score.resolved=false&score.tone=2").await,
-        [first.clone()]
+        [first.as_str()]
     );
     assert_eq!(
         matching("score.outcome=success&score.resolved=true&score.tone=5").await,
-        [third.clone()]
+        [third.as_str()]
     );
-    assert_eq!(matching("score.notes=rude%20reply").await, [first.clone()]);
+    assert_eq!(matching("score.notes=rude%20reply").await, [first.as_str()]);
     // Another reviewer (the admin) is handed the skipped one.
     let handed = server
         .post(&format!("/api/queues/{queue_id}/next"), &Value::Null)

@@ -41,7 +41,7 @@ enum Phase {
     /// Nothing reserved yet: press "Review next".
     Ready,
     /// A conversation reserved for the reviewer.
-    Reviewing(QueueAssignment),
+    Reviewing(Box<QueueAssignment>),
     /// Nothing left for this reviewer (the server's words).
     Empty(String),
 }
@@ -104,7 +104,7 @@ fn ReviewSession(queue: Queue) -> impl IntoView {
                 Ok(a) => {
                     answers.try_set(BTreeMap::new());
                     missing.try_set(Vec::new());
-                    phase.try_set(Phase::Reviewing(a));
+                    phase.try_set(Phase::Reviewing(Box::new(a)));
                 }
                 Err(f) if f.status == 404 => {
                     phase.try_set(Phase::Empty(f.message));
@@ -249,7 +249,7 @@ fn ReviewSession(queue: Queue) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Phase::Reviewing(a) => view! { <ReservedConversation assignment=a/> }.into_any(),
+        Phase::Reviewing(a) => view! { <ReservedConversation assignment=*a/> }.into_any(),
     };
     let rubric_pane = move || {
         let Phase::Reviewing(a) = phase.get() else {
