@@ -14,6 +14,8 @@ use crate::live::Live;
 use crate::pages::admin::AdminPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
+use crate::pages::queues::QueuesPage;
+use crate::pages::review::{queue_of, ReviewPage};
 use crate::pages::training::TrainingPage;
 use crate::state::{with_query, Workspace};
 
@@ -25,6 +27,8 @@ enum Screen {
     Admin,
     Inbox,
     Training,
+    Queues,
+    Review,
     NotFound,
 }
 
@@ -33,6 +37,8 @@ fn screen(path: &str) -> Screen {
         "/login" => Screen::Login,
         "/admin" => Screen::Admin,
         "/training" => Screen::Training,
+        "/queues" => Screen::Queues,
+        p if queue_of(p).is_some() => Screen::Review,
         "" => Screen::Inbox,
         p if p.starts_with("/conversations/") => Screen::Inbox,
         _ => Screen::NotFound,
@@ -79,6 +85,8 @@ fn Screens() -> impl IntoView {
         Screen::Admin => view! { <AdminPage/> }.into_any(),
         Screen::Inbox => view! { <InboxPage/> }.into_any(),
         Screen::Training => view! { <TrainingPage/> }.into_any(),
+        Screen::Queues => view! { <QueuesPage/> }.into_any(),
+        Screen::Review => view! { <ReviewPage/> }.into_any(),
         Screen::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod filters;
+pub mod queues;
 pub mod stream;
 pub mod tags;
 pub mod training;

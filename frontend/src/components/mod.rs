@@ -11,6 +11,7 @@ pub mod event_store;
 pub mod filter_panel;
 pub mod live_news;
 pub mod multi_pick;
+pub mod rubric_form;
 pub mod save_training_item;
 pub mod shortcuts;
 pub mod tag_picker;

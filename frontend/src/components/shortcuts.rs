@@ -57,6 +57,8 @@ pub fn install_shortcuts() {
             || api::session().with_untracked(Option::is_none)
             || path == "/login"
             || path == "/admin"
+            // A review session has its own keys (pages/review.rs).
+            || path.starts_with("/queues")
         {
             return;
         }

@@ -99,6 +99,9 @@ pub fn TopBar() -> impl IntoView {
                 </div>
                 <span class="spacer"></span>
                 <a class="btn btn-ghost" id="training-link" href="/training">"Training data"</a>
+                {move || session.get().filter(|u| u.role != Role::Viewer).map(|_| view! {
+                    <a class="btn btn-ghost" id="queues-link" href="/queues">"Review queues"</a>
+                })}
                 <button class="btn btn-ghost" id="open-settings" title="Keyboard shortcuts and settings ( ? )"
                     aria-label="Keyboard shortcuts and settings" on:click=move |_| ws.help_open.set(true)>"?"</button>
                 {move || session.get().filter(|u| u.role == Role::Admin).map(|_| view! {

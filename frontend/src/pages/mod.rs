@@ -4,4 +4,6 @@ pub mod admin;
 pub mod conversation;
 pub mod inbox;
 pub mod login;
+pub mod queues;
+pub mod review;
 pub mod training;

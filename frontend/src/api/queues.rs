@@ -1,0 +1,66 @@
+//! Review queues, the reviewer's side: the queues, the next reserved conversation, skip,
+//! release, submitting the rubric's answers, and progress.
+
+use hindsight_types::{Queue, QueueAssignment, QueueProgress, QueueReview, ReviewSubmission};
+
+use super::{decode, enc, get, no_body, send, with_body, ApiResult, Method};
+
+fn turn_path(queue_id: i64, conversation_id: &str, what: &str) -> String {
+    format!(
+        "/api/queues/{queue_id}/conversations/{}/{what}",
+        enc(conversation_id)
+    )
+}
+
+/// `GET /api/queues`: every queue.
+pub async fn queues() -> ApiResult<Vec<Queue>> {
+    get("/api/queues").await
+}
+
+/// `GET /api/queues/{queue_id}`.
+pub async fn queue(queue_id: i64) -> ApiResult<Queue> {
+    get(&format!("/api/queues/{queue_id}")).await
+}
+
+/// `POST /api/queues/{queue_id}/next`: reserves the next conversation for the caller (the
+/// one already held, if any). A 404 means nothing is left for the caller, a 409 that the
+/// queue is paused.
+pub async fn next(queue_id: i64) -> ApiResult<QueueAssignment> {
+    // No body: the route takes none.
+    let path = format!("/api/queues/{queue_id}/next");
+    decode(&send(Method::Post, path, None).await?)
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/skip`: passes it on to other reviewers.
+pub async fn skip(queue_id: i64, conversation_id: &str) -> ApiResult<()> {
+    no_body(Method::Post, &turn_path(queue_id, conversation_id, "skip")).await
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/release`: returns it to the queue.
+pub async fn release(queue_id: i64, conversation_id: &str) -> ApiResult<()> {
+    no_body(
+        Method::Post,
+        &turn_path(queue_id, conversation_id, "release"),
+    )
+    .await
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/review`: the rubric's answers (a 400
+/// names the answer at fault, `answers.QUESTION`).
+pub async fn submit(
+    queue_id: i64,
+    conversation_id: &str,
+    review: &ReviewSubmission,
+) -> ApiResult<QueueReview> {
+    with_body(
+        Method::Post,
+        &turn_path(queue_id, conversation_id, "review"),
+        review,
+    )
+    .await
+}
+
+/// `GET /api/queues/{queue_id}/progress`.
+pub async fn progress(queue_id: i64) -> ApiResult<QueueProgress> {
+    get(&format!("/api/queues/{queue_id}/progress")).await
+}
