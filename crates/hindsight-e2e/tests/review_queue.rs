@@ -160,6 +160,18 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
     assert_eq!(b.count(".rubric-question.missing").await, 2);
     assert_eq!(focused_question(&b).await, "outcome");
 
+    step("Esc that closes the help overlay leaves the reservation alone");
+    // A script's click opens it without moving the focus, as `?` would elsewhere.
+    b.js("document.getElementById('open-settings').click()", vec![])
+        .await;
+    b.find(".overlay").await;
+    b.press(ESCAPE).await;
+    b.wait_gone(".overlay").await;
+    // A release would have answered by now (the server is local).
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(b.count("#reserved-until").await, 1, "still reserved");
+    assert_eq!(focused_question(&b).await, "outcome");
+
     step("answer it, leave the text field with Esc, Enter submits");
     keys(&b, "1p5").await; // success, pass, 5
     assert_eq!(focused_question(&b).await, "notes");

@@ -43,9 +43,17 @@ pub fn install_shortcuts() {
         }
         let key = ev.key();
         if key == "Escape" {
+            let closes = ws.help_open.get_untracked()
+                || ws.filters_open.get_untracked()
+                || ws.templates_open.get_untracked();
             ws.help_open.set(false);
             ws.filters_open.set(false);
             ws.templates_open.set(false);
+            // This Escape closed something: no other key handler acts on it (the review page's
+            // Escape would release the reserved conversation).
+            if closes {
+                ev.prevent_default();
+            }
             return;
         }
         let path = location.pathname.get_untracked();
