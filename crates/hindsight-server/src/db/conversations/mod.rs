@@ -197,6 +197,15 @@ pub fn count_by_status(
     if let Some(rows) = super::counts::by_status(conn, filter)? {
         return Ok(rows);
     }
+    counted_by_status(conn, filter)
+}
+
+/// [`count_by_status`] counted over the conversations, for a caller that has already found
+/// the filter not answered by the maintained counts.
+fn counted_by_status(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Vec<(String, i64)>> {
     let rest = ConversationFilter {
         review_status: Vec::new(),
         ..filter.clone()
@@ -250,7 +259,7 @@ pub fn count_by_status_or_estimate(
         return Ok((rows, true));
     }
     let exact = |conn: &mut DbConnection| {
-        super::connection::within(conn, limit, |c| count_by_status(c, filter))
+        super::connection::within(conn, limit, |c| counted_by_status(c, filter))
     };
     if conn.backend() == super::Backend::Postgres {
         if let Some(rows) = exact(conn)? {
