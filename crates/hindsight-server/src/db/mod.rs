@@ -18,6 +18,7 @@ pub mod annotations;
 pub mod audit;
 pub mod broker;
 pub mod bulk;
+pub mod cached_sql;
 pub mod changes;
 pub mod connection;
 pub mod conversations;

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use hindsight_types::{ConversationFilter, SortOrder};
 
 use super::BoxedConversations;
+use crate::db::cached_sql::verbatim;
 use crate::db::connection::Backend;
 use crate::db::schema::{conversation_features, conversation_tags, conversations, tags};
 use crate::db::schema::{message_annotations, queue_answers};
@@ -111,7 +112,7 @@ pub(super) fn filtered_on<'a>(
     filter: &'a ConversationFilter,
     plan: &Plan,
 ) -> BoxedConversations<'a> {
-    use diesel::dsl::{exists, sql};
+    use diesel::dsl::exists;
     use diesel::sql_types::{Bool, Nullable, Text};
     let backend = plan.backend;
     let per_row = plan.per_row();
@@ -128,7 +129,7 @@ pub(super) fn filtered_on<'a>(
         // the other conditions and a long walk over non-matching rows is stopped too. Only
         // one row in 64 (by id) calls the function: a call costs about 100 ns, which made an
         // unfiltered count of 520,000 conversations 50 ms slower when every row called it.
-        q = q.filter(sql::<Bool>(
+        q = q.filter(verbatim::<Bool>(
             "(conversations.id % 64 <> 0 OR hindsight_within_budget())",
         ));
     }
@@ -144,14 +145,16 @@ pub(super) fn filtered_on<'a>(
     let walking = plan.per_row && plan.ids.is_none() && backend == Some(Backend::Sqlite);
     if !f.channels.is_empty() {
         q = if walking {
-            q.filter(sql::<Nullable<Text>>("+conversations.channel").eq_any(&f.channels))
+            q.filter(verbatim::<Nullable<Text>>("+conversations.channel").eq_any(&f.channels))
         } else {
             q.filter(conversations::channel.eq_any(&f.channels))
         };
     }
     if !f.environments.is_empty() {
         q = if walking {
-            q.filter(sql::<Nullable<Text>>("+conversations.environment").eq_any(&f.environments))
+            q.filter(
+                verbatim::<Nullable<Text>>("+conversations.environment").eq_any(&f.environments),
+            )
         } else {
             q.filter(conversations::environment.eq_any(&f.environments))
         };
@@ -238,7 +241,7 @@ pub(super) fn filtered_on<'a>(
         // The status's index serves the newest-first order itself; for another order it would
         // be read whole and sorted.
         q = if walking && f.sort != SortOrder::Latest {
-            q.filter(sql::<Text>("+conversations.review_status").eq_any(statuses))
+            q.filter(verbatim::<Text>("+conversations.review_status").eq_any(statuses))
         } else {
             q.filter(conversations::review_status.eq_any(statuses))
         };
@@ -276,14 +279,14 @@ pub(super) fn filtered_on<'a>(
     }
     if let Some(flagged) = f.flagged {
         q = if walking {
-            q.filter(sql::<Bool>("+conversations.flagged").eq(flagged))
+            q.filter(verbatim::<Bool>("+conversations.flagged").eq(flagged))
         } else {
             q.filter(conversations::flagged.eq(flagged))
         };
     }
     if let Some(news) = f.has_news {
         q = if walking {
-            q.filter(sql::<Bool>("+conversations.has_news").eq(news))
+            q.filter(verbatim::<Bool>("+conversations.has_news").eq(news))
         } else {
             q.filter(conversations::has_news.eq(news))
         };

@@ -9,6 +9,7 @@ use hindsight_types::{
     ConversationFilter, ConversationPage, ConversationSummary, PageRequest, ReviewStatus, Tag,
 };
 
+use super::cached_sql::id_in;
 use super::connection::MultiBackend;
 use super::schema::{conversation_features, conversation_tags, conversations, tags};
 use super::DbConnection;
@@ -79,9 +80,10 @@ pub fn tags_and_names(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> QueryResult<(Vec<TagRow>, Vec<NameRow>)> {
+    let backend = conn.backend();
     let tag_rows = conversation_tags::table
         .inner_join(tags::table)
-        .filter(conversation_tags::conversation_id.eq_any(ids))
+        .filter(id_in(backend, "conversation_tags.conversation_id", ids))
         .order((conversation_tags::conversation_id, tags::name))
         .select((
             conversation_tags::conversation_id,
@@ -91,8 +93,12 @@ pub fn tags_and_names(
         ))
         .load(conn)?;
     let name_rows = conversation_features::table
-        .filter(conversation_features::conversation_id.eq_any(ids))
-        .filter(conversation_features::kind.eq_any(["intent", "action"]))
+        .filter(id_in(backend, "conversation_features.conversation_id", ids))
+        .filter(
+            conversation_features::kind
+                .eq("intent")
+                .or(conversation_features::kind.eq("action")),
+        )
         .order((
             conversation_features::conversation_id,
             conversation_features::occurrences.desc(),

@@ -1,0 +1,177 @@
+//! Hand-written SQL fragments that a connection keeps prepared.
+//!
+//! Diesel never caches a statement holding its `sql()` literal or an `eq_any(&[…])` list
+//! (`IN (?, ?, …)`, one placeholder per value): each run parses and plans the statement
+//! again. Every SQLite inbox query holds such a fragment (the time-budget test), and every
+//! page's tag and name queries an id list; under load, parsing and planning them again was a
+//! fifth of an inbox page's CPU (perf, wrk over a million conversations). The fragments here
+//! have a fixed text — the ids of [`id_in`] travel as one bound JSON array — so diesel caches
+//! the statements they are part of by their text.
+
+use std::marker::PhantomData;
+
+use diesel::backend::Backend as DieselBackend;
+use diesel::expression::{
+    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
+};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Bool, HasSqlType, SingleValue, Text};
+use diesel::QueryResult;
+
+use super::Backend;
+
+/// Constant SQL of type `ST`, such as `+conversations.channel` (a column SQLite must not read
+/// through its index): diesel's `sql::<ST>(…)` that stays prepared.
+#[derive(Debug, Clone, Copy)]
+pub struct Verbatim<ST> {
+    sql: &'static str,
+    sql_type: PhantomData<ST>,
+}
+
+/// The constant SQL expression `sql` of type `ST`.
+pub fn verbatim<ST>(sql: &'static str) -> Verbatim<ST> {
+    Verbatim {
+        sql,
+        sql_type: PhantomData,
+    }
+}
+
+impl<ST: SingleValue> Expression for Verbatim<ST> {
+    type SqlType = ST;
+}
+
+impl<ST, DB: DieselBackend> QueryFragment<DB> for Verbatim<ST> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(self.sql);
+        Ok(())
+    }
+}
+
+// Not a static query id: diesel then keys its statement cache by the statement's text.
+impl<ST> QueryId for Verbatim<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST, QS> AppearsOnTable<QS> for Verbatim<ST> where Self: Expression {}
+impl<ST, QS> SelectableExpression<QS> for Verbatim<ST> where Self: Expression {}
+impl<ST, GB> ValidGrouping<GB> for Verbatim<ST> {
+    type IsAggregate = is_aggregate::Never;
+}
+
+/// `column IN (ids)`: see [`id_in`].
+#[derive(Debug, Clone)]
+pub struct IdIn {
+    backend: Backend,
+    column: &'static str,
+    ids_json: String,
+}
+
+/// `column IN (ids)`, with `column` qualified (`"conversation_tags.conversation_id"`); one
+/// prepared statement for any number of ids.
+pub fn id_in(backend: Backend, column: &'static str, ids: &[i64]) -> IdIn {
+    IdIn {
+        backend,
+        column,
+        ids_json: serde_json::to_string(ids).expect("integers are JSON"),
+    }
+}
+
+impl Expression for IdIn {
+    type SqlType = Bool;
+}
+
+impl<DB> QueryFragment<DB> for IdIn
+where
+    DB: DieselBackend + HasSqlType<Text>,
+    String: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(self.column);
+        // The backends read a JSON array differently: SQLite through its `json_each` table
+        // function, PostgreSQL as an array literal (`[1,2]` → `{1,2}`), which it plans as
+        // index lookups like any `= ANY(array)`.
+        match self.backend {
+            Backend::Sqlite => {
+                out.push_sql(" IN (SELECT value FROM json_each(");
+                out.push_bind_param::<Text, _>(&self.ids_json)?;
+                out.push_sql("))");
+            }
+            Backend::Postgres => {
+                out.push_sql(" = ANY(CAST(translate(");
+                out.push_bind_param::<Text, _>(&self.ids_json)?;
+                out.push_sql(", '[]', '{}') AS BIGINT[]))");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl QueryId for IdIn {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<QS> AppearsOnTable<QS> for IdIn {}
+impl<QS> SelectableExpression<QS> for IdIn {}
+impl<GB> ValidGrouping<GB> for IdIn {
+    type IsAggregate = is_aggregate::Never;
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sqlite::Sqlite;
+
+    use super::*;
+    use crate::db::schema::conversation_tags;
+
+    #[test]
+    fn fragments_leave_the_statement_cacheable() {
+        let with_fragments = conversation_tags::table
+            .filter(id_in(
+                Backend::Sqlite,
+                "conversation_tags.conversation_id",
+                &[1, 2],
+            ))
+            .filter(verbatim::<Bool>("(conversation_tags.tag_id % 64 <> 0)"))
+            .select(conversation_tags::tag_id);
+        assert!(
+            QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&with_fragments, &Sqlite).unwrap()
+        );
+        // What they replace is not: the reason they exist.
+        let with_list = conversation_tags::table
+            .filter(conversation_tags::conversation_id.eq_any([1_i64, 2]))
+            .select(conversation_tags::tag_id);
+        assert!(!QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&with_list, &Sqlite).unwrap());
+    }
+
+    diesel::table! {
+        numbers (id) {
+            id -> BigInt,
+        }
+    }
+
+    #[test]
+    fn id_in_selects_exactly_the_listed_ids_on_sqlite() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE numbers (id BIGINT PRIMARY KEY); \
+             INSERT INTO numbers VALUES (1), (2), (3), (40);",
+        )
+        .unwrap();
+        let mut select = |ids: &[i64]| -> Vec<i64> {
+            numbers::table
+                .filter(id_in(Backend::Sqlite, "numbers.id", ids))
+                .select(numbers::id)
+                .order(numbers::id)
+                .load(&mut conn)
+                .unwrap()
+        };
+        assert_eq!(select(&[40, 2, 7]), vec![2, 40]);
+        assert_eq!(select(&[]), Vec::<i64>::new());
+        assert_eq!(select(&[3, 3]), vec![3]);
+    }
+}
