@@ -338,8 +338,11 @@ fn page_plan(
         super::plan::PROBE_COST
     };
     let live: i64 = sample.population;
-    plan.per_row =
-        density > 0.0 && ((walk + 1) as f64 / density) * per_row_cost < density * live as f64;
+    // Gathering reads at least the filter's matches, and at least the shortest posting list it
+    // starts from.
+    let gathered = (density * live as f64)
+        .max(super::plan::shortest_posting_list(conn, filter)?.unwrap_or(0) as f64);
+    plan.per_row = density > 0.0 && ((walk + 1) as f64 / density) * per_row_cost < gathered;
     Ok(plan)
 }
 
