@@ -233,6 +233,16 @@ fn only_known_shares(filter: &ConversationFilter) -> bool {
     rest == ConversationFilter::default()
 }
 
+/// Whether the filter holds nothing but any-of tags (and its order).
+pub fn only_any_of_tags(filter: &ConversationFilter) -> bool {
+    let rest = ConversationFilter {
+        tags_any: Vec::new(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    !filter.tags_any.is_empty() && rest == ConversationFilter::default()
+}
+
 /// The live-conversation counts `(kind, name, conversations)` of the filter's feature names
 /// and channels. Summing a kind's names gives an upper bound of the conversations having any.
 fn facet_counts_of(
@@ -286,6 +296,14 @@ mod tests {
         assert!(should_probe(million, 50, &[500_000, 400_000], 1.0));
         // Two that are each rare-ish, taken as independent, make the walk far too long.
         assert!(!should_probe(million, 50, &[20_000, 20_000], 1.0));
+    }
+
+    #[test]
+    fn only_tags_is_tags_alone() {
+        let parse = |q: &str| ConversationFilter::from_query(q).unwrap();
+        assert!(only_any_of_tags(&parse("tag=bug&sort=length")));
+        assert!(!only_any_of_tags(&parse("tag=bug&channel=rest")));
+        assert!(!only_any_of_tags(&parse("sort=length")));
     }
 
     #[test]

@@ -329,19 +329,34 @@ fn page_plan(
     {
         return Ok(plan);
     }
-    let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
-    let sampled = sample.sampled.max(1) as f64;
-    let density = sample.matched_in_sample as f64 / sampled;
+    let postings = super::plan::shortest_posting_list(conn, filter)?;
+    let (density, live) = match postings {
+        // Tags alone: their posting lists give the density exactly, where a sample of id
+        // windows misses tags given to a run of conversations at once (bulk tagging): the
+        // bench's `tag=bug` sampled as 0 % and gathered 20,000 ids (65 ms) rather than walk
+        // 5,000 rows (7 ms).
+        Some(postings) if super::plan::only_any_of_tags(filter) => {
+            let live: i64 = crate::db::counts::by_status(conn, &ConversationFilter::default())?
+                .unwrap_or_default()
+                .iter()
+                .map(|(_, n)| n)
+                .sum();
+            (postings as f64 / live.max(1) as f64, live)
+        }
+        _ => {
+            let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
+            let sampled = sample.sampled.max(1) as f64;
+            (sample.matched_in_sample as f64 / sampled, sample.population)
+        }
+    };
     let per_row_cost = if filter.text.is_some() {
         super::plan::PROBE_WORDS_COST
     } else {
         super::plan::PROBE_COST
     };
-    let live: i64 = sample.population;
     // Gathering reads at least the filter's matches, and at least the shortest posting list it
     // starts from.
-    let gathered = (density * live as f64)
-        .max(super::plan::shortest_posting_list(conn, filter)?.unwrap_or(0) as f64);
+    let gathered = (density * live as f64).max(postings.unwrap_or(0) as f64);
     plan.per_row = density > 0.0 && ((walk + 1) as f64 / density) * per_row_cost < gathered;
     Ok(plan)
 }
