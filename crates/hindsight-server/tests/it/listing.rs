@@ -136,6 +136,43 @@ both_backends! {
         }
     }
 
+    async fn a_date_range_finds_conversations_longer_than_it(app: TestApp) {
+        // The range filter also bounds the latest event by the longest conversation's span,
+        // which triggers keep as conversations are imported and grow: a conversation must be
+        // found on any day it spans, however long it is.
+        let day = |d: f64| format!("start={}&until={}", (T0 + d * DAY) as i64, (T0 + (d + 1.0) * DAY) as i64);
+        let found = |ids: Vec<String>| sorted(ids);
+        app.import(&json!([
+            greeting("grows", T0, "rest", 0.9, 0.9),
+            greeting("short", T0 + 40.0 * DAY, "rest", 0.9, 0.9),
+        ]))
+        .await;
+        assert_eq!(found(app.ids(&day(20.0)).await), Vec::<String>::new());
+        // More events 30 days later: the conversation now spans day 20 (the update path).
+        app.import(&json!([tracker(
+            "grows",
+            vec![user("back again", "greet", 0.9, T0 + 30.0 * DAY, "rest")]
+        )]))
+        .await;
+        assert_eq!(found(app.ids(&day(20.0)).await), ["grows"]);
+        // A conversation imported whole over 40 days (the insert path).
+        app.import(&json!([tracker(
+            "long",
+            vec![
+                user("hi", "greet", 0.9, T0 + 0.5 * DAY, "rest"),
+                user("still there?", "greet", 0.9, T0 + 40.5 * DAY, "rest"),
+            ]
+        )]))
+        .await;
+        assert_eq!(found(app.ids(&day(35.0)).await), ["long"]);
+        assert_eq!(found(app.ids(&day(20.0)).await), ["grows", "long"]);
+        assert_eq!(found(app.ids(&day(40.0)).await), ["long", "short"]);
+        for d in [20.0, 35.0, 40.0] {
+            let count = app.get_ok(&format!("/api/conversations/count?{}", day(d))).await;
+            assert_eq!(count["total"], app.ids(&day(d)).await.len(), "count on day {d}");
+        }
+    }
+
     async fn sorts_and_pages_with_cursor_and_offset(app: TestApp) {
         app.import(&dataset()).await;
         assert_eq!(app.ids("").await, ["c", "b", "a"]);

@@ -219,6 +219,29 @@ pub(super) fn filtered_on<'a>(
     }
     if let Some(until) = f.until {
         q = q.filter(conversations::first_event_at.le(until.naive_utc()));
+        // Implied by the condition above, given the longest conversation (migration
+        // `2026-12-03-000096_longest_span`), and what lets the default order's index start at
+        // `until` rather than at the newest conversation. Timestamp arithmetic is spelled
+        // differently by each backend.
+        let ends_by = match backend {
+            Some(Backend::Sqlite) => Some(
+                "conversations.latest_event_at <= datetime(?, '+' || (SELECT longest_seconds \
+                 FROM conversation_span_bound WHERE id = 1) || ' seconds')",
+            ),
+            Some(Backend::Postgres) => Some(
+                "conversations.latest_event_at <= ? + make_interval(secs => (SELECT \
+                 longest_seconds FROM conversation_span_bound WHERE id = 1))",
+            ),
+            None => None,
+        };
+        if let Some(ends_by) = ends_by {
+            let (head, tail) = ends_by.split_once('?').expect("one placeholder");
+            q = q.filter(
+                diesel::dsl::sql::<Bool>(head)
+                    .bind::<diesel::sql_types::Timestamp, _>(until.naive_utc())
+                    .sql(tail),
+            );
+        }
     }
     if let Some(window) = f.time_of_day {
         let (from, to) = window.minutes();

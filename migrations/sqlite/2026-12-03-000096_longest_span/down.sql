@@ -1,0 +1,3 @@
+DROP TRIGGER conversations_span_bound_update;
+DROP TRIGGER conversations_span_bound_insert;
+DROP TABLE conversation_span_bound;
