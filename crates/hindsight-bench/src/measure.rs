@@ -281,14 +281,21 @@ pub(super) fn run_on(
     r.disk_bytes = disk_bytes(&mut conn, url)?;
     if backend == Backend::Postgres {
         #[derive(QueryableByName)]
-        struct Fsync {
+        struct Setting {
             #[diesel(sql_type = diesel::sql_types::Text)]
-            fsync: String,
+            setting: String,
         }
-        let f: Fsync = diesel::sql_query("SHOW fsync").get_result(&mut conn)?;
-        if f.fsync == "off" {
+        let mut show = |name: &str| -> anyhow::Result<String> {
+            let s: Setting =
+                diesel::sql_query(format!("SELECT current_setting('{name}') AS setting"))
+                    .get_result(&mut conn)?;
+            Ok(s.setting)
+        };
+        let (fsync, shared_buffers) = (show("fsync")?, show("shared_buffers")?);
+        if fsync == "off" {
             r.notes.push("This PostgreSQL server runs with `fsync = off` and `synchronous_commit = off` (`scripts/with-postgres.sh`'s throwaway server), so its import is faster than a durable server's would be; SQLite runs with its production settings (WAL, `synchronous = NORMAL`).".into());
         }
+        r.notes.push(format!("PostgreSQL's `shared_buffers`: {shared_buffers} (`scripts/with-postgres.sh`, `HINDSIGHT_PG_SHARED_BUFFERS`); the planner's settings are the defaults."));
     }
     say(
         opts,

@@ -1,4 +1,4 @@
-//! How the inbox page tests its many-valued filters on SQLite: gather or probe.
+//! Gather or probe: how the inbox page tests many-valued filters (words on both backends).
 //!
 //! An any-of filter on intents, actions, entities or policies can run two ways:
 //! - *gather*: `id IN (SELECT conversation_id FROM conversation_features WHERE …)`: SQLite
@@ -13,7 +13,9 @@
 //! `EXISTS`), so the page query chooses from the maintained facet counts. Only when every other
 //! condition's share is known too (channels; the rest of the filter empty) is the density
 //! estimate trustworthy; otherwise it gathers, as the count does. PostgreSQL's planner makes
-//! this choice itself from its statistics, so it always gets the plain `IN`.
+//! this choice itself from its statistics for features, so they always get the plain `IN`;
+//! but it never probes a word (it cannot weigh the GIN index's matches against testing each
+//! conversation's messages), so a filter of common words alone is probed on both backends.
 
 use diesel::prelude::*;
 use hindsight_types::ConversationFilter;
@@ -69,30 +71,28 @@ pub fn probe_kinds(
     } else {
         total_of("channel", &filter.channels) as f64 / total.max(1) as f64
     };
-    Ok(if should_probe(total, limit, &matches, channel_share) {
-        kinds.into_iter().map(|(kind, _)| kind).collect()
-    } else {
-        Vec::new()
-    })
+    Ok(
+        if should_probe(total, limit, &matches, channel_share, PROBE_COST) {
+            kinds.into_iter().map(|(kind, _)| kind).collect()
+        } else {
+            Vec::new()
+        },
+    )
 }
 
 /// Whether the page should walk the sort order and test each conversation against the word
-/// filter's matches (SQLite only), rather than start from the matches and sort them all: when
-/// the filter is only words (and an order) and they are common. The estimate is the fewest
-/// messages holding one of the words (an upper bound of the conversations matching), read from
-/// the word index's vocabulary; a word it does not know (spelled with accents the index
-/// folds, say) counts as rare, so the page gathers, which is always right, only slower.
+/// filter, rather than start from the matches and sort them all: when the filter is only
+/// words (and an order) and they are common. The estimate is the fewest messages holding one
+/// of the words (an upper bound of the conversations matching): on SQLite read from the word
+/// index's vocabulary, on PostgreSQL from the statistics `ANALYZE` keeps of the word index's
+/// lexemes. A word neither knows (spelled with accents the index folds, say, or too rare for
+/// PostgreSQL's most common lexemes) counts as rare, so the page gathers, which is always
+/// right, only slower.
 pub fn probe_words(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
     limit: i64,
 ) -> QueryResult<bool> {
-    use diesel::sql_types::{BigInt, Text};
-    #[derive(QueryableByName)]
-    struct Docs {
-        #[diesel(sql_type = BigInt)]
-        doc: i64,
-    }
     let Some(text) = filter.text.as_deref() else {
         return Ok(false);
     };
@@ -102,11 +102,7 @@ pub fn probe_words(
         sort: Default::default(),
         ..filter.clone()
     };
-    // Only SQLite: PostgreSQL's planner weighs its GIN index itself.
-    if conn.backend() != Backend::Sqlite
-        || !super::conversations::matches_words(filter, text)
-        || rest != ConversationFilter::default()
-    {
+    if !super::conversations::matches_words(filter, text) || rest != ConversationFilter::default() {
         return Ok(false);
     }
     let mut fewest = i64::MAX;
@@ -114,23 +110,67 @@ pub fn probe_words(
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
     {
-        let docs: Option<Docs> =
-            diesel::sql_query("SELECT doc FROM user_words_vocab WHERE term = ?")
-                .bind::<Text, _>(term.to_lowercase())
-                .get_result(conn)
-                .optional()?;
-        fewest = fewest.min(docs.map_or(0, |d| d.doc));
+        fewest = fewest.min(messages_holding(conn, &term.to_lowercase())?);
     }
     let total: Option<i64> = conversations::table
         .select(diesel::dsl::max(conversations::id))
         .first(conn)?;
-    Ok(fewest != i64::MAX && should_probe(total.unwrap_or(0), limit, &[fewest], 1.0))
+    Ok(fewest != i64::MAX
+        && should_probe(total.unwrap_or(0), limit, &[fewest], 1.0, PROBE_WORDS_COST))
+}
+
+/// About how many user messages hold `term` (lower-cased), 0 when the index does not know.
+fn messages_holding(conn: &mut DbConnection, term: &str) -> QueryResult<i64> {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Docs {
+        #[diesel(sql_type = BigInt)]
+        doc: i64,
+    }
+    // Each backend keeps its word index's statistics its own way (migration
+    // 2026-12-02-000061_word_index).
+    let docs: Option<Docs> = match conn.backend() {
+        // FTS5's vocabulary table: exact document counts, read from the index, whose terms
+        // have lost their diacritics (`remove_diacritics 2`).
+        Backend::Sqlite => diesel::sql_query("SELECT doc FROM user_words_vocab WHERE term = ?")
+            .bind::<Text, _>(without_diacritics(term))
+            .get_result(conn)
+            .optional()?,
+        // The share of user messages holding a lexeme, for the most common ones (the index
+        // expression's statistics), times the messages the partial index holds.
+        Backend::Postgres => diesel::sql_query(
+            "SELECT CAST(s.freq * GREATEST(c.reltuples, 0) AS BIGINT) AS doc \
+             FROM pg_class c, \
+             (SELECT unnest(most_common_elems::text::text[]) AS term, \
+                     unnest(most_common_elem_freqs) AS freq \
+              FROM pg_stats WHERE tablename = 'events_user_words') s \
+             WHERE c.relname = 'events_user_words' AND s.term = hindsight_fold($1) LIMIT 1",
+        )
+        .bind::<Text, _>(term)
+        .get_result(conn)
+        .optional()?,
+    };
+    Ok(docs.map_or(0, |d| d.doc))
+}
+
+/// `term` without its diacritics, as FTS5's `unicode61` tokenizer folds it ("zürich" →
+/// "zurich"): the canonical decomposition without its combining marks.
+fn without_diacritics(term: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    term.nfd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 /// Whether walking the sort index with probes is cheaper than gathering every match: the
 /// rows walked are `limit / density`, the density being the product of each condition's
 /// share (taken as independent); gathering reads each feature filter's matches.
-fn should_probe(total: i64, limit: i64, matches: &[i64], channel_share: f64) -> bool {
+fn should_probe(
+    total: i64,
+    limit: i64,
+    matches: &[i64],
+    channel_share: f64,
+    probe_cost: f64,
+) -> bool {
     if total <= 0 || matches.is_empty() {
         return false;
     }
@@ -145,7 +185,7 @@ fn should_probe(total: i64, limit: i64, matches: &[i64], channel_share: f64) -> 
     }
     let walked = ((limit + 1) as f64 / density).min(total_f);
     let gathered: f64 = matches.iter().map(|&m| m as f64).sum();
-    walked * PROBE_COST < gathered
+    walked * probe_cost < gathered
 }
 
 /// The fewest ids a gathered page would collect before sorting: the shortest posting list
@@ -276,26 +316,62 @@ mod tests {
     fn a_common_value_is_probed_a_rare_one_gathered() {
         let million = 1_000_000;
         // 9 % of the conversations: about 600 rows walked against 90,000 ids gathered.
-        assert!(should_probe(million, 50, &[90_000], 1.0));
-        assert!(should_probe(million, 50, &[700_000], 1.0));
+        assert!(should_probe(million, 50, &[90_000], 1.0, PROBE_COST));
+        assert!(should_probe(million, 50, &[700_000], 1.0, PROBE_COST));
         // 0.5 %: 10,000 rows walked cost more than 5,000 ids gathered.
-        assert!(!should_probe(million, 50, &[5_000], 1.0));
-        assert!(!should_probe(million, 50, &[0], 1.0));
-        assert!(!should_probe(0, 50, &[0], 1.0));
+        assert!(!should_probe(million, 50, &[5_000], 1.0, PROBE_COST));
+        assert!(!should_probe(million, 50, &[0], 1.0, PROBE_COST));
+        assert!(!should_probe(0, 50, &[0], 1.0, PROBE_COST));
     }
 
     #[test]
     fn other_shares_thin_the_walk() {
         let million = 1_000_000;
-        assert!(should_probe(million, 50, &[30_000], 1.0));
+        assert!(should_probe(million, 50, &[30_000], 1.0, PROBE_COST));
         // One channel of six: a walk six times longer still costs less than 30,000 ids.
-        assert!(should_probe(million, 50, &[30_000], 1.0 / 6.0));
+        assert!(should_probe(million, 50, &[30_000], 1.0 / 6.0, PROBE_COST));
         // One of twenty: 34,000 rows walked, and it no longer pays.
-        assert!(!should_probe(million, 50, &[30_000], 1.0 / 20.0));
+        assert!(!should_probe(
+            million,
+            50,
+            &[30_000],
+            1.0 / 20.0,
+            PROBE_COST
+        ));
         // Two common features together still do.
-        assert!(should_probe(million, 50, &[500_000, 400_000], 1.0));
+        assert!(should_probe(
+            million,
+            50,
+            &[500_000, 400_000],
+            1.0,
+            PROBE_COST
+        ));
         // Two that are each rare-ish, taken as independent, make the walk far too long.
-        assert!(!should_probe(million, 50, &[20_000, 20_000], 1.0));
+        assert!(!should_probe(
+            million,
+            50,
+            &[20_000, 20_000],
+            1.0,
+            PROBE_COST
+        ));
+    }
+
+    #[test]
+    fn diacritics_are_folded_as_the_word_index_folds_them() {
+        assert_eq!(without_diacritics("zürich"), "zurich");
+        assert_eq!(without_diacritics("münchen"), "munchen");
+        assert_eq!(without_diacritics("crème brûlée"), "creme brulee");
+        assert_eq!(without_diacritics("refund"), "refund");
+    }
+
+    #[test]
+    fn a_common_word_is_probed_a_rare_one_gathered() {
+        let million = 1_000_000;
+        // A word in 150,000 messages: 340 conversations walked and tested, about 6,000
+        // gathered ids' worth, against 150,000.
+        assert!(should_probe(million, 50, &[150_000], 1.0, PROBE_WORDS_COST));
+        // In 5,000 messages: 10,000 conversations tested cost more than gathering them.
+        assert!(!should_probe(million, 50, &[5_000], 1.0, PROBE_WORDS_COST));
     }
 
     #[test]
