@@ -12,6 +12,7 @@ pub mod error_shape;
 pub mod ingest;
 pub mod review;
 pub mod routes;
+pub mod sequence;
 pub mod service;
 pub mod story;
 pub mod training;

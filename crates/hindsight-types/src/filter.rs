@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ReviewStatus;
+use crate::{ReviewStatus, SequencePattern};
 
 /// Which conversations to list, and in which order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -82,6 +82,8 @@ pub struct ConversationFilter {
     pub text_mode: TextMode,
     /// Exactly this sender (conversation) id.
     pub sender_id: Option<String>,
+    /// Sequence filter (`seq=`, issue 14): the conversation's steps follow this pattern.
+    pub sequence: Option<SequencePattern>,
     /// Order of the listing.
     pub sort: SortOrder,
 }
@@ -446,6 +448,14 @@ impl ConversationFilter {
                 }
             }
             "sender_id" => self.sender_id = Some(value.to_owned()).filter(|s| !s.is_empty()),
+            "seq" => {
+                self.sequence = match value.trim() {
+                    "" => None,
+                    pattern => Some(pattern.parse().map_err(|e: crate::sequence::SequenceError| {
+                        FilterError::new(key, format!("`seq` {e}"))
+                    })?),
+                }
+            }
             // Review queues (issue 13): `score.QUESTION=VALUE,…`.
             key if key.starts_with("score.") => {
                 let question = &key["score.".len()..];
@@ -584,6 +594,7 @@ impl ConversationFilter {
                 .then(|| self.text_mode.as_str().to_owned()),
         );
         num("sender_id", self.sender_id.clone());
+        num("seq", self.sequence.as_ref().map(ToString::to_string));
         let mut list = |k: &str, vs: &[String]| {
             if !vs.is_empty() {
                 q.append_pair(k, &vs.join(","));

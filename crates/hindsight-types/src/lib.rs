@@ -30,6 +30,8 @@ pub use training::{
     Annotation, AnnotationInput, EntityAnnotation, SaveTrainingItem, TrainingItem,
     TrainingItemKind, TrainingItemUpdate,
 };
+pub mod sequence;
+pub use sequence::SequencePattern;
 pub mod stats;
 pub use stats::{ConversationStats, DayCount, CONFIDENCE_BINS};
 pub mod queues;

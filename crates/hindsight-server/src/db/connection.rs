@@ -40,6 +40,28 @@ diesel::define_sql_function! {
     fn hindsight_within_budget() -> Bool;
 }
 
+diesel::define_sql_function! {
+    /// Whether a conversation's path holds a sequence pattern's regular expression (SQLite
+    /// has no regular expressions of its own): see [`crate::sequence::path_matches`].
+    /// Registered on every SQLite connection.
+    fn hindsight_sequence_match(regex: diesel::sql_types::Text, path: diesel::sql_types::Text) -> Bool;
+}
+
+/// What [`hindsight_sequence_match`] answers: SQL `TRUE` or `FALSE`, or an error that fails
+/// the statement.
+#[derive(Debug)]
+struct SequenceMatch(Result<bool, String>);
+
+impl ToSql<Bool, Sqlite> for SequenceMatch {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        match &self.0 {
+            Ok(true) => <bool as ToSql<Bool, Sqlite>>::to_sql(&true, out),
+            Ok(false) => <bool as ToSql<Bool, Sqlite>>::to_sql(&false, out),
+            Err(e) => Err(format!("hindsight: sequence pattern: {e}").into()),
+        }
+    }
+}
+
 thread_local! {
     /// When the database work running on this thread must stop; `None`: no budget (the
     /// command line, the bench, start-up).
@@ -236,6 +258,12 @@ impl DatabaseUrl {
                     &conn,
                     WithinBudget::now,
                 )?;
+                hindsight_sequence_match_utils::register_impl(
+                    &mut conn,
+                    |regex: String, path: String| {
+                        SequenceMatch(crate::sequence::path_matches(&regex, &path))
+                    },
+                )?;
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => {
@@ -422,6 +450,11 @@ pub fn open_pool_with_timeout(
     let rehashed = crate::db::ingest::upgrade_content_hashes(&mut first)?;
     if rehashed > 0 {
         tracing::info!(rehashed, "event content hashes recomputed");
+    }
+    // Another: the sequence filter's paths of conversations stored before it existed.
+    let paths = crate::db::paths::backfill(&mut first)?;
+    if paths > 0 {
+        tracing::info!(paths, "conversation paths written");
     }
     drop(first);
     let pool = Pool::builder()

@@ -236,6 +236,9 @@ struct Planned {
     events: Vec<NewEvent>,
     /// Features with their new occurrence counts, and whether a row exists already.
     features: Vec<(FeatureKey, i64, bool)>,
+    /// The conversation's path with the new events' steps (issue 14's sequence filter), and
+    /// whether a row exists already.
+    path: (String, bool),
 }
 
 /// What is stored of the conversations in a batch, loaded in a few queries.
@@ -245,6 +248,7 @@ struct Stored {
     hashes: HashMap<i64, HashMap<i64, usize>>,
     next_seq: HashMap<i64, i64>,
     features: HashMap<i64, HashMap<FeatureKey, i64>>,
+    paths: HashMap<i64, String>,
 }
 
 fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored> {
@@ -260,6 +264,7 @@ fn load_stored(conn: &mut DbConnection, senders: &[&str]) -> QueryResult<Stored>
     }
     let ids: Vec<i64> = stored.conversations.values().map(|c| c.id).collect();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
+        stored.paths.extend(super::paths::load(conn, chunk)?);
         let rows: Vec<(i64, i64, i64)> = events::table
             .filter(events::conversation_id.eq_any(chunk))
             .select((events::conversation_id, events::seq, events::content_hash))
@@ -323,6 +328,9 @@ fn plan(
     let mut seq = cid
         .and_then(|c| stored.next_seq.get(&c).copied())
         .unwrap_or(0);
+    let stored_path = cid.and_then(|c| stored.paths.remove(&c));
+    let path_exists = stored_path.is_some();
+    let mut path = stored_path.unwrap_or_else(|| crate::sequence::EMPTY_PATH.to_owned());
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut feature_counts: HashMap<FeatureKey, i64> = HashMap::new();
     let mut last_time = columns.latest_event_at;
@@ -342,6 +350,7 @@ fn plan(
         let at = naive_utc(timestamp);
         last_time = at;
         let facts = EventFacts::of(&event);
+        crate::sequence::append_step(&mut path, event.type_name(), &facts, &event.value);
         columns.add(event.type_name(), at, &facts);
         for key in features_of(&facts, event.type_name()) {
             *feature_counts.entry(key).or_default() += 1;
@@ -376,6 +385,7 @@ fn plan(
         columns,
         events: events_out,
         features,
+        path: (path, path_exists),
     }
 }
 
@@ -427,6 +437,7 @@ fn store_in_transaction(
 
     let mut new_events = Vec::new();
     let mut new_features = Vec::new();
+    let mut new_paths = Vec::new();
     // Conversations that stay in the trash: their new features count in no facet until a
     // restore (whose trigger counts all of them).
     let mut in_trash: HashSet<i64> = HashSet::new();
@@ -466,6 +477,14 @@ fn store_in_transaction(
                 prior.id
             }
         };
+        match p.path {
+            (steps, true) => {
+                if !p.events.is_empty() {
+                    super::paths::update(conn, cid, &steps)?;
+                }
+            }
+            (steps, false) => new_paths.push((cid, steps)),
+        }
         new_events.extend(p.events.into_iter().map(|e| NewEvent {
             conversation_id: cid,
             ..e
@@ -492,6 +511,7 @@ fn store_in_transaction(
         index_user_texts(conn, before)?;
     }
     insert_features(conn, &new_features)?;
+    super::paths::insert(conn, &new_paths)?;
     // Each new feature row of a live conversation adds one conversation to its facet value.
     let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
     for f in new_features

@@ -252,7 +252,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    conversation_paths (conversation_id) {
+        conversation_id -> BigInt,
+        steps -> Text,
+    }
+}
+
 diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(conversation_paths -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> tags (tag_id));
@@ -285,4 +293,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_conversations,
     queue_reviews,
     queue_answers,
+    conversation_paths,
 );

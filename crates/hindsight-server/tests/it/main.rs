@@ -24,6 +24,7 @@ mod openapi;
 mod page_plan;
 mod pg_restart;
 mod queues;
+mod sequence;
 mod stats;
 mod stream;
 mod tab_counts;

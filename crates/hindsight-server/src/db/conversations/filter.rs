@@ -357,6 +357,9 @@ pub(super) fn filtered_on<'a>(
     if let Some(text) = &f.text {
         q = super::text::with_text(q, f, text, plan);
     }
+    if let Some(pattern) = &f.sequence {
+        q = super::sequence::with_sequence(q, pattern, plan);
+    }
     if let Some(sender) = &f.sender_id {
         q = q.filter(conversations::sender_id.eq(sender));
     }

@@ -17,6 +17,7 @@ use super::DbConnection;
 mod estimate;
 mod filter;
 mod order;
+mod sequence;
 mod text;
 
 pub use estimate::{estimate_by_status, Estimate, SampleSize};

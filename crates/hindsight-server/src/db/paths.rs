@@ -1,0 +1,112 @@
+//! Conversation paths (issue 14): each conversation's steps as one text, the form the
+//! sequence filter's regular expression reads (see [`crate::sequence`]).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::schema::{conversation_paths, conversations, events};
+use super::DbConnection;
+use crate::ingest::event::RawEvent;
+use crate::ingest::EventFacts;
+use crate::sequence::{append_step, EMPTY_PATH};
+
+/// Set by the migration `2026-12-03-000100_sequence_paths` when conversations predate it.
+const PENDING_KEY: &str = "sequence_paths_pending";
+
+/// Path rows per multi-row INSERT (two bound parameters each).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Conversations whose paths are rebuilt per transaction by [`backfill`].
+const BACKFILL_CHUNK: i64 = 2_000;
+
+/// The stored paths of `ids` (those that have one).
+pub fn load(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = conversation_paths::table
+        .filter(conversation_paths::conversation_id.eq_any(ids))
+        .select((
+            conversation_paths::conversation_id,
+            conversation_paths::steps,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Stores the paths of conversations that have none yet.
+pub fn insert(conn: &mut DbConnection, rows: &[(i64, String)]) -> QueryResult<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(id, steps)| {
+                (
+                    conversation_paths::conversation_id.eq(*id),
+                    conversation_paths::steps.eq(steps),
+                )
+            })
+            .collect();
+        on_each_backend!(conn, |c| diesel::insert_into(conversation_paths::table)
+            .values(&values)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Replaces the path of a conversation that has one.
+pub fn update(conn: &mut DbConnection, id: i64, steps: &str) -> QueryResult<()> {
+    diesel::update(conversation_paths::table.find(id))
+        .set(conversation_paths::steps.eq(steps))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes the path of every conversation stored before paths were kept, when the migration
+/// asked for it; returns how many were written. Runs when a database is opened, before
+/// anything can import; an interrupted run starts again (each chunk replaces its rows).
+pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
+    if super::settings::get(conn, PENDING_KEY)?.is_none() {
+        return Ok(0);
+    }
+    tracing::info!("writing the sequence filter's path of every stored conversation");
+    let mut after = 0i64;
+    let mut written = 0u64;
+    loop {
+        let last = crate::db::write_transaction(conn, |conn| {
+            let ids: Vec<i64> = conversations::table
+                .filter(conversations::id.gt(after))
+                .order(conversations::id)
+                .limit(BACKFILL_CHUNK)
+                .select(conversations::id)
+                .load(conn)?;
+            let rows: Vec<(i64, String, String)> = events::table
+                .filter(events::conversation_id.eq_any(&ids))
+                .order((events::conversation_id, events::seq))
+                .select((events::conversation_id, events::type_name, events::data))
+                .load(conn)?;
+            let mut paths: HashMap<i64, String> =
+                ids.iter().map(|id| (*id, EMPTY_PATH.to_owned())).collect();
+            for (id, type_name, data) in rows {
+                // Stored events were parsed at import; a corrupted row adds no step.
+                let Ok(event) = RawEvent::parse(&data) else {
+                    continue;
+                };
+                let path = paths.get_mut(&id).expect("an id of this chunk");
+                append_step(path, &type_name, &EventFacts::of(&event), &event.value);
+            }
+            diesel::delete(
+                conversation_paths::table.filter(conversation_paths::conversation_id.eq_any(&ids)),
+            )
+            .execute(conn)?;
+            let mut rows: Vec<(i64, String)> = paths.into_iter().collect();
+            rows.sort_unstable_by_key(|r| r.0);
+            insert(conn, &rows)?;
+            written += rows.len() as u64;
+            QueryResult::Ok(ids.last().copied())
+        })?;
+        match last {
+            Some(id) => after = id,
+            None => break,
+        }
+    }
+    diesel::delete(super::schema::settings::table.find(PENDING_KEY)).execute(conn)?;
+    Ok(written)
+}

@@ -1,0 +1,188 @@
+//! Sequence filters (issue 14): each conversation's steps kept as one line of text per step
+//! (the conversation's *path*, table `conversation_paths`), and a `seq=` pattern compiled to
+//! a regular expression over it that both backends evaluate: PostgreSQL with `~`, SQLite with
+//! a function the server registers (see `db::connection`).
+//!
+//! The path is `"\n"` followed by one line per step, each ending in `"\n"`:
+//!
+//! - a user message: `u{intent}\t{confidence}\t{text}` — the confidence as seven digits of
+//!   millionths rounded down and `+` when a fraction was cut off (else `=`), or `-` when the
+//!   message has none; the text lower-cased;
+//! - an action other than `action_listen`: `a{name}`, then `\tb{response}` for each message
+//!   the bot sent after it (the response's name from the event's `utter_action`, or empty);
+//!   a bot message with no action before it is an action line of its own with no name;
+//! - a slot set to a value: `s{name}`.
+//!
+//! Tabs and line breaks inside names and texts become spaces. Events only ever append (they
+//! are never removed from a conversation), so the path of a conversation grows by appending.
+
+mod pattern;
+
+pub use pattern::to_regex;
+
+use serde_json::Value;
+
+use crate::ingest::event::EventFacts;
+
+/// The path of a conversation with no steps.
+pub const EMPTY_PATH: &str = "\n";
+
+/// Appends the step an event adds (if any) to a conversation's `path`.
+pub fn append_step(path: &mut String, type_name: &str, facts: &EventFacts, raw: &Value) {
+    if path.is_empty() {
+        path.push('\n');
+    }
+    match type_name {
+        "user" => {
+            path.push('u');
+            push_clean(path, facts.intent.as_deref().unwrap_or(""));
+            path.push('\t');
+            match facts.confidence {
+                Some(c) if c.is_finite() => push_confidence(path, c),
+                _ => path.push('-'),
+            }
+            path.push('\t');
+            push_clean(path, &facts.text.as_deref().unwrap_or("").to_lowercase());
+            path.push('\n');
+        }
+        "action" => {
+            let name = facts.name.as_deref().unwrap_or("");
+            if name != "action_listen" {
+                path.push('a');
+                push_clean(path, name);
+                path.push('\n');
+            }
+        }
+        "bot" => {
+            let response = raw
+                .get("metadata")
+                .and_then(|m| m.get("utter_action"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            // The message belongs to the action line it follows.
+            if last_line(path).starts_with('a') {
+                path.pop();
+            } else {
+                path.push('a');
+            }
+            path.push_str("\tb");
+            push_clean(path, response);
+            path.push('\n');
+        }
+        "slot" if facts.slot_value.is_some() => {
+            path.push('s');
+            push_clean(path, facts.name.as_deref().unwrap_or(""));
+            path.push('\n');
+        }
+        _ => {}
+    }
+}
+
+/// The compiled expressions of the patterns this thread tested last: a count or a page tests
+/// one pattern against many paths, and compiling costs far more than matching.
+const CACHED_PATTERNS: usize = 16;
+
+thread_local! {
+    static COMPILED: std::cell::RefCell<Vec<(String, fancy_regex::Regex)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether a path holds the expression [`to_regex`] made (SQLite's side of the sequence
+/// filter; PostgreSQL evaluates the same expression itself). An error names an expression
+/// that does not compile or a search that gave up.
+pub fn path_matches(regex: &str, path: &str) -> Result<bool, String> {
+    COMPILED.with_borrow_mut(|cache| {
+        let at = match cache.iter().position(|(r, _)| r == regex) {
+            Some(at) => at,
+            None => {
+                let compiled = fancy_regex::Regex::new(regex).map_err(|e| e.to_string())?;
+                if cache.len() == CACHED_PATTERNS {
+                    cache.remove(0);
+                }
+                cache.push((regex.to_owned(), compiled));
+                cache.len() - 1
+            }
+        };
+        cache[at].1.is_match(path).map_err(|e| e.to_string())
+    })
+}
+
+/// The last step's line of a path, without its line break ("" when there is none).
+fn last_line(path: &str) -> &str {
+    let body = path.strip_suffix('\n').unwrap_or(path);
+    body.rsplit('\n').next().unwrap_or("")
+}
+
+fn push_clean(path: &mut String, text: &str) {
+    path.extend(text.chars().map(|c| match c {
+        '\n' | '\t' | '\r' => ' ',
+        c => c,
+    }));
+}
+
+/// A confidence as the path holds it: millionths rounded down, and whether a fraction was cut.
+pub fn confidence_millionths(c: f64) -> (u32, bool) {
+    let scaled = (c.clamp(0.0, 1.0) * 1e6).max(0.0);
+    let whole = scaled.floor();
+    (whole as u32, scaled > whole)
+}
+
+fn push_confidence(path: &mut String, c: f64) {
+    use std::fmt::Write;
+    let (whole, cut) = confidence_millionths(c);
+    let _ = write!(path, "{whole:07}{}", if cut { '+' } else { '=' });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::RawEvent;
+
+    fn path_of(events: &[&str]) -> String {
+        let mut path = String::new();
+        for e in events {
+            let raw = RawEvent::parse(e).unwrap();
+            append_step(
+                &mut path,
+                raw.type_name(),
+                &EventFacts::of(&raw),
+                &raw.value,
+            );
+        }
+        path
+    }
+
+    #[test]
+    fn one_line_per_step() {
+        let path = path_of(&[
+            r#"{"event":"action","name":"action_session_start"}"#,
+            r#"{"event":"action","name":"action_listen"}"#,
+            r#"{"event":"user","text":"Hi\tthere","parse_data":{"intent":{"name":"greet","confidence":0.5}}}"#,
+            r#"{"event":"slot","name":"city","value":"Oslo"}"#,
+            r#"{"event":"slot","name":"cuisine","value":null}"#,
+            r#"{"event":"action","name":"utter_greet","confidence":0.9}"#,
+            r#"{"event":"bot","text":"Hello","metadata":{"utter_action":"utter_greet"}}"#,
+            r#"{"event":"bot","text":"More"}"#,
+            r#"{"event":"user","text":"NO","parse_data":{"intent":{"name":"deny","confidence":0.1234567}}}"#,
+            r#"{"event":"bot","text":"orphan","metadata":{"utter_action":"utter_x"}}"#,
+            r#"{"event":"user","text":"?"}"#,
+        ]);
+        assert_eq!(
+            path,
+            "\naaction_session_start\nugreet\t0500000=\thi there\nscity\n\
+             autter_greet\tbutter_greet\tb\nudeny\t0123456+\tno\na\tbutter_x\nu\t-\t?\n"
+        );
+    }
+
+    #[test]
+    fn appending_later_matches_appending_at_once() {
+        let events = [
+            r#"{"event":"action","name":"utter_a"}"#,
+            r#"{"event":"bot","text":"x","metadata":{"utter_action":"utter_a"}}"#,
+        ];
+        let mut later = path_of(&events[..1]);
+        let raw = RawEvent::parse(events[1]).unwrap();
+        append_step(&mut later, "bot", &EventFacts::of(&raw), &raw.value);
+        assert_eq!(later, path_of(&events));
+    }
+}
