@@ -12,6 +12,7 @@ use crate::api;
 use crate::components::charts::ConfidenceHistogram;
 use crate::components::common::ErrorBox;
 use crate::components::multi_pick::MultiPick;
+use crate::components::sequence_builder::SequenceBuilder;
 use crate::load::fetch;
 use crate::state::{filter_from_query, with_query, workspace};
 
@@ -227,6 +228,7 @@ pub fn FilterPanel() -> impl IntoView {
                     <button type="button" class="btn btn-small" on:click=add_slot>"Add"</button>
                 </div>
             </fieldset>
+            <SequenceBuilder draft=draft facets=Signal::derive(move || facets.get().and_then(Result::ok))/>
             <fieldset><legend>"Time (UTC dates)"</legend>
                 <div class="row2">
                     {param("Active from", "start", "date", |f| f.start.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default())}

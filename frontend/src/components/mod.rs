@@ -13,6 +13,7 @@ pub mod live_news;
 pub mod multi_pick;
 pub mod rubric_form;
 pub mod save_training_item;
+pub mod sequence_builder;
 pub mod shortcuts;
 pub mod tag_picker;
 pub mod templates;

@@ -16,6 +16,7 @@
 //! Tabs and line breaks inside names and texts become spaces. Events only ever append (they
 //! are never removed from a conversation), so the path of a conversation grows by appending.
 
+mod complement;
 mod pattern;
 
 pub use pattern::to_regex;

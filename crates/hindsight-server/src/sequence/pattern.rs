@@ -14,20 +14,19 @@ use hindsight_types::SequencePattern;
 /// Any whole line.
 const LINE: &str = "[^\\n]*\\n";
 /// The largest key of a confidence: see [`confidence_key`].
-const MAX_KEY: u32 = 2_000_001;
+pub(super) const MAX_KEY: u32 = 2_000_001;
 
 /// The regular expression that finds `pattern` in a conversation's path.
 pub fn to_regex(pattern: &SequencePattern) -> String {
     let elements = &pattern.elements;
     let mut out = String::new();
-    // Negations collected since the last step that must happen: (expression, right after it).
-    let mut negations: Vec<(String, bool)> = Vec::new();
+    // Negations collected since the last step that must happen: (element, right after it).
+    let mut negations: Vec<(&SequenceElement, bool)> = Vec::new();
     let mut seen_positive = false;
     let mut gap_is_later = false;
     for e in elements {
         if e.negated {
-            let step = step_regex(e);
-            negations.push((step, seen_positive && e.link == Link::Next));
+            negations.push((e, seen_positive && e.link == Link::Next));
             gap_is_later |= e.link == Link::Later;
             continue;
         }
@@ -92,11 +91,11 @@ fn is_user(conditions: &[Condition]) -> bool {
 }
 
 /// `(?!S)` for the negations that hold for the very next step only.
-fn next_not(negations: &[(String, bool)]) -> String {
-    let next: Vec<&str> = negations
+fn next_not(negations: &[(&SequenceElement, bool)]) -> String {
+    let next: Vec<String> = negations
         .iter()
         .filter(|(_, right_after)| *right_after)
-        .map(|(s, _)| s.as_str())
+        .map(|(e, _)| step_regex(e))
         .collect();
     match next.as_slice() {
         [] => String::new(),
@@ -105,27 +104,46 @@ fn next_not(negations: &[(String, bool)]) -> String {
 }
 
 /// Any lines none of which is a gap-wide negation, with at most `user_turns` user messages.
-fn gap(negations: &[(String, bool)], user_turns: Option<u32>) -> String {
-    let wide: Vec<&str> = negations
+fn gap(negations: &[(&SequenceElement, bool)], user_turns: Option<u32>) -> String {
+    let wide: Vec<&SequenceElement> = negations
         .iter()
         .filter(|(_, right_after)| !*right_after)
-        .map(|(s, _)| s.as_str())
+        .map(|(e, _)| *e)
         .collect();
-    let guard = match wide.as_slice() {
-        [] => String::new(),
-        steps => format!("(?!{})", steps.join("|")),
+    // The lines allowed, as expressions without lookahead when the negations allow it (the
+    // regex crate then runs them in linear time), else any line that no negation matches.
+    let (user, other) = match super::complement::allowed_lines(&wide) {
+        Some(lines) => lines,
+        None => {
+            let steps: Vec<String> = wide.iter().map(|e| step_regex(e)).collect();
+            let guard = match steps.as_slice() {
+                [] => String::new(),
+                steps => format!("(?!{})", steps.join("|")),
+            };
+            (
+                Some(format!("{guard}u[^\\n]*\\n")),
+                Some(format!("{guard}[as][^\\n]*\\n")),
+            )
+        }
+    };
+    let any_of = |lines: &[&Option<String>]| -> Option<String> {
+        let present: Vec<&str> = lines.iter().filter_map(|l| l.as_deref()).collect();
+        (!present.is_empty()).then(|| format!("(?:{})", present.join("|")))
     };
     match user_turns {
-        None => format!("(?:{guard}{LINE})*"),
+        None => any_of(&[&user, &other]).map_or(String::new(), |l| format!("{l}*")),
         Some(n) => {
-            let other = format!("(?:{guard}[as][^\\n]*\\n)*");
-            format!("{other}(?:{guard}u[^\\n]*\\n{other}){{0,{n}}}")
+            let other = other.map_or(String::new(), |o| format!("(?:{o})*"));
+            match user {
+                Some(u) => format!("{other}(?:{u}{other}){{0,{n}}}"),
+                None => other,
+            }
         }
     }
 }
 
 /// The expression of one step (a whole line with its line break).
-fn step_regex(e: &SequenceElement) -> String {
+pub(super) fn step_regex(e: &SequenceElement) -> String {
     let Matches::Step(conditions) = &e.what else {
         return "$".to_owned();
     };
@@ -182,7 +200,7 @@ fn step_regex(e: &SequenceElement) -> String {
 /// The keys (inclusive) of the confidences that compare so with `bound`. A confidence's key
 /// is twice its millionths (rounded down), plus one when a fraction was cut, so that every
 /// comparison with a bound of six decimals is a range of keys.
-fn confidence_key_range(op: Comparison, bound: f64) -> (u32, u32) {
+pub(super) fn confidence_key_range(op: Comparison, bound: f64) -> (u32, u32) {
     let b = 2 * (bound * 1e6).round() as u32;
     match op {
         // `confidence<0` holds for nothing: an empty range.
@@ -195,7 +213,7 @@ fn confidence_key_range(op: Comparison, bound: f64) -> (u32, u32) {
 }
 
 /// The confidence field (seven digits and `+` or `=`) of the keys `lo..=hi`.
-fn confidence_regex(lo: u32, hi: u32) -> String {
+pub(super) fn confidence_regex(lo: u32, hi: u32) -> String {
     if lo > hi {
         // Nothing: the field holds only digits, `+`, `=` and `-`.
         return "z".to_owned();
@@ -265,7 +283,7 @@ fn digit_range(lo: u32, hi: u32, width: u32) -> String {
 
 /// `text` matched literally: letters, digits and `_` as they are, other ASCII escaped in the
 /// way both regular expression dialects read as that character.
-fn literal(text: &str) -> String {
+pub(super) fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii() {

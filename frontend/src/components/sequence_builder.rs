@@ -1,0 +1,167 @@
+//! The sequence filter in the filter drawer (issue 14): the pattern as text, read by the
+//! shared parser as it is typed (a wrong pattern says at which character), and a builder
+//! that appends steps picked from the facets.
+
+use hindsight_types::sequence::SequenceError;
+use hindsight_types::{ConversationFilter, Facets, SequencePattern};
+use leptos::prelude::*;
+
+/// Kinds of step the builder offers, with the facet list their names come from.
+const KINDS: [(&str, &str); 5] = [
+    ("intent", "the user said (intent)"),
+    ("action", "the assistant ran (action)"),
+    ("bot", "the bot answered (response)"),
+    ("slot", "a slot was set"),
+    ("end", "the conversation ended"),
+];
+
+/// Names for a kind of step, from the facets.
+fn names(facets: &Facets, kind: &str) -> Vec<String> {
+    let of = |list: &[hindsight_types::FacetCount]| list.iter().map(|f| f.value.clone()).collect();
+    match kind {
+        "intent" => of(&facets.intents),
+        "action" => of(&facets.actions),
+        "bot" => facets
+            .actions
+            .iter()
+            .filter(|a| a.value.starts_with("utter_"))
+            .map(|a| a.value.clone())
+            .collect(),
+        "slot" => facets.slots.iter().map(|s| s.name.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A name as the pattern writes it: bare, or in double quotes when it holds anything else.
+fn pattern_name(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '*' | ':'))
+    {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// The sequence fieldset, editing `draft.sequence`.
+#[component]
+pub fn SequenceBuilder(
+    draft: RwSignal<ConversationFilter>,
+    facets: Signal<Option<Facets>>,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    // The applied pattern shows as its canonical text whenever the draft changes from outside.
+    Effect::new(move |_| {
+        let canonical = draft.with(|f| f.sequence.as_ref().map(ToString::to_string));
+        text.set(canonical.unwrap_or_default());
+    });
+    let problem = RwSignal::new(None::<String>);
+    let commit = move |value: String| {
+        let value = value.trim().to_owned();
+        match value.parse::<SequencePattern>() {
+            _ if value.is_empty() => {
+                problem.set(None);
+                draft.update(|f| f.sequence = None);
+            }
+            Ok(p) => {
+                problem.set(None);
+                draft.update(|f| f.sequence = Some(p));
+            }
+            Err(e) => problem.set(Some(describe(&value, &e))),
+        }
+    };
+
+    let kind = RwSignal::new("intent".to_owned());
+    let name = RwSignal::new(String::new());
+    let next_only = RwSignal::new(false);
+    let negated = RwSignal::new(false);
+    let within = RwSignal::new(String::new());
+    let options = Signal::derive(move || {
+        let k = kind.get();
+        facets.get().map(|f| names(&f, &k)).unwrap_or_default()
+    });
+    let add = move |_| {
+        let k = kind.get_untracked();
+        let step = if k == "end" {
+            "end".to_owned()
+        } else {
+            let n = name.get_untracked();
+            let n = if n.trim().is_empty() {
+                "*".to_owned()
+            } else {
+                pattern_name(n.trim())
+            };
+            format!("{}{k}:{n}", if negated.get_untracked() { "!" } else { "" })
+        };
+        let mut pattern = text.get_untracked().trim().to_owned();
+        if !pattern.is_empty() {
+            pattern.push_str(if next_only.get_untracked() {
+                " >> "
+            } else {
+                " > "
+            });
+        }
+        pattern.push_str(&step);
+        if let Ok(n) = within.get_untracked().trim().parse::<u32>() {
+            if !pattern.starts_with(&step) {
+                pattern.push_str(&format!(" within {n} turns"));
+            }
+        }
+        text.set(pattern.clone());
+        commit(pattern);
+    };
+
+    view! {
+        <fieldset class="sequence"><legend>"Sequence"</legend>
+            <label class="field">"Steps in order"
+                <input type="text" name="seq" id="seq" spellcheck="false"
+                    placeholder="intent:greet > action:action_default_fallback > end"
+                    aria-describedby="seq-help"
+                    prop:value=text
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        text.set(v.clone());
+                        // Said while typing; the draft changes only when it reads.
+                        match v.trim().parse::<SequencePattern>() {
+                            Err(e) if !v.trim().is_empty() => problem.set(Some(describe(v.trim(), &e))),
+                            _ => problem.set(None),
+                        }
+                    }
+                    on:change=move |ev| commit(event_target_value(&ev))/>
+            </label>
+            <p class="muted small" id="seq-help">
+                "> later, >> next, !step never, step{3,} repeated, within 2 turns; "
+                "user_text~\"…\", confidence<0.5, & on one step."
+            </p>
+            {move || problem.get().map(|m| view! { <p class="field-error" role="alert" id="seq-problem">{m}</p> })}
+            <div class="row3 sequence-add">
+                <select name="seq_link" aria-label="How the step follows" on:change=move |ev| next_only.set(event_target_value(&ev) == "next")>
+                    <option value="later">"then, later"</option>
+                    <option value="next">"then, next"</option>
+                </select>
+                <select name="seq_kind" aria-label="Kind of step" on:change=move |ev| { kind.set(event_target_value(&ev)); name.set(String::new()) }>
+                    {KINDS.into_iter().map(|(k, label)| view! { <option value=k>{label}</option> }).collect_view()}
+                </select>
+                <input name="seq_name" list="seq-names" placeholder="any" aria-label="Name of the step"
+                    prop:value=name on:input=move |ev| name.set(event_target_value(&ev))
+                    prop:disabled=move || kind.get() == "end"/>
+                <datalist id="seq-names">{move || options.get().into_iter().map(|v| view! { <option value=v/> }).collect_view()}</datalist>
+            </div>
+            <div class="row3 sequence-add">
+                <label class="check"><input type="checkbox" name="seq_not" prop:checked=negated
+                    on:change=move |ev| negated.set(event_target_checked(&ev))/>"not"</label>
+                <input type="number" min="1" max="50" name="seq_within" placeholder="within turns" aria-label="Within how many turns"
+                    prop:value=within on:input=move |ev| within.set(event_target_value(&ev))/>
+                <button type="button" class="btn btn-small" id="seq-add" on:click=add>"Add step"</button>
+            </div>
+        </fieldset>
+    }
+}
+
+/// A parse error with the pattern up to the character it points at.
+fn describe(pattern: &str, e: &SequenceError) -> String {
+    let before: String = pattern.chars().take(e.at.saturating_sub(1)).collect();
+    format!("{e} (after “{before}”)")
+}
