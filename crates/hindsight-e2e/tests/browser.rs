@@ -128,6 +128,26 @@ async fn a_reviewer_works_through_the_inbox() {
         .await;
     b.wait_count(".rows .row", low).await;
 
+    step("filter by a sequence: a wrong pattern says where, the builder adds a step");
+    b.goto("/").await;
+    b.wait_count(".rows .row", all).await;
+    b.click("#toggle-filters").await;
+    b.type_into("#seq", "intent:book_flight > acton:x").await;
+    b.wait_text("#seq-problem", "at character 22").await;
+    b.type_into("#seq", "intent:book_flight").await;
+    b.choose("select[name=seq_kind]", "end").await;
+    b.click("#seq-add").await;
+    b.click("#apply-filters").await;
+    b.wait_path("the sequence in the URL", |p| {
+        p.contains("seq=intent%3Abook_flight+%3E+end")
+    })
+    .await;
+    let ending = server.count("seq=intent%3Abook_flight+%3E+end").await as usize;
+    let flights = server.count("intent=book_flight").await as usize;
+    // Every conversation with the intent ends some time after it.
+    assert!(ending > 0 && ending == flights, "{ending} of {flights}");
+    b.wait_count(".rows .row", ending).await;
+
     step("open a conversation and select a message: story and slots");
     b.goto("/").await;
     b.click(&format!(".row[data-id='{FLIGHT}']")).await;

@@ -352,6 +352,8 @@ fn page_plan(
     };
     let per_row_cost = if filter.text.is_some() {
         super::plan::PROBE_WORDS_COST
+    } else if filter.sequence.is_some() {
+        super::plan::PROBE_SEQUENCE_COST
     } else {
         super::plan::PROBE_COST
     };
