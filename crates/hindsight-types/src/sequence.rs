@@ -18,7 +18,8 @@
 //! - `confidence<0.5` (also `<=`, `>`, `>=`): a user message whose intent confidence compares
 //!   so, at six decimal places.
 //! - `&` joins conditions on one step: `intent:affirm & confidence<0.6`.
-//! - `end`: the conversation ends there.
+//! - `end`: the conversation ends there; `start`, first, where it starts (`start >> S`: S
+//!   is the first step); `*`: any one step (`start >> * >> intent:greet`: the second).
 //! - `A > B`: B happens after A, later; `A >> B`: B is the very next step.
 //! - `B within N turns` (after `>`): B comes with at most N user messages after A, counting B.
 //! - `S{3,}`: the step happens at least 3 times from there on.
@@ -77,10 +78,12 @@ pub struct SequenceElement {
 /// What an element matches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Matches {
-    /// One step meeting every condition.
+    /// One step meeting every condition (`*`, no condition: any step).
     Step(Vec<Condition>),
     /// The end of the conversation.
     End,
+    /// The start of the conversation (only first: `start >> intent:greet`).
+    Start,
 }
 
 /// A condition on one step.
@@ -353,13 +356,23 @@ impl Parser {
         let negated = self.eat("!");
         self.skip_space();
         let word_start = self.pos;
-        let is_end = self.word() == "end" && self.peek() != Some(':');
-        self.pos = if is_end { self.pos } else { word_start };
-        let what = if is_end {
+        let word = self.word();
+        let keyword = (word == "end" || word == "start") && self.peek() != Some(':');
+        if !keyword {
+            self.pos = word_start;
+        }
+        let what = if keyword && word == "end" {
             if negated {
                 return self.error(start, "`end` cannot be negated");
             }
             Matches::End
+        } else if keyword {
+            if negated || !first {
+                return self.error(start, "`start` can only begin a pattern, and not negated");
+            }
+            Matches::Start
+        } else if self.eat("*") {
+            Matches::Step(Vec::new())
         } else {
             let mut conditions = vec![self.condition()?];
             loop {
@@ -393,7 +406,7 @@ impl Parser {
         if self.peek() == Some('{') {
             let at = self.pos;
             self.pos += 1;
-            if negated || what == Matches::End {
+            if negated || !matches!(what, Matches::Step(_)) {
                 return self.error(at, "only a step that must happen can repeat");
             }
             at_least = self.count("a repetition", MAX_REPEAT)?;
@@ -591,6 +604,8 @@ impl fmt::Display for SequencePattern {
             }
             match &e.what {
                 Matches::End => f.write_str("end")?,
+                Matches::Start => f.write_str("start")?,
+                Matches::Step(conditions) if conditions.is_empty() => f.write_str("*")?,
                 Matches::Step(conditions) => {
                     for (j, c) in conditions.iter().enumerate() {
                         if j > 0 {
@@ -655,6 +670,7 @@ mod tests {
             "bot:utter_ask_cuisine{3,} > end within 1 turn",
             r#"intent:"odd name" > user_text~"say \"hi\"" > slot:*"#,
             "intent:greet > !slot:name > intent:goodbye within 4 turns",
+            "start >> * >> intent:greet > end",
         ] {
             let p = parse(s);
             assert_eq!(p.to_string(), s);
@@ -689,13 +705,15 @@ mod tests {
         assert_eq!(error("!intent:a >> action:b").at, 14);
         assert_eq!(error("user_text~\"open").at, 11);
         assert_eq!(error("   ").at, 1);
+        assert_eq!(error("intent:a > start").at, 12);
+        assert_eq!(error("!start").at, 1);
         let long: Vec<String> = (0..13).map(|i| format!("intent:a{i}")).collect();
         assert!(error(&long.join(" > ")).message.contains("at most 12"));
     }
 
     #[test]
     fn required_features_skip_negations_and_wildcards() {
-        let p = parse("intent:a > !action:b > slot:c & slot:c > intent:* > bot:utter_x");
+        let p = parse("intent:a > !action:b > slot:c > intent:* > bot:utter_x > slot:c");
         assert_eq!(p.required_features(), vec![("intent", "a"), ("slot", "c")]);
     }
 }

@@ -32,8 +32,10 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
         }
         if !seen_positive {
             // Before the first step: anchored at the start when something must not happen
-            // before it, else anywhere.
-            if negations.is_empty() {
+            // before it (or the pattern begins at `start`), else anywhere.
+            if e.what == Matches::Start {
+                out.push_str("^\\n");
+            } else if negations.is_empty() {
                 out.push_str("\\n");
             } else {
                 out.push_str("^\\n");
@@ -51,6 +53,7 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
         seen_positive = true;
         match &e.what {
             Matches::End => out.push('$'),
+            Matches::Start => {}
             Matches::Step(_) => {
                 let step = step_regex(e);
                 out.push_str(&step);
@@ -147,6 +150,10 @@ pub(super) fn step_regex(e: &SequenceElement) -> String {
     let Matches::Step(conditions) = &e.what else {
         return "$".to_owned();
     };
+    if conditions.is_empty() {
+        // `*`: any step.
+        return LINE.to_owned();
+    }
     let mut intent = None;
     let mut text = None;
     let mut action = None;

@@ -91,7 +91,7 @@ fn step_matches(step: &Step, e: &SequenceElement) -> bool {
 }
 
 fn is_user_step(e: &SequenceElement) -> bool {
-    matches!(&e.what, Matches::Step(c) if matches!(c[0], Condition::Intent(_) | Condition::UserText(_) | Condition::Confidence(..)))
+    matches!(&e.what, Matches::Step(c) if matches!(c.first(), Some(Condition::Intent(_) | Condition::UserText(_) | Condition::Confidence(..))))
 }
 
 /// The negations between two steps that must happen, and how the gap is bounded.
@@ -193,6 +193,12 @@ fn place(
                 continue;
             }
         }
+        if e.what == Matches::Start {
+            if start == 0 && place(steps, positives, j + 1, 0, trailing) {
+                return true;
+            }
+            continue;
+        }
         if e.what == Matches::End {
             if start == steps.len() && place(steps, positives, j + 1, start, trailing) {
                 return true;
@@ -202,7 +208,14 @@ fn place(
         if start == steps.len() || !step_matches(&steps[start], e) {
             continue;
         }
-        // Every place the step's `at_least`-th occurrence (or a later one) could end.
+        // Once: it ends here. Repeated: at its `at_least`-th occurrence or any later one
+        // (any `at_least` of the occurrences from here on may be the repetitions).
+        if e.at_least == 1 {
+            if place(steps, positives, j + 1, start + 1, trailing) {
+                return true;
+            }
+            continue;
+        }
         let mut seen = 0;
         for t in start..steps.len() {
             if step_matches(&steps[t], e) {
@@ -305,6 +318,13 @@ impl Vocabulary {
     fn pattern(&self, rng: &mut StdRng) -> String {
         let n = rng.gen_range(1..=4);
         let mut out = String::new();
+        if rng.gen_bool(0.15) {
+            out.push_str(if rng.gen_bool(0.5) {
+                "start >> "
+            } else {
+                "start > "
+            });
+        }
         for i in 0..n {
             if i > 0 {
                 out.push_str(if rng.gen_bool(0.3) { " >> " } else { " > " });
@@ -317,6 +337,10 @@ impl Vocabulary {
                     out.push('!');
                 }
                 let kind = rng.gen_range(0..6);
+                if !negated && rng.gen_bool(0.08) {
+                    out.push('*');
+                    continue;
+                }
                 out.push_str(&self.condition(rng, kind));
                 // A second condition on a user message or an action.
                 if rng.gen_bool(0.15) && kind != 3 {
