@@ -30,6 +30,8 @@ pub use training::{
     Annotation, AnnotationInput, EntityAnnotation, SaveTrainingItem, TrainingItem,
     TrainingItemKind, TrainingItemUpdate,
 };
+pub mod paths;
+pub use paths::{PathEdge, PathGraph, PathNode};
 pub mod sequence;
 pub use sequence::SequencePattern;
 pub mod stats;

@@ -17,6 +17,9 @@ const PENDING_KEY: &str = "sequence_paths_pending";
 /// Path rows per multi-row INSERT (two bound parameters each).
 const ROWS_PER_INSERT: usize = 1_000;
 
+/// Ids per lookup (`IN (…)`), well under SQLite's bound parameters.
+const LOAD_CHUNK: usize = 2_000;
+
 /// Conversations whose paths are rebuilt per transaction by [`backfill`].
 const BACKFILL_CHUNK: i64 = 2_000;
 
@@ -30,6 +33,27 @@ pub fn load(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, St
         ))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+/// The paths of the newest `limit` conversations `filter` matches (newest activity first).
+pub fn newest_matching(
+    conn: &mut DbConnection,
+    filter: &hindsight_types::ConversationFilter,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let ids: Vec<i64> = super::conversations::filtered_for(conn.backend(), filter)
+        .select(conversations::id)
+        .order((
+            conversations::latest_event_at.desc(),
+            conversations::id.desc(),
+        ))
+        .limit(limit)
+        .load(conn)?;
+    let mut paths = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LOAD_CHUNK) {
+        paths.extend(load(conn, chunk)?.into_values());
+    }
+    Ok(paths)
 }
 
 /// Stores the paths of conversations that have none yet.

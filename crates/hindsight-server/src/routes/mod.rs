@@ -11,6 +11,7 @@ mod flags;
 mod health;
 mod ingest;
 mod ingest_errors;
+mod paths;
 mod queues;
 mod stats;
 mod story;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/conversations/count").get(conversations::count_conversations))
             .service(web::resource("/conversations/tab-counts").get(conversations::count_tabs))
             .service(web::resource("/conversations/stats").get(stats::conversation_stats))
+            .service(web::resource("/conversations/paths").get(paths::get_path_graph))
             .service(web::resource("/conversations/bulk").post(triage::bulk))
             .service(web::resource("/conversations/tags").get(tags::list_tags))
             .service(web::resource("/conversations/tags/{tag_id}").delete(tags::delete_tag))

@@ -17,6 +17,7 @@
 //! are never removed from a conversation), so the path of a conversation grows by appending.
 
 mod complement;
+pub mod explore;
 mod pattern;
 
 pub use pattern::to_regex;

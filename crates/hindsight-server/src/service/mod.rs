@@ -14,6 +14,7 @@ pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod paths;
 pub mod queue_checks;
 pub mod queue_progress;
 pub mod queue_review;

@@ -22,6 +22,7 @@ mod listing;
 mod login_security;
 mod openapi;
 mod page_plan;
+mod paths;
 mod pg_restart;
 mod queues;
 mod sequence;

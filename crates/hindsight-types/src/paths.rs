@@ -1,0 +1,65 @@
+//! The path explorer (issue 14): the conversations a filter matches as a layered graph of
+//! their steps, with where they end and where the assistant falls back or is unsure.
+
+use serde::{Deserialize, Serialize};
+
+/// Most conversations the graph is drawn from: the filter's newest.
+pub const PATH_SAMPLE: i64 = 20_000;
+
+/// Deepest graph a client may ask for.
+pub const MAX_PATH_DEPTH: u32 = 20;
+
+/// Most branches a level may show before the rest are folded into "other".
+pub const MAX_PATH_BRANCHES: u32 = 20;
+
+/// The graph of the conversations' first steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathGraph {
+    /// Conversations the graph is drawn from.
+    pub conversations: i64,
+    /// Whether the filter matched more conversations than [`PATH_SAMPLE`]: the graph is then
+    /// of the newest of them.
+    pub sampled: bool,
+    /// Conversations with no step at all (not in any level).
+    pub without_steps: i64,
+    /// The levels, first step first; each level's nodes most travelled first, "other" last.
+    pub levels: Vec<Vec<PathNode>>,
+    /// Conversations going from a node of one level to a node of the next.
+    pub edges: Vec<PathEdge>,
+}
+
+/// A step at one level of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathNode {
+    /// The step as a sequence pattern step (`intent:greet`, `action:utter_greet`,
+    /// `slot:city`, `bot:*` for a message with no action), or `other`.
+    pub step: String,
+    /// The less travelled steps of the level folded into one.
+    pub other: bool,
+    /// Conversations whose step at this level this is.
+    pub conversations: i64,
+    /// Of those, how many end here (this is their last step).
+    pub ended: i64,
+    /// Of those, how many have a user message here below the low-confidence bound.
+    pub low_confidence: i64,
+    /// A fallback: an action named like `…fallback…`, or the intent `nlu_fallback` or
+    /// `out_of_scope`.
+    pub fallback: bool,
+    /// The `seq=` pattern of the conversations through this node (none for "other").
+    pub seq: Option<String>,
+}
+
+/// Conversations taking one step to the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathEdge {
+    /// The level of the step they come from (they go to the next level).
+    pub level: u32,
+    /// The index of the node they come from, in its level.
+    pub from: u32,
+    /// The index of the node they go to, in the next level.
+    pub to: u32,
+    /// How many conversations.
+    pub conversations: i64,
+    /// The `seq=` pattern of the conversations along this edge (none when an end is "other").
+    pub seq: Option<String>,
+}
