@@ -14,6 +14,7 @@ use crate::live::Live;
 use crate::pages::admin::AdminPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
+use crate::pages::paths::PathsPage;
 use crate::pages::queues::QueuesPage;
 use crate::pages::review::{queue_of, ReviewPage};
 use crate::pages::training::TrainingPage;
@@ -28,6 +29,7 @@ enum Screen {
     Inbox,
     Training,
     Queues,
+    Paths,
     Review,
     NotFound,
 }
@@ -38,6 +40,7 @@ fn screen(path: &str) -> Screen {
         "/admin" => Screen::Admin,
         "/training" => Screen::Training,
         "/queues" => Screen::Queues,
+        "/paths" => Screen::Paths,
         p if queue_of(p).is_some() => Screen::Review,
         "" => Screen::Inbox,
         p if p.starts_with("/conversations/") => Screen::Inbox,
@@ -86,6 +89,7 @@ fn Screens() -> impl IntoView {
         Screen::Inbox => view! { <InboxPage/> }.into_any(),
         Screen::Training => view! { <TrainingPage/> }.into_any(),
         Screen::Queues => view! { <QueuesPage/> }.into_any(),
+        Screen::Paths => view! { <PathsPage/> }.into_any(),
         Screen::Review => view! { <ReviewPage/> }.into_any(),
         Screen::NotFound => view! { <NotFound/> }.into_any(),
     }

@@ -49,6 +49,36 @@ pub(super) fn substring_sql(word: &str) -> (String, String) {
     )
 }
 
+/// A sequence filter (`seq=`): its steps' features, then each candidate's path against the
+/// pattern's expression (SQLite through the function the server registers on every
+/// connection, PostgreSQL's `~`).
+pub(super) fn sequence_case(name: &'static str, pattern: &str) -> Case {
+    let parsed: hindsight_types::SequencePattern = pattern.parse().expect("a valid pattern");
+    let regex = hindsight_server::sequence::to_regex(&parsed);
+    let needs: Vec<String> = parsed
+        .required_features()
+        .into_iter()
+        .map(|(kind, name)| feature(kind, name))
+        .collect();
+    let path = |test: String| {
+        let mut conds = needs.clone();
+        conds.push(format!(
+            "c.id IN (SELECT p.conversation_id FROM conversation_paths p WHERE {test})"
+        ));
+        conds.join(" AND ")
+    };
+    Case {
+        name,
+        query: format!(
+            "seq={}",
+            url::form_urlencoded::byte_serialize(pattern.as_bytes()).collect::<String>()
+        ),
+        sql: path(format!("hindsight_sequence_match('{regex}', p.steps)")),
+        sql_pg: Some(path(format!("p.steps ~ '{regex}'"))),
+        order: LATEST,
+    }
+}
+
 pub(super) const LATEST: &str = "c.latest_event_at DESC, c.id DESC";
 
 pub(super) fn suite() -> Vec<Case> {
@@ -89,6 +119,10 @@ pub(super) fn suite() -> Vec<Case> {
         Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), order: LATEST },
         Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), order: LATEST },
         Case { name: "free text (substring)", query: "text=refund&text_mode=substring".into(), sql: refund_sub, sql_pg: Some(refund_sub_pg), order: LATEST },
+        sequence_case("sequence: 2 steps", "intent:intent_000 > action:utter_001"),
+        sequence_case("sequence: 4 steps to the end", "intent:intent_003 > intent:intent_000 > action:utter_002 > end"),
+        sequence_case("sequence: never this action, to the end", "intent:intent_000 > !action:utter_000 > end"),
+        sequence_case("sequence: unsure, then next an action", "confidence<0.3 >> action:*"),
         case("matching nothing", "intent=no_such_intent", feature("intent", "no_such_intent")),
         case(
             "3: channel + intent + low confidence",

@@ -148,6 +148,26 @@ async fn a_reviewer_works_through_the_inbox() {
     assert!(ending > 0 && ending == flights, "{ending} of {flights}");
     b.wait_count(".rows .row", ending).await;
 
+    step("the path explorer: a step of the second level opens exactly its conversations");
+    b.goto("/paths").await;
+    b.wait_text("#paths-summary", &format!("All {all} conversations"))
+        .await;
+    assert!(b.count("#paths-graph g.path-node").await >= 2);
+    b.screenshot("02b-paths").await;
+    b.click("#paths-graph g.path-node.clickable[data-level='1'] rect")
+        .await;
+    let opened = b
+        .wait_path("a node's pattern in the URL", |p| {
+            p.starts_with("/?") && p.contains("seq=start")
+        })
+        .await;
+    let through = server.count(opened.trim_start_matches("/?")).await as usize;
+    assert!(
+        through > 0 && through <= all,
+        "{through} conversations through the node"
+    );
+    b.wait_count(".rows .row", through).await;
+
     step("open a conversation and select a message: story and slots");
     b.goto("/").await;
     b.click(&format!(".row[data-id='{FLIGHT}']")).await;

@@ -69,6 +69,12 @@ pub async fn stats(filter_query: &str) -> ApiResult<ConversationStats> {
     get(&join("/api/conversations/stats", filter_query)).await
 }
 
+/// `GET /api/conversations/paths?<filter>&depth=…&branches=…&low_confidence=…`: the path
+/// explorer's graph.
+pub async fn paths(query: &str) -> ApiResult<hindsight_types::PathGraph> {
+    get(&join("/api/conversations/paths", query)).await
+}
+
 /// `GET /api/facets`.
 pub async fn facets() -> ApiResult<Facets> {
     get("/api/facets").await

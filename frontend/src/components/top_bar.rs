@@ -98,6 +98,8 @@ pub fn TopBar() -> impl IntoView {
                     </Show>
                 </div>
                 <span class="spacer"></span>
+                <a class="btn btn-ghost" id="paths-link" href=move || with_query("/paths".to_owned(), &location.search.get())
+                    title="The paths the filtered conversations take, step by step">"Paths"</a>
                 <a class="btn btn-ghost" id="training-link" href="/training">"Training data"</a>
                 {move || session.get().filter(|u| u.role != Role::Viewer).map(|_| view! {
                     <a class="btn btn-ghost" id="queues-link" href="/queues">"Review queues"</a>
