@@ -233,6 +233,32 @@ impl TestApp {
         body
     }
 
+    /// Every sender id a listing query matches, through its cursor pages of 500, sorted.
+    pub async fn all_ids(&self, query: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/conversations?{query}&limit=500&total=false");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = self.get_ok(&path).await;
+            out.extend(
+                page["conversations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_str().unwrap().to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Sender ids of the first page of a listing query.
     pub async fn ids(&self, query: &str) -> Vec<String> {
         let body = self.get_ok(&format!("/api/conversations?{query}")).await;

@@ -16,7 +16,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::harness::TestApp;
 
 /// One step of a conversation, as the pattern language defines steps.
 #[derive(Debug)]
@@ -229,32 +228,6 @@ fn place(
     false
 }
 
-/// Every sender id matching `query`, through the listing's cursor pages.
-async fn matching(app: &TestApp, query: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/conversations?{query}&limit=500&total=false");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.get_ok(&path).await;
-        out.extend(
-            page["conversations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_owned()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The names a random pattern picks from: what the conversations hold, and names they don't.
 struct Vocabulary {
     intents: Vec<String>,
@@ -401,7 +374,7 @@ both_backends! {
                 .map(|(sender, _)| sender.clone())
                 .collect();
             let query = format!("seq={}", urlencode(&text));
-            let got = matching(&app, &query).await;
+            let got = app.all_ids(&query).await;
             assert_eq!(got, expected, "seq={text}\nregex: {}", hindsight_server::sequence::to_regex(&pattern));
             if checked % 25 == 0 {
                 let count = app.get_ok(&format!("/api/conversations/count?{query}")).await;
@@ -414,8 +387,8 @@ both_backends! {
         assert!(nonempty >= 60, "only {nonempty} of {checked} patterns matched some but not all");
 
         // Combined with another filter, and the canonical pattern in a saved filter's query.
-        let both = matching(&app, "seq=intent%3A*%20%3E%20end&channel=rest").await;
-        let seq_only = matching(&app, "seq=intent%3A*%20%3E%20end").await;
+        let both = app.all_ids("seq=intent%3A*%20%3E%20end&channel=rest").await;
+        let seq_only = app.all_ids("seq=intent%3A*%20%3E%20end").await;
         assert!(both.iter().all(|id| seq_only.contains(id)));
     }
 }

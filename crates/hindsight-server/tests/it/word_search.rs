@@ -12,32 +12,6 @@ async fn total(app: &TestApp, query: &str) -> i64 {
         .unwrap()
 }
 
-/// Every matching sender id, through the listing (pages of 500).
-async fn ids(app: &TestApp, query: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/conversations?{query}&limit=500&total=false");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.get_ok(&path).await;
-        out.extend(
-            page["conversations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_owned()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    out.sort();
-    out
-}
-
 both_backends! {
     async fn word_search_answers_as_the_substring_search_for_whole_words(app: TestApp) {
         {
@@ -65,17 +39,17 @@ both_backends! {
         // Words of the demo utterances that are no part of another word, a two-word phrase,
         // one in another case and non-ASCII ones.
         for text in ["refund", "password", "luggage", "Berlin", "berlin", "z%C3%BCrich", "M%C3%BCnchen", "i%20want", "to%20the", "hello%20i"] {
-            let words = ids(&app, &format!("text={text}")).await;
-            let substring = ids(&app, &format!("text={text}&text_mode=substring")).await;
+            let words = app.all_ids(&format!("text={text}")).await;
+            let substring = app.all_ids(&format!("text={text}&text_mode=substring")).await;
             assert!(!words.is_empty(), "{text} is found");
             assert_eq!(words, substring, "{text}: words and substring differ");
             assert_eq!(total(&app, &format!("text={text}")).await, words.len() as i64, "{text}");
             // Quoted text is a substring search.
-            assert_eq!(ids(&app, &format!("text=%22{text}%22")).await, substring, "{text} quoted");
+            assert_eq!(app.all_ids(&format!("text=%22{text}%22")).await, substring, "{text} quoted");
         }
         // Accents are ignored by words only: "zurich" finds every "Zürich".
-        assert_eq!(ids(&app, "text=zurich").await, ids(&app, "text=z%C3%BCrich").await);
-        assert!(ids(&app, "text=zurich&text_mode=substring").await.is_empty());
+        assert_eq!(app.all_ids("text=zurich").await, app.all_ids("text=z%C3%BCrich").await);
+        assert!(app.all_ids("text=zurich&text_mode=substring").await.is_empty());
         // "can" is a word of its own and inside "cancel": the substring finds more.
         let (word, substring) = (total(&app, "text=can").await, total(&app, "text=can&text_mode=substring").await);
         assert!(0 < word && word < substring, "can: {word} words, {substring} substrings");
@@ -85,7 +59,7 @@ both_backends! {
         assert_eq!(total(&app, "text=%3F%3F%3F").await, 0);
         // With other conditions and another order, the same.
         let q = "intent=intent_000&sort=length&text=";
-        assert_eq!(ids(&app, &format!("{q}refund")).await, ids(&app, &format!("{q}refund&text_mode=substring")).await);
+        assert_eq!(app.all_ids(&format!("{q}refund")).await, app.all_ids(&format!("{q}refund&text_mode=substring")).await);
     }
 
     async fn word_index_follows_appends_and_deletes(app: TestApp) {
