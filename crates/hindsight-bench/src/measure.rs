@@ -44,6 +44,21 @@ pub struct FilterResult {
     pub sql_count: Stats,
 }
 
+/// `GET /api/conversations/paths` for one filter (issue 14).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PathGraphResult {
+    /// The filter's query string (depth 10 added).
+    pub query: String,
+    /// Conversations the graph was drawn from, and whether that was a sample.
+    pub conversations: i64,
+    pub sampled: bool,
+    /// Timings.
+    pub stats: Stats,
+}
+
+/// The filters the path explorer is timed with: the whole inbox, a channel, unsure users.
+pub const PATH_GRAPH_QUERIES: [&str; 3] = ["", "channel=telegram", "max_intent_confidence=0.3"];
+
 /// Everything measured on one backend.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BackendResult {
@@ -94,6 +109,10 @@ pub struct BackendResult {
     /// of older bench versions.
     #[serde(default)]
     pub conversation_export: Option<ConversationExport>,
+    /// The path explorer (issue 14) for a few filters; absent from results of older bench
+    /// versions.
+    #[serde(default)]
+    pub path_graphs: Vec<PathGraphResult>,
     /// Server RSS after the suite and wrk, MB, and its peak.
     pub rss_mb: Option<f64>,
     /// Peak RSS, MB.
@@ -128,6 +147,7 @@ impl Default for BackendResult {
             sql_open: Stats::default(),
             story: Stats::default(),
             facets: Stats::default(),
+            path_graphs: Vec::new(),
             sql_facets: Stats::default(),
             bulk_size: 0,
             bulk: Stats::default(),
@@ -491,6 +511,19 @@ pub(super) fn run_on(
          SELECT event_id, note, flagged_by, flagged_at FROM message_flags WHERE conversation_id = (SELECT id FROM conversations WHERE sender_id = '{sender}');"
     );
     r.sql_open = time(runs, || Ok(conn.batch_execute(&open_q)?))?;
+
+    // The path explorer, ten steps deep (the server samples the newest 20,000).
+    for query in PATH_GRAPH_QUERIES {
+        let path = format!("/api/conversations/paths?{query}&depth=10");
+        let graph = client.get_json(&path)?;
+        let stats = time(runs, || client.get_json(&path).map(drop))?;
+        r.path_graphs.push(PathGraphResult {
+            query: query.to_owned(),
+            conversations: graph["conversations"].as_i64().unwrap_or(0),
+            sampled: graph["sampled"].as_bool().unwrap_or(false),
+            stats,
+        });
+    }
 
     // Facets.
     r.facets = time(runs, || client.get_json("/api/facets").map(drop))?;
