@@ -1,0 +1,89 @@
+//! The pattern language's parser and canonical text.
+
+use super::*;
+
+fn parse(s: &str) -> SequencePattern {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn error(s: &str) -> SequenceError {
+    s.parse::<SequencePattern>().unwrap_err()
+}
+
+#[test]
+fn reads_the_issue_examples() {
+    let p =
+        parse("intent:request_restaurant > action:action_default_fallback > end within 2 turns");
+    assert_eq!(p.elements.len(), 3);
+    assert_eq!(p.elements[2].what, Matches::End);
+    assert_eq!(p.elements[2].within_turns, Some(2));
+    let p = parse("bot:utter_ask_cuisine{3,}");
+    assert_eq!(p.elements[0].at_least, 3);
+    let p = parse("confidence<0.5 >> action:action_handover");
+    assert_eq!(
+        p.elements[0].what,
+        Matches::Step(vec![Condition::Confidence(Comparison::Less, 0.5)])
+    );
+    assert_eq!(p.elements[1].link, Link::Next);
+    let p = parse(r#"user_text~"Human" > !slot:name"#);
+    assert_eq!(
+        p.elements[0].what,
+        Matches::Step(vec![Condition::UserText("human".into())])
+    );
+    assert!(p.elements[1].negated);
+}
+
+#[test]
+fn canonical_text_round_trips() {
+    for s in [
+        "intent:greet > action:utter_greet >> intent:affirm & confidence<=0.75",
+        "!action:action_default_fallback",
+        "bot:utter_ask_cuisine{3,} > end within 1 turn",
+        r#"intent:"odd name" > user_text~"say \"hi\"" > slot:*"#,
+        "intent:greet > !slot:name > intent:goodbye within 4 turns",
+        "start >> * >> intent:greet > end",
+    ] {
+        let p = parse(s);
+        assert_eq!(p.to_string(), s);
+        assert_eq!(parse(&p.to_string()), p);
+    }
+    assert_eq!(
+        parse("  intent:a>action:b>>end ").to_string(),
+        "intent:a > action:b >> end"
+    );
+}
+
+#[test]
+fn errors_point_at_the_character() {
+    let e = error("intent:greet > acton:x");
+    assert_eq!(e.at, 16);
+    assert!(e.message.contains("unknown step `acton`"), "{}", e.message);
+    assert_eq!(error("intent:greet >").at, 15);
+    assert_eq!(error("intent:a action:b").at, 10);
+    assert_eq!(error("confidence<2").at, 12);
+    assert_eq!(error("confidence<0.1234567").at, 12);
+    assert_eq!(error("end > intent:a").at, 7);
+    assert_eq!(error("!end").at, 1);
+    assert_eq!(error("intent:a within 2 turns").at, 10);
+    assert_eq!(error("intent:a >> action:b within 2 turns").at, 22);
+    assert_eq!(error("intent:a & action:b").at, 12);
+    assert_eq!(error("intent:a{3}").at, 11);
+    assert_eq!(error("intent:a{21,}").at, 10);
+    assert_eq!(error("intent:a & intent:b").at, 12);
+    assert!("confidence>=0.3 & confidence<0.6"
+        .parse::<SequencePattern>()
+        .is_ok());
+    assert_eq!(error("!intent:a >> action:b").at, 14);
+    assert_eq!(error("user_text~\"open").at, 11);
+    assert_eq!(error("   ").at, 1);
+    assert_eq!(error("intent:a > start").at, 12);
+    assert_eq!(error("!start").at, 1);
+    let long: Vec<String> = (0..13).map(|i| format!("intent:a{i}")).collect();
+    assert!(error(&long.join(" > ")).message.contains("at most 12"));
+}
+
+#[test]
+fn required_features_skip_negations_and_wildcards() {
+    let p = parse("intent:a > !action:b > slot:c > intent:* > bot:utter_x > slot:c");
+    assert_eq!(p.required_features(), vec![("intent", "a"), ("slot", "c")]);
+}
