@@ -19,7 +19,35 @@ pub(super) fn with_sequence<'a>(
     plan: &Plan,
 ) -> BoxedConversations<'a> {
     use conversation_features::{conversation_id, kind, name};
-    for (feature, value) in pattern.required_features() {
+    let required = pattern.required_features();
+    // PostgreSQL, gathering: the conversations holding the first two needed features,
+    // intersected before any path is tested. As separate `IN`s it tested the path of each
+    // conversation holding the first feature before joining the second (100,000
+    // conversations, `intent:intent_000 > action:utter_001`: 25,367 paths tested for 7,368
+    // matches, 667 ms against 240 ms intersected). (Two: each further one would change the
+    // SQL literal's type; the others narrow as usual.)
+    let mut required = required.into_iter();
+    if plan.backend == Some(Backend::Postgres) && !plan.per_row() {
+        if let (Some(first), Some(second)) = (required.next(), required.next()) {
+            let holding = "SELECT conversation_id FROM conversation_features WHERE kind = ";
+            q = q.filter(
+                sql::<Bool>("conversations.id IN (")
+                    .sql(holding)
+                    .bind::<Text, _>(first.0)
+                    .sql(" AND name = ")
+                    .bind::<Text, _>(first.1)
+                    .sql(" INTERSECT ")
+                    .sql(holding)
+                    .bind::<Text, _>(second.0)
+                    .sql(" AND name = ")
+                    .bind::<Text, _>(second.1)
+                    .sql(")"),
+            );
+        } else {
+            required = pattern.required_features().into_iter();
+        }
+    }
+    for (feature, value) in required {
         let named = conversation_features::table
             .filter(kind.eq(feature))
             .filter(name.eq(value));
@@ -29,6 +57,15 @@ pub(super) fn with_sequence<'a>(
             q.filter(conversations::id.eq_any(named.select(conversation_id)))
         };
     }
+    with_path_test(q, pattern, plan)
+}
+
+/// Adds the test of each conversation's path against the pattern's expression.
+fn with_path_test<'a>(
+    q: BoxedConversations<'a>,
+    pattern: &SequencePattern,
+    plan: &Plan,
+) -> BoxedConversations<'a> {
     // Each backend spells a regular expression match its own way: PostgreSQL's operator, or
     // the function the server registers on every SQLite connection (`db::connection`), which
     // portable SQL (no backend) falls back to as well.
