@@ -134,6 +134,7 @@ async fn a_reviewer_works_through_the_inbox() {
     b.click("#toggle-filters").await;
     b.type_into("#seq", "intent:book_flight > acton:x").await;
     b.wait_text("#seq-problem", "at character 22").await;
+    b.screenshot("02a-sequence").await;
     b.type_into("#seq", "intent:book_flight").await;
     b.choose("select[name=seq_kind]", "end").await;
     b.click("#seq-add").await;

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 
 /// Kinds of step the builder offers, with the facet list their names come from.
 const KINDS: [(&str, &str); 5] = [
-    ("intent", "the user said (intent)"),
-    ("action", "the assistant ran (action)"),
-    ("bot", "the bot answered (response)"),
-    ("slot", "a slot was set"),
-    ("end", "the conversation ended"),
+    ("intent", "user intent"),
+    ("action", "action"),
+    ("bot", "bot response"),
+    ("slot", "slot set"),
+    ("end", "the end"),
 ];
 
 /// Names for a kind of step, from the facets.
@@ -52,11 +52,11 @@ pub fn SequenceBuilder(
     facets: Signal<Option<Facets>>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    // The applied pattern shows as its canonical text whenever the draft changes from outside.
-    Effect::new(move |_| {
-        let canonical = draft.with(|f| f.sequence.as_ref().map(ToString::to_string));
-        text.set(canonical.unwrap_or_default());
-    });
+    // The pattern shows as its canonical text when the draft's pattern changes (a Memo: other
+    // changes of the draft, such as the drawer reading the URL, leave what is typed alone).
+    let canonical =
+        Memo::new(move |_| draft.with(|f| f.sequence.as_ref().map(ToString::to_string)));
+    Effect::new(move |_| text.set(canonical.get().unwrap_or_default()));
     let problem = RwSignal::new(None::<String>);
     let commit = move |value: String| {
         let value = value.trim().to_owned();
@@ -136,7 +136,7 @@ pub fn SequenceBuilder(
                 "user_text~\"…\", confidence<0.5, & on one step."
             </p>
             {move || problem.get().map(|m| view! { <p class="field-error" role="alert" id="seq-problem">{m}</p> })}
-            <div class="row3 sequence-add">
+            <div class="row2">
                 <select name="seq_link" aria-label="How the step follows" on:change=move |ev| next_only.set(event_target_value(&ev) == "next")>
                     <option value="later">"then, later"</option>
                     <option value="next">"then, next"</option>
@@ -144,6 +144,8 @@ pub fn SequenceBuilder(
                 <select name="seq_kind" aria-label="Kind of step" on:change=move |ev| { kind.set(event_target_value(&ev)); name.set(String::new()) }>
                     {KINDS.into_iter().map(|(k, label)| view! { <option value=k>{label}</option> }).collect_view()}
                 </select>
+            </div>
+            <div class="sequence-name">
                 <input name="seq_name" list="seq-names" placeholder="any" aria-label="Name of the step"
                     prop:value=name on:input=move |ev| name.set(event_target_value(&ev))
                     prop:disabled=move || kind.get() == "end"/>

@@ -313,13 +313,13 @@ impl Parser {
             }
             "" => self.error(
                 start,
-                "expected a step: intent:, action:, bot:, slot:, user_text~, confidence or end",
+                "expected a step: intent:, action:, bot:, slot:, user_text~, confidence, *, start or end",
             ),
             other => self.error(
                 start,
                 format!(
                     "unknown step `{other}`: expected intent:, action:, bot:, slot:, \
-                     user_text~, confidence or end"
+                     user_text~, confidence, *, start or end"
                 ),
             ),
         }
