@@ -80,9 +80,9 @@ impl Iterator for Traffic {
 
     fn next(&mut self) -> Option<TrafficEvent> {
         while self.active.len() < self.interleaved {
-            let c = hindsight_server::demo::conversation(self.seed, self.next_index);
+            let (_, events) =
+                hindsight_server::demo::conversation_events(self.seed, self.next_index);
             let sender = format!("{}{:07}", self.prefix, self.next_index);
-            let events: Vec<Value> = c.events.into_iter().map(|e| e.value).collect();
             self.active.push_back((sender, events.into_iter(), true));
             self.next_index += 1;
         }

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use super::schema::{conversation_paths, conversations, events};
 use super::DbConnection;
 use crate::ingest::event::RawEvent;
-use crate::ingest::EventFacts;
 use crate::sequence::{append_step, EMPTY_PATH};
 
 /// Set by the migration `2026-12-03-000100_sequence_paths` when conversations predate it.
@@ -114,7 +113,7 @@ pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
                     continue;
                 };
                 let path = paths.get_mut(&id).expect("an id of this chunk");
-                append_step(path, &type_name, &EventFacts::of(&event), &event.value);
+                append_step(path, &type_name, &event.facts);
             }
             diesel::delete(
                 conversation_paths::table.filter(conversation_paths::conversation_id.eq_any(&ids)),

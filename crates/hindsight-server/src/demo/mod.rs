@@ -115,11 +115,22 @@ fn utterance(rng: &mut StdRng, turn: usize) -> String {
 
 fn event(value: Value) -> RawEvent {
     let raw = value.to_string();
-    RawEvent { raw, value }
+    RawEvent::from_value(raw, value).expect("the generator writes valid events")
 }
 
 /// The `index`-th demo conversation of the seed: the same arguments give the same events.
 pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
+    let (sender_id, events) = conversation_events(seed, index);
+    IncomingConversation {
+        sender_id,
+        events: events.into_iter().map(event).collect(),
+    }
+}
+
+/// The sender id and the events (as JSON) of the `index`-th demo conversation of the seed:
+/// what [`conversation`] imports, for a client that sends them elsewhere (the bench's
+/// broker publisher).
+pub fn conversation_events(seed: u64, index: u64) -> (String, Vec<Value>) {
     let mut rng = StdRng::seed_from_u64(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let channel = CHANNELS[zipf(&mut rng, CHANNELS.len())];
     let mut t = start_time(&mut rng);
@@ -128,13 +139,9 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
     let turns = (u.powf(-0.75) as usize).clamp(1, 60);
     let mut events = vec![
-        event(
-            json!({"event": "action", "timestamp": t, "name": "action_session_start", "policy": null, "confidence": 1.0}),
-        ),
-        event(json!({"event": "session_started", "timestamp": t})),
-        event(
-            json!({"event": "action", "timestamp": t, "name": "action_listen", "policy": null, "confidence": null}),
-        ),
+        json!({"event": "action", "timestamp": t, "name": "action_session_start", "policy": null, "confidence": 1.0}),
+        json!({"event": "session_started", "timestamp": t}),
+        json!({"event": "action", "timestamp": t, "name": "action_listen", "policy": null, "confidence": null}),
     ];
     let mut in_form = false;
     for turn in 0..turns {
@@ -149,51 +156,44 @@ pub fn conversation(seed: u64, index: u64) -> IncomingConversation {
         } else {
             vec![]
         };
-        events.push(event(json!({
+        events.push(json!({
             "event": "user", "timestamp": t, "text": utterance(&mut rng, turn),
             "input_channel": channel, "message_id": format!("{index:x}-{turn}"),
             "parse_data": {"intent": {"name": intent, "confidence": conf}, "entities": entities,
                 "intent_ranking": [{"name": intent, "confidence": conf}]},
             "metadata": {}
-        })));
+        }));
         for e in &entities {
-            events.push(event(
+            events.push(
                 json!({"event": "slot", "timestamp": t, "name": e["entity"], "value": e["value"]}),
-            ));
+            );
         }
         if !in_form && rng.gen_bool(0.05) {
             in_form = true;
-            events.push(event(
-                json!({"event": "active_loop", "timestamp": t, "name": "booking_form"}),
-            ));
+            events.push(json!({"event": "active_loop", "timestamp": t, "name": "booking_form"}));
         } else if in_form && rng.gen_bool(0.4) {
             in_form = false;
-            events.push(event(
-                json!({"event": "active_loop", "timestamp": t, "name": null}),
-            ));
+            events.push(json!({"event": "active_loop", "timestamp": t, "name": null}));
         }
         for _ in 0..rng.gen_range(1..3) {
             t += rng.gen_range(0.1..1.5);
             let action = format!("utter_{:03}", zipf(&mut rng, ACTIONS));
-            events.push(event(json!({"event": "action", "timestamp": t, "name": action,
-                "policy": POLICIES[zipf(&mut rng, POLICIES.len())], "confidence": confidence(&mut rng)})));
-            events.push(event(
+            events.push(json!({"event": "action", "timestamp": t, "name": action,
+                "policy": POLICIES[zipf(&mut rng, POLICIES.len())], "confidence": confidence(&mut rng)}));
+            events.push(
                 json!({"event": "bot", "timestamp": t, "text": format!("reply from {action}"),
                 "data": {"buttons": null, "image": null}, "metadata": {"utter_action": action}}),
-            ));
+            );
         }
-        events.push(event(
+        events.push(
             json!({"event": "action", "timestamp": t, "name": "action_listen",
             "policy": "RulePolicy", "confidence": 1.0}),
-        ));
+        );
         if rng.gen_bool(0.01) {
-            events.push(event(json!({"event": "restart", "timestamp": t})));
+            events.push(json!({"event": "restart", "timestamp": t}));
         }
     }
-    IncomingConversation {
-        sender_id: format!("demo-{seed}-{index:07}"),
-        events,
-    }
+    (format!("demo-{seed}-{index:07}"), events)
 }
 
 /// What [`load`] wrote.
@@ -217,6 +217,7 @@ pub fn load(
     opts: &crate::ingest::IngestOptions,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<Loaded> {
+    crate::db::ingest::begin_bulk_import(conn)?;
     let started = std::time::Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel(4);
     // Generating on one core while the other writes.

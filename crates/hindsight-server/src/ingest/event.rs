@@ -3,13 +3,21 @@
 use serde_json::Value;
 
 /// A Rasa event as received: the exact JSON text (returned unchanged by the conversation view
-/// and the tracker export) and its parsed form.
+/// and the tracker export) and what the inbox reads of it, worked out once where the event is
+/// parsed.
+///
+/// The parsed JSON tree is not kept: reading the facts and hashing the content happen on the
+/// thread that parses (an import's reader, the demo generator), so the thread that writes the
+/// batch, which every import waits on, only stores what was read.
 #[derive(Debug, Clone)]
 pub struct RawEvent {
     /// The JSON text exactly as received.
     pub raw: String,
-    /// The parsed event (an object with an `event` field).
-    pub value: Value,
+    type_name: String,
+    timestamp: Option<f64>,
+    content_hash: i64,
+    /// What the inbox filters on.
+    pub facts: EventFacts,
 }
 
 impl RawEvent {
@@ -19,38 +27,45 @@ impl RawEvent {
         Self::from_value(raw.to_owned(), value)
     }
 
-    /// Checks an already parsed event.
+    /// Checks an already parsed event and reads it.
     pub fn from_value(raw: String, value: Value) -> Result<Self, String> {
         let Some(obj) = value.as_object() else {
             return Err("an event must be a JSON object".into());
         };
-        match obj.get("event") {
-            Some(Value::String(s)) if !s.is_empty() => {}
+        let type_name = match obj.get("event") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(_) => return Err("the event's `event` field must be a non-empty string".into()),
             None => return Err("the event has no `event` field naming its type".into()),
-        }
-        match obj.get("timestamp") {
-            None | Some(Value::Null) | Some(Value::Number(_)) => {}
+        };
+        let timestamp = match obj.get("timestamp") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_f64(),
             Some(_) => return Err("the event's `timestamp` must be a number (Unix seconds)".into()),
-        }
-        Ok(RawEvent { raw, value })
+        };
+        Ok(RawEvent {
+            facts: EventFacts::read(&type_name, &value),
+            content_hash: content_hash(&value),
+            raw,
+            type_name,
+            timestamp,
+        })
     }
 
     /// Rasa's event type name.
     pub fn type_name(&self) -> &str {
-        self.value["event"].as_str().unwrap_or_default()
+        &self.type_name
     }
 
     /// The timestamp, when the event has one.
     pub fn timestamp(&self) -> Option<f64> {
-        self.value.get("timestamp").and_then(Value::as_f64)
+        self.timestamp
     }
 
     /// A stable 64-bit hash of the event's content, independent of how it was written: key
     /// order, whitespace and number spelling (`1`, `1.0`, `1e0`) do not change it. Re-imports
     /// of the same event match on it.
     pub fn content_hash(&self) -> i64 {
-        content_hash(&self.value)
+        self.content_hash
     }
 }
 
@@ -144,6 +159,8 @@ pub struct EventFacts {
     pub entities: Vec<String>,
     /// Slot value as filter text, for a `slot` event that sets a non-null value.
     pub slot_value: Option<String>,
+    /// The response a `bot` event sent (its metadata's `utter_action`), when it names one.
+    pub response: Option<String>,
 }
 
 fn string(v: &Value, key: &str) -> Option<String> {
@@ -182,11 +199,10 @@ pub fn slot_filter_text(value: &Value) -> String {
 }
 
 impl EventFacts {
-    /// Reads the facts of an event.
-    pub fn of(event: &RawEvent) -> Self {
-        let v = &event.value;
+    /// Reads the facts of an event of type `type_name` from its JSON.
+    fn read(type_name: &str, v: &Value) -> Self {
         let mut facts = EventFacts::default();
-        match event.type_name() {
+        match type_name {
             "user" => {
                 facts.text = string(v, "text");
                 facts.input_channel = string(v, "input_channel");
@@ -205,7 +221,10 @@ impl EventFacts {
                     .filter_map(|e| string(e, "entity"))
                     .collect();
             }
-            "bot" => facts.text = string(v, "text"),
+            "bot" => {
+                facts.text = string(v, "text");
+                facts.response = v.get("metadata").and_then(|m| string(m, "utter_action"));
+            }
             "action" => {
                 facts.name = string(v, "name");
                 facts.policy = string(v, "policy").map(|p| normalise_policy(&p).to_owned());
@@ -240,7 +259,7 @@ mod tests {
     #[test]
     fn reads_user_facts() {
         let e = RawEvent::parse(r#"{"event":"user","timestamp":1.5,"text":"hi","input_channel":"rest","parse_data":{"intent":{"name":"greet","confidence":0.42},"entities":[{"entity":"city","value":"Berlin"}]}}"#).unwrap();
-        let f = EventFacts::of(&e);
+        let f = &e.facts;
         assert_eq!(f.intent.as_deref(), Some("greet"));
         assert_eq!(f.confidence, Some(0.42));
         assert_eq!(f.entities, ["city"]);

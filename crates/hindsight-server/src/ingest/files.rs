@@ -194,12 +194,12 @@ fn read_json_lines(
             Ok(JsonLine::Tracker(conv)) => current.replace(conv),
             Ok(JsonLine::Event(sender, event)) => match &mut current {
                 Some(c) if c.sender_id == sender => {
-                    c.events.push(event);
+                    c.events.push(*event);
                     None
                 }
                 _ => current.replace(IncomingConversation {
                     sender_id: sender,
-                    events: vec![event],
+                    events: vec![*event],
                 }),
             },
             Err(reason) => {

@@ -129,8 +129,8 @@ pub fn parse_json_document(
 pub enum JsonLine {
     /// A whole tracker.
     Tracker(IncomingConversation),
-    /// One event of the named conversation.
-    Event(String, RawEvent),
+    /// One event of the named conversation (boxed: an event is several times a tracker's size).
+    Event(String, Box<RawEvent>),
 }
 
 /// Reads one JSON line.
@@ -144,7 +144,7 @@ pub fn parse_json_line(line: &str) -> Result<JsonLine, String> {
         .sender_id
         .ok_or("the event has no `sender_id` (JSON lines need one per event)")?;
     check_sender_id(&sender)?;
-    Ok(JsonLine::Event(sender, RawEvent::parse(line)?))
+    Ok(JsonLine::Event(sender, Box::new(RawEvent::parse(line)?)))
 }
 
 #[cfg(test)]

@@ -22,15 +22,13 @@ mod pattern;
 
 pub use pattern::to_regex;
 
-use serde_json::Value;
-
 use crate::ingest::event::EventFacts;
 
 /// The path of a conversation with no steps.
 pub const EMPTY_PATH: &str = "\n";
 
 /// Appends the step an event adds (if any) to a conversation's `path`.
-pub fn append_step(path: &mut String, type_name: &str, facts: &EventFacts, raw: &Value) {
+pub fn append_step(path: &mut String, type_name: &str, facts: &EventFacts) {
     if path.is_empty() {
         path.push('\n');
     }
@@ -56,11 +54,7 @@ pub fn append_step(path: &mut String, type_name: &str, facts: &EventFacts, raw: 
             }
         }
         "bot" => {
-            let response = raw
-                .get("metadata")
-                .and_then(|m| m.get("utter_action"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let response = facts.response.as_deref().unwrap_or("");
             // The message belongs to the action line it follows.
             if last_line(path).starts_with('a') {
                 path.pop();
@@ -144,12 +138,7 @@ mod tests {
         let mut path = String::new();
         for e in events {
             let raw = RawEvent::parse(e).unwrap();
-            append_step(
-                &mut path,
-                raw.type_name(),
-                &EventFacts::of(&raw),
-                &raw.value,
-            );
+            append_step(&mut path, raw.type_name(), &raw.facts);
         }
         path
     }
@@ -184,7 +173,7 @@ mod tests {
         ];
         let mut later = path_of(&events[..1]);
         let raw = RawEvent::parse(events[1]).unwrap();
-        append_step(&mut later, "bot", &EventFacts::of(&raw), &raw.value);
+        append_step(&mut later, "bot", &raw.facts);
         assert_eq!(later, path_of(&events));
     }
 }
