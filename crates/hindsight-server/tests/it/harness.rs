@@ -233,6 +233,16 @@ impl TestApp {
         body
     }
 
+    /// The number of conversations a listing query matches, from `/api/conversations/count`.
+    pub async fn count(&self, query: &str) -> i64 {
+        let body = self
+            .get_ok(&format!("/api/conversations/count?{query}"))
+            .await;
+        body["total"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("count?{query}: {body}"))
+    }
+
     /// Every sender id a listing query matches, through its cursor pages of 500, sorted.
     pub async fn all_ids(&self, query: &str) -> Vec<String> {
         let mut out = Vec::new();

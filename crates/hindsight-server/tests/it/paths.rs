@@ -44,10 +44,7 @@ fn node(step: &str, n: i64, ended: i64, low: i64, fallback: bool) -> (String, i6
 
 async fn count(app: &TestApp, seq: &str) -> i64 {
     let q: String = url::form_urlencoded::byte_serialize(seq.as_bytes()).collect();
-    app.get_ok(&format!("/api/conversations/count?seq={q}"))
-        .await["total"]
-        .as_i64()
-        .unwrap()
+    app.count(&format!("seq={q}")).await
 }
 
 both_backends! {

@@ -96,11 +96,7 @@ async fn agrees_with_the_listing(
 ) -> ConversationStats {
     let rows = walk(app, query).await;
     let s = stats(app, query).await;
-    let count = app
-        .get_ok(&format!("/api/conversations/count?{query}"))
-        .await["total"]
-        .as_i64()
-        .unwrap();
+    let count = app.count(query).await;
     assert_eq!(s.total, count, "{query}: total against the count");
     assert_eq!(
         s.total as usize,
@@ -195,7 +191,7 @@ both_backends! {
         // Each bin from i up holds exactly what `min_intent_confidence=i/10` lists.
         for i in 0..10usize {
             let q = format!("min_intent_confidence={}", i as f64 / 10.0);
-            let count = app.get_ok(&format!("/api/conversations/count?{q}")).await["total"].as_i64().unwrap();
+            let count = app.count(&q).await;
             assert_eq!(all.confidence[i..].iter().sum::<i64>(), count, "{q}");
         }
         // A day range as the chart sets it (start and end of the days) lists its days.

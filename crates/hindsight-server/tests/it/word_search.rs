@@ -3,14 +3,6 @@
 //! ignores accents, and differs where a substring is inside longer words.
 
 use crate::both_backends;
-use crate::harness::TestApp;
-
-async fn total(app: &TestApp, query: &str) -> i64 {
-    app.get_ok(&format!("/api/conversations/count?{query}"))
-        .await["total"]
-        .as_i64()
-        .unwrap()
-}
 
 both_backends! {
     async fn word_search_answers_as_the_substring_search_for_whole_words(app: TestApp) {
@@ -43,7 +35,7 @@ both_backends! {
             let substring = app.all_ids(&format!("text={text}&text_mode=substring")).await;
             assert!(!words.is_empty(), "{text} is found");
             assert_eq!(words, substring, "{text}: words and substring differ");
-            assert_eq!(total(&app, &format!("text={text}")).await, words.len() as i64, "{text}");
+            assert_eq!(app.count(&format!("text={text}")).await, words.len() as i64, "{text}");
             // Quoted text is a substring search.
             assert_eq!(app.all_ids(&format!("text=%22{text}%22")).await, substring, "{text} quoted");
         }
@@ -51,12 +43,12 @@ both_backends! {
         assert_eq!(app.all_ids("text=zurich").await, app.all_ids("text=z%C3%BCrich").await);
         assert!(app.all_ids("text=zurich&text_mode=substring").await.is_empty());
         // "can" is a word of its own and inside "cancel": the substring finds more.
-        let (word, substring) = (total(&app, "text=can").await, total(&app, "text=can&text_mode=substring").await);
+        let (word, substring) = (app.count("text=can").await, app.count("text=can&text_mode=substring").await);
         assert!(0 < word && word < substring, "can: {word} words, {substring} substrings");
         // A part of a word is no word; a text without letters or digits is a substring.
-        assert_eq!(total(&app, "text=efun").await, 0);
-        assert!(total(&app, "text=efun&text_mode=substring").await > 0);
-        assert_eq!(total(&app, "text=%3F%3F%3F").await, 0);
+        assert_eq!(app.count("text=efun").await, 0);
+        assert!(app.count("text=efun&text_mode=substring").await > 0);
+        assert_eq!(app.count("text=%3F%3F%3F").await, 0);
         // With other conditions and another order, the same.
         let q = "intent=intent_000&sort=length&text=";
         assert_eq!(app.all_ids(&format!("{q}refund")).await, app.all_ids(&format!("{q}refund&text_mode=substring")).await);
