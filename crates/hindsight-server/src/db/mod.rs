@@ -41,6 +41,8 @@ pub mod training;
 pub mod triage;
 pub mod users;
 
+mod sqlite_functions;
+
 pub use connection::{
     open_pool, write_transaction, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb,
 };
