@@ -31,7 +31,7 @@ diesel::define_sql_function! {
     fn hindsight_sequence_match(regex: diesel::sql_types::Text, path: diesel::sql_types::Text) -> Bool;
 }
 
-/// What [`hindsight_sequence_match`] answers: SQL `TRUE` or `FALSE`, or an error that fails
+/// What [`hindsight_sequence_match()`] answers: SQL `TRUE` or `FALSE`, or an error that fails
 /// the statement.
 #[derive(Debug)]
 struct SequenceMatch(Result<bool, String>);
@@ -46,7 +46,7 @@ impl ToSql<Bool, Sqlite> for SequenceMatch {
     }
 }
 
-/// What [`hindsight_within_budget`] answers: SQL `TRUE`, or (past the deadline) an error.
+/// What [`hindsight_within_budget()`] answers: SQL `TRUE`, or (past the deadline) an error.
 #[derive(Debug)]
 struct WithinBudget(bool);
 

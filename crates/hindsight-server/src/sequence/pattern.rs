@@ -13,7 +13,7 @@ use hindsight_types::SequencePattern;
 
 /// Any whole line.
 const LINE: &str = "[^\\n]*\\n";
-/// The largest key of a confidence: see [`confidence_key`].
+/// The largest key of a confidence: see [`confidence_key_range`].
 pub(super) const MAX_KEY: u32 = 2_000_001;
 
 /// The regular expression that finds `pattern` in a conversation's path.

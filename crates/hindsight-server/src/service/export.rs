@@ -2,7 +2,7 @@
 //!
 //! A blocking thread walks the filter in id order, a page at a time, taking a pooled
 //! connection for each page only, encodes the page and hands it to the response through a
-//! channel of [`CHANNEL_PAGES`] pages. Memory therefore holds a few pages whatever the size
+//! channel of `CHANNEL_PAGES` pages. Memory therefore holds a few pages whatever the size
 //! of the result; when the client goes away the channel closes and the walk stops.
 
 use std::panic::AssertUnwindSafe;

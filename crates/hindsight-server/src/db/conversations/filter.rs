@@ -68,7 +68,7 @@ pub(super) struct Plan {
     /// The backend (`None`: portable SQL only).
     pub backend: Option<Backend>,
     /// Feature kinds (and `text` for words) whose any-of filter is tested row by row instead
-    /// of driving the query: see [`super::plan`].
+    /// of driving the query: see [`crate::db::plan`].
     pub probe: Vec<&'static str>,
     /// Only conversations with these ids (consecutive ones: a window of the sample of an
     /// estimate), every condition tested row by row: gathering every match of a condition

@@ -288,7 +288,7 @@ pub fn count_by_status_or_estimate(
 }
 
 /// Whether a page of `walk` rows tests every condition row by row while walking its order
-/// (SQLite's choice for a common filter, [`page_plan`]), rather than gathering.
+/// (SQLite's choice for a common filter, `page_plan`), rather than gathering.
 pub fn reads_row_by_row(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
