@@ -45,7 +45,7 @@ fn tracker_store_url(arg: &str) -> Option<String> {
 pub fn import(config: Config, args: ImportArgs) -> anyhow::Result<()> {
     let mut conn = crate::db::open_pool(&config.database_url, 1)?.get()?;
     // The connection closes when the command ends, which folds the log back on SQLite.
-    crate::db::ingest::begin_bulk_import(&mut conn)?;
+    crate::db::ingest_upkeep::begin_bulk_import(&mut conn)?;
     let opts = IngestOptions {
         timezone: config.timezone,
         restore_deleted: args.restore_deleted,

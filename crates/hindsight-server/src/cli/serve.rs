@@ -10,7 +10,7 @@ pub fn serve(config: Config, opts: ServeOptions, broker: BrokerSettings) -> anyh
     let state = AppState::open(config)?;
     {
         let mut conn = state.pool.get()?;
-        let changed = crate::db::ingest::apply_timezone(&mut conn, state.config.timezone)?;
+        let changed = crate::db::ingest_upkeep::apply_timezone(&mut conn, state.config.timezone)?;
         if changed > 0 {
             tracing::info!(changed, tz = %state.config.timezone, "time-of-day index recomputed");
         }

@@ -386,7 +386,7 @@ pub fn open_pool_with_timeout(
     let mut first = url.connect()?;
     run_migrations(&mut first)?;
     // A data migration the SQL ones cannot do: hashes computed in Rust.
-    let rehashed = crate::db::ingest::upgrade_content_hashes(&mut first)?;
+    let rehashed = crate::db::ingest_upkeep::upgrade_content_hashes(&mut first)?;
     if rehashed > 0 {
         tracing::info!(rehashed, "event content hashes recomputed");
     }

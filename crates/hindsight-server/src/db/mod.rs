@@ -29,6 +29,7 @@ pub mod facets;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod ingest_upkeep;
 pub mod paths;
 pub mod plan;
 pub mod queue_reviews;

@@ -217,7 +217,7 @@ pub fn load(
     opts: &crate::ingest::IngestOptions,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<Loaded> {
-    crate::db::ingest::begin_bulk_import(conn)?;
+    crate::db::ingest_upkeep::begin_bulk_import(conn)?;
     let started = std::time::Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel(4);
     // Generating on one core while the other writes.
@@ -240,7 +240,7 @@ pub fn load(
         progress(loaded.conversations);
     }
     let _ = generator.join();
-    crate::db::ingest::after_bulk_import(conn)?;
+    crate::db::ingest_upkeep::after_bulk_import(conn)?;
     loaded.seconds = started.elapsed().as_secs_f64();
     annotate(conn)?;
     Ok(loaded)
@@ -295,7 +295,7 @@ pub fn annotate(conn: &mut crate::db::DbConnection) -> anyhow::Result<()> {
         ))?;
         Ok(())
     })?;
-    crate::db::ingest::after_bulk_import(conn)?;
+    crate::db::ingest_upkeep::after_bulk_import(conn)?;
     Ok(())
 }
 

@@ -70,7 +70,7 @@ impl RawEvent {
 }
 
 /// Which definition of [`content_hash`] the stored `events.content_hash` follow; older rows
-/// are recomputed by [`crate::db::ingest::upgrade_content_hashes`].
+/// are recomputed by [`crate::db::ingest_upkeep::upgrade_content_hashes`].
 pub const CONTENT_HASH_VERSION: &str = "2";
 
 /// The hash of a JSON value in canonical form (object keys sorted, numbers by value), fed to

@@ -239,7 +239,7 @@ mod time_of_day_respects_daylight_saving {
         assert_eq!(app.ids("time_of_day=21:00-22:00").await, ["winter"]);
 
         // The import recorded its zone: a start in the same zone recomputes nothing…
-        use hindsight_server::db::ingest::apply_timezone;
+        use hindsight_server::db::ingest_upkeep::apply_timezone;
         let mut conn = app.state.pool.get().unwrap();
         assert_eq!(
             apply_timezone(&mut conn, "Europe/Berlin".parse().unwrap()).unwrap(),
