@@ -16,9 +16,9 @@ const BULK_WAL_AUTOCHECKPOINT: u32 = 16_384;
 const DEFAULT_WAL_AUTOCHECKPOINT: u32 = 1_000;
 
 /// Before a bulk load on this connection: on SQLite, lets the write-ahead log grow to
-/// `BULK_WAL_AUTOCHECKPOINT` (16,384) pages between checkpoints, so that a page every batch rewrites
-/// (a count, a busy index leaf) is copied into the database file once per 64 MB of log rather
-/// than once per 4 MB (100,000 demo conversations: 50,000–51,000 → 53,000–58,000 events/s).
+/// `BULK_WAL_AUTOCHECKPOINT` (16,384) pages between checkpoints, so that a page every batch
+/// rewrites (a count, a busy index leaf) is copied into the database file once per 64 MB of
+/// log rather than once per 4 MB (100,000 demo conversations: 50,000–51,000 → 53,000–58,000 events/s).
 /// Readers meanwhile search a longer log; [`after_bulk_import`] folds it back.
 pub fn begin_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{conversation_paths, conversations, events};
 use super::DbConnection;
-use crate::ingest::event::RawEvent;
+use crate::ingest::EventFacts;
 use crate::sequence::{append_step, EMPTY_PATH};
 
 /// Set by the migration `2026-12-03-000100_sequence_paths` when conversations predate it.
@@ -108,12 +108,13 @@ pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
             let mut paths: HashMap<i64, String> =
                 ids.iter().map(|id| (*id, EMPTY_PATH.to_owned())).collect();
             for (id, type_name, data) in rows {
-                // Stored events were parsed at import; a corrupted row adds no step.
-                let Ok(event) = RawEvent::parse(&data) else {
+                // Stored events were parsed at import; a corrupted row adds no step. Only the
+                // facts are read (not the content hash a `RawEvent` computes).
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(&data) else {
                     continue;
                 };
                 let path = paths.get_mut(&id).expect("an id of this chunk");
-                append_step(path, &type_name, &event.facts);
+                append_step(path, &type_name, &EventFacts::read(&type_name, &value));
             }
             diesel::delete(
                 conversation_paths::table.filter(conversation_paths::conversation_id.eq_any(&ids)),

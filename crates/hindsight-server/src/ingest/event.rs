@@ -200,7 +200,7 @@ pub fn slot_filter_text(value: &Value) -> String {
 
 impl EventFacts {
     /// Reads the facts of an event of type `type_name` from its JSON.
-    fn read(type_name: &str, v: &Value) -> Self {
+    pub fn read(type_name: &str, v: &Value) -> Self {
         let mut facts = EventFacts::default();
         match type_name {
             "user" => {
