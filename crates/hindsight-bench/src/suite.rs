@@ -44,7 +44,7 @@ pub(super) fn text_sql(word: &str) -> (String, String) {
 /// PostgreSQL's pg_trgm index.
 pub(super) fn substring_sql(word: &str) -> (String, String) {
     (
-        format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.id IN (SELECT rowid FROM user_texts WHERE user_texts MATCH '\"{word}\"'))"),
+        format!("c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
         format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.type_name = 'user' AND lower(e.text) LIKE '%{word}%')"),
     )
 }

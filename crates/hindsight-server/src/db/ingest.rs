@@ -542,28 +542,25 @@ fn last_event_id(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// Adds the user messages of the events inserted after `before` to SQLite's two text indexes
-/// (migration `2026-12-02-000061_word_index`), one statement each for the whole batch rather
-/// than a trigger per row. The batch's transaction holds SQLite's write lock, so the ids after
-/// `before` are exactly its events. PostgreSQL's GIN indexes follow the rows themselves.
+/// (migrations `2026-12-02-000061_word_index`, `2026-12-04-000110_substring_index_key`), one
+/// statement each for the whole batch rather than a trigger per row. The batch's transaction
+/// holds SQLite's write lock, so the ids after `before` are exactly its events. PostgreSQL's
+/// GIN indexes follow the rows themselves.
 fn index_user_texts(conn: &mut DbConnection, before: i64) -> QueryResult<()> {
     use diesel::sql_types::BigInt;
     // Only SQLite keeps its text indexes in virtual tables that the database does not fill.
     let DbConnection::Sqlite(c) = conn else {
         return Ok(());
     };
-    diesel::sql_query(
-        "INSERT INTO user_texts (rowid, text) SELECT id, text FROM events \
-         WHERE id > ? AND type_name = 'user' AND text IS NOT NULL",
-    )
-    .bind::<BigInt, _>(before)
-    .execute(c)?;
-    // The word index's rowid names the conversation and the event's position in it.
-    diesel::sql_query(
-        "INSERT INTO user_words (rowid, text) SELECT (conversation_id << 24) | seq, text \
-         FROM events WHERE id > ? AND type_name = 'user' AND text IS NOT NULL \
-         AND seq < 16777216",
-    )
-    .bind::<BigInt, _>(before)
-    .execute(c)
-    .map(drop)
+    // Both indexes' rowids name the conversation and the event's position in it.
+    for index in ["user_texts", "user_words"] {
+        diesel::sql_query(format!(
+            "INSERT INTO {index} (rowid, text) SELECT (conversation_id << 24) | seq, text \
+             FROM events WHERE id > ? AND type_name = 'user' AND text IS NOT NULL \
+             AND seq < 16777216"
+        ))
+        .bind::<BigInt, _>(before)
+        .execute(c)?;
+    }
+    Ok(())
 }

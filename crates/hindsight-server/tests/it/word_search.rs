@@ -65,6 +65,7 @@ both_backends! {
         assert_eq!(status, 200, "{body}");
         assert_eq!(app.ids("text=refund").await, ["w"]);
         assert_eq!(app.ids("text=a%20refund").await, ["w"]);
+        assert_eq!(app.ids("text=efun&text_mode=substring").await, ["w"], "appended text in the trigram index");
         assert!(app.ids("text=refund%20a").await.is_empty(), "words in order");
         // Gone with the conversation (purged): neither index answers for it.
         use diesel::connection::SimpleConnection;

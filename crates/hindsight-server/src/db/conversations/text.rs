@@ -164,15 +164,16 @@ pub(super) fn with_text<'a>(
                 ))
             }
             // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more
-            // (the query parameter asks for them). Each matching message checks the budget.
+            // (the query parameter asks for them). Its rowid names the conversation (migration
+            // 2026-12-04-000110_substring_index_key), so no match reads its event. Each
+            // matching message checks the budget.
             Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
                 sql::<Bool>(
-                    "conversations.id IN (SELECT e.conversation_id FROM events e \
-                     WHERE hindsight_within_budget() AND e.id IN \
-                     (SELECT rowid FROM user_texts WHERE user_texts MATCH ",
+                    "conversations.id IN (SELECT rowid >> 24 FROM user_texts \
+                     WHERE hindsight_within_budget() AND user_texts MATCH ",
                 )
                 .bind::<Text, _>(fts_phrase(text))
-                .sql("))"),
+                .sql(")"),
             ),
             // PostgreSQL: the pg_trgm index on lower(text) of user messages; the literal
             // 'user' lets the planner match the partial index even in a generic plan.
