@@ -78,6 +78,12 @@ pub(super) struct Plan {
     /// Every condition tested row by row while the page walks its order's index: chosen from
     /// a sample's density when the filter is common ([`super::page_plan`]).
     pub per_row: bool,
+    /// The estimate's sample on PostgreSQL, a few thousand conversations read in one
+    /// statement: every condition is written row by row, which PostgreSQL may still turn into
+    /// a join where its statistics favour one, and the text conditions (which it would
+    /// gather from their indexes, as many matches as the exact count reads) are kept row by
+    /// row.
+    pub sample: bool,
 }
 
 impl Plan {
@@ -97,7 +103,7 @@ impl Plan {
 
     /// Whether every condition is tested row by row.
     pub(super) fn per_row(&self) -> bool {
-        self.per_row || self.ids.is_some()
+        self.per_row || self.ids.is_some() || self.sample
     }
 
     /// Whether the any-of filter of `kind` is tested row by row.

@@ -115,8 +115,10 @@ pub(super) fn with_text<'a>(
             // could be picked (2.2 s for a word in 15 % of a million conversations); `IS TRUE`
             // keeps it from intersecting each conversation's messages with the GIN index's
             // matches (3.6 ms a conversation: the planner takes every word to be rare).
-            Some(Backend::Postgres) if plan.probe.contains(&"text") && plan.ids.is_none() => q
-                .filter(
+            Some(Backend::Postgres)
+                if (plan.probe.contains(&"text") || plan.sample) && plan.ids.is_none() =>
+            {
+                q.filter(
                     sql::<Bool>(
                         "EXISTS (SELECT 1 FROM events e \
                          WHERE e.conversation_id = conversations.id AND e.type_name = 'user' \
@@ -125,7 +127,8 @@ pub(super) fn with_text<'a>(
                     )
                     .bind::<Text, _>(text)
                     .sql("))) IS TRUE OFFSET 0)"),
-                ),
+                )
+            }
             // PostgreSQL: the GIN index of exactly this expression over user messages.
             Some(Backend::Postgres) => {
                 let words = sql::<Bool>(
@@ -174,6 +177,17 @@ pub(super) fn with_text<'a>(
                 )
                 .bind::<Text, _>(fts_phrase(text))
                 .sql(")"),
+            ),
+            // PostgreSQL, in the estimate's sample: each sampled conversation's own user
+            // messages (`OFFSET 0`: not turned into a join that gathers every match).
+            Some(Backend::Postgres) if plan.sample => q.filter(
+                sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM events e \
+                     WHERE e.conversation_id = conversations.id AND e.type_name = 'user' \
+                     AND lower(e.text) LIKE ",
+                )
+                .bind::<Text, _>(like_contains(text))
+                .sql(" OFFSET 0)"),
             ),
             // PostgreSQL: the pg_trgm index on lower(text) of user messages; the literal
             // 'user' lets the planner match the partial index even in a generic plan.
