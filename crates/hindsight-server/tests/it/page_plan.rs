@@ -59,5 +59,13 @@ both_backends! {
         } else {
             assert_eq!(row_by_row, 0);
         }
+        // A common substring alone: PostgreSQL walks the order for a short page and tests
+        // each conversation's messages (the pages above compared it with the gathered page);
+        // SQLite always gathers it from its trigram index.
+        use hindsight_server::db::conversations::probes_text;
+        let filter = ConversationFilter::from_query("text=want&text_mode=substring").unwrap();
+        let mut conn = app.state.pool.get().unwrap();
+        assert_eq!(probes_text(&mut conn, &filter, 2).unwrap(), !sqlite);
+        assert!(!probes_text(&mut conn, &filter, 500).unwrap());
     }
 }

@@ -158,8 +158,8 @@ pub(super) fn with_text<'a>(
         // Each backend has its own index for substrings (migration 2026-11-24-200000_scale).
         q = match backend {
             // In an id window (a sample), the window's messages are scanned: gathering every
-            // match from the index would cost what the exact count costs. (A page never tests
-            // a substring row by row: see `super::page_plan`.)
+            // match from the index would cost what the exact count costs. (SQLite's page never
+            // tests a substring row by row: see `super::page_plan`.)
             _ if plan.window().is_some() => {
                 let (first, last) = plan.window().unwrap_or_default();
                 q.filter(conversations::id.eq_any(
@@ -178,9 +178,10 @@ pub(super) fn with_text<'a>(
                 .bind::<Text, _>(fts_phrase(text))
                 .sql(")"),
             ),
-            // PostgreSQL, in the estimate's sample: each sampled conversation's own user
-            // messages (`OFFSET 0`: not turned into a join that gathers every match).
-            Some(Backend::Postgres) if plan.sample => q.filter(
+            // PostgreSQL, in the estimate's sample or walking the order for a common
+            // substring (`super::page_plan`): each conversation's own user messages
+            // (`OFFSET 0`: not turned into a join that gathers every match).
+            Some(Backend::Postgres) if plan.sample || plan.probe.contains(&"text") => q.filter(
                 sql::<Bool>(
                     "EXISTS (SELECT 1 FROM events e \
                      WHERE e.conversation_id = conversations.id AND e.type_name = 'user' \
