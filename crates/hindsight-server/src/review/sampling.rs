@@ -56,6 +56,17 @@ pub fn stratum_of(rule: &Sampling, channel: Option<&str>) -> String {
     }
 }
 
+/// Whether any stratum of the rule takes a count: what it samples then depends on what the
+/// queue sampled before.
+pub fn has_counts(rule: &Sampling) -> bool {
+    match rule {
+        Sampling::Stratified { count, strata, .. } => {
+            count.is_some() || strata.values().any(|r| r.count.is_some())
+        }
+        _ => false,
+    }
+}
+
 /// The rule of one stratum: its override, else the rule's default.
 fn stratum_rule(rule: &Sampling, stratum: &str) -> StratumRule {
     match rule {
