@@ -6,15 +6,18 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, sql};
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use hindsight_types::{ConversationFilter, Sampling};
+use diesel::sql_types::{Nullable, Text};
+use hindsight_types::{ConversationFilter, Sampling, StratifyBy};
 
 use super::schema::{conversations, queue_conversations as qc, review_queues};
 use super::DbConnection;
 use crate::review::sampling;
 
-/// A conversation the source offers: internal id, sender id, channel.
+/// A conversation the source offers: internal id, sender id, its value of what the queue's
+/// rule stratifies by.
 pub type Candidate = (i64, String, Option<String>);
 
 /// Conversations per id window of [`follow_imports`] (bound parameters of one query).
@@ -23,18 +26,35 @@ const WINDOW_IDS: usize = 1_000;
 /// whole id range.
 const WINDOW_SPAN: i64 = 4_096;
 
+/// A conversation's value of what a rule stratifies by, as SQL on `conversations` (the
+/// channel when the rule does not stratify: its stratum is `""` whatever the value).
+fn stratum_value(by: Option<StratifyBy>) -> SqlLiteral<Nullable<Text>> {
+    sql(match by {
+        Some(StratifyBy::Environment) => "conversations.environment",
+        // The first user message's intent, through the events' (conversation_id, seq) index:
+        // a conversation's first user message is among its first few events.
+        Some(StratifyBy::Intent) => {
+            "(SELECT e.intent FROM events e WHERE e.conversation_id = conversations.id \
+             AND e.type_name = 'user' ORDER BY e.seq LIMIT 1)"
+        }
+        _ => "conversations.channel",
+    })
+}
+
 /// The live conversations a filter matches that hold a user message (the first one sets a
-/// conversation's channel and intent: a live conversation joins a queue with it).
+/// conversation's channel and intent: a live conversation joins a queue with it), with
+/// their values of `by`.
 pub fn candidates(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
+    by: Option<StratifyBy>,
 ) -> QueryResult<Vec<Candidate>> {
     super::conversations::filtered_for(conn.backend(), filter)
         .filter(conversations::user_message_count.gt(0))
         .select((
             conversations::id,
             conversations::sender_id,
-            conversations::channel,
+            stratum_value(by),
         ))
         .load(conn)
 }
@@ -43,6 +63,7 @@ pub fn candidates(
 fn candidates_among(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
+    by: Option<StratifyBy>,
     ids: &[i64],
 ) -> QueryResult<Vec<Candidate>> {
     super::conversations::filtered_among(conn.backend(), filter, ids.to_vec())
@@ -50,13 +71,17 @@ fn candidates_among(
         .select((
             conversations::id,
             conversations::sender_id,
-            conversations::channel,
+            stratum_value(by),
         ))
         .load(conn)
 }
 
-/// The live conversations among the sender ids `senders`.
-pub fn live_candidates(conn: &mut DbConnection, senders: &[String]) -> QueryResult<Vec<Candidate>> {
+/// The live conversations among the sender ids `senders`, with their values of `by`.
+pub fn live_candidates(
+    conn: &mut DbConnection,
+    senders: &[String],
+    by: Option<StratifyBy>,
+) -> QueryResult<Vec<Candidate>> {
     let mut out = Vec::new();
     for chunk in senders.chunks(1_000) {
         let rows: Vec<Candidate> = conversations::table
@@ -65,7 +90,7 @@ pub fn live_candidates(conn: &mut DbConnection, senders: &[String]) -> QueryResu
             .select((
                 conversations::id,
                 conversations::sender_id,
-                conversations::channel,
+                stratum_value(by),
             ))
             .load(conn)?;
         out.extend(rows);
@@ -291,9 +316,10 @@ pub fn follow_imports(conn: &mut DbConnection, changed: &[i64]) -> QueryResult<u
             );
             continue;
         };
+        let by = sampling::stratify_by(&rule);
         let mut found = Vec::new();
         for window in windows(&ids) {
-            found.extend(candidates_among(conn, &filter, window)?);
+            found.extend(candidates_among(conn, &filter, by, window)?);
         }
         if found.is_empty() {
             continue;

@@ -16,6 +16,7 @@ use crate::db::queue_fill::fill;
 use crate::db::queues::{QueueFields, QueueOrigin, QueueRow};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::error::{bad_request, conflict, not_found, AppError, AppResult};
+use crate::review::sampling;
 
 use super::queue_checks::{
     check_name, check_rubric, check_rubric_change, check_sampling, check_work,
@@ -172,7 +173,11 @@ pub async fn create_queue(
                         db::queue_fill::lock_for_creation(conn)?;
                         (
                             Some((*filter_id, query)),
-                            db::queue_fill::candidates(conn, &filter)?,
+                            db::queue_fill::candidates(
+                                conn,
+                                &filter,
+                                sampling::stratify_by(&input.sampling),
+                            )?,
                         )
                     }
                     QueueSource::Explicit => (None, Vec::new()),
@@ -359,7 +364,12 @@ pub async fn add_conversations(
                         ),
                     ));
                 }
-                let found = db::queue_fill::live_candidates(conn, &input.conversation_ids)?;
+                let rule = sampling_of(&row)?;
+                let found = db::queue_fill::live_candidates(
+                    conn,
+                    &input.conversation_ids,
+                    sampling::stratify_by(&rule),
+                )?;
                 let known: HashMap<&str, i64> = found.iter().map(|c| (c.1.as_str(), c.0)).collect();
                 if let Some(missing) = input
                     .conversation_ids
@@ -369,7 +379,7 @@ pub async fn add_conversations(
                     return Err(not_found(format!("conversation `{missing}`")));
                 }
                 let distinct = known.len() as i64;
-                let (added, sampled) = fill(conn, id, &sampling_of(&row)?, &found)?;
+                let (added, sampled) = fill(conn, id, &rule, &found)?;
                 let result = QueueConversationsAdded {
                     added,
                     sampled,

@@ -119,6 +119,8 @@ both_backends! {
         use crate::queues_follow::{members, queue, saved_filter};
         let rest = saved_filter(&app, "rest", "channel=rest").await;
         let q = queue(&app, "live", Some(rest), json!({})).await;
+        let by_env = json!({"sampling": {"rule": "stratified", "by": "environment", "share": 1.0}});
+        let envs = queue(&app, "environments", Some(rest), by_env).await;
         let settings = amqp::settings(&amqp::amqp_url());
         let publisher = Publisher::new(&settings).await;
         let consumer = broker::spawn(app.state.clone(), settings.clone()).unwrap();
@@ -136,6 +138,7 @@ both_backends! {
             health_broker(&app).await["messages_stored"] == 3
         }).await;
         assert_eq!(members(&app, q).keys().collect::<Vec<_>>(), ["b1"]);
+        assert_eq!(members(&app, envs)["b1"], ("production".to_owned(), true));
         // Delivered again: stored once, in the queue once.
         for e in [start, hi] {
             publisher.event(&with_sender("b1", e), Some("production")).await;

@@ -216,3 +216,126 @@ both_backends! {
         assert_eq!(members(&app, count_q).len(), 34);
     }
 }
+
+/// A conversation `sender` on web whose first user message says `first` and its second
+/// `then`.
+fn opening(sender: &str, first: &str, then: &str) -> Value {
+    rasa::tracker(
+        sender,
+        vec![
+            action("action_listen", "RulePolicy", 1.0, T0),
+            user("first", first, 0.9, T0 + 1.0, "web"),
+            user("then", then, 0.9, T0 + 2.0, "web"),
+        ],
+    )
+}
+
+/// Stores trackers as the event broker's consumer does, naming each one's environment.
+async fn store_as_broker(app: &TestApp, trackers: Vec<(Value, &str)>) {
+    use hindsight_server::service::ingest::{store_batch, IngestBatch};
+    let mut batch = IngestBatch::default();
+    for (tracker, env) in trackers {
+        let conv =
+            hindsight_server::ingest::parse_tracker_body(&tracker.to_string(), None).unwrap();
+        batch
+            .environments
+            .insert(conv.sender_id.clone(), env.to_owned());
+        batch.conversations.push(conv);
+    }
+    let pool = app.state.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        store_batch(&mut conn, batch, &IngestOptions::default()).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+both_backends! {
+    async fn strata_by_first_intent_estimated_by_hand(app: TestApp) {
+        // g: greet first, then ask; k: ask first, then greet. The stratum is the first.
+        let opened = |prefix: &str, range: std::ops::Range<usize>, first: &str, then: &str| {
+            Value::Array(range.map(|i| opening(&format!("{prefix}{i}"), first, then)).collect())
+        };
+        app.import(&opened("g", 0..4, "greet", "ask")).await;
+        app.import(&opened("k", 0..2, "ask", "greet")).await;
+        let web = saved_filter(&app, "web", "channel=web").await;
+        let (status, err) = app.post_json("/api/queues", &json!({"name": "bad", "rubric": rubric(),
+            "source": {"kind": "filter", "filter_id": web},
+            "sampling": {"rule": "stratified", "by": "tag", "count": 3}})).await;
+        assert_eq!((status, err["error"]["field"].clone()), (StatusCode::BAD_REQUEST, json!("sampling.by")), "{err}");
+        let q = queue(&app, "by intent", Some(web), json!({"sampling": {"rule": "stratified", "by": "intent", "seed": 4, "count": 3}})).await;
+        let (_, queue_json) = app.get(&format!("/api/queues/{q}")).await;
+        assert_eq!(queue_json["sampling"]["by"], "intent");
+        // Then two more of each: greet has its 3 already, ask takes 1 (the smaller hash).
+        app.import(&opened("g", 4..6, "greet", "ask")).await;
+        app.import(&opened("k", 2..4, "ask", "greet")).await;
+        let m = members(&app, q);
+        assert_eq!(m.len(), 10);
+        for (id, (stratum, _)) in &m {
+            assert_eq!(stratum, if id.starts_with('g') { "greet" } else { "ask" }, "{id}");
+        }
+        let mut want = smallest(4, &names("g", 4), 3);
+        want.extend(names("k", 2));
+        want.extend(smallest(4, &names("k", 4)[2..], 1));
+        assert_eq!(sampled(&m), want);
+
+        // Reviews: the first greet conversation handed out fails, and the first two on ask.
+        let admin = app.token.clone().unwrap();
+        let mut handed: BTreeMap<char, usize> = BTreeMap::new();
+        loop {
+            let path = format!("/api/queues/{q}/next");
+            let (status, a) = app.send(app.client.post(app.url(&path)).bearer_auth(&admin)).await;
+            if status == StatusCode::NOT_FOUND {
+                break;
+            }
+            assert_eq!(status, StatusCode::OK, "{a}");
+            let id = a["conversation"]["id"].as_str().unwrap().to_owned();
+            let kind = id.chars().next().unwrap();
+            let n = handed.entry(kind).or_default();
+            let fail = *n < if kind == 'g' { 1 } else { 2 };
+            *n += 1;
+            let (status, body) = app
+                .post_json(&format!("/api/queues/{q}/conversations/{id}/review"), &json!({"answers": {"outcome": !fail}}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        assert_eq!(handed, BTreeMap::from([('g', 3), ('k', 3)]));
+        // Weights W_greet = 6/10, W_ask = 4/10; failure shares p_greet = 1/3, p_ask = 2/3:
+        // p = 0.6/3 + 0.8/3 = 0.466667. Variance Σ W² (1 − n/N) p(1 − p) / (n − 1):
+        //   greet 0.36 · (1 − 3/6) · (2/9) / 2 = 0.020000
+        //   ask   0.16 · (1 − 3/4) · (2/9) / 2 = 0.004444
+        // total 0.024444, standard error 0.156347, half-width 1.959964 · 0.156347 = 0.306435:
+        // 0.160232 to 0.773101; 0.466667 · 10 = 4.67 conversations.
+        let p = app.get_ok(&format!("/api/queues/{q}/progress")).await;
+        assert_eq!((p["population"].as_i64(), p["sampled"].as_i64(), p["done"].as_i64()), (Some(10), Some(6), Some(6)));
+        let outcome = p["questions"].as_array().unwrap().iter().find(|q| q["id"] == "outcome").unwrap().clone();
+        assert_eq!(outcome["method"], "stratified");
+        let failed = outcome["estimates"].as_array().unwrap().iter().find(|e| e["value"] == "false").unwrap().clone();
+        let close = |v: &Value, want: f64| v.as_f64().is_some_and(|v| (v - want).abs() < 1e-4);
+        assert!(close(&failed["share"], 0.466667) && close(&failed["low"], 0.160232) && close(&failed["high"], 0.773101), "{failed}");
+        assert!(close(&failed["estimated_conversations"], 4.666667), "{failed}");
+    }
+
+    async fn strata_by_environment(app: TestApp) {
+        app.import(&Value::Array(trackers("u", 1, "web"))).await;
+        let web = saved_filter(&app, "web", "channel=web").await;
+        let rule = json!({"sampling": {"rule": "stratified", "by": "environment", "seed": 9,
+            "share": 1.0, "strata": {"production": {"count": 2}}}});
+        let q = queue(&app, "by environment", Some(web), rule.clone()).await;
+        // As the broker stores them: four from production, two from staging.
+        let mut batch: Vec<(Value, &str)> = trackers("p", 4, "web").into_iter().map(|t| (t, "production")).collect();
+        batch.extend(trackers("t", 2, "web").into_iter().map(|t| (t, "staging")));
+        store_as_broker(&app, batch).await;
+        let m = members(&app, q);
+        let strata: BTreeMap<&str, &str> = m.iter().map(|(id, (s, _))| (id.as_str(), s.as_str())).collect();
+        assert_eq!(strata, BTreeMap::from([("u0", ""), ("p0", "production"), ("p1", "production"),
+            ("p2", "production"), ("p3", "production"), ("t0", "staging"), ("t1", "staging")]));
+        let mut want = smallest(9, &names("p", 4), 2);
+        want.extend(["t0".to_owned(), "t1".to_owned(), "u0".to_owned()]);
+        assert_eq!(sampled(&m), want);
+        // The same rule over the same data at creation: the same conversations.
+        let again = queue(&app, "again", Some(web), rule).await;
+        assert_eq!(members(&app, again), m);
+    }
+}
