@@ -107,7 +107,8 @@ pub struct StratumRule {
 
 /// Which of the source's conversations the queue samples. Deterministic for a seed: a
 /// conversation is in the sample when `xxh3(sender_id, seed)` scaled to [0, 1) is below the
-/// share, and a count takes the stratum's conversations of the smallest hashes.
+/// share, and a count takes the stratum's conversations of the smallest hashes (of those
+/// joining later, while the stratum holds fewer sampled than the count).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Sampling {

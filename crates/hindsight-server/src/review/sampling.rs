@@ -5,7 +5,9 @@
 //! seed samples the same conversations. A share takes the conversations whose hash, scaled
 //! to [0, 1), is below it (a Bernoulli sample, each conversation independently); a count
 //! takes the stratum's conversations of the smallest hashes (a simple random sample of that
-//! size). The hash is also the order conversations are handed out in, so the part of a
+//! size); conversations joining later (a queue following imports) are taken while the
+//! stratum holds fewer sampled than its count, the smallest hashes first among those joining
+//! together. The hash is also the order conversations are handed out in, so the part of a
 //! sample reviewed so far is itself a random sample.
 
 use std::collections::HashMap;
