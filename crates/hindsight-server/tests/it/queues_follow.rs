@@ -93,17 +93,15 @@ pub async fn queue(app: &TestApp, name: &str, filter: Option<i64>, extra: Value)
 
 /// Imports a tracker file through the command line's import, as `hindsight import` does.
 async fn import_file(app: &TestApp, dir: PathBuf) {
+    import_file_with(app, dir, IngestOptions::default()).await
+}
+
+async fn import_file_with(app: &TestApp, dir: PathBuf, opts: IngestOptions) {
     let pool = app.state.pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().unwrap();
-        let summary = hindsight_server::cli::import_files(
-            &mut conn,
-            &[dir],
-            &IngestOptions::default(),
-            true,
-            false,
-        )
-        .unwrap();
+        let summary =
+            hindsight_server::cli::import_files(&mut conn, &[dir], &opts, true, false).unwrap();
         assert!(summary.problems.is_empty(), "{:?}", summary.problems);
     })
     .await
@@ -337,5 +335,27 @@ both_backends! {
         // The same rule over the same data at creation: the same conversations.
         let again = queue(&app, "again", Some(web), rule).await;
         assert_eq!(members(&app, again), m);
+    }
+}
+
+both_backends! {
+    async fn the_trash_stays_out_until_an_import_restores(app: TestApp) {
+        app.import(&Value::Array(trackers("x", 2, "web"))).await;
+        let (status, _) = app.send(app.request(reqwest::Method::DELETE, "/api/conversations/x1")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let web = saved_filter(&app, "web", "channel=web").await;
+        let q = queue(&app, "web", Some(web), json!({})).await;
+        assert_eq!(members(&app, q).keys().collect::<Vec<_>>(), ["x0"]);
+        // New events of a conversation in the trash are stored; it stays there, and out.
+        post_events(&app, "x1", json!(user("still here?", "greet", 0.9, T0 + 50.0, "web"))).await;
+        assert_eq!(members(&app, q).len(), 1);
+        // An import that restores what it touches brings it back, and into the queue.
+        let dir = tempfile::tempdir().unwrap();
+        let mut more = rasa::greeting("x1", T0, "web", 0.9, 0.9);
+        more["events"].as_array_mut().unwrap().push(user("back", "greet", 0.9, T0 + 60.0, "web"));
+        std::fs::write(dir.path().join("x1.json"), more.to_string()).unwrap();
+        let opts = IngestOptions { restore_deleted: true, ..IngestOptions::default() };
+        import_file_with(&app, dir.path().to_owned(), opts).await;
+        assert_eq!(members(&app, q).keys().collect::<Vec<_>>(), ["x0", "x1"]);
     }
 }
