@@ -57,7 +57,8 @@ pub struct RubricQuestion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QueueSource {
-    /// The conversations a saved filter matched when the queue was created.
+    /// The conversations a saved filter matches: when the queue is created, then as they
+    /// are imported.
     Filter {
         /// The saved filter's id.
         filter_id: i64,
@@ -66,12 +67,31 @@ pub enum QueueSource {
     Explicit,
 }
 
-/// What stratified sampling groups conversations by.
+/// What stratified sampling groups conversations by: a value each conversation has one of,
+/// taken when it joins the queue (conversations without one form the stratum `""`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StratifyBy {
-    /// The input channel (conversations without one form the stratum `""`).
+    /// The input channel.
     Channel,
+    /// The Rasa environment the event broker named (`app_id`).
+    Environment,
+    /// The intent of the conversation's first user message (a conversation has many
+    /// intents, but one first: what the user came for).
+    Intent,
+    /// Any other value sent: refused when the rule is checked (a 400 naming `sampling.by`),
+    /// never stored.
+    #[serde(other)]
+    Unsupported,
+}
+
+impl StratifyBy {
+    /// The values a rule may name.
+    pub const SUPPORTED: [StratifyBy; 3] = [
+        StratifyBy::Channel,
+        StratifyBy::Environment,
+        StratifyBy::Intent,
+    ];
 }
 
 /// The sample taken of one stratum: a share of it or a number of conversations.
@@ -87,7 +107,8 @@ pub struct StratumRule {
 
 /// Which of the source's conversations the queue samples. Deterministic for a seed: a
 /// conversation is in the sample when `xxh3(sender_id, seed)` scaled to [0, 1) is below the
-/// share, and a count takes the stratum's conversations of the smallest hashes.
+/// share, and a count takes the stratum's conversations of the smallest hashes (of those
+/// joining later, while the stratum holds fewer sampled than the count).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Sampling {

@@ -176,16 +176,34 @@ fn merge_by_sender(batch: Vec<IncomingConversation>) -> Vec<IncomingConversation
 ///
 /// Events of a conversation in the trash are stored too and it stays in the trash (unless
 /// `opts.restore_deleted`), so a later restore brings back the whole conversation.
+///
+/// Then the review queues that follow imports take the conversations created, given new
+/// events or restored that their filters match ([`super::queue_fill::follow_imports`]), in
+/// the same transaction.
 pub fn store_conversations(
     conn: &mut DbConnection,
     batch: Vec<IncomingConversation>,
+    opts: &IngestOptions,
+) -> QueryResult<ImportSummary> {
+    store_with_environments(conn, batch, &HashMap::new(), opts)
+}
+
+/// [`store_conversations`], also setting each conversation's Rasa environment (sender id →
+/// name, as the event broker names it) before the review queues see the conversations.
+pub fn store_with_environments(
+    conn: &mut DbConnection,
+    batch: Vec<IncomingConversation>,
+    environments: &HashMap<String, String>,
     opts: &IngestOptions,
 ) -> QueryResult<ImportSummary> {
     let batch = merge_by_sender(batch);
     crate::db::write_transaction(conn, |conn| {
         lock_senders(conn, batch.iter().map(|c| c.sender_id.as_str()))?;
         record_timezone(conn, opts.timezone)?;
-        store_in_transaction(conn, batch, opts)
+        let (summary, changed) = store_in_transaction(conn, batch, opts)?;
+        super::broker::set_environments(conn, environments)?;
+        super::queue_fill::follow_imports(conn, &changed)?;
+        Ok(summary)
     })
 }
 
@@ -394,11 +412,13 @@ fn plan(
     }
 }
 
+/// Stores the batch; returns its summary and the conversations it created, gave new events
+/// or restored.
 fn store_in_transaction(
     conn: &mut DbConnection,
     batch: Vec<IncomingConversation>,
     opts: &IngestOptions,
-) -> QueryResult<ImportSummary> {
+) -> QueryResult<(ImportSummary, Vec<i64>)> {
     let mut summary = ImportSummary::default();
     let now = Utc::now().naive_utc();
     let senders: Vec<&str> = batch.iter().map(|c| c.sender_id.as_str()).collect();
@@ -446,6 +466,7 @@ fn store_in_transaction(
     // Conversations that stay in the trash: their new features count in no facet until a
     // restore (whose trigger counts all of them).
     let mut in_trash: HashSet<i64> = HashSet::new();
+    let mut changed = Vec::new();
     for p in planned {
         let cid = match &p.prior {
             None => ids[&p.sender_id],
@@ -482,6 +503,7 @@ fn store_in_transaction(
                 prior.id
             }
         };
+        changed.push(cid);
         match p.path {
             (steps, true) => {
                 if !p.events.is_empty() {
@@ -530,7 +552,7 @@ fn store_in_transaction(
     super::facets::add_counts(conn, &facet_counts)?;
     // PostgreSQL's inbox counts grew by a row per new conversation: fold them.
     super::counts::compact(conn)?;
-    Ok(summary)
+    Ok((summary, changed))
 }
 
 /// The largest event id (0 when there is none), before a batch's events are inserted.

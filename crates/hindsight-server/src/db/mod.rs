@@ -32,6 +32,7 @@ pub mod ingest;
 pub mod ingest_upkeep;
 pub mod paths;
 pub mod plan;
+pub mod queue_fill;
 pub mod queue_reviews;
 pub mod queues;
 pub mod schema;

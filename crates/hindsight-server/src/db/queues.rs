@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, not};
 use diesel::prelude::*;
-use hindsight_types::ConversationFilter;
 
 use super::schema::{conversations, queue_conversations as qc, queue_reviews as qr, review_queues};
 use super::DbConnection;
@@ -158,115 +157,6 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
             .execute(c)
             .map(drop),
     }
-}
-
-/// A conversation the source offers: internal id, sender id, channel.
-pub type Candidate = (i64, String, Option<String>);
-
-/// The live conversations a filter matches.
-pub fn candidates(
-    conn: &mut DbConnection,
-    filter: &ConversationFilter,
-) -> QueryResult<Vec<Candidate>> {
-    super::conversations::filtered_for(conn.backend(), filter)
-        .select((
-            conversations::id,
-            conversations::sender_id,
-            conversations::channel,
-        ))
-        .load(conn)
-}
-
-/// The live conversations among the sender ids `senders`.
-pub fn live_candidates(conn: &mut DbConnection, senders: &[String]) -> QueryResult<Vec<Candidate>> {
-    let mut out = Vec::new();
-    for chunk in senders.chunks(1_000) {
-        let rows: Vec<Candidate> = conversations::table
-            .filter(conversations::sender_id.eq_any(chunk))
-            .filter(conversations::deleted_at.is_null())
-            .select((
-                conversations::id,
-                conversations::sender_id,
-                conversations::channel,
-            ))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
-
-/// Whether the queue holds any conversation (live or not).
-pub fn holds_any(conn: &mut DbConnection, queue: i64) -> QueryResult<bool> {
-    let any: Option<i64> = qc::table
-        .filter(qc::queue_id.eq(queue))
-        .select(qc::conversation_id)
-        .first(conn)
-        .optional()?;
-    Ok(any.is_some())
-}
-
-/// Which of the conversations `ids` the queue holds already.
-pub fn present(conn: &mut DbConnection, queue: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(1_000) {
-        let rows: Vec<i64> = qc::table
-            .filter(qc::queue_id.eq(queue))
-            .filter(qc::conversation_id.eq_any(chunk))
-            .select(qc::conversation_id)
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
-
-/// How many conversations the queue sampled, per stratum.
-pub fn sampled_per_stratum(
-    conn: &mut DbConnection,
-    queue: i64,
-) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = qc::table
-        .filter(qc::queue_id.eq(queue))
-        .filter(qc::sampled.eq(true))
-        .group_by(qc::stratum)
-        .select((qc::stratum, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
-}
-
-/// A conversation joining a queue.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = qc)]
-pub struct NewMember {
-    /// Queue.
-    pub queue_id: i64,
-    /// Conversation.
-    pub conversation_id: i64,
-    /// Its stratum's value.
-    pub stratum: String,
-    /// Taken for review.
-    pub sampled: bool,
-    /// Hand-out order.
-    pub rank: i64,
-    /// 0.
-    pub done: i64,
-    /// false.
-    pub reserved: bool,
-    /// `sampled`.
-    pub open: bool,
-    /// Now.
-    pub added_at: NaiveDateTime,
-}
-
-/// Adds conversations to a queue (the caller leaves out those [`present`] already: a second
-/// row of one conversation fails on the key).
-pub fn insert_members(conn: &mut DbConnection, rows: &[NewMember]) -> QueryResult<()> {
-    // Under SQLite's 32,766 bound parameters (8 columns).
-    for chunk in rows.chunks(4_000) {
-        on_each_backend!(conn, |c| diesel::insert_into(qc::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(())
 }
 
 /// `(population, sampled)` of live conversations per queue.

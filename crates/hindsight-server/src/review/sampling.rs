@@ -5,14 +5,17 @@
 //! seed samples the same conversations. A share takes the conversations whose hash, scaled
 //! to [0, 1), is below it (a Bernoulli sample, each conversation independently); a count
 //! takes the stratum's conversations of the smallest hashes (a simple random sample of that
-//! size). The hash is also the order conversations are handed out in, so the part of a
+//! size); conversations joining later (a queue following imports) are taken while the
+//! stratum holds fewer sampled than its count, the smallest hashes first among those joining
+//! together. The hash is also the order conversations are handed out in, so the part of a
 //! sample reviewed so far is itself a random sample.
 
 use std::collections::HashMap;
 
 use hindsight_types::{Sampling, StratifyBy, StratumRule};
 
-/// A conversation offered to the queue: internal id, sender id, channel.
+/// A conversation offered to the queue: internal id, sender id, its value of what the rule
+/// stratifies by ([`stratify_by`]).
 pub type Candidate = (i64, String, Option<String>);
 
 /// What the rule decided for one conversation.
@@ -20,7 +23,7 @@ pub type Candidate = (i64, String, Option<String>);
 pub struct Choice {
     /// Internal id.
     pub id: i64,
-    /// Its stratum's value (`""` without stratification, or without a channel).
+    /// Its stratum's value (`""` without stratification, or without a value).
     pub stratum: String,
     /// Taken for review.
     pub sampled: bool,
@@ -45,14 +48,30 @@ pub fn unit(hash: u64) -> f64 {
     (hash >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The stratum of a conversation with `channel` under the rule.
-pub fn stratum_of(rule: &Sampling, channel: Option<&str>) -> String {
+/// What the rule stratifies by, if it does.
+pub fn stratify_by(rule: &Sampling) -> Option<StratifyBy> {
     match rule {
-        Sampling::Stratified {
-            by: StratifyBy::Channel,
-            ..
-        } => channel.unwrap_or_default().to_owned(),
+        Sampling::Stratified { by, .. } => Some(*by),
+        _ => None,
+    }
+}
+
+/// The stratum of a conversation whose value of what the rule stratifies by is `value`.
+pub fn stratum_of(rule: &Sampling, value: Option<&str>) -> String {
+    match rule {
+        Sampling::Stratified { .. } => value.unwrap_or_default().to_owned(),
         _ => String::new(),
+    }
+}
+
+/// Whether any stratum of the rule takes a count: what it samples then depends on what the
+/// queue sampled before.
+pub fn has_counts(rule: &Sampling) -> bool {
+    match rule {
+        Sampling::Stratified { count, strata, .. } => {
+            count.is_some() || strata.values().any(|r| r.count.is_some())
+        }
+        _ => false,
     }
 }
 
@@ -89,9 +108,9 @@ pub fn choose(
 ) -> Vec<Choice> {
     let seed = seed_of(rule);
     let mut by_stratum: HashMap<String, Vec<(u64, i64)>> = HashMap::new();
-    for (id, sender, channel) in candidates {
+    for (id, sender, value) in candidates {
         by_stratum
-            .entry(stratum_of(rule, channel.as_deref()))
+            .entry(stratum_of(rule, value.as_deref()))
             .or_default()
             .push((hash(seed, sender), *id));
     }

@@ -36,11 +36,11 @@ pub struct StoredBatch {
     pub rejected_recorded: u64,
 }
 
-/// Stores a batch in one write transaction: the events (through
-/// [`db::ingest::store_conversations`], which drops events already stored), the
-/// conversations' environments, export runs' progress and rejected messages; on PostgreSQL
-/// it also notifies every server process of the changed conversations on commit. All or
-/// nothing.
+/// Stores a batch in one write transaction: the events and the conversations' environments
+/// (through [`db::ingest::store_with_environments`], which drops events already stored and
+/// lets review queues take the new conversations), export runs' progress and rejected
+/// messages; on PostgreSQL it also notifies every server process of the changed
+/// conversations on commit. All or nothing.
 pub fn store_batch(
     conn: &mut DbConnection,
     batch: IngestBatch,
@@ -58,9 +58,13 @@ pub fn store_batch(
         let refs: Vec<&str> = senders.iter().map(String::as_str).collect();
         let before = db::broker::event_counts(conn, &refs)?;
         // Nested in this transaction (a savepoint): one commit for the whole batch.
-        let summary = db::ingest::store_conversations(conn, batch.conversations, opts)?;
+        let summary = db::ingest::store_with_environments(
+            conn,
+            batch.conversations,
+            &batch.environments,
+            opts,
+        )?;
         let after = db::broker::event_counts(conn, &refs)?;
-        db::broker::set_environments(conn, &batch.environments)?;
         db::broker::record_export_runs(conn, &batch.export_runs, now)?;
         let mut rejected_recorded = 0;
         for (row, redelivered) in batch.rejected {

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use hindsight_types::{QuestionKind, RubricQuestion, Sampling, StratumRule};
+use hindsight_types::{QuestionKind, RubricQuestion, Sampling, StratifyBy, StratumRule};
 
 use crate::auth::Role;
 use crate::db::{self, DbConnection};
@@ -161,17 +161,25 @@ fn check_stratum(field: &str, rule: &StratumRule) -> AppResult<()> {
     }
 }
 
-/// Checks a sampling rule: shares in (0, 1], counts 1 to 1,000,000, one of them per stratum.
+/// Checks a sampling rule: strata by a supported value, shares in (0, 1], counts 1 to
+/// 1,000,000, one of them per stratum.
 pub(super) fn check_sampling(sampling: &Sampling) -> AppResult<()> {
     match sampling {
         Sampling::All => Ok(()),
         Sampling::Share { share, .. } => check_share("sampling.share", *share),
         Sampling::Stratified {
+            by,
             share,
             count,
             strata,
             ..
         } => {
+            if !StratifyBy::SUPPORTED.contains(by) {
+                return Err(bad_request(
+                    "sampling.by",
+                    "`sampling.by` must be `channel`, `environment` or `intent`",
+                ));
+            }
             let default = StratumRule {
                 share: *share,
                 count: *count,

@@ -1,7 +1,7 @@
 //! Review queues: created, edited, paused and deleted by admins, filled from a saved filter
 //! or by id, and read by everyone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use hindsight_types::{
     ConversationFilter, Queue, QueueConversationsAdded, QueueConversationsInput, QueueInput,
@@ -12,10 +12,11 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::db::audit::{self, Change};
-use crate::db::queues::{NewMember, QueueFields, QueueOrigin, QueueRow};
+use crate::db::queue_fill::fill;
+use crate::db::queues::{QueueFields, QueueOrigin, QueueRow};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::error::{bad_request, conflict, not_found, AppError, AppResult};
-use crate::review::sampling::{self, Candidate};
+use crate::review::sampling;
 
 use super::queue_checks::{
     check_name, check_rubric, check_rubric_change, check_sampling, check_work,
@@ -85,50 +86,6 @@ fn unsized_api(row: QueueRow) -> AppResult<Queue> {
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
     })
-}
-
-/// Adds the candidates not in the queue yet, sampled by its rule. Returns (added, sampled).
-fn fill(
-    conn: &mut DbConnection,
-    queue: i64,
-    rule: &Sampling,
-    candidates: &[Candidate],
-) -> AppResult<(i64, i64)> {
-    // An empty queue (one just created) holds none of them: no need to ask, which spares a
-    // query per thousand conversations when a queue is filled from a large filter.
-    let present: HashSet<i64> = if db::queues::holds_any(conn, queue)? {
-        let ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
-        db::queues::present(conn, queue, &ids)?
-            .into_iter()
-            .collect()
-    } else {
-        HashSet::new()
-    };
-    let mut seen = HashSet::new();
-    let fresh: Vec<Candidate> = candidates
-        .iter()
-        .filter(|c| !present.contains(&c.0) && seen.insert(c.0))
-        .cloned()
-        .collect();
-    let already = db::queues::sampled_per_stratum(conn, queue)?;
-    let now = chrono::Utc::now().naive_utc();
-    let rows: Vec<NewMember> = sampling::choose(rule, &fresh, &already)
-        .into_iter()
-        .map(|c| NewMember {
-            queue_id: queue,
-            conversation_id: c.id,
-            stratum: c.stratum,
-            sampled: c.sampled,
-            rank: c.rank,
-            done: 0,
-            reserved: false,
-            open: c.sampled,
-            added_at: now,
-        })
-        .collect();
-    let sampled = rows.iter().filter(|r| r.sampled).count() as i64;
-    db::queues::insert_members(conn, &rows)?;
-    Ok((rows.len() as i64, sampled))
 }
 
 /// The saved filter `id` if `caller` may use it (their own or a shared one), with its query.
@@ -212,9 +169,15 @@ pub async fn create_queue(
                 let (source, candidates) = match &input.source {
                     QueueSource::Filter { filter_id } => {
                         let (query, filter) = source_filter(conn, &caller, *filter_id)?;
+                        // No import commits between this fill and the queue's creation.
+                        db::queue_fill::lock_for_creation(conn)?;
                         (
                             Some((*filter_id, query)),
-                            db::queues::candidates(conn, &filter)?,
+                            db::queue_fill::candidates(
+                                conn,
+                                &filter,
+                                sampling::stratify_by(&input.sampling),
+                            )?,
                         )
                     }
                     QueueSource::Explicit => (None, Vec::new()),
@@ -401,7 +364,12 @@ pub async fn add_conversations(
                         ),
                     ));
                 }
-                let found = db::queues::live_candidates(conn, &input.conversation_ids)?;
+                let rule = sampling_of(&row)?;
+                let found = db::queue_fill::live_candidates(
+                    conn,
+                    &input.conversation_ids,
+                    sampling::stratify_by(&rule),
+                )?;
                 let known: HashMap<&str, i64> = found.iter().map(|c| (c.1.as_str(), c.0)).collect();
                 if let Some(missing) = input
                     .conversation_ids
@@ -411,7 +379,7 @@ pub async fn add_conversations(
                     return Err(not_found(format!("conversation `{missing}`")));
                 }
                 let distinct = known.len() as i64;
-                let (added, sampled) = fill(conn, id, &sampling_of(&row)?, &found)?;
+                let (added, sampled) = fill(conn, id, &rule, &found)?;
                 let result = QueueConversationsAdded {
                     added,
                     sampled,

@@ -115,6 +115,42 @@ both_backends! {
         consumer.stop();
     }
 
+    async fn broker_events_join_a_filter_queue(app: TestApp) {
+        use crate::queues_follow::{members, queue, saved_filter};
+        let rest = saved_filter(&app, "rest", "channel=rest").await;
+        let q = queue(&app, "live", Some(rest), json!({})).await;
+        let by_env = json!({"sampling": {"rule": "stratified", "by": "environment", "share": 1.0}});
+        let envs = queue(&app, "environments", Some(rest), by_env).await;
+        let settings = amqp::settings(&amqp::amqp_url());
+        let publisher = Publisher::new(&settings).await;
+        let consumer = broker::spawn(app.state.clone(), settings.clone()).unwrap();
+        // A live conversation joins with its first user message, which sets its channel.
+        let start = action("action_session_start", "RulePolicy", 1.0, T0);
+        publisher.event(&with_sender("b1", start.clone()), Some("production")).await;
+        eventually("the session start stored", || async {
+            health_broker(&app).await["messages_stored"] == 1
+        }).await;
+        assert!(members(&app, q).is_empty());
+        let hi = user("hi", "greet", 0.9, T0 + 1.0, "rest");
+        publisher.event(&with_sender("b1", hi.clone()), Some("production")).await;
+        publisher.event(&with_sender("b2", user("yo", "greet", 0.9, T0, "socketio")), Some("production")).await;
+        eventually("3 messages stored", || async {
+            health_broker(&app).await["messages_stored"] == 3
+        }).await;
+        assert_eq!(members(&app, q).keys().collect::<Vec<_>>(), ["b1"]);
+        assert_eq!(members(&app, envs)["b1"], ("production".to_owned(), true));
+        // Delivered again: stored once, in the queue once.
+        for e in [start, hi] {
+            publisher.event(&with_sender("b1", e), Some("production")).await;
+        }
+        eventually("5 messages handled", || async {
+            health_broker(&app).await["messages_stored"] == 5
+        }).await;
+        assert_eq!(stored_events(&app, "b1").len(), 2);
+        assert_eq!(members(&app, q).len(), 1);
+        consumer.stop();
+    }
+
     async fn rasa_wire_fixture_is_stored_byte_for_byte(app: TestApp) {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broker/wire.json");
         let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

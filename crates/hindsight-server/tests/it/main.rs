@@ -25,6 +25,7 @@ mod page_plan;
 mod paths;
 mod pg_restart;
 mod queues;
+mod queues_follow;
 mod sequence;
 mod stats;
 mod stream;

@@ -178,6 +178,7 @@ both_backends! {
             ("sampling", json!({"rule": "stratified", "by": "channel", "share": 0.5, "count": 3}), "sampling"),
             ("sampling", json!({"rule": "stratified", "by": "channel", "count": 0}), "sampling.count"),
             ("sampling", json!({"rule": "stratified", "by": "channel", "count": 3, "strata": {"web": {}}}), "sampling.strata.web"),
+            ("sampling", json!({"rule": "stratified", "by": "slot", "count": 3}), "sampling.by"),
             ("assignees", json!(["nobody"]), "assignees"),
             ("assignees", json!(["vic"]), "assignees"),
             ("assignees", json!(["rita", "rita"]), "assignees"),

@@ -62,6 +62,23 @@ pub fn filtered_for(backend: Backend, filter: &ConversationFilter) -> BoxedConve
     filtered_on(filter, &Plan::on(backend))
 }
 
+/// Applies every condition of the filter to the live conversations among `ids` (sorted, a
+/// few thousand apart at most: the text filter reads its index between the first and the
+/// last), each condition tested on those rows only: what a filter matches of the
+/// conversations an import just stored costs what the import's size costs, not the
+/// database's.
+pub fn filtered_among(
+    backend: Backend,
+    filter: &ConversationFilter,
+    ids: Vec<i64>,
+) -> BoxedConversations<'_> {
+    let plan = Plan {
+        ids: Some(ids),
+        ..Plan::on(backend)
+    };
+    filtered_on(filter, &plan)
+}
+
 /// How [`filtered_on`] shapes the conditions that read other tables.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Plan {

@@ -21,7 +21,7 @@ mod sequence;
 mod text;
 
 pub use estimate::{estimate_by_status, Estimate, SampleSize};
-pub use filter::{filtered, filtered_for};
+pub use filter::{filtered, filtered_among, filtered_for};
 pub use order::{Cursor, CursorError};
 pub(super) use text::matches_words;
 

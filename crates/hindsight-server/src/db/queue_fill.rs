@@ -1,0 +1,350 @@
+//! Which conversations join a review queue: those its source offers, each kept once with its
+//! stratum and the sampling rule's decision. A queue filled from a saved filter takes them
+//! when it is created and then from every import ([`follow_imports`], called by
+//! [`super::ingest`] in the import's own transaction).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sql};
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
+use hindsight_types::{ConversationFilter, Sampling, StratifyBy};
+
+use super::schema::{conversations, queue_conversations as qc, review_queues};
+use super::DbConnection;
+use crate::review::sampling;
+
+/// A conversation the source offers: internal id, sender id, its value of what the queue's
+/// rule stratifies by.
+pub type Candidate = (i64, String, Option<String>);
+
+/// Conversations per id window of [`follow_imports`] (bound parameters of one query).
+const WINDOW_IDS: usize = 1_000;
+/// Widest id window of [`follow_imports`]: the text filter reads its index over the window's
+/// whole id range.
+const WINDOW_SPAN: i64 = 4_096;
+
+/// A conversation's value of what a rule stratifies by, as SQL on `conversations` (the
+/// channel when the rule does not stratify: its stratum is `""` whatever the value).
+fn stratum_value(by: Option<StratifyBy>) -> SqlLiteral<Nullable<Text>> {
+    sql(match by {
+        Some(StratifyBy::Environment) => "conversations.environment",
+        // The first user message's intent, through the events' (conversation_id, seq) index:
+        // a conversation's first user message is among its first few events.
+        Some(StratifyBy::Intent) => {
+            "(SELECT e.intent FROM events e WHERE e.conversation_id = conversations.id \
+             AND e.type_name = 'user' ORDER BY e.seq LIMIT 1)"
+        }
+        _ => "conversations.channel",
+    })
+}
+
+/// The live conversations a filter matches that hold a user message (the first one sets a
+/// conversation's channel and intent: a live conversation joins a queue with it), with
+/// their values of `by`.
+pub fn candidates(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    by: Option<StratifyBy>,
+) -> QueryResult<Vec<Candidate>> {
+    super::conversations::filtered_for(conn.backend(), filter)
+        .filter(conversations::user_message_count.gt(0))
+        .select((
+            conversations::id,
+            conversations::sender_id,
+            stratum_value(by),
+        ))
+        .load(conn)
+}
+
+/// What [`candidates`] would answer of the conversations `ids` (sorted, one window).
+fn candidates_among(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    by: Option<StratifyBy>,
+    ids: &[i64],
+) -> QueryResult<Vec<Candidate>> {
+    super::conversations::filtered_among(conn.backend(), filter, ids.to_vec())
+        .filter(conversations::user_message_count.gt(0))
+        .select((
+            conversations::id,
+            conversations::sender_id,
+            stratum_value(by),
+        ))
+        .load(conn)
+}
+
+/// The live conversations among the sender ids `senders`, with their values of `by`.
+pub fn live_candidates(
+    conn: &mut DbConnection,
+    senders: &[String],
+    by: Option<StratifyBy>,
+) -> QueryResult<Vec<Candidate>> {
+    let mut out = Vec::new();
+    for chunk in senders.chunks(1_000) {
+        let rows: Vec<Candidate> = conversations::table
+            .filter(conversations::sender_id.eq_any(chunk))
+            .filter(conversations::deleted_at.is_null())
+            .select((
+                conversations::id,
+                conversations::sender_id,
+                stratum_value(by),
+            ))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Whether the queue holds any conversation (live or not).
+fn holds_any(conn: &mut DbConnection, queue: i64) -> QueryResult<bool> {
+    let any: Option<i64> = qc::table
+        .filter(qc::queue_id.eq(queue))
+        .select(qc::conversation_id)
+        .first(conn)
+        .optional()?;
+    Ok(any.is_some())
+}
+
+/// Which of the conversations `ids` the queue holds already.
+fn present(conn: &mut DbConnection, queue: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<i64> = qc::table
+            .filter(qc::queue_id.eq(queue))
+            .filter(qc::conversation_id.eq_any(chunk))
+            .select(qc::conversation_id)
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// How many conversations of each of the `strata` the queue sampled (from the index
+/// `queue_conversations_strata`: as many entries as were sampled, not the whole queue).
+fn sampled_in(
+    conn: &mut DbConnection,
+    queue: i64,
+    strata: &[String],
+) -> QueryResult<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    for chunk in strata.chunks(1_000) {
+        let rows: Vec<(String, i64)> = qc::table
+            .filter(qc::queue_id.eq(queue))
+            .filter(qc::sampled.eq(true))
+            .filter(qc::stratum.eq_any(chunk))
+            .group_by(qc::stratum)
+            .select((qc::stratum, count_star()))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// A conversation joining a queue.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = qc)]
+struct NewMember {
+    queue_id: i64,
+    conversation_id: i64,
+    stratum: String,
+    sampled: bool,
+    rank: i64,
+    done: i64,
+    reserved: bool,
+    open: bool,
+    added_at: NaiveDateTime,
+}
+
+/// Adds conversations to a queue (the caller leaves out those [`present`] already: a second
+/// row of one conversation fails on the key).
+fn insert_members(conn: &mut DbConnection, rows: &[NewMember]) -> QueryResult<()> {
+    // Under SQLite's 32,766 bound parameters (9 columns).
+    for chunk in rows.chunks(3_000) {
+        on_each_backend!(conn, |c| diesel::insert_into(qc::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Adds the candidates the queue does not hold yet, each with its stratum and the rule's
+/// decision; a count per stratum is filled up to its number and never past it. Returns
+/// (added, sampled).
+pub fn fill(
+    conn: &mut DbConnection,
+    queue: i64,
+    rule: &Sampling,
+    candidates: &[Candidate],
+) -> QueryResult<(i64, i64)> {
+    // An empty queue (one just created) holds none of them: no need to ask, which spares a
+    // query per thousand conversations when a queue is filled from a large filter.
+    let present: HashSet<i64> = if holds_any(conn, queue)? {
+        let ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+        present(conn, queue, &ids)?.into_iter().collect()
+    } else {
+        HashSet::new()
+    };
+    let mut seen = HashSet::new();
+    let fresh: Vec<Candidate> = candidates
+        .iter()
+        .filter(|c| !present.contains(&c.0) && seen.insert(c.0))
+        .cloned()
+        .collect();
+    // Only a count needs what the queue sampled before, and only of the strata at hand.
+    let already = if sampling::has_counts(rule) {
+        let strata: BTreeSet<String> = fresh
+            .iter()
+            .map(|c| sampling::stratum_of(rule, c.2.as_deref()))
+            .collect();
+        sampled_in(conn, queue, &strata.into_iter().collect::<Vec<_>>())?
+    } else {
+        HashMap::new()
+    };
+    let now = chrono::Utc::now().naive_utc();
+    let rows: Vec<NewMember> = sampling::choose(rule, &fresh, &already)
+        .into_iter()
+        .map(|c| NewMember {
+            queue_id: queue,
+            conversation_id: c.id,
+            stratum: c.stratum,
+            sampled: c.sampled,
+            rank: c.rank,
+            done: 0,
+            reserved: false,
+            open: c.sampled,
+            added_at: now,
+        })
+        .collect();
+    let sampled = rows.iter().filter(|r| r.sampled).count() as i64;
+    insert_members(conn, &rows)?;
+    Ok((rows.len() as i64, sampled))
+}
+
+/// Holds back imports while a queue is created, until its transaction ends, so that the new
+/// queue's fill sees every import committed before it and every import after it sees the
+/// queue (see [`follow_imports`]).
+pub fn lock_for_creation(conn: &mut DbConnection) -> QueryResult<()> {
+    // Per backend: SQLite's write transaction holds the database's write lock already, which
+    // imports wait for too. PostgreSQL runs imports side by side, each holding the shared
+    // form of this advisory lock (first key: "queue creation") from before it reads the
+    // queues until it commits; a creation takes the exclusive form.
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock(1364, 0)")
+            .execute(c)
+            .map(drop),
+    }
+}
+
+/// An import's side of [`lock_for_creation`].
+fn share_creation_lock(conn: &mut DbConnection) -> QueryResult<()> {
+    // Per backend: as in `lock_for_creation`.
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock_shared(1364, 0)")
+            .execute(c)
+            .map(drop),
+    }
+}
+
+/// A queue that takes imported conversations: id, kept query, sampling rule (JSON).
+type Following = (i64, Option<String>, String);
+
+/// The queues filled from a saved filter and not paused, by id (`only`: that one, checked
+/// again once its lock is held).
+fn following(conn: &mut DbConnection, only: Option<i64>) -> QueryResult<Vec<Following>> {
+    let mut q = review_queues::table
+        .filter(review_queues::source_kind.eq("filter"))
+        .filter(review_queues::paused.eq(false))
+        .into_boxed();
+    if let Some(id) = only {
+        q = q.filter(review_queues::id.eq(id));
+    }
+    q.order(review_queues::id)
+        .select((
+            review_queues::id,
+            review_queues::source_query,
+            review_queues::sampling,
+        ))
+        .load(conn)
+}
+
+/// Sorted ids cut into windows of at most [`WINDOW_IDS`] ids spanning at most
+/// [`WINDOW_SPAN`].
+fn windows(ids: &[i64]) -> Vec<&[i64]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=ids.len() {
+        let ends = i == ids.len() || i - start == WINDOW_IDS || ids[i] - ids[start] > WINDOW_SPAN;
+        if ends {
+            out.push(&ids[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+/// Adds to every unpaused queue filled from a saved filter the conversations among `changed`
+/// (those an import just created, gave new events or restored) that its kept query matches
+/// and that it does not hold yet, sampled by its rule as at creation. Each queue's filter
+/// reads only those conversations, so the cost follows the import's size; without such a
+/// queue it is one query on the queues. Returns how many conversations joined a queue.
+pub fn follow_imports(conn: &mut DbConnection, changed: &[i64]) -> QueryResult<u64> {
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    share_creation_lock(conn)?;
+    let queues = following(conn, None)?;
+    if queues.is_empty() {
+        return Ok(0);
+    }
+    let mut ids = changed.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut joined = 0u64;
+    for (id, query, rule) in queues {
+        let filter = query.as_deref().map(ConversationFilter::from_query);
+        let rule = serde_json::from_str::<Sampling>(&rule);
+        let (Some(Ok(filter)), Ok(rule)) = (filter, rule) else {
+            // Stored by this server when the queue was created; an import never fails for it.
+            tracing::warn!(
+                queue = id,
+                "queue's query or sampling rule unreadable: skipped"
+            );
+            continue;
+        };
+        let by = sampling::stratify_by(&rule);
+        let mut found = Vec::new();
+        for window in windows(&ids) {
+            found.extend(candidates_among(conn, &filter, by, window)?);
+        }
+        if found.is_empty() {
+            continue;
+        }
+        // Like a reviewer's `next`, under the queue's lock; paused or deleted meanwhile, it
+        // takes nothing.
+        super::queues::lock(conn, id)?;
+        if following(conn, Some(id))?.is_empty() {
+            continue;
+        }
+        joined += fill(conn, id, &rule, &found)?.0 as u64;
+    }
+    Ok(joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_bounded_in_size_and_span() {
+        let ids: Vec<i64> = (1..=2_500).chain([10_000, 10_001, 20_000]).collect();
+        let w = windows(&ids);
+        let sizes: Vec<usize> = w.iter().map(|w| w.len()).collect();
+        assert_eq!(sizes, [1_000, 1_000, 500, 2, 1]);
+        assert!(windows(&[]).is_empty());
+    }
+}

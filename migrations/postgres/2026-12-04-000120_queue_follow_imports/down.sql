@@ -1,0 +1,1 @@
+DROP INDEX queue_conversations_strata;
