@@ -34,6 +34,15 @@ impl SampleSize {
         windows: 32,
         ids_per_window: 256,
     };
+
+    /// The inbox's sample for a text filter on PostgreSQL, a quarter of [`Self::INBOX`]:
+    /// PostgreSQL tests each sampled conversation's messages (about 19 µs a conversation at a
+    /// million, 157 ms for the whole inbox sample); a word in 15 % of the conversations is
+    /// estimated within about ±1.6 percentage points, until the exact count replaces it.
+    pub const INBOX_TEXT_POSTGRES: SampleSize = SampleSize {
+        windows: 32,
+        ids_per_window: 64,
+    };
 }
 
 /// An estimate of the tab counts.

@@ -272,7 +272,12 @@ pub fn count_by_status_or_estimate(
         if let Some(rows) = exact(conn)? {
             return Ok((rows, true));
         }
-        let estimate = estimate_by_status(conn, filter, SampleSize::INBOX)?;
+        let size = if filter.text.is_some() {
+            SampleSize::INBOX_TEXT_POSTGRES
+        } else {
+            SampleSize::INBOX
+        };
+        let estimate = estimate_by_status(conn, filter, size)?;
         return Ok((estimate.by_status, estimate.complete));
     }
     let estimate = estimate_by_status(conn, filter, SampleSize::INBOX)?;
