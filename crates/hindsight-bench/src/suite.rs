@@ -36,7 +36,7 @@ pub(super) fn tagged(name: &str) -> String {
 pub(super) fn text_sql(word: &str) -> (String, String) {
     (
         format!("c.id IN (SELECT rowid >> 24 FROM user_words WHERE user_words MATCH '\"{word}\"')"),
-        format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.type_name = 'user' AND to_tsvector('simple', hindsight_fold(e.text)) @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
+        format!("c.id IN (SELECT w.conversation_id FROM user_words w WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
     )
 }
 

@@ -567,7 +567,7 @@ fn last_event_id(conn: &mut DbConnection) -> QueryResult<i64> {
 /// (migrations `2026-12-02-000061_word_index`, `2026-12-04-000110_substring_index_key`), one
 /// statement each for the whole batch rather than a trigger per row. The batch's transaction
 /// holds SQLite's write lock, so the ids after `before` are exactly its events. PostgreSQL's
-/// GIN indexes follow the rows themselves.
+/// word table and GIN indexes follow the rows themselves (triggers).
 fn index_user_texts(conn: &mut DbConnection, before: i64) -> QueryResult<()> {
     use diesel::sql_types::BigInt;
     // Only SQLite keeps its text indexes in virtual tables that the database does not fill.

@@ -108,41 +108,37 @@ pub(super) fn with_text<'a>(
                     .sql(")"),
                 ),
             },
-            // PostgreSQL, probed (a common word, see `super::plan`): each conversation walked
-            // in the order's index reads its own user messages and tests them, about 35 µs a
-            // conversation. `OFFSET 0` keeps the planner from turning the EXISTS into a join,
-            // which would gather every matching message from the GIN index before the newest
-            // could be picked (2.2 s for a word in 15 % of a million conversations); `IS TRUE`
-            // keeps it from intersecting each conversation's messages with the GIN index's
-            // matches (3.6 ms a conversation: the planner takes every word to be rare).
+            // PostgreSQL, probed (a common word, see `super::plan`) or in the estimate's
+            // sample: each conversation's own rows of the word table (migration
+            // 2026-12-04-000140_postgres_word_table), by its primary key. `OFFSET 0` keeps the
+            // planner from turning the EXISTS into a join that gathers every matching message
+            // from the GIN index before the newest could be picked; `IS TRUE` keeps it from
+            // intersecting each conversation's rows with the GIN index's matches.
             Some(Backend::Postgres)
                 if (plan.probe.contains(&"text") || plan.sample) && plan.ids.is_none() =>
             {
                 q.filter(
                     sql::<Bool>(
-                        "EXISTS (SELECT 1 FROM events e \
-                         WHERE e.conversation_id = conversations.id AND e.type_name = 'user' \
-                         AND (to_tsvector('simple', hindsight_fold(e.text)) @@ \
-                         phraseto_tsquery('simple', hindsight_fold(",
+                        "EXISTS (SELECT 1 FROM user_words w \
+                         WHERE w.conversation_id = conversations.id \
+                         AND (w.words @@ phraseto_tsquery('simple', hindsight_fold(",
                     )
                     .bind::<Text, _>(text)
                     .sql("))) IS TRUE OFFSET 0)"),
                 )
             }
-            // PostgreSQL: the GIN index of exactly this expression over user messages.
+            // PostgreSQL: the word table's GIN index; its rows name their conversation.
             Some(Backend::Postgres) => {
                 let words = sql::<Bool>(
-                    "conversations.id IN (SELECT e.conversation_id FROM events e \
-                     WHERE e.type_name = 'user' AND \
-                     to_tsvector('simple', hindsight_fold(e.text)) @@ \
-                     phraseto_tsquery('simple', hindsight_fold(",
+                    "conversations.id IN (SELECT w.conversation_id FROM user_words w \
+                     WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold(",
                 )
                 .bind::<Text, _>(text)
                 .sql("))");
                 match plan.window() {
                     Some((first, last)) => q.filter(
                         words
-                            .sql(" AND e.conversation_id BETWEEN ")
+                            .sql(" AND w.conversation_id BETWEEN ")
                             .bind::<BigInt, _>(first)
                             .sql(" AND ")
                             .bind::<BigInt, _>(last)
