@@ -49,7 +49,17 @@ pub fn candidates(
     filter: &ConversationFilter,
     by: Option<StratifyBy>,
 ) -> QueryResult<Vec<Candidate>> {
-    super::conversations::filtered_for(conn.backend(), filter)
+    let live = super::conversations::filtered_for(conn.backend(), filter);
+    load_candidates(conn, live, by)
+}
+
+/// The conversations of `query` that hold a user message, with their values of `by`.
+fn load_candidates(
+    conn: &mut DbConnection,
+    query: conversations::BoxedQuery<'_, super::connection::MultiBackend>,
+    by: Option<StratifyBy>,
+) -> QueryResult<Vec<Candidate>> {
+    query
         .filter(conversations::user_message_count.gt(0))
         .select((
             conversations::id,
@@ -66,14 +76,8 @@ fn candidates_among(
     by: Option<StratifyBy>,
     ids: &[i64],
 ) -> QueryResult<Vec<Candidate>> {
-    super::conversations::filtered_among(conn.backend(), filter, ids.to_vec())
-        .filter(conversations::user_message_count.gt(0))
-        .select((
-            conversations::id,
-            conversations::sender_id,
-            stratum_value(by),
-        ))
-        .load(conn)
+    let among = super::conversations::filtered_among(conn.backend(), filter, ids.to_vec());
+    load_candidates(conn, among, by)
 }
 
 /// The live conversations among the sender ids `senders`, with their values of `by`.

@@ -12,9 +12,9 @@ use crate::both_backends;
 use crate::harness::TestApp;
 use crate::rasa::{self, T0};
 
-/// Imports conversations `{prefix}{i}` for i in 0..n on `channel`.
-async fn conversations(app: &TestApp, prefix: &str, n: usize, channel: &str) {
-    let trackers: Vec<Value> = (0..n)
+/// Trackers `{prefix}{i}` for i in 0..n, each a greeting on `channel`.
+pub(crate) fn greetings(prefix: &str, n: usize, channel: &str) -> Vec<Value> {
+    (0..n)
         .map(|i| {
             rasa::greeting(
                 &format!("{prefix}{i}"),
@@ -24,8 +24,13 @@ async fn conversations(app: &TestApp, prefix: &str, n: usize, channel: &str) {
                 0.9,
             )
         })
-        .collect();
-    app.import(&Value::Array(trackers)).await;
+        .collect()
+}
+
+/// Imports conversations `{prefix}{i}` for i in 0..n on `channel`.
+async fn conversations(app: &TestApp, prefix: &str, n: usize, channel: &str) {
+    app.import(&Value::Array(greetings(prefix, n, channel)))
+        .await;
 }
 
 fn rubric() -> Value {

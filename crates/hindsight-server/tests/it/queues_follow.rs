@@ -15,22 +15,8 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::harness::TestApp;
+use crate::queues::greetings;
 use crate::rasa::{self, action, user, T0};
-
-/// Trackers `{prefix}{i}` for i in 0..n, each a greeting on `channel`.
-fn trackers(prefix: &str, n: usize, channel: &str) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            rasa::greeting(
-                &format!("{prefix}{i}"),
-                T0 + i as f64 * 10.0,
-                channel,
-                0.9,
-                0.9,
-            )
-        })
-        .collect()
-}
 
 fn names(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}")).collect()
@@ -128,8 +114,8 @@ fn smallest(seed: u64, ids: &[String], count: usize) -> BTreeSet<String> {
 
 both_backends! {
     async fn imports_join_the_queues_of_a_filter(app: TestApp) {
-        app.import(&Value::Array(trackers("a", 12, "web"))).await;
-        app.import(&Value::Array(trackers("s", 4, "slack"))).await;
+        app.import(&Value::Array(greetings("a", 12, "web"))).await;
+        app.import(&Value::Array(greetings("s", 4, "slack"))).await;
         // A conversation without a user message yet: its channel is still unknown.
         post_events(&app, "early", json!([action("action_session_start", "RulePolicy", 1.0, T0)])).await;
         let web = saved_filter(&app, "web", "channel=web").await;
@@ -148,8 +134,8 @@ both_backends! {
 
         // A file: 8 on web and 3 on slack.
         let dir = tempfile::tempdir().unwrap();
-        let mut file = trackers("f", 8, "web");
-        file.extend(trackers("fs", 3, "slack"));
+        let mut file = greetings("f", 8, "web");
+        file.extend(greetings("fs", 3, "slack"));
         std::fs::write(dir.path().join("trackers.json"), Value::Array(file).to_string()).unwrap();
         import_file(&app, dir.path().to_owned()).await;
         // The events endpoint: the early conversation's first user message, on web; and an
@@ -158,7 +144,7 @@ both_backends! {
         post_events(&app, "early", json!([user("hello", "greet", 0.9, T0 + 1.0, "web")])).await;
         post_events(&app, "s0", json!(user("again", "greet", 0.9, T0 + 99.0, "web"))).await;
         // The trackers endpoint.
-        app.import(&Value::Array(trackers("h", 5, "web"))).await;
+        app.import(&Value::Array(greetings("h", 5, "web"))).await;
 
         // The share queue: every web conversation with a user message, each sampled when its
         // hash under seed 11 is below 0.5.
@@ -194,8 +180,8 @@ both_backends! {
 
         // Everything again: nothing stored twice, nothing joins twice.
         import_file(&app, dir.path().to_owned()).await;
-        app.import(&Value::Array(trackers("h", 5, "web"))).await;
-        app.import(&Value::Array(trackers("a", 12, "web"))).await;
+        app.import(&Value::Array(greetings("h", 5, "web"))).await;
+        app.import(&Value::Array(greetings("a", 12, "web"))).await;
         post_events(&app, "early", json!([user("hello", "greet", 0.9, T0 + 1.0, "web")])).await;
         assert_eq!(members(&app, share_q), share);
         assert_eq!(members(&app, count_q), count);
@@ -204,12 +190,12 @@ both_backends! {
             .send(app.request(reqwest::Method::PATCH, &format!("/api/queues/{paused_q}")).json(&json!({"paused": false})))
             .await;
         assert_eq!(status, StatusCode::OK);
-        app.import(&Value::Array(trackers("late", 1, "web"))).await;
+        app.import(&Value::Array(greetings("late", 1, "web"))).await;
         assert_eq!(members(&app, paused_q).len(), 13);
         assert!(members(&app, paused_q).contains_key("late0"));
         assert!(members(&app, share_q).contains_key("late0"));
         // Conversations the filter does not match stay out.
-        app.import(&Value::Array(trackers("other", 2, "telegram"))).await;
+        app.import(&Value::Array(greetings("other", 2, "telegram"))).await;
         assert!(!members(&app, share_q).contains_key("other0"));
         assert_eq!(members(&app, count_q).len(), 34);
     }
@@ -316,14 +302,14 @@ both_backends! {
     }
 
     async fn strata_by_environment(app: TestApp) {
-        app.import(&Value::Array(trackers("u", 1, "web"))).await;
+        app.import(&Value::Array(greetings("u", 1, "web"))).await;
         let web = saved_filter(&app, "web", "channel=web").await;
         let rule = json!({"sampling": {"rule": "stratified", "by": "environment", "seed": 9,
             "share": 1.0, "strata": {"production": {"count": 2}}}});
         let q = queue(&app, "by environment", Some(web), rule.clone()).await;
         // As the broker stores them: four from production, two from staging.
-        let mut batch: Vec<(Value, &str)> = trackers("p", 4, "web").into_iter().map(|t| (t, "production")).collect();
-        batch.extend(trackers("t", 2, "web").into_iter().map(|t| (t, "staging")));
+        let mut batch: Vec<(Value, &str)> = greetings("p", 4, "web").into_iter().map(|t| (t, "production")).collect();
+        batch.extend(greetings("t", 2, "web").into_iter().map(|t| (t, "staging")));
         store_as_broker(&app, batch).await;
         let m = members(&app, q);
         let strata: BTreeMap<&str, &str> = m.iter().map(|(id, (s, _))| (id.as_str(), s.as_str())).collect();
@@ -340,7 +326,7 @@ both_backends! {
 
 both_backends! {
     async fn the_trash_stays_out_until_an_import_restores(app: TestApp) {
-        app.import(&Value::Array(trackers("x", 2, "web"))).await;
+        app.import(&Value::Array(greetings("x", 2, "web"))).await;
         let (status, _) = app.send(app.request(reqwest::Method::DELETE, "/api/conversations/x1")).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let web = saved_filter(&app, "web", "channel=web").await;
