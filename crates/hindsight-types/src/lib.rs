@@ -43,3 +43,5 @@ pub use queues::{
     ReviewSubmission, ReviewerProgress, RubricQuestion, Sampling, ShareEstimate, StratifyBy,
     StratumRule,
 };
+pub mod comments;
+pub use comments::{Comment, CommentPage, CommentUpdate, NewComment};

@@ -259,6 +259,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        author -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    comment_mentions (username, comment_id) {
+        username -> Text,
+        comment_id -> BigInt,
+    }
+}
+
 diesel::joinable!(events -> conversations (conversation_id));
 diesel::joinable!(conversation_paths -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
@@ -271,6 +290,8 @@ diesel::joinable!(queue_conversations -> conversations (conversation_id));
 diesel::joinable!(queue_conversations -> review_queues (queue_id));
 diesel::joinable!(queue_reviews -> conversations (conversation_id));
 diesel::joinable!(queue_answers -> queue_reviews (review_id));
+diesel::joinable!(comments -> conversations (conversation_id));
+diesel::joinable!(comment_mentions -> comments (comment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     conversations,
@@ -294,4 +315,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_reviews,
     queue_answers,
     conversation_paths,
+    comments,
+    comment_mentions,
 );

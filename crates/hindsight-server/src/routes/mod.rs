@@ -3,6 +3,7 @@
 mod annotations;
 mod audit;
 mod auth;
+mod comments;
 mod conversations;
 mod export;
 mod facets;
@@ -133,6 +134,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/queues/{queue_id}/conversations/{id}/review")
                     .post(queues::submit_review),
             )
+            // Comments (issue 13).
+            .service(web::resource("/comments/mentions").get(comments::list_mentions))
+            .service(
+                web::resource("/comments/{comment_id}")
+                    .patch(comments::update_comment)
+                    .delete(comments::delete_comment),
+            )
             .service(web::resource("/audit").get(audit::all_audit))
             .service(
                 web::resource("/conversations/{id}")
@@ -146,6 +154,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/conversations/{id}/reviewStatus").put(triage::set_review_status),
             )
             .service(web::resource("/conversations/{id}/audit").get(audit::conversation_audit))
+            .service(
+                web::resource("/conversations/{id}/comments")
+                    .get(comments::list_comments)
+                    .post(comments::create_comment),
+            )
             .service(
                 web::resource("/conversations/{id}/tags")
                     .get(tags::conversation_tags)

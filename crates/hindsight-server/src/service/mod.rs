@@ -9,6 +9,7 @@
 pub mod annotations;
 pub mod auth;
 pub mod broker;
+pub mod comments;
 pub mod conversations;
 pub mod export;
 pub mod filters;

@@ -8,6 +8,7 @@ mod annotations;
 mod auth;
 mod broker;
 mod budget;
+mod comments;
 mod contract;
 mod conversation;
 mod counts;

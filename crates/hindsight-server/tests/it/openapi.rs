@@ -77,6 +77,7 @@ pub fn concrete(path: &str) -> String {
         .replace("{filter_id}", "1")
         .replace("{item_id}", "1")
         .replace("{queue_id}", "1")
+        .replace("{comment_id}", "1")
         .replace("{message_timestamp}", "1.0")
 }
 
