@@ -36,7 +36,7 @@ pub(super) fn tagged(name: &str) -> String {
 pub(super) fn text_sql(word: &str) -> (String, String) {
     (
         format!("c.id IN (SELECT rowid >> 24 FROM user_words WHERE user_words MATCH '\"{word}\"')"),
-        format!("c.id IN (SELECT w.conversation_id FROM user_words w WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
+        format!("c.id IN (SELECT w.conversation_id FROM user_messages w WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
     )
 }
 
@@ -45,7 +45,7 @@ pub(super) fn text_sql(word: &str) -> (String, String) {
 pub(super) fn substring_sql(word: &str) -> (String, String) {
     (
         format!("c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
-        format!("c.id IN (SELECT e.conversation_id FROM events e WHERE e.type_name = 'user' AND lower(e.text) LIKE '%{word}%')"),
+        format!("c.id IN (SELECT m.conversation_id FROM user_messages m WHERE m.lowered LIKE '%{word}%')"),
     )
 }
 

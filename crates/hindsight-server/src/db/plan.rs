@@ -147,16 +147,16 @@ fn messages_holding(conn: &mut DbConnection, term: &str) -> QueryResult<i64> {
             .bind::<Text, _>(without_diacritics(term))
             .get_result(conn)
             .optional()?,
-        // The share of user messages holding a lexeme, for the most common ones (the word
-        // table's statistics, migration 2026-12-04-000140_postgres_word_table), times its
-        // rows.
+        // The share of user messages holding a lexeme, for the most common ones (the user
+        // messages table's statistics, migration 2026-12-04-000140_postgres_user_messages),
+        // times its rows.
         Backend::Postgres => diesel::sql_query(
             "SELECT CAST(s.freq * GREATEST(c.reltuples, 0) AS BIGINT) AS doc \
              FROM pg_class c, \
              (SELECT unnest(most_common_elems::text::text[]) AS term, \
                      unnest(most_common_elem_freqs) AS freq \
-              FROM pg_stats WHERE tablename = 'user_words' AND attname = 'words') s \
-             WHERE c.relname = 'user_words' AND s.term = hindsight_fold($1) LIMIT 1",
+              FROM pg_stats WHERE tablename = 'user_messages' AND attname = 'words') s \
+             WHERE c.relname = 'user_messages' AND s.term = hindsight_fold($1) LIMIT 1",
         )
         .bind::<Text, _>(term)
         .get_result(conn)

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::harness::TestApp;
+use crate::openapi::concrete;
 use crate::rasa;
 
 const ROLES: [&str; 3] = ["viewer", "reviewer", "admin"];
@@ -43,18 +44,6 @@ fn documented_roles() -> Vec<(String, String, String)> {
         }
     }
     out
-}
-
-fn concrete(path: &str) -> String {
-    path.replace("{id}", "someone")
-        .replace("{event_id}", "1")
-        .replace("{tag_id}", "1")
-        .replace("{username}", "nobody")
-        .replace("{message_timestamp}", "1.0")
-        .replace("{filter_id}", "1")
-        .replace("{item_id}", "1")
-        .replace("{token_id}", "1")
-        .replace("{queue_id}", "1")
 }
 
 fn jwt(secret: &str, header: &Value, claims: &Value) -> String {

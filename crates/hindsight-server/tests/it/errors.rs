@@ -74,8 +74,12 @@ both_backends! {
             use diesel::connection::SimpleConnection;
             let mut conn = app.state.pool.get().unwrap();
             conn.batch_execute("DROP TABLE message_flags").unwrap();
-            // Training data (issue 10) refers to events too.
+            // Training data (issue 10), comments (issue 13) and PostgreSQL's text index table
+            // refer to events too.
             conn.batch_execute("DROP TABLE message_annotations").unwrap();
+            conn.batch_execute("DROP TABLE comment_mentions").unwrap();
+            conn.batch_execute("DROP TABLE comments").unwrap();
+            conn.batch_execute("DROP TABLE IF EXISTS user_messages").unwrap();
             conn.batch_execute("DROP TABLE events").unwrap();
         }
         let (status, body) = app.get("/api/conversations/a").await;

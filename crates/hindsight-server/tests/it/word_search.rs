@@ -74,7 +74,7 @@ both_backends! {
         assert!(app.ids("text=refund").await.is_empty());
         assert!(app.ids("text=refund&text_mode=substring").await.is_empty());
         // The indexes hold exactly the user messages stored: the purged ones' rows are gone,
-        // the new one's are there (SQLite's two FTS5 tables; PostgreSQL's word table).
+        // the new one's are there (SQLite's two FTS5 tables; PostgreSQL's table of user messages).
         #[derive(diesel::QueryableByName)]
         struct Rows {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -90,7 +90,7 @@ both_backends! {
         let indexes: &[&str] = if conn.backend() == hindsight_server::db::Backend::Sqlite {
             &["user_words", "user_texts"]
         } else {
-            &["user_words"]
+            &["user_messages"]
         };
         for index in indexes {
             assert_eq!(count(&mut conn, &format!("SELECT count(*) AS n FROM {index}")), messages, "{index}");

@@ -109,8 +109,8 @@ pub(super) fn with_text<'a>(
                 ),
             },
             // PostgreSQL, probed (a common word, see `super::plan`) or in the estimate's
-            // sample: each conversation's own rows of the word table (migration
-            // 2026-12-04-000140_postgres_word_table), by its primary key. `OFFSET 0` keeps the
+            // sample: each conversation's own rows of the user messages' table (migration
+            // 2026-12-04-000140_postgres_user_messages), by its primary key. `OFFSET 0` keeps the
             // planner from turning the EXISTS into a join that gathers every matching message
             // from the GIN index before the newest could be picked; `IS TRUE` keeps it from
             // intersecting each conversation's rows with the GIN index's matches.
@@ -119,7 +119,7 @@ pub(super) fn with_text<'a>(
             {
                 q.filter(
                     sql::<Bool>(
-                        "EXISTS (SELECT 1 FROM user_words w \
+                        "EXISTS (SELECT 1 FROM user_messages w \
                          WHERE w.conversation_id = conversations.id \
                          AND (w.words @@ phraseto_tsquery('simple', hindsight_fold(",
                     )
@@ -127,10 +127,10 @@ pub(super) fn with_text<'a>(
                     .sql("))) IS TRUE OFFSET 0)"),
                 )
             }
-            // PostgreSQL: the word table's GIN index; its rows name their conversation.
+            // PostgreSQL: the user messages' words GIN index; its rows name their conversation.
             Some(Backend::Postgres) => {
                 let words = sql::<Bool>(
-                    "conversations.id IN (SELECT w.conversation_id FROM user_words w \
+                    "conversations.id IN (SELECT w.conversation_id FROM user_messages w \
                      WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold(",
                 )
                 .bind::<Text, _>(text)
@@ -179,19 +179,18 @@ pub(super) fn with_text<'a>(
             // (`OFFSET 0`: not turned into a join that gathers every match).
             Some(Backend::Postgres) if plan.sample || plan.probe.contains(&"text") => q.filter(
                 sql::<Bool>(
-                    "EXISTS (SELECT 1 FROM events e \
-                     WHERE e.conversation_id = conversations.id AND e.type_name = 'user' \
-                     AND lower(e.text) LIKE ",
+                    "EXISTS (SELECT 1 FROM user_messages m \
+                     WHERE m.conversation_id = conversations.id AND m.lowered LIKE ",
                 )
                 .bind::<Text, _>(like_contains(text))
                 .sql(" OFFSET 0)"),
             ),
-            // PostgreSQL: the pg_trgm index on lower(text) of user messages; the literal
-            // 'user' lets the planner match the partial index even in a generic plan.
+            // PostgreSQL: the pg_trgm index on the user messages' lower-cased text (migration
+            // 2026-12-04-000140_postgres_user_messages); its rows name their conversation.
             Some(Backend::Postgres) => q.filter(
                 sql::<Bool>(
-                    "conversations.id IN (SELECT e.conversation_id FROM events e \
-                     WHERE e.type_name = 'user' AND lower(e.text) LIKE ",
+                    "conversations.id IN (SELECT m.conversation_id FROM user_messages m \
+                     WHERE m.lowered LIKE ",
                 )
                 .bind::<Text, _>(like_contains(text))
                 .sql(")"),
