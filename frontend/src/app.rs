@@ -14,6 +14,7 @@ use crate::live::Live;
 use crate::pages::admin::AdminPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
+use crate::pages::mentions::MentionsPage;
 use crate::pages::paths::PathsPage;
 use crate::pages::queues::QueuesPage;
 use crate::pages::review::{queue_of, ReviewPage};
@@ -31,6 +32,7 @@ enum Screen {
     Queues,
     Paths,
     Review,
+    Mentions,
     NotFound,
 }
 
@@ -41,6 +43,7 @@ fn screen(path: &str) -> Screen {
         "/training" => Screen::Training,
         "/queues" => Screen::Queues,
         "/paths" => Screen::Paths,
+        "/mentions" => Screen::Mentions,
         p if queue_of(p).is_some() => Screen::Review,
         "" => Screen::Inbox,
         p if p.starts_with("/conversations/") => Screen::Inbox,
@@ -91,6 +94,7 @@ fn Screens() -> impl IntoView {
         Screen::Queues => view! { <QueuesPage/> }.into_any(),
         Screen::Paths => view! { <PathsPage/> }.into_any(),
         Screen::Review => view! { <ReviewPage/> }.into_any(),
+        Screen::Mentions => view! { <MentionsPage/> }.into_any(),
         Screen::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

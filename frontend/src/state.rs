@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hindsight_types::{ConversationFilter, ConversationSummary, FilterError, ReviewStatus, Tag};
+use hindsight_types::{
+    Comment, ConversationFilter, ConversationSummary, FilterError, ReviewStatus, Tag,
+};
 use leptos::prelude::*;
 
 use crate::api::{dec, enc};
@@ -172,6 +174,8 @@ pub struct OpenConversation {
     pub flags: RwSignal<HashSet<i64>>,
     /// The notes of its flags, by event id (flags without a note are absent).
     pub notes: RwSignal<HashMap<i64, String>>,
+    /// Its comments, on it and on its messages, oldest first.
+    pub comments: RwSignal<Vec<Comment>>,
     /// The newest event shown: a review covers up to it, later events stay news.
     pub seen_event_id: StoredValue<Option<i64>>,
     /// Whether the tag picker is open.

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod comments;
 pub mod conversations;
 pub mod filters;
 pub mod queues;

@@ -23,9 +23,13 @@ pub fn copy_text(text: String, what: &'static str) {
     });
 }
 
-/// The header.
+/// The header; `children` (the conversation's comments) go at its end.
 #[component]
-pub fn ConversationHeader(open: OpenConversation, read_only: bool) -> impl IntoView {
+pub fn ConversationHeader(
+    open: OpenConversation,
+    read_only: bool,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let ws = workspace();
     let location = use_location();
     let navigate = use_navigate();
@@ -120,6 +124,7 @@ pub fn ConversationHeader(open: OpenConversation, read_only: bool) -> impl IntoV
                     </span>
                 })}
             </div>
+            {children.map(|c| c())}
         </header>
     }
 }

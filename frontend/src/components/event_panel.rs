@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::api;
 use crate::components::annotation_panel::AnnotationPanel;
+use crate::components::comments::CommentThread;
 use crate::components::common::{ConfidenceBadge, ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
 use crate::components::transcript::{field, flaggable};
@@ -77,6 +78,10 @@ pub fn EventPanel(
                 </div>
             </div>
             {flag_note}
+            <section class="message-comments" aria-labelledby="message-comments-title">
+                <h4 id="message-comments-title">"Comments"</h4>
+                <CommentThread open=open event_id=Some(event_id) read_only=read_only/>
+            </section>
             <section>
                 <div class="section-head">
                     <h4>"Story up to here"</h4>

@@ -3,6 +3,7 @@
 pub mod annotation_panel;
 pub mod broker_admin;
 pub mod charts;
+pub mod comments;
 pub mod common;
 pub mod conversation_header;
 pub mod conversation_list;

@@ -101,6 +101,8 @@ pub fn TopBar() -> impl IntoView {
                 <a class="btn btn-ghost" id="paths-link" href=move || with_query("/paths".to_owned(), &location.search.get())
                     title="The paths the filtered conversations take, step by step">"Paths"</a>
                 <a class="btn btn-ghost" id="training-link" href="/training">"Training data"</a>
+                <a class="btn btn-ghost" id="mentions-link" href="/mentions"
+                    title="Comments that mention you">"Mentions"</a>
                 {move || session.get().filter(|u| u.role != Role::Viewer).map(|_| view! {
                     <a class="btn btn-ghost" id="queues-link" href="/queues">"Review queues"</a>
                 })}

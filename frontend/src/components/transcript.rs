@@ -10,6 +10,7 @@ use leptos::reactive::computed::Selector;
 use leptos::wasm_bindgen::JsCast;
 use serde_json::Value;
 
+use crate::components::comments::InlineComments;
 use crate::components::common::ConfidenceBadge;
 use crate::components::event_store::EventStore;
 use crate::format::{json_text, local_time};
@@ -262,6 +263,8 @@ pub fn Transcript(
     Effect::new(move |_| {
         layout.track();
         scroll_to.track();
+        // A message's comments change its height.
+        open.comments.track();
         request_animation_frame(settle);
     });
     // Events arrived: follow them if the reader was at the end.
@@ -382,6 +385,7 @@ fn EventItem(
             <div class="event-cell" role="gridcell">
                 {body}
                 {flag_button}
+                <InlineComments open=open event_id=id/>
             </div>
         </div>
     }

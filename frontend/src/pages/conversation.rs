@@ -10,6 +10,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
+use crate::components::comments::{load_comments, CommentThread};
 use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
@@ -84,11 +85,13 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
                 .filter_map(|f| Some((f.event_id, f.note.clone()?)))
                 .collect(),
         ),
+        comments: RwSignal::new(Vec::new()),
         seen_event_id: StoredValue::new(latest_event_id),
         summary: RwSignal::new(summary),
         tag_open: RwSignal::new(false),
         ws,
     };
+    load_comments(open);
     // A shared link may point at an event the toggles would hide: show its kind.
     let linked = selected
         .get_untracked()
@@ -230,7 +233,9 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
         <div class="conversation" class:with-panel=move || selected.with(Option::is_some)
             class:panel-wide=move || wide.get() data-conversation=open.id.get_value()>
             <div class="conversation-main">
-                <ConversationHeader open=open read_only=read_only/>
+                <ConversationHeader open=open read_only=read_only>
+                    <ConversationComments open=open read_only=read_only/>
+                </ConversationHeader>
                 <div class="transcript-tools">
                     <label class="inline">"Low confidence below "
                         <input type="number" name="threshold" min="0" max="1" step="0.05"
@@ -252,6 +257,26 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
             </div>
             {panel}
         </div>
+    }
+}
+
+/// The comments on the whole conversation, folded under the header: the summary counts
+/// them.
+#[component]
+fn ConversationComments(open: OpenConversation, read_only: bool) -> impl IntoView {
+    let count = move || {
+        open.comments
+            .with(|cs| cs.iter().filter(|c| c.event_id.is_none()).count())
+    };
+    view! {
+        <details class="conversation-comments" id="conversation-comments">
+            <summary>{move || match count() {
+                0 => "Comments on the conversation".to_owned(),
+                1 => "1 comment on the conversation".to_owned(),
+                n => format!("{n} comments on the conversation"),
+            }}</summary>
+            <CommentThread open=open event_id=None read_only=read_only/>
+        </details>
     }
 }
 

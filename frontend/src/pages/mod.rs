@@ -4,6 +4,7 @@ pub mod admin;
 pub mod conversation;
 pub mod inbox;
 pub mod login;
+pub mod mentions;
 pub mod paths;
 pub mod queues;
 pub mod review;

@@ -430,6 +430,7 @@ fn ReadOnlyTranscript(detail: ConversationDetail) -> impl IntoView {
         id: StoredValue::new(summary.id.clone()),
         flags: RwSignal::new(HashSet::new()),
         notes: RwSignal::new(HashMap::new()),
+        comments: RwSignal::new(Vec::new()),
         seen_event_id: StoredValue::new(latest_event_id),
         summary: RwSignal::new(summary),
         tag_open: RwSignal::new(false),
