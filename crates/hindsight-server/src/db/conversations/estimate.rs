@@ -107,11 +107,16 @@ pub fn estimate_by_status(
         .map(|k| 1 + k * step)
         .take_while(|first| *first <= last_id)
         .collect();
-    let ranges = firsts
-        .iter()
-        .map(|f| format!("conversations.id BETWEEN {f} AND {}", f + window - 1))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    // No conversation yet: an empty sample (and valid SQL).
+    let ranges = if firsts.is_empty() {
+        "FALSE".to_owned()
+    } else {
+        firsts
+            .iter()
+            .map(|f| format!("conversations.id BETWEEN {f} AND {}", f + window - 1))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
     let ids: Vec<i64> = firsts.iter().flat_map(|&f| f..f + window).collect();
     let backend = conn.backend();
     // The sample's live conversations per status, in one query.
