@@ -332,6 +332,35 @@ pub fn probe_substring(limit: i64, matched: i64, sampled: i64, population: i64) 
     should_probe(population, limit, &[matches], 1.0, PROBE_SUBSTRING_COST)
 }
 
+/// Whether the page should walk its order's index and test the channel on each row, rather
+/// than read the channels' conversations from their index and sort them: SQLite only (it
+/// always takes the channel's index), when the order is not the one that index keeps (the
+/// newest first, one channel) and the channels are common enough that the walk is shorter
+/// than their conversations. At a million, `channel=rest&sort=oldest` (355,508
+/// conversations) read and sorted them in 0.8 s; the walk finds 100 in about 300 rows.
+pub fn walk_channels(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    limit: i64,
+) -> QueryResult<bool> {
+    use hindsight_types::SortOrder;
+    let in_index_order = filter.channels.len() == 1 && filter.sort == SortOrder::Latest;
+    if filter.channels.is_empty() || in_index_order || conn.backend() != Backend::Sqlite {
+        return Ok(false);
+    }
+    let total: Option<i64> = conversations::table
+        .select(diesel::dsl::max(conversations::id))
+        .first(conn)?;
+    let holding: i64 = facet_counts_of(conn, &[], &filter.channels)?
+        .iter()
+        .map(|(_, _, n)| n)
+        .sum();
+    // The walk reads `limit / share` rows, gathering reads the channels' `holding`.
+    let total = total.unwrap_or(0).max(1) as f64;
+    let share = holding as f64 / total;
+    Ok(share > 0.0 && (limit + 1) as f64 / share < holding as f64)
+}
+
 /// Whether the filter holds nothing but any-of tags (and its order).
 pub fn only_any_of_tags(filter: &ConversationFilter) -> bool {
     let rest = ConversationFilter {

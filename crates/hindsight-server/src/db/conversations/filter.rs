@@ -101,6 +101,9 @@ pub(super) struct Plan {
     /// gather from their indexes, as many matches as the exact count reads) are kept row by
     /// row.
     pub sample: bool,
+    /// The channel condition tested on each row as the page walks its order's index, rather
+    /// than read from the channel's index and sorted (SQLite; [`crate::db::plan::walk_channels`]).
+    pub channels_by_order: bool,
 }
 
 impl Plan {
@@ -166,8 +169,11 @@ pub(super) fn filtered_on<'a>(
     // `+column`, which no index serves: SQLite overrates their indexes (a channel's index
     // read whole and sorted took 1.3 s at a million, against a few ms walking the order).
     let walking = plan.per_row && plan.ids.is_none() && backend == Some(Backend::Sqlite);
+    // One channel in the newest-first order: its index (channel, latest_event_at, id) walks
+    // that order itself, over that channel's conversations only.
+    let channel_walks_in_order = f.channels.len() == 1 && f.sort == SortOrder::Latest;
     if !f.channels.is_empty() {
-        q = if walking {
+        q = if (walking && !channel_walks_in_order) || plan.channels_by_order {
             q.filter(verbatim::<Nullable<Text>>("+conversations.channel").eq_any(&f.channels))
         } else {
             q.filter(conversations::channel.eq_any(&f.channels))

@@ -331,6 +331,17 @@ fn page_plan(
     filter: &ConversationFilter,
     walk: i64,
 ) -> QueryResult<filter::Plan> {
+    let mut plan = conditions_plan(conn, filter, walk)?;
+    plan.channels_by_order = super::plan::walk_channels(conn, filter, walk)?;
+    Ok(plan)
+}
+
+/// [`page_plan`]'s choices for the conditions other than channels.
+fn conditions_plan(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    walk: i64,
+) -> QueryResult<filter::Plan> {
     let mut plan = filter::Plan::on(conn.backend());
     plan.probe = super::plan::probe_kinds(conn, filter, walk)?;
     if super::plan::probe_words(conn, filter, walk)? {
