@@ -110,24 +110,69 @@ pub fn probe_words(
     filter: &ConversationFilter,
     limit: i64,
 ) -> QueryResult<bool> {
-    let Some(text) = filter.text.as_deref() else {
-        return Ok(false);
-    };
-    if !super::conversations::matches_words(filter, text) || !only_text(filter) {
+    if !only_text(filter) {
         return Ok(false);
     }
-    let mut fewest = i64::MAX;
+    let Some(fewest) = word_matches(conn, filter)? else {
+        return Ok(false);
+    };
+    let total: Option<i64> = conversations::table
+        .select(diesel::dsl::max(conversations::id))
+        .first(conn)?;
+    Ok(should_probe(
+        total.unwrap_or(0),
+        limit,
+        &[fewest],
+        1.0,
+        PROBE_WORDS_COST,
+    ))
+}
+
+/// About how many user messages hold the filter's words (those of its rarest term, an upper
+/// bound of the conversations matching); `None` when the filter has no word search.
+pub fn word_matches(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<i64>> {
+    let Some(text) = filter.text.as_deref() else {
+        return Ok(None);
+    };
+    if !super::conversations::matches_words(filter, text) {
+        return Ok(None);
+    }
+    let mut fewest = None::<i64>;
     for term in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
     {
-        fewest = fewest.min(messages_holding(conn, &term.to_lowercase())?);
+        let n = messages_holding(conn, &term.to_lowercase())?;
+        fewest = Some(fewest.map_or(n, |f| f.min(n)));
+    }
+    Ok(fewest)
+}
+
+/// The share of all conversations a row-by-row page walks when its one channel's index keeps
+/// the newest-first order (SQLite; see `conversations::filter::filtered_on`): that channel's
+/// share, from the maintained counts; 1 otherwise.
+pub fn channel_index_share(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<f64> {
+    use hindsight_types::SortOrder;
+    if filter.channels.len() != 1
+        || filter.sort != SortOrder::Latest
+        || conn.backend() != Backend::Sqlite
+    {
+        return Ok(1.0);
     }
     let total: Option<i64> = conversations::table
         .select(diesel::dsl::max(conversations::id))
         .first(conn)?;
-    Ok(fewest != i64::MAX
-        && should_probe(total.unwrap_or(0), limit, &[fewest], 1.0, PROBE_WORDS_COST))
+    let holding: i64 = facet_counts_of(conn, &[], &filter.channels)?
+        .iter()
+        .map(|(_, _, n)| n)
+        .sum();
+    Ok((holding as f64 / total.unwrap_or(0).max(1) as f64).min(1.0))
 }
 
 /// About how many user messages hold `term` (lower-cased), 0 when the index does not know.

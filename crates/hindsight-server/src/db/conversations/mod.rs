@@ -408,10 +408,17 @@ fn conditions_plan(
     } else {
         super::plan::PROBE_COST
     };
-    // Gathering reads at least the filter's matches, and at least the shortest posting list it
-    // starts from.
-    let gathered = (density * live as f64).max(postings.unwrap_or(0) as f64);
-    plan.per_row = density > 0.0 && ((walk + 1) as f64 / density) * per_row_cost < gathered;
+    // Gathering reads at least the filter's matches, at least the shortest posting list it
+    // starts from, and every match of a word (its index's matches are all read).
+    let word_matches = super::plan::word_matches(conn, filter)?.unwrap_or(0);
+    let gathered = (density * live as f64)
+        .max(postings.unwrap_or(0) as f64)
+        .max(word_matches as f64);
+    // One channel in the newest-first order walks that channel's own index (see
+    // `filter::filtered_on`): only its conversations are walked.
+    let walked_share = super::plan::channel_index_share(conn, filter)?;
+    plan.per_row =
+        density > 0.0 && ((walk + 1) as f64 / density) * walked_share * per_row_cost < gathered;
     Ok(plan)
 }
 
