@@ -104,6 +104,9 @@ pub(super) struct Plan {
     /// The channel condition tested on each row as the page walks its order's index, rather
     /// than read from the channel's index and sorted (SQLite; [`crate::db::plan::walk_channels`]).
     pub channels_by_order: bool,
+    /// A word's matches tested against the rows another condition's shorter posting list
+    /// yields, rather than driving the query (SQLite cannot tell how many a word matches).
+    pub words_follow: bool,
 }
 
 impl Plan {

@@ -97,7 +97,7 @@ pub(super) fn with_text<'a>(
                     .sql(")"),
                 ),
                 None => q.filter(
-                    sql::<Bool>(if plan.probe.contains(&"text") {
+                    sql::<Bool>(if plan.probe.contains(&"text") || plan.words_follow {
                         "+conversations.id IN (SELECT rowid >> 24 FROM user_words \
                          WHERE user_words MATCH "
                     } else {
