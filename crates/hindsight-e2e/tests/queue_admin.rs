@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use support::eventually;
 use support::server::{Server, ADMIN};
 
+const ENTER: char = '\u{E007}';
+
 fn step(what: &str) {
     eprintln!("queue admin test: {what}");
 }
@@ -127,6 +129,11 @@ async fn an_admin_creates_pauses_and_deletes_a_queue() {
 
     step("rename it");
     b.click(&format!("{row} button[name=rename-queue]")).await;
+    eventually("the focus in the new name", || async {
+        let name = b.js("return document.activeElement.name", vec![]).await;
+        (name == "rename").then_some(())
+    })
+    .await;
     b.type_into(&format!("{row} input[name=rename]"), "Weekly outcomes")
         .await;
     b.click(&format!("{row} button[type=submit]")).await;
@@ -154,7 +161,12 @@ async fn an_admin_creates_pauses_and_deletes_a_queue() {
         1,
         "not deleted before confirming"
     );
-    b.click(&format!("{row} button[name=confirm-delete]")).await;
+    eventually("the focus on the confirmation", || async {
+        let name = b.js("return document.activeElement.name", vec![]).await;
+        (name == "confirm-delete").then_some(())
+    })
+    .await;
+    b.press(ENTER).await;
     b.wait_gone(row).await;
     b.find("#no-admin-queues").await;
     eventually("the queue gone from the API", || async {

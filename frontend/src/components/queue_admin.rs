@@ -78,6 +78,17 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
         QueueSource::Filter { filter_id } => format!("saved filter #{filter_id}"),
         QueueSource::Explicit => "explicit".to_owned(),
     };
+    let (name_input, confirm_button) = (
+        NodeRef::<leptos::html::Input>::new(),
+        NodeRef::<leptos::html::Button>::new(),
+    );
+    // The button pressed goes away: the focus moves to what replaces it.
+    let show =
+        move |shown: RwSignal<bool>,
+              focus: fn(NodeRef<leptos::html::Input>, NodeRef<leptos::html::Button>)| {
+            shown.set(true);
+            request_animation_frame(move || focus(name_input, confirm_button));
+        };
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let update = QueueUpdate {
@@ -115,7 +126,7 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
             <td>
                 <Show when=move || renaming.get() fallback=move || name.get_value()>
                     <form class="inline-form" on:submit=rename>
-                        <label>"New name "<input name="rename" required prop:value=new_name
+                        <label>"New name "<input name="rename" required node_ref=name_input prop:value=new_name
                             on:input=move |ev| new_name.set(event_target_value(&ev))/></label>
                         <button class="btn btn-small btn-primary" type="submit">"Save"</button>
                         <button class="btn btn-small btn-ghost" type="button" on:click=move |_| renaming.set(false)>"Cancel"</button>
@@ -133,18 +144,22 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
                 })}
             </td>
             <td class="queue-actions">
-                <button class="btn btn-small" name="rename-queue" on:click=move |_| renaming.set(true)
+                <button class="btn btn-small" name="rename-queue" on:click=move |_| show(renaming, |i, _| {
+                    if let Some(el) = i.get_untracked() { let _ = el.focus(); }
+                })
                     aria-label=format!("Rename {}", queue.name)>"Rename"</button>
                 <button class="btn btn-small" name="pause-queue" on:click=toggle
                     aria-label=format!("{} {}", if paused { "Resume" } else { "Pause" }, queue.name)>
                     {if paused { "Resume" } else { "Pause" }}</button>
                 <Show when=move || confirming.get() fallback=move || view! {
-                    <button class="btn btn-small btn-danger" name="delete-queue" on:click=move |_| confirming.set(true)
+                    <button class="btn btn-small btn-danger" name="delete-queue" on:click=move |_| show(confirming, |_, b| {
+                        if let Some(el) = b.get_untracked() { let _ = el.focus(); }
+                    })
                         aria-label=format!("Delete {}", name.get_value())>"Delete"</button>
                 }>
                     <span class="confirm" role="group" aria-label="Confirm deletion">
                         {format!("Delete “{}” and its reviews? ", name.get_value())}
-                        <button class="btn btn-small btn-danger" name="confirm-delete" on:click=delete>"Delete queue"</button>
+                        <button class="btn btn-small btn-danger" name="confirm-delete" node_ref=confirm_button on:click=delete>"Delete queue"</button>
                         <button class="btn btn-small btn-ghost" name="cancel-delete" on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </span>
                 </Show>
