@@ -1,7 +1,10 @@
-//! Review queues, the reviewer's side: the queues, the next reserved conversation, skip,
-//! release, submitting the rubric's answers, and progress.
+//! Review queues: the admin's side (create, change, delete) and the reviewer's: the queues,
+//! the next reserved conversation, skip, release, submitting the rubric's answers, and
+//! progress.
 
-use hindsight_types::{Queue, QueueAssignment, QueueProgress, QueueReview, ReviewSubmission};
+use hindsight_types::{
+    Queue, QueueAssignment, QueueInput, QueueProgress, QueueReview, QueueUpdate, ReviewSubmission,
+};
 
 use super::{decode, enc, get, no_body, send, with_body, ApiResult, Method};
 
@@ -20,6 +23,21 @@ pub async fn queues() -> ApiResult<Vec<Queue>> {
 /// `GET /api/queues/{queue_id}`.
 pub async fn queue(queue_id: i64) -> ApiResult<Queue> {
     get(&format!("/api/queues/{queue_id}")).await
+}
+
+/// `POST /api/queues` (admins): a 400 names the field at fault (`rubric[1].choices`).
+pub async fn create(input: &QueueInput) -> ApiResult<Queue> {
+    with_body(Method::Post, "/api/queues", input).await
+}
+
+/// `PATCH /api/queues/{queue_id}` (admins): rename, pause, resume…
+pub async fn update(queue_id: i64, update: &QueueUpdate) -> ApiResult<Queue> {
+    with_body(Method::Patch, &format!("/api/queues/{queue_id}"), update).await
+}
+
+/// `DELETE /api/queues/{queue_id}` (admins): the queue with its reviews.
+pub async fn delete(queue_id: i64) -> ApiResult<()> {
+    no_body(Method::Delete, &format!("/api/queues/{queue_id}")).await
 }
 
 /// `POST /api/queues/{queue_id}/next`: reserves the next conversation for the caller (the

@@ -1,0 +1,281 @@
+//! The admin's new-queue form: name, source (a saved filter or explicit), sampling,
+//! reviewers per conversation, reservation time, assignees and a rubric editor. A 400 shows
+//! beside the field it names (`rubric[1].choices`, `sampling.share`).
+
+use hindsight_types::{QuestionKind, Queue, Role, StratifyBy};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::common::ErrorBox;
+use crate::components::queue_draft::{
+    by_name, FieldError, QuestionDraft, QueueDraft, SamplingRule,
+};
+use crate::load::{fetch, Task};
+use crate::state::workspace;
+
+/// Fields with a place of their own in the form (others show under the form).
+const PLACED: [&str; 11] = [
+    "name",
+    "source",
+    "source.filter_id",
+    "sampling",
+    "sampling.share",
+    "sampling.seed",
+    "sampling.count",
+    "sampling.by",
+    "reviewers_per_conversation",
+    "reservation_seconds",
+    "assignees",
+];
+const KINDS: [QuestionKind; 4] = [
+    QuestionKind::PassFail,
+    QuestionKind::Label,
+    QuestionKind::Scale1To5,
+    QuestionKind::Text,
+];
+
+/// One rubric question being edited.
+#[derive(Clone, Copy)]
+struct QuestionRow {
+    key: u32,
+    id: RwSignal<String>,
+    prompt: RwSignal<String>,
+    kind: RwSignal<QuestionKind>,
+    choices: RwSignal<String>,
+    required: RwSignal<bool>,
+}
+
+impl QuestionRow {
+    fn new(key: u32) -> Self {
+        let d = QuestionDraft::blank();
+        QuestionRow {
+            key,
+            id: RwSignal::new(d.id),
+            prompt: RwSignal::new(d.prompt),
+            kind: RwSignal::new(d.kind),
+            choices: RwSignal::new(d.choices),
+            required: RwSignal::new(d.required),
+        }
+    }
+
+    fn draft(&self) -> QuestionDraft {
+        QuestionDraft {
+            id: self.id.get_untracked(),
+            prompt: self.prompt.get_untracked(),
+            kind: self.kind.get_untracked(),
+            choices: self.choices.get_untracked(),
+            required: self.required.get_untracked(),
+        }
+    }
+}
+
+/// The error beside `field`, when the last one named it.
+fn field_error(
+    error: RwSignal<Option<FieldError>>,
+    field: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        let want = field();
+        error.with(|e| {
+            e.as_ref()
+                .filter(|(f, _)| *f == want)
+                .map(|(_, m)| view! { <p class="field-error" role="alert">{m.clone()}</p> })
+        })
+    }
+}
+
+fn placed(error: RwSignal<Option<FieldError>>, field: &'static str) -> impl IntoView {
+    field_error(error, move || field.to_owned())
+}
+
+fn value_of<T: Send + Sync + 'static>(
+    ev: &leptos::ev::Event,
+    target: RwSignal<T>,
+    parse: impl Fn(&str) -> T,
+) {
+    target.set(parse(&event_target_value(ev)));
+}
+
+/// The form; `version` is bumped when a queue was created.
+#[component]
+pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
+    let filters = fetch(api::filters::list);
+    let users = fetch(api::admin::users);
+    let error = RwSignal::new(None::<FieldError>);
+    let name = RwSignal::new(String::new());
+    let filter_id = RwSignal::new(None::<i64>);
+    let rule = RwSignal::new(SamplingRule::All);
+    let (share, seed, count) = (
+        RwSignal::new("0.1".to_owned()),
+        RwSignal::new(String::new()),
+        RwSignal::new("50".to_owned()),
+    );
+    let by = RwSignal::new(StratifyBy::Channel);
+    let per_count = RwSignal::new(false);
+    let reviewers = RwSignal::new(1i64);
+    let minutes = RwSignal::new("30".to_owned());
+    let assignees = RwSignal::new(Vec::<String>::new());
+    let next_key = StoredValue::new(1u32);
+    let rows = RwSignal::new(vec![QuestionRow::new(0)]);
+    let create = Task::<Queue>::new();
+    Effect::new(move |_| match create.value.get() {
+        Some(Ok(q)) => {
+            error.set(None);
+            name.set(String::new());
+            rows.set(vec![QuestionRow::new(next_key.get_value())]);
+            next_key.update_value(|k| *k += 1);
+            version.update(|v| *v += 1);
+            workspace().notify(format!("Queue “{}” created.", q.name));
+        }
+        Some(Err(e)) => error.set(Some((e.field.unwrap_or_default(), e.message))),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let draft = QueueDraft {
+            name: name.get_untracked(),
+            filter_id: filter_id.get_untracked(),
+            rule: rule.get_untracked(),
+            share: share.get_untracked(),
+            seed: seed.get_untracked(),
+            by: by.get_untracked(),
+            per_stratum_count: per_count.get_untracked(),
+            count: count.get_untracked(),
+            reviewers: reviewers.get_untracked(),
+            reservation_minutes: minutes.get_untracked(),
+            assignees: assignees.get_untracked(),
+            rubric: rows.with_untracked(|r| r.iter().map(QuestionRow::draft).collect()),
+        };
+        match draft.to_input() {
+            Ok(input) => create.run(async move { api::queues::create(&input).await }),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let add_question = move |_| {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        rows.update(|r| r.push(QuestionRow::new(key)));
+    };
+    let question = move |row: QuestionRow| {
+        let key = row.key;
+        let index = move || rows.with(|r| r.iter().position(|x| x.key == key).unwrap_or(0));
+        let at = move |what: &'static str| move || format!("rubric[{}].{what}", index());
+        view! {
+            <fieldset class="rubric-question" data-key=key>
+                <legend>{move || format!("Question {}", index() + 1)}</legend>
+                <label>"Id "<input name="question-id" required placeholder="outcome" prop:value=row.id
+                    on:input=move |ev| row.id.set(event_target_value(&ev))/></label>
+                {field_error(error, at("id"))}
+                <label>"Prompt "<input name="question-prompt" required prop:value=row.prompt
+                    on:input=move |ev| row.prompt.set(event_target_value(&ev))/></label>
+                {field_error(error, at("prompt"))}
+                <label>"Kind "<select name="question-kind" on:change=move |ev| value_of(&ev, row.kind, |v| {
+                    KINDS.into_iter().find(|k| k.as_str() == v).unwrap_or(QuestionKind::Text)
+                })>{KINDS.into_iter().map(|k| view! {
+                    <option value=k.as_str() selected=move || row.kind.get() == k>{k.as_str()}</option>
+                }).collect_view()}</select></label>
+                <Show when=move || row.kind.get() == QuestionKind::Label>
+                    <label>"Choices (comma-separated) "<input name="question-choices" prop:value=row.choices
+                        on:input=move |ev| row.choices.set(event_target_value(&ev))/></label>
+                </Show>
+                {field_error(error, at("choices"))}
+                <label><input type="checkbox" name="question-required" prop:checked=row.required
+                    on:change=move |ev| row.required.set(event_target_checked(&ev))/>" Required"</label>
+                <button type="button" class="btn btn-small btn-ghost" on:click=move |_| rows.update(|r| r.retain(|x| x.key != key))>
+                    {move || format!("Remove question {}", index() + 1)}
+                </button>
+                {field_error(error, move || format!("rubric[{}]", index()))}
+                {field_error(error, at("kind"))}
+            </fieldset>
+        }
+    };
+    let user_box = move |username: String| {
+        let (u1, u2) = (username.clone(), username.clone());
+        view! {
+            <label class="assignee"><input type="checkbox" name="assignee" value=username.clone()
+                prop:checked=move || assignees.with(|a| a.contains(&u1))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    let u = u2.clone();
+                    assignees.update(|a| { a.retain(|x| *x != u); if on { a.push(u); } });
+                }/>" "{username}</label>
+        }
+    };
+    let unplaced = move || {
+        error.with(|e| {
+            e.as_ref()
+                .filter(|(f, _)| !PLACED.contains(&f.as_str()) && !f.starts_with("rubric"))
+                .map(|(_, m)| view! { <ErrorBox message=m.clone()/> })
+        })
+    };
+    view! {
+        <form class="queue-form" id="queue-form" on:submit=submit aria-labelledby="queue-form-title">
+            <h3 id="queue-form-title">"New queue"</h3>
+            <label>"Name "<input id="queue-name" name="queue-name" required prop:value=name
+                on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            {placed(error, "name")}
+            <label>"Source "<select id="queue-source" on:change=move |ev| filter_id.set(event_target_value(&ev).parse().ok())>
+                <option value="" selected=move || filter_id.get().is_none()>"Explicit: conversations added by id"</option>
+                {move || filters.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|f| view! {
+                    <option value=f.id.to_string() selected=move || filter_id.get() == Some(f.id)>
+                        {format!("Saved filter: {} ({})", f.name, f.owner)}</option>
+                }).collect_view()}
+            </select></label>
+            {placed(error, "source")}{placed(error, "source.filter_id")}
+            <fieldset class="queue-sampling">
+                <legend>"Sampling"</legend>
+                <label>"Rule "<select id="queue-sampling" on:change=move |ev| value_of(&ev, rule, |v| match v {
+                    "share" => SamplingRule::Share, "stratified" => SamplingRule::Stratified, _ => SamplingRule::All })>
+                    <option value="all">"All conversations"</option>
+                    <option value="share">"A share"</option>
+                    <option value="stratified">"Stratified"</option>
+                </select></label>
+                <Show when=move || rule.get() == SamplingRule::Stratified>
+                    <label>"By "<select id="queue-by" on:change=move |ev| value_of(&ev, by, |v| {
+                        StratifyBy::SUPPORTED.into_iter().find(|b| by_name(*b) == v).unwrap_or(StratifyBy::Channel) })>
+                        {StratifyBy::SUPPORTED.into_iter().map(|b| view! { <option value=by_name(b)>{by_name(b)}</option> }).collect_view()}
+                    </select></label>
+                    <label>"Each stratum takes "<select id="queue-per" on:change=move |ev| per_count.set(event_target_value(&ev) == "count")>
+                        <option value="share">"a share"</option><option value="count">"a count"</option>
+                    </select></label>
+                </Show>
+                <Show when=move || rule.get() == SamplingRule::Share || (rule.get() == SamplingRule::Stratified && !per_count.get())>
+                    <label>"Share (0 to 1) "<input id="queue-share" inputmode="decimal" prop:value=share
+                        on:input=move |ev| share.set(event_target_value(&ev))/></label>
+                </Show>
+                <Show when=move || rule.get() == SamplingRule::Stratified && per_count.get()>
+                    <label>"Count "<input id="queue-count" inputmode="numeric" prop:value=count
+                        on:input=move |ev| count.set(event_target_value(&ev))/></label>
+                </Show>
+                <Show when=move || rule.get() != SamplingRule::All>
+                    <label>"Seed "<input id="queue-seed" inputmode="numeric" placeholder="0" prop:value=seed
+                        on:input=move |ev| seed.set(event_target_value(&ev))/></label>
+                </Show>
+                {placed(error, "sampling")}{placed(error, "sampling.share")}{placed(error, "sampling.count")}
+                {placed(error, "sampling.seed")}{placed(error, "sampling.by")}
+            </fieldset>
+            <label>"Reviewers per conversation "<select id="queue-reviewers"
+                on:change=move |ev| reviewers.set(event_target_value(&ev).parse().unwrap_or(1))>
+                <option value="1">"1"</option><option value="2">"2"</option><option value="3">"3"</option>
+            </select></label>
+            {placed(error, "reviewers_per_conversation")}
+            <label>"Reservation (minutes) "<input id="queue-minutes" inputmode="numeric" prop:value=minutes
+                on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
+            {placed(error, "reservation_seconds")}
+            <fieldset class="queue-assignees">
+                <legend>"Assignees (none: any reviewer)"</legend>
+                {move || users.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                    .filter(|u| u.role != Role::Viewer).map(|u| user_box(u.username)).collect_view()}
+                {placed(error, "assignees")}
+            </fieldset>
+            <fieldset class="queue-rubric">
+                <legend>"Rubric"</legend>
+                <For each=move || rows.get() key=|r| r.key children=question/>
+                {field_error(error, || "rubric".to_owned())}
+                <button type="button" class="btn btn-small" id="add-question" on:click=add_question>"Add question"</button>
+            </fieldset>
+            {unplaced}
+            <button class="btn btn-primary" type="submit" id="create-queue" disabled=move || create.pending.get()>"Create queue"</button>
+        </form>
+    }
+}
