@@ -165,14 +165,21 @@ pub fn channel_index_share(
     {
         return Ok(1.0);
     }
+    Ok(channels_held(conn, &filter.channels)?.0)
+}
+
+/// The share of all conversations (by the largest id) the live conversations of `channels`
+/// make, and how many they are, from the maintained counts.
+fn channels_held(conn: &mut DbConnection, channels: &[String]) -> QueryResult<(f64, i64)> {
     let total: Option<i64> = conversations::table
         .select(diesel::dsl::max(conversations::id))
         .first(conn)?;
-    let holding: i64 = facet_counts_of(conn, &[], &filter.channels)?
+    let holding: i64 = facet_counts_of(conn, &[], channels)?
         .iter()
         .map(|(_, _, n)| n)
         .sum();
-    Ok((holding as f64 / total.unwrap_or(0).max(1) as f64).min(1.0))
+    let share = holding as f64 / total.unwrap_or(0).max(1) as f64;
+    Ok((share.min(1.0), holding))
 }
 
 /// About how many user messages hold `term` (lower-cased), 0 when the index does not know.
@@ -393,16 +400,8 @@ pub fn walk_channels(
     if filter.channels.is_empty() || in_index_order || conn.backend() != Backend::Sqlite {
         return Ok(false);
     }
-    let total: Option<i64> = conversations::table
-        .select(diesel::dsl::max(conversations::id))
-        .first(conn)?;
-    let holding: i64 = facet_counts_of(conn, &[], &filter.channels)?
-        .iter()
-        .map(|(_, _, n)| n)
-        .sum();
+    let (share, holding) = channels_held(conn, &filter.channels)?;
     // The walk reads `limit / share` rows, gathering reads the channels' `holding`.
-    let total = total.unwrap_or(0).max(1) as f64;
-    let share = holding as f64 / total;
     Ok(share > 0.0 && (limit + 1) as f64 / share < holding as f64)
 }
 
