@@ -219,17 +219,21 @@ pub fn load(
 ) -> anyhow::Result<Loaded> {
     crate::db::ingest_upkeep::begin_bulk_import(conn)?;
     let started = std::time::Instant::now();
-    let (tx, rx) = std::sync::mpsc::sync_channel(4);
-    // Generating on one core while the other writes.
+    // Generating on one core while the other writes, a batch ahead; batches as a file
+    // import makes them.
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let generator = std::thread::spawn(move || {
-        let mut index = 0;
-        while index < conversations {
-            let end = (index + 1_000).min(conversations);
-            let batch: Vec<_> = (index..end).map(|i| conversation(seed, i)).collect();
-            if tx.send(batch).is_err() {
-                return;
+        let mut batcher = crate::ingest::Batcher::default();
+        for index in 0..conversations {
+            if let Some(batch) = batcher.push(conversation(seed, index)) {
+                if tx.send(batch).is_err() {
+                    return;
+                }
             }
-            index = end;
+        }
+        let rest = batcher.take();
+        if !rest.is_empty() {
+            let _ = tx.send(rest);
         }
     });
     let mut loaded = Loaded::default();

@@ -11,11 +11,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use hindsight_types::ImportProblem;
 
 use super::parse::{parse_json_document, parse_json_line, JsonLine};
-use super::{problem, IncomingConversation};
-
-/// Events per stored batch: large enough to amortise a transaction, small enough to keep
-/// memory flat.
-pub const BATCH_EVENTS: usize = 20_000;
+use super::{problem, Batcher, IncomingConversation};
 
 /// What the reader hands over.
 pub enum Item {
@@ -73,32 +69,12 @@ fn sender_from_file_name(path: &Path) -> Option<String> {
     Some(stem.strip_suffix("-dump").unwrap_or(stem).to_owned())
 }
 
-struct Batcher {
-    pending: Vec<IncomingConversation>,
-    events: usize,
-}
-
-impl Batcher {
-    fn push(&mut self, conv: IncomingConversation) -> Option<Vec<IncomingConversation>> {
-        self.events += conv.events.len().max(1);
-        self.pending.push(conv);
-        (self.events >= BATCH_EVENTS).then(|| self.take())
-    }
-
-    fn take(&mut self) -> Vec<IncomingConversation> {
-        self.events = 0;
-        std::mem::take(&mut self.pending)
-    }
-}
-
 /// Starts reading `files` on a thread; batches, problems and progress arrive on the receiver.
 pub fn read_in_background(files: Vec<PathBuf>) -> Receiver<Item> {
-    let (tx, rx) = sync_channel::<Item>(4);
+    // One batch queued while the caller stores another: enough to keep both threads busy.
+    let (tx, rx) = sync_channel::<Item>(1);
     std::thread::spawn(move || {
-        let mut batcher = Batcher {
-            pending: Vec::new(),
-            events: 0,
-        };
+        let mut batcher = Batcher::default();
         let mut done_bytes = 0u64;
         for file in files {
             let name = file.display().to_string();

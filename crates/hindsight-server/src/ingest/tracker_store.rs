@@ -21,8 +21,8 @@ diesel::table! {
     }
 }
 
-/// Rows read per batch.
-const ROWS_PER_BATCH: i64 = 20_000;
+/// Rows (events) read and stored per batch.
+const ROWS_PER_BATCH: i64 = super::BATCH_EVENTS as i64;
 
 /// How far behind the last imported id a missing id is still waited for.
 ///
