@@ -13,6 +13,7 @@ pub mod filter_panel;
 pub mod live_news;
 pub mod multi_pick;
 pub mod queue_admin;
+pub mod queue_disagreements;
 pub mod queue_draft;
 pub mod queue_form;
 pub mod rubric_form;

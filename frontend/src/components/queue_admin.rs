@@ -1,11 +1,13 @@
 //! The admin page's "Review queues" section: every queue with its state and progress, rename,
-//! pause and resume, delete (confirmed inline), and the new-queue form.
+//! pause and resume, delete (confirmed inline), the disagreements of a queue with several
+//! reviewers per conversation (settled there), and the new-queue form.
 
 use hindsight_types::{Queue, QueueSource, QueueUpdate};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiResult};
 use crate::components::common::{load_error, Spinner};
+use crate::components::queue_disagreements::QueueDisagreements;
 use crate::components::queue_draft::sampling_text;
 use crate::components::queue_form::QueueForm;
 use crate::load::fetch;
@@ -71,6 +73,9 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let renaming = RwSignal::new(false);
     let confirming = RwSignal::new(false);
+    let disagreements = RwSignal::new(false);
+    let pairs = queue.reviewers_per_conversation >= 2;
+    let stored = StoredValue::new(queue.clone());
     let new_name = RwSignal::new(queue.name.clone());
     let name = StoredValue::new(queue.name.clone());
     let paused = queue.paused;
@@ -163,8 +168,18 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
                         <button class="btn btn-small btn-ghost" name="cancel-delete" on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </span>
                 </Show>
+                {pairs.then(|| view! {
+                    <button class="btn btn-small" name="queue-disagreements" aria-expanded=move || disagreements.get().to_string()
+                        on:click=move |_| disagreements.update(|d| *d = !*d)
+                        aria-label=format!("Disagreements of {}", name.get_value())>"Disagreements"</button>
+                })}
                 {move || error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </td>
         </tr>
+        <Show when=move || disagreements.get()>
+            <tr class="queue-detail"><td colspan="6">
+                <QueueDisagreements queue=stored.get_value() version/>
+            </td></tr>
+        </Show>
     }
 }
