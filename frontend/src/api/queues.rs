@@ -3,8 +3,8 @@
 //! progress, and the disagreements between reviewers with their settlement.
 
 use hindsight_types::{
-    DisagreementPage, Queue, QueueAssignment, QueueInput, QueueProgress, QueueReview,
-    QueueSettlement, QueueUpdate, ReviewSubmission,
+    DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput,
+    QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate, ReviewSubmission,
 };
 
 use super::{decode, enc, get, no_body, send, with_body, ApiResult, Method};
@@ -39,6 +39,20 @@ pub async fn update(queue_id: i64, update: &QueueUpdate) -> ApiResult<Queue> {
 /// `DELETE /api/queues/{queue_id}` (admins): the queue with its reviews.
 pub async fn delete(queue_id: i64) -> ApiResult<()> {
     no_body(Method::Delete, &format!("/api/queues/{queue_id}")).await
+}
+
+/// `POST /api/queues/{queue_id}/conversations` (admins): adds conversations by id to a
+/// queue of the explicit source (a 404 names an unknown one; nothing is added then).
+pub async fn add_conversations(
+    queue_id: i64,
+    input: &QueueConversationsInput,
+) -> ApiResult<QueueConversationsAdded> {
+    with_body(
+        Method::Post,
+        &format!("/api/queues/{queue_id}/conversations"),
+        input,
+    )
+    .await
 }
 
 /// `POST /api/queues/{queue_id}/next`: reserves the next conversation for the caller (the

@@ -1,5 +1,6 @@
 //! Pieces of the screens.
 
+pub mod add_to_queue;
 pub mod annotation_panel;
 pub mod broker_admin;
 pub mod charts;
