@@ -205,7 +205,7 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
             }.into_any()),
             Detail::Disagreements => Some(view! {
                 <tr class="queue-detail"><td colspan="6">
-                    <QueueDisagreements queue=stored.get_value() version/>
+                    <QueueDisagreements queue=stored.get_value()/>
                 </td></tr>
             }.into_any()),
         }}

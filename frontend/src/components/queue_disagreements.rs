@@ -43,10 +43,10 @@ pub fn agreed(d: &Disagreement) -> BTreeMap<String, Value> {
     out.into_iter().filter_map(|(q, v)| Some((q, v?))).collect()
 }
 
-/// The list, a page at a time; `version` is bumped when one was settled (the progress
-/// shown beside it reloads).
+/// The list, a page at a time. A settled disagreement leaves it; the queue's row and its
+/// progress stay as they are (a settlement changes neither), so the list stays open.
 #[component]
-pub fn QueueDisagreements(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
+pub fn QueueDisagreements(queue: Queue) -> impl IntoView {
     let ws = workspace();
     let id = queue.id;
     let rubric = StoredValue::new(queue.rubric.clone());
@@ -92,7 +92,6 @@ pub fn QueueDisagreements(queue: Queue, version: RwSignal<u32>) -> impl IntoView
             *settled += 1;
         });
         open.set(None);
-        version.update(|v| *v += 1);
     };
     view! {
         <section class="disagreements" id=format!("disagreements-{id}") aria-label=format!("Disagreements of {}", queue.name)>
