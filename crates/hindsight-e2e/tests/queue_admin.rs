@@ -1,8 +1,9 @@
 //! Review queues managed on the admin page in a real browser: an admin fills the new-queue
 //! form (a saved filter as source, a 50 % sample, two reviewers, two assignees, a two-question
 //! rubric), is told beside the choices that a label needs two of them, creates the queue,
-//! sees it listed, renames it, pauses it and deletes it after confirming; the API shows each
-//! change.
+//! sees it listed, renames it, pauses it, edits its rubric and reservation in the edit form,
+//! and deletes it after confirming; the API shows each change. (Adding the inbox's list to a
+//! queue and settling disagreements: `queue_actions.rs`.)
 
 mod support;
 
@@ -151,6 +152,65 @@ async fn an_admin_creates_pauses_and_deletes_a_queue() {
         server.get(&format!("/api/queues/{id}")).await["paused"],
         true
     );
+
+    step("edit it: its rubric grows and is reworded, its reservation changes");
+    b.click(&format!("{row} button[name=edit-queue]")).await;
+    let form = format!("#edit-queue-{id}-form");
+    // The form starts from the queue as it is.
+    let second = format!("{form} .queue-rubric > fieldset:nth-of-type(2)");
+    let third = format!("{form} .queue-rubric > fieldset:nth-of-type(3)");
+    b.wait_text(&format!("{form} .queue-fixed"), "50%").await;
+    let shown = b
+        .js(
+            "return document.querySelector(arguments[0]).value",
+            vec![json!(format!("{second} input[name=question-choices]"))],
+        )
+        .await;
+    assert_eq!(shown, "billing, login");
+    b.type_into(
+        &format!("{second} input[name=question-prompt]"),
+        "Main topic",
+    )
+    .await;
+    b.type_into(
+        &format!("{second} input[name=question-choices]"),
+        "billing, login, refund",
+    )
+    .await;
+    b.click(&format!("#edit-queue-{id}-add-question")).await;
+    b.type_into(&format!("{third} input[name=question-id]"), "notes")
+        .await;
+    b.type_into(&format!("{third} input[name=question-prompt]"), "Notes")
+        .await;
+    b.choose(&format!("{third} select[name=question-kind]"), "text")
+        .await;
+    b.click(&format!("{third} input[name=question-required]"))
+        .await;
+    b.type_into(&format!("#edit-queue-{id}-minutes"), "20")
+        .await;
+    support::axe::check(&b, "the queue edit form").await;
+    b.click(&format!("#save-edit-queue-{id}")).await;
+    let edited = eventually("the edit in the API", || async {
+        let q = server.get(&format!("/api/queues/{id}")).await;
+        (q["rubric"].as_array().map(Vec::len) == Some(3)).then_some(q)
+    })
+    .await;
+    assert_eq!(
+        edited["rubric"],
+        json!([
+            {"id": "resolved", "prompt": "Was it resolved?", "kind": "pass_fail", "choices": [], "required": true},
+            {"id": "topic", "prompt": "Main topic", "kind": "label", "choices": ["billing", "login", "refund"], "required": false},
+            {"id": "notes", "prompt": "Notes", "kind": "text", "choices": [], "required": false}
+        ])
+    );
+    assert_eq!(edited["reservation_seconds"], 1200);
+    // What the form left alone stays as it was.
+    assert_eq!(edited["name"], "Weekly outcomes");
+    assert_eq!(edited["reviewers_per_conversation"], 2);
+    assert_eq!(edited["assignees"], json!([ADMIN.0, "admin"]));
+    assert_eq!(edited["paused"], true);
+    b.wait_gone(&form).await;
+    b.wait_text(&format!("{row} td.small"), "3 questions").await;
 
     step("delete it, after confirming");
     b.click(&format!("{row} button[name=delete-queue]")).await;

@@ -43,5 +43,7 @@ pub use queues::{
     ReviewSubmission, ReviewerProgress, RubricQuestion, Sampling, ShareEstimate, StratifyBy,
     StratumRule,
 };
+pub mod settlements;
+pub use settlements::{Disagreement, DisagreementPage, DisputedQuestion, QueueSettlement};
 pub mod comments;
 pub use comments::{Comment, CommentPage, CommentUpdate, NewComment};

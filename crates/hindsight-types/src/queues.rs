@@ -358,7 +358,8 @@ pub struct QuestionFindings {
     /// no estimate (scale, text).
     pub method: Option<String>,
     /// Per answer, its estimated share of the population (pass_fail and label questions);
-    /// each conversation counts once, with its most frequent answer (ties: the earliest).
+    /// each conversation counts once, with its settled answer if a settlement gave one,
+    /// else its most frequent answer (ties: the earliest).
     pub estimates: Vec<ShareEstimate>,
     /// With two or more reviewers per conversation.
     pub agreement: Option<Agreement>,

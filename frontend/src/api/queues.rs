@@ -1,9 +1,10 @@
 //! Review queues: the admin's side (create, change, delete) and the reviewer's: the queues,
-//! the next reserved conversation, skip, release, submitting the rubric's answers, and
-//! progress.
+//! the next reserved conversation, skip, release, submitting the rubric's answers,
+//! progress, and the disagreements between reviewers with their settlement.
 
 use hindsight_types::{
-    Queue, QueueAssignment, QueueInput, QueueProgress, QueueReview, QueueUpdate, ReviewSubmission,
+    DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput,
+    QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate, ReviewSubmission,
 };
 
 use super::{decode, enc, get, no_body, send, with_body, ApiResult, Method};
@@ -38,6 +39,20 @@ pub async fn update(queue_id: i64, update: &QueueUpdate) -> ApiResult<Queue> {
 /// `DELETE /api/queues/{queue_id}` (admins): the queue with its reviews.
 pub async fn delete(queue_id: i64) -> ApiResult<()> {
     no_body(Method::Delete, &format!("/api/queues/{queue_id}")).await
+}
+
+/// `POST /api/queues/{queue_id}/conversations` (admins): adds conversations by id to a
+/// queue of the explicit source (a 404 names an unknown one; nothing is added then).
+pub async fn add_conversations(
+    queue_id: i64,
+    input: &QueueConversationsInput,
+) -> ApiResult<QueueConversationsAdded> {
+    with_body(
+        Method::Post,
+        &format!("/api/queues/{queue_id}/conversations"),
+        input,
+    )
+    .await
 }
 
 /// `POST /api/queues/{queue_id}/next`: reserves the next conversation for the caller (the
@@ -81,4 +96,33 @@ pub async fn submit(
 /// `GET /api/queues/{queue_id}/progress`.
 pub async fn progress(queue_id: i64) -> ApiResult<QueueProgress> {
     get(&format!("/api/queues/{queue_id}/progress")).await
+}
+
+/// Disagreements in one page of [`disagreements`].
+pub const DISAGREEMENTS_PAGE: i64 = 20;
+
+/// `GET /api/queues/{queue_id}/disagreements`: the conversations whose reviews disagree,
+/// not settled yet, newest first; `cursor` is the previous page's `next_cursor`.
+pub async fn disagreements(queue_id: i64, cursor: Option<&str>) -> ApiResult<DisagreementPage> {
+    let mut path = format!("/api/queues/{queue_id}/disagreements?limit={DISAGREEMENTS_PAGE}");
+    if let Some(c) = cursor {
+        path.push_str("&cursor=");
+        path.push_str(&enc(c));
+    }
+    get(&path).await
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/settlement` (admins): the final answers
+/// (a 400 names the answer at fault, `answers.QUESTION`).
+pub async fn settle(
+    queue_id: i64,
+    conversation_id: &str,
+    answers: &ReviewSubmission,
+) -> ApiResult<QueueSettlement> {
+    with_body(
+        Method::Post,
+        &turn_path(queue_id, conversation_id, "settlement"),
+        answers,
+    )
+    .await
 }

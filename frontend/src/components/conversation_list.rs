@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
+use crate::components::add_to_queue::AddToQueue;
 use crate::components::charts::DayChart;
 use crate::components::common::{
     load_error, ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip,
@@ -396,6 +397,8 @@ pub fn ConversationList() -> impl IntoView {
     };
     let can_bulk =
         move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
+    let is_admin =
+        move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
     let bulk_reviewed = move |n: Option<Count>| {
         let Some(n) = n else {
             return;
@@ -494,6 +497,9 @@ pub fn ConversationList() -> impl IntoView {
                     <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked())>
                         "Mark all reviewed"
                     </button>
+                </Show>
+                <Show when=move || { is_admin() && total.get().is_some_and(|t| t.n > 0) }>
+                    <AddToQueue query count=Signal::derive(move || total.get().map(|t| t.n))/>
                 </Show>
             </div>
         </div>

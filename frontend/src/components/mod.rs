@@ -1,5 +1,6 @@
 //! Pieces of the screens.
 
+pub mod add_to_queue;
 pub mod annotation_panel;
 pub mod broker_admin;
 pub mod charts;
@@ -13,6 +14,7 @@ pub mod filter_panel;
 pub mod live_news;
 pub mod multi_pick;
 pub mod queue_admin;
+pub mod queue_disagreements;
 pub mod queue_draft;
 pub mod queue_form;
 pub mod rubric_form;

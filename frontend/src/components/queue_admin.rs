@@ -1,11 +1,14 @@
 //! The admin page's "Review queues" section: every queue with its state and progress, rename,
-//! pause and resume, delete (confirmed inline), and the new-queue form.
+//! pause and resume, edit (its rubric, assignees, reviewers and reservation, in the queue
+//! form), delete (confirmed inline), the disagreements of a queue with several reviewers per
+//! conversation (settled there), and the new-queue form.
 
 use hindsight_types::{Queue, QueueSource, QueueUpdate};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiResult};
 use crate::components::common::{load_error, Spinner};
+use crate::components::queue_disagreements::QueueDisagreements;
 use crate::components::queue_draft::sampling_text;
 use crate::components::queue_form::QueueForm;
 use crate::load::fetch;
@@ -42,6 +45,22 @@ pub fn QueueAdmin() -> impl IntoView {
     }
 }
 
+/// What a queue's row shows below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Nothing.
+    Closed,
+    /// The edit form.
+    Edit,
+    /// The disagreements to settle.
+    Disagreements,
+}
+
+/// Opens `what` below the row, or closes it when it is open already.
+fn toggle_detail(detail: RwSignal<Detail>, what: Detail) {
+    detail.update(|d| *d = if *d == what { Detail::Closed } else { what });
+}
+
 /// Runs a change to a queue, then reloads the list or shows the failure in the row.
 fn change<T: 'static>(
     version: RwSignal<u32>,
@@ -71,6 +90,9 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let renaming = RwSignal::new(false);
     let confirming = RwSignal::new(false);
+    let detail = RwSignal::new(Detail::Closed);
+    let pairs = queue.reviewers_per_conversation >= 2;
+    let stored = StoredValue::new(queue.clone());
     let new_name = RwSignal::new(queue.name.clone());
     let name = StoredValue::new(queue.name.clone());
     let paused = queue.paused;
@@ -163,8 +185,29 @@ fn QueueAdminRow(queue: Queue, version: RwSignal<u32>) -> impl IntoView {
                         <button class="btn btn-small btn-ghost" name="cancel-delete" on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </span>
                 </Show>
+                <button class="btn btn-small" name="edit-queue" aria-expanded=move || (detail.get() == Detail::Edit).to_string()
+                    on:click=move |_| toggle_detail(detail, Detail::Edit)
+                    aria-label=format!("Edit {}", name.get_value())>"Edit"</button>
+                {pairs.then(|| view! {
+                    <button class="btn btn-small" name="queue-disagreements" aria-expanded=move || (detail.get() == Detail::Disagreements).to_string()
+                        on:click=move |_| toggle_detail(detail, Detail::Disagreements)
+                        aria-label=format!("Disagreements of {}", name.get_value())>"Disagreements"</button>
+                })}
                 {move || error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </td>
         </tr>
+        {move || match detail.get() {
+            Detail::Closed => None,
+            Detail::Edit => Some(view! {
+                <tr class="queue-detail"><td colspan="6">
+                    <QueueForm version editing=stored.get_value() on_cancel=Callback::new(move |()| detail.set(Detail::Closed))/>
+                </td></tr>
+            }.into_any()),
+            Detail::Disagreements => Some(view! {
+                <tr class="queue-detail"><td colspan="6">
+                    <QueueDisagreements queue=stored.get_value()/>
+                </td></tr>
+            }.into_any()),
+        }}
     }
 }

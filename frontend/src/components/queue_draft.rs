@@ -4,7 +4,7 @@
 //! ranges and the rest are the server's to check.
 
 use hindsight_types::{
-    QuestionKind, QueueInput, QueueSource, RubricQuestion, Sampling, StratifyBy,
+    QuestionKind, Queue, QueueInput, QueueSource, QueueUpdate, RubricQuestion, Sampling, StratifyBy,
 };
 
 /// One rubric question as typed.
@@ -92,6 +92,17 @@ impl QuestionDraft {
         }
     }
 
+    /// A stored question as the form shows it (labels comma-separated).
+    pub fn of(q: &RubricQuestion) -> Self {
+        QuestionDraft {
+            id: q.id.clone(),
+            prompt: q.prompt.clone(),
+            kind: q.kind,
+            choices: q.choices.join(", "),
+            required: q.required,
+        }
+    }
+
     fn question(&self) -> RubricQuestion {
         RubricQuestion {
             id: self.id.trim().to_owned(),
@@ -165,6 +176,35 @@ impl QueueDraft {
             rubric: self.rubric.iter().map(QuestionDraft::question).collect(),
         })
     }
+
+    /// The body of `PATCH /api/queues/{queue_id}` editing `queue`: what the form changed of
+    /// its name, assignees, reviewers, reservation and rubric (the source and sampling are
+    /// fixed), or the field at fault. A reservation left at [`minutes_of`] stays as it was.
+    pub fn to_update(&self, queue: &Queue) -> Result<QueueUpdate, FieldError> {
+        let minutes: i64 = number(
+            &self.reservation_minutes,
+            "reservation_seconds",
+            "The reservation time",
+        )?;
+        let name = self.name.trim().to_owned();
+        let rubric: Vec<RubricQuestion> = self.rubric.iter().map(QuestionDraft::question).collect();
+        Ok(QueueUpdate {
+            name: (name != queue.name).then_some(name),
+            assignees: (self.assignees != queue.assignees).then(|| self.assignees.clone()),
+            reviewers_per_conversation: (self.reviewers != queue.reviewers_per_conversation)
+                .then_some(self.reviewers),
+            reservation_seconds: (self.reservation_minutes.trim() != minutes_of(queue))
+                .then(|| minutes.saturating_mul(60)),
+            paused: None,
+            rubric: (rubric != queue.rubric).then_some(rubric),
+        })
+    }
+}
+
+/// The reservation of a queue in whole minutes, as the form takes it (seconds that are not a
+/// whole number of minutes are rounded up).
+pub fn minutes_of(queue: &Queue) -> String {
+    ((queue.reservation_seconds + 59) / 60).to_string()
 }
 
 /// A queue's sampling rule, said briefly.
@@ -199,7 +239,7 @@ pub fn by_name(by: StratifyBy) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn draft() -> QueueDraft {
         QueueDraft {
@@ -292,6 +332,45 @@ mod tests {
         d.per_stratum_count = false;
         d.share = "0.25".into();
         assert_eq!(sampling_text(&d.sampling().unwrap()), "25% of each intent");
+    }
+
+    #[test]
+    fn an_edit_sends_only_what_changed() {
+        let queue: Queue = serde_json::from_value(json!({
+            "id": 3, "name": "Weekly check", "source": {"kind": "explicit"}, "source_query": null,
+            "sampling": {"rule": "all"}, "assignees": ["ann"], "reviewers_per_conversation": 2,
+            "reservation_seconds": 90, "paused": false,
+            "rubric": [{"id": "resolved", "prompt": "Resolved?", "kind": "pass_fail", "choices": [], "required": true}],
+            "population": 0, "sampled": 0, "created_by": "ann",
+            "created_at": "2026-12-04T00:00:00Z", "updated_at": "2026-12-04T00:00:00Z"
+        }))
+        .unwrap();
+        let mut d = draft();
+        d.rubric = queue.rubric.iter().map(QuestionDraft::of).collect();
+        d.reservation_minutes = minutes_of(&queue);
+        assert_eq!(d.reservation_minutes, "2");
+        // Unchanged but for a name with spaces around it: nothing is sent.
+        assert_eq!(d.to_update(&queue).unwrap(), QueueUpdate::default());
+        d.rubric.push(QuestionDraft::of(&RubricQuestion {
+            id: "topic".into(),
+            prompt: "Topic".into(),
+            kind: QuestionKind::Label,
+            choices: vec!["billing".into(), "login".into()],
+            required: false,
+        }));
+        assert_eq!(d.rubric[1].choices, "billing, login");
+        d.reservation_minutes = "20".into();
+        d.reviewers = 3;
+        let update = serde_json::to_value(d.to_update(&queue).unwrap()).unwrap();
+        assert_eq!(update["reservation_seconds"], 1200);
+        assert_eq!(update["reviewers_per_conversation"], 3);
+        assert_eq!(update["rubric"][1]["choices"], json!(["billing", "login"]));
+        assert_eq!(
+            (update["name"].clone(), update["assignees"].clone()),
+            (Value::Null, Value::Null)
+        );
+        d.reservation_minutes = "soon".into();
+        assert_eq!(d.to_update(&queue).unwrap_err().0, "reservation_seconds");
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! The admin's new-queue form: name, source (a saved filter or explicit), sampling,
-//! reviewers per conversation, reservation time, assignees and a rubric editor. A 400 shows
-//! beside the field it names (`rubric[1].choices`, `sampling.share`).
+//! The admin's queue form: name, source (a saved filter or explicit), sampling, reviewers
+//! per conversation, reservation time, assignees and a rubric editor. It creates a queue, or
+//! edits one (`editing`: its source and sampling are fixed then, and only what changed is
+//! sent). A 400 or 409 shows beside the field it names (`rubric[1].choices`, `rubric`).
 
-use hindsight_types::{QuestionKind, Queue, Role, StratifyBy};
+use hindsight_types::{QuestionKind, Queue, QueueSource, Role, StratifyBy};
 use leptos::prelude::*;
 
 use crate::api;
 use crate::components::common::ErrorBox;
 use crate::components::queue_draft::{
-    by_name, FieldError, QuestionDraft, QueueDraft, SamplingRule,
+    by_name, minutes_of, sampling_text, FieldError, QuestionDraft, QueueDraft, SamplingRule,
 };
 use crate::load::{fetch, Task};
 use crate::state::workspace;
@@ -47,7 +48,10 @@ struct QuestionRow {
 
 impl QuestionRow {
     fn new(key: u32) -> Self {
-        let d = QuestionDraft::blank();
+        Self::of(key, QuestionDraft::blank())
+    }
+
+    fn of(key: u32, d: QuestionDraft) -> Self {
         QuestionRow {
             key,
             id: RwSignal::new(d.id),
@@ -96,13 +100,37 @@ fn value_of<T: Send + Sync + 'static>(
     target.set(parse(&event_target_value(ev)));
 }
 
-/// The form; `version` is bumped when a queue was created.
+/// The form; `version` is bumped when a queue was created or saved. With `editing`, it
+/// edits that queue, and `on_cancel` closes it.
 #[component]
-pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
+pub fn QueueForm(
+    version: RwSignal<u32>,
+    #[prop(optional)] editing: Option<Queue>,
+    #[prop(optional)] on_cancel: Option<Callback<()>>,
+) -> impl IntoView {
     let filters = fetch(api::filters::list);
     let users = fetch(api::admin::users);
     let error = RwSignal::new(None::<FieldError>);
-    let name = RwSignal::new(String::new());
+    let edit = editing.is_some();
+    // Element ids: the new-queue form keeps its own; an edit form's name its queue.
+    let p = editing
+        .as_ref()
+        .map_or_else(|| "queue".to_owned(), |q| format!("edit-queue-{}", q.id));
+    let fixed = editing.as_ref().map(|q| {
+        let source = match q.source {
+            QueueSource::Filter { filter_id } => format!("saved filter #{filter_id}"),
+            QueueSource::Explicit => "explicit".to_owned(),
+        };
+        format!(
+            "Source: {source} · sampling: {} (both fixed).",
+            sampling_text(&q.sampling)
+        )
+    });
+    let editing = StoredValue::new(editing);
+    let start = move |f: fn(&Queue) -> String, blank: &str| {
+        editing.with_value(|q| q.as_ref().map_or_else(|| blank.to_owned(), f))
+    };
+    let name = RwSignal::new(start(|q| q.name.clone(), ""));
     let filter_id = RwSignal::new(None::<i64>);
     let rule = RwSignal::new(SamplingRule::All);
     let (share, seed, count) = (
@@ -112,13 +140,29 @@ pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
     );
     let by = RwSignal::new(StratifyBy::Channel);
     let per_count = RwSignal::new(false);
-    let reviewers = RwSignal::new(1i64);
-    let minutes = RwSignal::new("30".to_owned());
-    let assignees = RwSignal::new(Vec::<String>::new());
-    let next_key = StoredValue::new(1u32);
-    let rows = RwSignal::new(vec![QuestionRow::new(0)]);
+    let reviewers = RwSignal::new(
+        editing.with_value(|q| q.as_ref().map_or(1, |q| q.reviewers_per_conversation)),
+    );
+    let minutes = RwSignal::new(start(minutes_of, "30"));
+    let assignees = RwSignal::new(
+        editing.with_value(|q| q.as_ref().map(|q| q.assignees.clone()).unwrap_or_default()),
+    );
+    let first: Vec<QuestionRow> = editing.with_value(|q| match q {
+        Some(q) => (0u32..)
+            .zip(&q.rubric)
+            .map(|(k, r)| QuestionRow::of(k, QuestionDraft::of(r)))
+            .collect(),
+        None => vec![QuestionRow::new(0)],
+    });
+    let next_key = StoredValue::new(first.len() as u32);
+    let rows = RwSignal::new(first);
     let create = Task::<Queue>::new();
     Effect::new(move |_| match create.value.get() {
+        Some(Ok(q)) if edit => {
+            error.set(None);
+            version.update(|v| *v += 1);
+            workspace().notify(format!("Queue “{}” saved.", q.name));
+        }
         Some(Ok(q)) => {
             error.set(None);
             name.set(String::new());
@@ -146,9 +190,17 @@ pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
             assignees: assignees.get_untracked(),
             rubric: rows.with_untracked(|r| r.iter().map(QuestionRow::draft).collect()),
         };
-        match draft.to_input() {
-            Ok(input) => create.run(async move { api::queues::create(&input).await }),
-            Err(e) => error.set(Some(e)),
+        let sent = editing.with_value(|q| match q {
+            Some(q) => draft.to_update(q).map(|u| {
+                let id = q.id;
+                create.run(async move { api::queues::update(id, &u).await });
+            }),
+            None => draft.to_input().map(|input| {
+                create.run(async move { api::queues::create(&input).await });
+            }),
+        });
+        if let Err(e) = sent {
+            error.set(Some(e));
         }
     };
     let add_question = move |_| {
@@ -208,12 +260,10 @@ pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
                 .map(|(_, m)| view! { <ErrorBox message=m.clone()/> })
         })
     };
-    view! {
-        <form class="queue-form" id="queue-form" on:submit=submit aria-labelledby="queue-form-title">
-            <h3 id="queue-form-title">"New queue"</h3>
-            <label>"Name "<input id="queue-name" name="queue-name" required prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))/></label>
-            {placed(error, "name")}
+    let title = if edit { "Edit queue" } else { "New queue" };
+    let fixed_or_chosen = match fixed {
+        Some(text) => view! { <p class="muted small queue-fixed">{text}</p> }.into_any(),
+        None => view! {
             <label>"Source "<select id="queue-source" on:change=move |ev| filter_id.set(event_target_value(&ev).parse().ok())>
                 <option value="" selected=move || filter_id.get().is_none()>"Explicit: conversations added by id"</option>
                 {move || filters.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|f| view! {
@@ -254,12 +304,22 @@ pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
                 {placed(error, "sampling")}{placed(error, "sampling.share")}{placed(error, "sampling.count")}
                 {placed(error, "sampling.seed")}{placed(error, "sampling.by")}
             </fieldset>
-            <label>"Reviewers per conversation "<select id="queue-reviewers"
+        }
+        .into_any(),
+    };
+    view! {
+        <form class="queue-form" id=format!("{p}-form") on:submit=submit aria-labelledby=format!("{p}-form-title")>
+            <h3 id=format!("{p}-form-title")>{title}</h3>
+            <label>"Name "<input id=format!("{p}-name") name="queue-name" required prop:value=name
+                on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            {placed(error, "name")}
+            {fixed_or_chosen}
+            <label>"Reviewers per conversation "<select id=format!("{p}-reviewers")
                 on:change=move |ev| reviewers.set(event_target_value(&ev).parse().unwrap_or(1))>
-                <option value="1">"1"</option><option value="2">"2"</option><option value="3">"3"</option>
+                {(1..=3i64).map(|n| view! { <option value=n.to_string() selected=move || reviewers.get() == n>{n.to_string()}</option> }).collect_view()}
             </select></label>
             {placed(error, "reviewers_per_conversation")}
-            <label>"Reservation (minutes) "<input id="queue-minutes" inputmode="numeric" prop:value=minutes
+            <label>"Reservation (minutes) "<input id=format!("{p}-minutes") inputmode="numeric" prop:value=minutes
                 on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
             {placed(error, "reservation_seconds")}
             <fieldset class="queue-assignees">
@@ -270,12 +330,18 @@ pub fn QueueForm(version: RwSignal<u32>) -> impl IntoView {
             </fieldset>
             <fieldset class="queue-rubric">
                 <legend>"Rubric"</legend>
+                {edit.then(|| view! { <p class="muted small">"Once the queue has reviews, questions and labels may be added and reworded, but not removed, and a question keeps its kind."</p> })}
                 <For each=move || rows.get() key=|r| r.key children=question/>
                 {field_error(error, || "rubric".to_owned())}
-                <button type="button" class="btn btn-small" id="add-question" on:click=add_question>"Add question"</button>
+                <button type="button" class="btn btn-small" id=if edit { format!("{p}-add-question") } else { "add-question".to_owned() }
+                    on:click=add_question>"Add question"</button>
             </fieldset>
             {unplaced}
-            <button class="btn btn-primary" type="submit" id="create-queue" disabled=move || create.pending.get()>"Create queue"</button>
+            <button class="btn btn-primary" type="submit" id=if edit { format!("save-{p}") } else { "create-queue".to_owned() }
+                disabled=move || create.pending.get()>{if edit { "Save changes" } else { "Create queue" }}</button>
+            {on_cancel.map(|cancel| view! {
+                <button class="btn btn-ghost" type="button" name="cancel-edit" on:click=move |_| cancel.run(())>"Cancel"</button>
+            })}
         </form>
     }
 }

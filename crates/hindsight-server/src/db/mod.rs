@@ -35,6 +35,7 @@ pub mod paths;
 pub mod plan;
 pub mod queue_fill;
 pub mod queue_reviews;
+pub mod queue_settlements;
 pub mod queues;
 pub mod schema;
 pub mod settings;

@@ -253,6 +253,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    queue_settlements (queue_id, conversation_id) {
+        queue_id -> BigInt,
+        conversation_id -> BigInt,
+        answers -> Text,
+        settled_by -> Text,
+        settled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     conversation_paths (conversation_id) {
         conversation_id -> BigInt,
         steps -> Text,
@@ -290,6 +300,7 @@ diesel::joinable!(queue_conversations -> conversations (conversation_id));
 diesel::joinable!(queue_conversations -> review_queues (queue_id));
 diesel::joinable!(queue_reviews -> conversations (conversation_id));
 diesel::joinable!(queue_answers -> queue_reviews (review_id));
+diesel::joinable!(queue_settlements -> conversations (conversation_id));
 diesel::joinable!(comments -> conversations (conversation_id));
 diesel::joinable!(comment_mentions -> comments (comment_id));
 
@@ -314,6 +325,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_conversations,
     queue_reviews,
     queue_answers,
+    queue_settlements,
     conversation_paths,
     comments,
     comment_mentions,

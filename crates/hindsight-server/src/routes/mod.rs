@@ -123,6 +123,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/queues/{queue_id}/next").post(queues::next_conversation))
             .service(web::resource("/queues/{queue_id}/progress").get(queues::queue_progress))
             .service(
+                web::resource("/queues/{queue_id}/disagreements").get(queues::list_disagreements),
+            )
+            .service(
                 web::resource("/queues/{queue_id}/conversations/{id}/release")
                     .post(queues::release_conversation),
             )
@@ -133,6 +136,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/queues/{queue_id}/conversations/{id}/review")
                     .post(queues::submit_review),
+            )
+            .service(
+                web::resource("/queues/{queue_id}/conversations/{id}/settlement")
+                    .post(queues::settle_disagreement),
             )
             // Comments (issue 13).
             .service(web::resource("/comments/mentions").get(comments::list_mentions))

@@ -2,14 +2,15 @@
 
 use actix_web::{web, HttpResponse};
 use hindsight_types::{
-    Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput, QueueInput,
-    QueueProgress, QueueReview, QueueUpdate, ReviewSubmission,
+    DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput,
+    QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate, ReviewSubmission,
 };
+use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::{json_body, AppResult, JsonBody};
-use crate::service::{queue_progress, queue_review, queues};
+use crate::service::{queue_progress, queue_review, queue_settlements, queues};
 
 /// `GET /api/queues`: every queue.
 pub async fn list_queues(
@@ -130,5 +131,44 @@ pub async fn queue_progress(
 ) -> AppResult<web::Json<QueueProgress>> {
     Ok(web::Json(
         queue_progress::progress(&state, user, path.into_inner()).await?,
+    ))
+}
+
+/// The query of `GET /api/queues/{queue_id}/disagreements`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisagreementsQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    /// Read by the authentication extractor.
+    #[allow(dead_code)]
+    api_token: Option<String>,
+}
+
+/// `GET /api/queues/{queue_id}/disagreements`: conversations whose reviews disagree, not
+/// settled yet, newest first, a page at a time.
+pub async fn list_disagreements(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<DisagreementsQuery>,
+) -> AppResult<web::Json<DisagreementPage>> {
+    let DisagreementsQuery { limit, cursor, .. } = query.into_inner();
+    Ok(web::Json(
+        queue_settlements::list(&state, user, path.into_inner(), limit, cursor).await?,
+    ))
+}
+
+/// `POST /api/queues/{queue_id}/conversations/{id}/settlement`: settles a disagreement with
+/// final answers.
+pub async fn settle_disagreement(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    body: JsonBody<ReviewSubmission>,
+) -> AppResult<web::Json<QueueSettlement>> {
+    let (id, sender_id) = path.into_inner();
+    Ok(web::Json(
+        queue_settlements::settle(&state, user, id, sender_id, json_body(body)).await?,
     ))
 }

@@ -19,6 +19,7 @@ pub mod paths;
 pub mod queue_checks;
 pub mod queue_progress;
 pub mod queue_review;
+pub mod queue_settlements;
 pub mod queues;
 pub mod stats;
 pub mod stream;

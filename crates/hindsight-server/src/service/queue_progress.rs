@@ -1,6 +1,7 @@
 //! A queue's progress (done, reserved, remaining; per reviewer; time per review) and what
 //! its reviews found: each answer's estimated share of the source population with a 95 %
-//! interval, and agreement between reviewers.
+//! interval (a settled disagreement counting with its settled answers), and agreement between
+//! reviewers.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -10,6 +11,7 @@ use hindsight_types::{
     Sampling, ShareEstimate,
 };
 
+use super::queue_settlements::settled_of_queue;
 use super::queues::{assignees_of, queue_row, rubric_of, sampling_of};
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
@@ -43,24 +45,32 @@ fn values_of(q: &RubricQuestion) -> Option<Vec<String>> {
     }
 }
 
-/// The findings of one question from each sampled conversation's answers.
+/// The findings of one question from each sampled conversation's answers: a conversation's
+/// answer is its settlement's where one settled the question (`settled`), else the reviews'
+/// most frequent; agreement is the reviewers' own, settled or not.
 fn findings(
     q: &RubricQuestion,
     by_conversation: &HashMap<i64, Answers<'_>>,
+    settled: &HashMap<i64, &str>,
     strata: &HashMap<i64, &str>,
     population: &BTreeMap<&str, i64>,
     sampling: &Sampling,
     reviewers: i64,
 ) -> QuestionFindings {
-    let answered = by_conversation.len() as i64;
+    let mut finals: HashMap<i64, &str> = by_conversation
+        .iter()
+        .map(|(c, a)| (*c, modal(a)))
+        .collect();
+    finals.extend(settled.iter().map(|(c, v)| (*c, *v)));
+    let answered = finals.len() as i64;
     let total: i64 = population.values().sum();
     let stratified = matches!(sampling, Sampling::Stratified { .. });
     let mut estimates = Vec::new();
     let values = values_of(q);
     if let Some(values) = &values {
-        let modes: Vec<(&str, &str)> = by_conversation
+        let modes: Vec<(&str, &str)> = finals
             .iter()
-            .map(|(c, a)| (strata.get(c).copied().unwrap_or(""), modal(a)))
+            .map(|(c, m)| (strata.get(c).copied().unwrap_or(""), *m))
             .collect();
         for value in values {
             let count = modes.iter().filter(|(_, m)| *m == value.as_str()).count() as i64;
@@ -148,6 +158,7 @@ pub fn progress_at(
         .filter(|t| t.status != turns::RESERVED || t.expires_at > now)
         .collect();
     let answers = turns::answers(conn, id)?;
+    let settlements = settled_of_queue(conn, id)?;
     let mut taken: HashMap<i64, i64> = HashMap::new();
     let mut done_of: HashMap<i64, i64> = HashMap::new();
     for t in &all_turns {
@@ -216,7 +227,20 @@ pub fn progress_at(
             for a in by_conversation.values_mut() {
                 a.sort();
             }
-            findings(q, &by_conversation, &strata, &population, &sampling, needed)
+            let settled: HashMap<i64, &str> = settlements
+                .iter()
+                .filter(|(c, _)| sampled.contains(*c))
+                .filter_map(|(c, a)| a.get(&q.id).map(|v| (*c, v.as_str())))
+                .collect();
+            findings(
+                q,
+                &by_conversation,
+                &settled,
+                &strata,
+                &population,
+                &sampling,
+                needed,
+            )
         })
         .collect();
     Ok(QueueProgress {

@@ -25,6 +25,7 @@ mod openapi;
 mod page_plan;
 mod paths;
 mod pg_restart;
+mod queue_disagreements;
 mod queues;
 mod queues_follow;
 mod sequence;

@@ -28,12 +28,12 @@ pub(crate) fn greetings(prefix: &str, n: usize, channel: &str) -> Vec<Value> {
 }
 
 /// Imports conversations `{prefix}{i}` for i in 0..n on `channel`.
-async fn conversations(app: &TestApp, prefix: &str, n: usize, channel: &str) {
+pub(crate) async fn conversations(app: &TestApp, prefix: &str, n: usize, channel: &str) {
     app.import(&Value::Array(greetings(prefix, n, channel)))
         .await;
 }
 
-fn rubric() -> Value {
+pub(crate) fn rubric() -> Value {
     json!([
         {"id": "outcome", "prompt": "How did it end?", "kind": "label",
          "choices": ["success", "partial", "failure"], "required": true},
@@ -44,7 +44,7 @@ fn rubric() -> Value {
 }
 
 /// A request sent with `token`.
-async fn as_user(
+pub(crate) async fn as_user(
     app: &TestApp,
     token: &str,
     method: Method,
@@ -63,14 +63,14 @@ async fn patch(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
 }
 
 /// Creates a queue as the admin; must succeed.
-async fn create(app: &TestApp, body: Value) -> Value {
+pub(crate) async fn create(app: &TestApp, body: Value) -> Value {
     let (status, queue) = app.post_json("/api/queues", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{queue}");
     queue
 }
 
 /// An explicit queue named `name` holding the conversations `ids`.
-async fn explicit(app: &TestApp, name: &str, extra: Value, ids: &[String]) -> i64 {
+pub(crate) async fn explicit(app: &TestApp, name: &str, extra: Value, ids: &[String]) -> i64 {
     let mut body = json!({"name": name, "source": {"kind": "explicit"}, "rubric": rubric()});
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();
@@ -86,11 +86,11 @@ async fn explicit(app: &TestApp, name: &str, extra: Value, ids: &[String]) -> i6
     id
 }
 
-fn ids(prefix: &str, n: usize) -> Vec<String> {
+pub(crate) fn ids(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}")).collect()
 }
 
-async fn next(app: &TestApp, token: &str, queue: i64) -> (StatusCode, Value) {
+pub(crate) async fn next(app: &TestApp, token: &str, queue: i64) -> (StatusCode, Value) {
     as_user(
         app,
         token,
@@ -101,7 +101,7 @@ async fn next(app: &TestApp, token: &str, queue: i64) -> (StatusCode, Value) {
     .await
 }
 
-async fn review(
+pub(crate) async fn review(
     app: &TestApp,
     token: &str,
     queue: i64,
@@ -124,14 +124,14 @@ async fn turn(app: &TestApp, token: &str, queue: i64, id: &str, what: &str) -> S
     as_user(app, token, Method::POST, &path, None).await.0
 }
 
-fn conversation_of(assignment: &Value) -> String {
+pub(crate) fn conversation_of(assignment: &Value) -> String {
     assignment["conversation"]["id"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-fn close(a: &Value, b: f64) -> bool {
+pub(crate) fn close(a: &Value, b: f64) -> bool {
     a.as_f64().is_some_and(|a| (a - b).abs() < 1e-4)
 }
 
