@@ -44,4 +44,9 @@ pub use queues::{
     StratumRule,
 };
 pub mod comments;
+pub mod discover;
 pub use comments::{Comment, CommentPage, CommentUpdate, NewComment};
+pub use discover::{
+    DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState, DiscoverSettings, DismissInput,
+    DismissReason, Dismissal, IntentCount, RepresentativeMessage,
+};
