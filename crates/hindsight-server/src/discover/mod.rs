@@ -304,7 +304,8 @@ fn terms(ks: &[usize], texts: &[&str], counts: &[u32], vectors: &Vectors) -> Vec
     }
     let mut scored: Vec<(f32, String)> = in_group
         .into_iter()
-        .filter(|(_, n)| *n * 4 >= size)
+        // A single letter (`a`, `i`) says nothing alone.
+        .filter(|(term, n)| *n * 4 >= size && term.chars().count() > 1)
         .map(|(term, n)| {
             let idf = vectors
                 .idf

@@ -62,6 +62,11 @@ fn three_obvious_groups_are_found_with_their_labels() {
     assert_eq!(found[1].1, "store");
     assert_eq!(found[2].0, (12..18).collect::<Vec<_>>());
     assert_eq!(found[2].1, "human");
+    // No single letter in a label ("a" is in most of the human messages).
+    assert!(
+        groups.iter().all(|g| g.terms.iter().all(|t| t.len() > 1)),
+        "{groups:?}"
+    );
     for g in &groups {
         assert_eq!(g.representatives.len(), 5);
         assert!(g.representatives.iter().all(|r| g.members.contains(r)));
