@@ -81,6 +81,7 @@ async fn a_reviewer_runs_discover_and_opens_a_group_in_the_inbox() {
     let text = b.wait_text("#discover-groups", "bitcoin").await;
     assert!(text.contains("human"), "{text}");
     b.wait_text("#discover-last", "Last run").await;
+    support::axe::check(&b, "the Discover page").await;
 
     step("j selects the next group, o opens it in the inbox with its filter in the URL");
     b.js("document.getElementById('discover-groups').focus()", vec![])
