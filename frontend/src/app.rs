@@ -12,6 +12,7 @@ use crate::components::shortcuts::{install_shortcuts, ShortcutHelp};
 use crate::components::top_bar::TopBar;
 use crate::live::Live;
 use crate::pages::admin::AdminPage;
+use crate::pages::discover::DiscoverPage;
 use crate::pages::inbox::InboxPage;
 use crate::pages::login::LoginPage;
 use crate::pages::mentions::MentionsPage;
@@ -33,6 +34,7 @@ enum Screen {
     Paths,
     Review,
     Mentions,
+    Discover,
     NotFound,
 }
 
@@ -44,6 +46,7 @@ fn screen(path: &str) -> Screen {
         "/queues" => Screen::Queues,
         "/paths" => Screen::Paths,
         "/mentions" => Screen::Mentions,
+        "/discover" => Screen::Discover,
         p if queue_of(p).is_some() => Screen::Review,
         "" => Screen::Inbox,
         p if p.starts_with("/conversations/") => Screen::Inbox,
@@ -95,6 +98,7 @@ fn Screens() -> impl IntoView {
         Screen::Paths => view! { <PathsPage/> }.into_any(),
         Screen::Review => view! { <ReviewPage/> }.into_any(),
         Screen::Mentions => view! { <MentionsPage/> }.into_any(),
+        Screen::Discover => view! { <DiscoverPage/> }.into_any(),
         Screen::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod discover;
 pub mod error;
 pub mod error_shape;
 pub mod ingest;

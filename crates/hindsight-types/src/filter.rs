@@ -84,6 +84,9 @@ pub struct ConversationFilter {
     pub sender_id: Option<String>,
     /// Sequence filter (`seq=`, issue 14): the conversation's steps follow this pattern.
     pub sequence: Option<SequencePattern>,
+    /// Discover (issue 15): a conversation holds a message of this group of unhandled
+    /// messages (`discover_group=ID`, the group's id in `GET /api/discover`).
+    pub discover_group: Option<i64>,
     /// Order of the listing.
     pub sort: SortOrder,
 }
@@ -448,6 +451,12 @@ impl ConversationFilter {
                 }
             }
             "sender_id" => self.sender_id = Some(value.to_owned()).filter(|s| !s.is_empty()),
+            "discover_group" => {
+                self.discover_group = match value.trim() {
+                    "" => None,
+                    _ => Some(parse_count(key, value)?),
+                }
+            }
             "seq" => {
                 self.sequence = match value.trim() {
                     "" => None,
@@ -595,6 +604,7 @@ impl ConversationFilter {
         );
         num("sender_id", self.sender_id.clone());
         num("seq", self.sequence.as_ref().map(ToString::to_string));
+        num("discover_group", self.discover_group.map(|g| g.to_string()));
         let mut list = |k: &str, vs: &[String]| {
             if !vs.is_empty() {
                 q.append_pair(k, &vs.join(","));

@@ -46,4 +46,9 @@ pub use queues::{
 pub mod settlements;
 pub use settlements::{Disagreement, DisagreementPage, DisputedQuestion, QueueSettlement};
 pub mod comments;
+pub mod discover;
 pub use comments::{Comment, CommentPage, CommentUpdate, NewComment};
+pub use discover::{
+    DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState, DiscoverSettings, DismissInput,
+    DismissReason, Dismissal, IntentCount, RepresentativeMessage,
+};

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod comments;
 pub mod conversations;
+pub mod discover;
 pub mod filters;
 pub mod queues;
 pub mod stream;

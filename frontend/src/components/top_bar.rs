@@ -100,6 +100,8 @@ pub fn TopBar() -> impl IntoView {
                 <span class="spacer"></span>
                 <a class="btn btn-ghost" id="paths-link" href=move || with_query("/paths".to_owned(), &location.search.get())
                     title="The paths the filtered conversations take, step by step">"Paths"</a>
+                <a class="btn btn-ghost" id="discover-link" href=move || with_query("/discover".to_owned(), &location.search.get())
+                    title="Groups of messages the assistant likely did not handle">"Discover"</a>
                 <a class="btn btn-ghost" id="training-link" href="/training">"Training data"</a>
                 <a class="btn btn-ghost" id="mentions-link" href="/mentions"
                     title="Comments that mention you">"Mentions"</a>

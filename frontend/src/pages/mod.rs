@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod conversation;
+pub mod discover;
 pub mod inbox;
 pub mod login;
 pub mod mentions;

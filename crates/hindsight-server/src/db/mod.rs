@@ -24,6 +24,8 @@ pub mod comments;
 pub mod connection;
 pub mod conversations;
 pub mod counts;
+pub mod discover;
+pub mod discover_reads;
 pub mod events;
 pub mod export;
 pub mod facets;

@@ -310,7 +310,7 @@ pub fn shortest_posting_list(
 }
 
 /// Whether the filter holds a condition the plain page gathers (`IN` a subquery): features,
-/// their exclusions, slots, tags, annotations, scores, text, or a sequence that needs steps.
+/// their exclusions, slots, tags, annotations, scores, text, a Discover group, or a sequence that needs steps.
 pub fn gathers(filter: &ConversationFilter) -> bool {
     let f = filter;
     !(f.intents.is_empty()
@@ -329,6 +329,7 @@ pub fn gathers(filter: &ConversationFilter) -> bool {
         && f.misclassified.is_none()
         && f.scores.is_empty()
         && f.text.is_none()
+        && f.discover_group.is_none()
         && f.sequence
             .as_ref()
             .is_none_or(|p| p.required_features().is_empty()))

@@ -288,7 +288,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    discover_runs (id) {
+        id -> BigInt,
+        state -> Text,
+        settings -> Text,
+        started_by -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        candidates -> BigInt,
+        truncated -> Bool,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    discover_groups (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        label -> Text,
+        terms -> Text,
+        size -> BigInt,
+        senders -> BigInt,
+        daily -> Text,
+        covered -> BigInt,
+        intents -> Text,
+        representatives -> Text,
+        dismissed -> Nullable<Text>,
+        dismissed_by -> Nullable<Text>,
+        dismissed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    discover_group_messages (group_id, conversation_id, event_id) {
+        group_id -> BigInt,
+        conversation_id -> BigInt,
+        event_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    discover_dismissed (event_id) {
+        event_id -> BigInt,
+        group_id -> BigInt,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(events -> conversations (conversation_id));
+diesel::joinable!(discover_groups -> discover_runs (run_id));
+diesel::joinable!(discover_group_messages -> discover_groups (group_id));
 diesel::joinable!(conversation_paths -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> conversations (conversation_id));
@@ -329,4 +379,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_paths,
     comments,
     comment_mentions,
+    discover_runs,
+    discover_groups,
+    discover_group_messages,
+    discover_dismissed,
 );

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod comments;
 mod conversations;
+mod discover;
 mod export;
 mod facets;
 mod filters;
@@ -140,6 +141,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/queues/{queue_id}/conversations/{id}/settlement")
                     .post(queues::settle_disagreement),
+            )
+            // Discover (issue 15).
+            .service(web::resource("/discover").get(discover::get_discover))
+            .service(web::resource("/discover/runs").post(discover::start_run))
+            .service(web::resource("/discover/runs/{run_id}").get(discover::get_run))
+            .service(
+                web::resource("/discover/groups/{group_id}/dismiss").post(discover::dismiss_group),
             )
             // Comments (issue 13).
             .service(web::resource("/comments/mentions").get(comments::list_mentions))

@@ -11,6 +11,8 @@ pub mod auth;
 pub mod broker;
 pub mod comments;
 pub mod conversations;
+pub mod discover;
+pub mod discover_run;
 pub mod export;
 pub mod filters;
 pub mod flags;

@@ -12,6 +12,7 @@ mod comments;
 mod contract;
 mod conversation;
 mod counts;
+mod discover;
 mod errors;
 mod event_window;
 mod export;

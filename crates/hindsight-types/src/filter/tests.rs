@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn round_trips_through_the_query_string() {
-    let q = "min_user_messages=2&max_user_messages=9&channel=rest,telegram&intent=greet&exclude_intent=bye&slot=city:New York, NY&slot=name&start=2024-01-01T00:00:00Z&time_of_day=22:00-06:00&review_status=unread,saved_for_later&tags_all=alice&flagged=true&text=hello&sort=length";
+    let q = "min_user_messages=2&max_user_messages=9&channel=rest,telegram&intent=greet&exclude_intent=bye&slot=city:New York, NY&slot=name&start=2024-01-01T00:00:00Z&time_of_day=22:00-06:00&review_status=unread,saved_for_later&tags_all=alice&flagged=true&text=hello&discover_group=12&sort=length";
     let f = ConversationFilter::from_query(q).unwrap();
     assert_eq!(
         f.slots[0],
@@ -15,6 +15,7 @@ fn round_trips_through_the_query_string() {
     );
     assert_eq!(f.channels, ["rest", "telegram"]);
     assert_eq!(f.sort, SortOrder::Length);
+    assert_eq!(f.discover_group, Some(12));
     let again = ConversationFilter::from_query(&f.to_query()).unwrap();
     assert_eq!(f, again);
 }
@@ -47,6 +48,8 @@ fn names_the_bad_parameter() {
             "max_user_messages",
         ),
         ("sort=random", "sort"),
+        ("discover_group=-1", "discover_group"),
+        ("discover_group=x", "discover_group"),
     ] {
         let err = ConversationFilter::from_query(q).unwrap_err();
         assert_eq!(err.field, field, "{q}");

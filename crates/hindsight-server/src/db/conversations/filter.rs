@@ -9,7 +9,7 @@ use super::BoxedConversations;
 use crate::db::cached_sql::verbatim;
 use crate::db::connection::Backend;
 use crate::db::schema::{conversation_features, conversation_tags, conversations, tags};
-use crate::db::schema::{message_annotations, queue_answers};
+use crate::db::schema::{discover_group_messages, message_annotations, queue_answers};
 
 /// `SELECT conversation_id FROM conversation_features WHERE kind = ? AND name IN (…)`.
 type FeatureIds<'a> = diesel::dsl::Select<
@@ -391,6 +391,20 @@ pub(super) fn filtered_on<'a>(
     }
     if let Some(pattern) = &f.sequence {
         q = super::sequence::with_sequence(q, pattern, plan);
+    }
+    // Discover (issue 15): the conversations of a group's messages.
+    if let Some(group) = f.discover_group {
+        let of_group =
+            discover_group_messages::table.filter(discover_group_messages::group_id.eq(group));
+        q = if per_row {
+            q.filter(exists(of_group.filter(
+                discover_group_messages::conversation_id.eq(conversations::id),
+            )))
+        } else {
+            q.filter(
+                conversations::id.eq_any(of_group.select(discover_group_messages::conversation_id)),
+            )
+        };
     }
     if let Some(sender) = &f.sender_id {
         q = q.filter(conversations::sender_id.eq(sender));

@@ -1,0 +1,139 @@
+//! Discover in a real browser (issue 15): a reviewer starts a run from the page, reads the
+//! groups it found, moves between them with the keyboard, opens one in the inbox (the
+//! `discover_group` filter in the URL) and dismisses another.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::browser::Driver;
+use support::eventually;
+use support::server::{Server, ADMIN};
+
+fn step(what: &str) {
+    eprintln!("discover test: {what}");
+}
+
+/// One conversation whose only user message is `text`, predicted `nlu_fallback`.
+fn unhandled(sender: &str, text: &str, ts: f64) -> Value {
+    json!({"sender_id": sender, "events": [
+        {"event": "action", "timestamp": ts, "name": "action_listen", "policy": "RulePolicy", "confidence": 1.0},
+        {"event": "user", "timestamp": ts + 1.0, "text": text, "input_channel": "e2e-discover",
+         "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.9}, "entities": [], "text": text}, "metadata": {}},
+        {"event": "action", "timestamp": ts + 2.0, "name": "utter_ask_rephrase", "policy": "RulePolicy", "confidence": 1.0}
+    ]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_runs_discover_and_opens_a_group_in_the_inbox() {
+    let server = Server::start().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let bitcoin = [
+        "can I pay with bitcoin",
+        "do you take bitcoin",
+        "pay in bitcoin please",
+        "bitcoin payment possible",
+        "can i pay using bitcoin",
+        "bitcoin accepted?",
+    ];
+    let human = [
+        "talk to a human",
+        "I want to talk to a human",
+        "can I talk to a human agent",
+        "talk to human",
+        "please let me talk to a human",
+        "a human please",
+    ];
+    let mut trackers = Vec::new();
+    for (i, t) in bitcoin.iter().enumerate() {
+        trackers.push(unhandled(&format!("discover-b{i}"), t, now - 86_400.0));
+    }
+    for (i, t) in human.iter().enumerate() {
+        trackers.push(unhandled(
+            &format!("discover-h{i}"),
+            t,
+            now - 2.0 * 86_400.0,
+        ));
+    }
+    server.post("/api/trackers", &Value::Array(trackers)).await;
+    let mut driver = Driver::start().await;
+    let b = driver.session(&server.base).await;
+
+    step("log in, follow the top bar's Discover link: no run yet");
+    b.goto("/").await;
+    b.wait_path("the login page", |p| p.starts_with("/login"))
+        .await;
+    b.log_in(ADMIN.0, ADMIN.1).await;
+    b.click("#discover-link").await;
+    b.wait_path("the Discover page", |p| p.starts_with("/discover"))
+        .await;
+    b.wait_text("#discover-last", "No run yet").await;
+
+    step(
+        "run it for the inbox filtered to this test's channel; the groups appear when it finishes",
+    );
+    b.goto("/discover?channel=e2e-discover").await;
+    b.wait_text("#discover-last", "No run yet").await;
+    b.click("#discover-start").await;
+    b.wait_count(".discover-group", 2).await;
+    let text = b.wait_text("#discover-groups", "bitcoin").await;
+    assert!(text.contains("human"), "{text}");
+    b.wait_text("#discover-last", "Last run").await;
+    support::axe::check(&b, "the Discover page").await;
+
+    step("j selects the next group, o opens it in the inbox with its filter in the URL");
+    b.js("document.getElementById('discover-groups').focus()", vec![])
+        .await;
+    b.wait_count(".discover-group.selected", 1).await;
+    let first = b
+        .find(".discover-group.selected")
+        .await
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    b.press('j').await;
+    eventually("the second group selected", || async {
+        let el = b.find(".discover-group.selected").await;
+        (el.attr("id").await.ok().flatten()? != first).then_some(())
+    })
+    .await;
+    let second = b
+        .find(".discover-group.selected")
+        .await
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    let group_id = second.trim_start_matches("discover-group-").to_owned();
+    b.press('o').await;
+    let path = b
+        .wait_path("the inbox of the group", |p| {
+            p.starts_with("/?") && p.contains("discover_group=")
+        })
+        .await;
+    assert_eq!(path, format!("/?discover_group={group_id}"));
+    eventually("the group's six conversations", || async {
+        (b.count(".rows .row").await == 6).then_some(())
+    })
+    .await;
+
+    step("back on Discover, dismiss the first group as known: it leaves the page");
+    b.goto("/discover?channel=e2e-discover").await;
+    b.wait_count(".discover-group", 2).await;
+    b.click(&format!("#{first} .group-actions button")).await;
+    b.wait_count(".discover-group", 1).await;
+    let result = server.get("/api/discover").await;
+    let dismissed: Vec<&Value> = result["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| !g["dismissed"].is_null())
+        .collect();
+    assert_eq!(dismissed.len(), 1, "{result}");
+    assert_eq!(format!("discover-group-{}", dismissed[0]["id"]), first);
+    assert_eq!(dismissed[0]["dismissed"]["reason"], "known");
+    b.screenshot("discover").await;
+}

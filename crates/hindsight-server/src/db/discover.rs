@@ -1,0 +1,277 @@
+//! Discover's runs and groups (issue 15), as stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{discover_dismissed, discover_group_messages, discover_groups, discover_runs};
+use super::DbConnection;
+
+/// A run as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = discover_runs)]
+pub struct RunRow {
+    /// Id.
+    pub id: i64,
+    /// `running`, `finished` or `failed`.
+    pub state: String,
+    /// The settings as JSON.
+    pub settings: String,
+    /// Who started it.
+    pub started_by: String,
+    /// When.
+    pub started_at: NaiveDateTime,
+    /// When it ended.
+    pub finished_at: Option<NaiveDateTime>,
+    /// Candidates read.
+    pub candidates: i64,
+    /// Whether reading stopped at the settings' maximum.
+    pub truncated: bool,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// A group as stored (the JSON columns as text).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = discover_groups)]
+pub struct GroupRow {
+    /// Id.
+    pub id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// Label.
+    pub label: String,
+    /// JSON array of terms.
+    pub terms: String,
+    /// Messages.
+    pub size: i64,
+    /// Distinct conversations.
+    pub senders: i64,
+    /// JSON array of 14 daily counts, oldest first.
+    pub daily: String,
+    /// Messages already annotated.
+    pub covered: i64,
+    /// JSON array of `IntentCount`.
+    pub intents: String,
+    /// JSON array of `RepresentativeMessage`.
+    pub representatives: String,
+    /// `known` or `noise` once dismissed.
+    pub dismissed: Option<String>,
+    /// Who dismissed it.
+    pub dismissed_by: Option<String>,
+    /// When.
+    pub dismissed_at: Option<NaiveDateTime>,
+}
+
+/// A group to store, with its messages `(conversation id, event id)`.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    /// Label.
+    pub label: String,
+    /// JSON array of terms.
+    pub terms: String,
+    /// Messages.
+    pub size: i64,
+    /// Distinct conversations.
+    pub senders: i64,
+    /// JSON daily counts.
+    pub daily: String,
+    /// Messages already annotated.
+    pub covered: i64,
+    /// JSON intent counts.
+    pub intents: String,
+    /// JSON representatives.
+    pub representatives: String,
+    /// Its messages.
+    pub messages: Vec<(i64, i64)>,
+}
+
+/// Starts a run; returns it.
+pub fn insert_run(conn: &mut DbConnection, settings: &str, by: &str) -> QueryResult<RunRow> {
+    let id: i64 = diesel::insert_into(discover_runs::table)
+        .values((
+            discover_runs::state.eq("running"),
+            discover_runs::settings.eq(settings),
+            discover_runs::started_by.eq(by),
+            discover_runs::started_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .returning(discover_runs::id)
+        .get_result(conn)?;
+    get_run(conn, id).map(|r| r.expect("just inserted"))
+}
+
+/// The run `id`.
+pub fn get_run(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RunRow>> {
+    discover_runs::table
+        .find(id)
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The newest run in `state`.
+pub fn latest_in(conn: &mut DbConnection, state: &str) -> QueryResult<Option<RunRow>> {
+    discover_runs::table
+        .filter(discover_runs::state.eq(state))
+        .order(discover_runs::id.desc())
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks every run still `running` as failed with `error` (a server that stopped during a
+/// run leaves it so).
+pub fn fail_running(conn: &mut DbConnection, error: &str) -> QueryResult<usize> {
+    diesel::update(discover_runs::table.filter(discover_runs::state.eq("running")))
+        .set((
+            discover_runs::state.eq("failed"),
+            discover_runs::error.eq(error),
+            discover_runs::finished_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+}
+
+/// Ends a run: `finished` with its counts, or `failed` with `error`.
+pub fn end_run(
+    conn: &mut DbConnection,
+    id: i64,
+    candidates: i64,
+    truncated: bool,
+    error: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(discover_runs::table.find(id))
+        .set((
+            discover_runs::state.eq(if error.is_some() {
+                "failed"
+            } else {
+                "finished"
+            }),
+            discover_runs::finished_at.eq(chrono::Utc::now().naive_utc()),
+            discover_runs::candidates.eq(candidates),
+            discover_runs::truncated.eq(truncated),
+            discover_runs::error.eq(error),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Rows of a multi-row insert of group messages (3 columns, under SQLite's 32,766
+/// parameters).
+const MESSAGE_ROWS_PER_INSERT: usize = 10_000;
+
+/// Stores a run's groups and their messages.
+pub fn insert_groups(conn: &mut DbConnection, run_id: i64, groups: &[NewGroup]) -> QueryResult<()> {
+    for g in groups {
+        let id: i64 = diesel::insert_into(discover_groups::table)
+            .values((
+                discover_groups::run_id.eq(run_id),
+                discover_groups::label.eq(&g.label),
+                discover_groups::terms.eq(&g.terms),
+                discover_groups::size.eq(g.size),
+                discover_groups::senders.eq(g.senders),
+                discover_groups::daily.eq(&g.daily),
+                discover_groups::covered.eq(g.covered),
+                discover_groups::intents.eq(&g.intents),
+                discover_groups::representatives.eq(&g.representatives),
+            ))
+            .returning(discover_groups::id)
+            .get_result(conn)?;
+        for chunk in g.messages.chunks(MESSAGE_ROWS_PER_INSERT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|&(conversation, event)| {
+                    (
+                        discover_group_messages::group_id.eq(id),
+                        discover_group_messages::conversation_id.eq(conversation),
+                        discover_group_messages::event_id.eq(event),
+                    )
+                })
+                .collect();
+            on_each_backend!(conn, |c| diesel::insert_into(
+                discover_group_messages::table
+            )
+            .values(&rows)
+            .execute(c))?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the ended runs older than the newest `keep` finished ones (their groups and
+/// messages go with them; dismissals stay).
+pub fn prune(conn: &mut DbConnection, keep: i64) -> QueryResult<usize> {
+    let oldest_kept: Option<i64> = discover_runs::table
+        .filter(discover_runs::state.eq("finished"))
+        .order(discover_runs::id.desc())
+        .offset(keep - 1)
+        .select(discover_runs::id)
+        .first(conn)
+        .optional()?;
+    match oldest_kept {
+        Some(oldest) => diesel::delete(
+            discover_runs::table
+                .filter(discover_runs::id.lt(oldest))
+                .filter(discover_runs::state.ne("running")),
+        )
+        .execute(conn),
+        None => Ok(0),
+    }
+}
+
+/// The groups of run `run_id`.
+pub fn groups_of(conn: &mut DbConnection, run_id: i64) -> QueryResult<Vec<GroupRow>> {
+    discover_groups::table
+        .filter(discover_groups::run_id.eq(run_id))
+        .order(discover_groups::id)
+        .select(GroupRow::as_select())
+        .load(conn)
+}
+
+/// The group `id`.
+pub fn get_group(conn: &mut DbConnection, id: i64) -> QueryResult<Option<GroupRow>> {
+    discover_groups::table
+        .find(id)
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Dismisses group `id` for `reason`: marks it, and keeps its messages out of later runs.
+pub fn dismiss(conn: &mut DbConnection, id: i64, reason: &str, by: &str) -> QueryResult<()> {
+    diesel::update(discover_groups::table.find(id))
+        .set((
+            discover_groups::dismissed.eq(reason),
+            discover_groups::dismissed_by.eq(by),
+            discover_groups::dismissed_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    let mut after = i64::MIN;
+    loop {
+        let events: Vec<i64> = discover_group_messages::table
+            .filter(discover_group_messages::group_id.eq(id))
+            .filter(discover_group_messages::event_id.gt(after))
+            .order(discover_group_messages::event_id)
+            .limit(MESSAGE_ROWS_PER_INSERT as i64)
+            .select(discover_group_messages::event_id)
+            .load(conn)?;
+        let Some(&last) = events.last() else {
+            return Ok(());
+        };
+        after = last;
+        let rows: Vec<_> = events
+            .iter()
+            .map(|&e| {
+                (
+                    discover_dismissed::event_id.eq(e),
+                    discover_dismissed::group_id.eq(id),
+                    discover_dismissed::reason.eq(reason),
+                )
+            })
+            .collect();
+        // A message dismissed before (with a group of an earlier run) keeps that dismissal;
+        // upserts are spelled per backend by diesel.
+        on_each_backend!(conn, |c| diesel::insert_into(discover_dismissed::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+}

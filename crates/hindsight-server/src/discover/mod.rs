@@ -1,0 +1,336 @@
+//! Discover (issue 15): grouping the user messages the assistant likely did not handle.
+//!
+//! Pure computation, no database: [`group`] takes the messages' texts and returns groups of
+//! similar ones. Exact duplicates (after folding case, accents and punctuation) are collapsed
+//! first, each distinct text vectorised once ([`vectors`]: TF-IDF over words, word pairs and
+//! character n-grams, randomly projected to a few dense dimensions), then clustered by
+//! HDBSCAN ([`petal_clustering`]: a ball tree and Borůvka's spanning tree), which finds as
+//! many groups as the density shows and leaves the rest as noise. A text sent many times
+//! enters the clustering up to `min_samples` times, so that repetition counts as density
+//! without costing a point per message.
+
+pub mod candidates;
+pub mod text;
+pub mod vectors;
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use petal_clustering::{Fit, HDbscan};
+use petal_neighbors::distance::Euclidean;
+use petal_neighbors::BallTree;
+
+/// How the messages are grouped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Fewest messages of a group (HDBSCAN's `min_cluster_size`).
+    pub min_group_size: usize,
+    /// Neighbours that make a dense point (HDBSCAN's `min_samples`).
+    pub min_samples: usize,
+    /// Dimensions of the projected vectors.
+    pub dims: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            min_group_size: 5,
+            min_samples: 2,
+            dims: 64,
+        }
+    }
+}
+
+/// One group of similar messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Indices of its messages in the input, ascending.
+    pub members: Vec<usize>,
+    /// Its most characteristic words and word pairs, most characteristic first (at most 3).
+    pub terms: Vec<String>,
+    /// Indices (in the input) of up to 5 messages of distinct texts, closest to the group's
+    /// centre first.
+    pub representatives: Vec<usize>,
+}
+
+/// Representative messages of a group.
+pub const REPRESENTATIVES: usize = 5;
+/// Terms of a group's label.
+const LABEL_TERMS: usize = 3;
+
+/// Groups the messages `texts`: the groups, largest first. A text without a letter or digit
+/// is in none.
+pub fn group(texts: &[&str], params: &Params) -> Vec<Group> {
+    // Distinct folded texts, with the messages saying each.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut distinct: Vec<String> = Vec::new();
+    let mut messages: Vec<Vec<usize>> = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let folded = text::fold(t);
+        if folded.is_empty() {
+            continue;
+        }
+        let next = distinct.len();
+        let k = *index.entry(folded).or_insert_with_key(|f| {
+            distinct.push(f.clone());
+            messages.push(Vec::new());
+            next
+        });
+        messages[k].push(i);
+    }
+    drop(index);
+    if distinct.is_empty() {
+        return Vec::new();
+    }
+    let counts: Vec<u32> = messages.iter().map(|m| m.len() as u32).collect();
+    let refs: Vec<&str> = distinct.iter().map(String::as_str).collect();
+    let vectors = vectors::vectorise(&refs, &counts, params.dims);
+    let labels = cluster(&vectors, &counts, params);
+    let mut by_label: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, label) in labels.iter().enumerate() {
+        if let Some(l) = label {
+            by_label.entry(*l).or_default().push(k);
+        }
+    }
+    // HDBSCAN never makes one cluster of everything (its root): when it finds none among
+    // few messages, they are one cluster (HDBSCAN's `allow_single_cluster`), which the
+    // stray filter below trims to what holds together, or leaves too small.
+    if by_label.is_empty() && texts.len() <= MAX_FIT_POINTS {
+        by_label.insert(0, (0..distinct.len()).collect());
+    }
+    let mut groups: Vec<Group> = by_label
+        .into_values()
+        .map(|ks| without_strays(ks, &counts, &vectors))
+        .map(|ks| describe(&ks, &refs, &counts, &messages, &vectors))
+        .filter(|g| g.members.len() >= params.min_group_size)
+        .collect();
+    groups.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.members.cmp(&b.members))
+    });
+    groups
+}
+
+/// Most points HDBSCAN is fitted on: its spanning tree costs the square of the points (4,000
+/// take about 2 s on one core, 20,000 took minutes).
+pub const MAX_FIT_POINTS: usize = 4_000;
+
+/// HDBSCAN's cluster of each distinct text (`None`: noise).
+///
+/// Each text is a point as often as it was sent, up to `min_samples` times. Beyond
+/// [`MAX_FIT_POINTS`] points, HDBSCAN is fitted on a sample of the messages (a frequent text
+/// is drawn more often), and every other text joins the cluster of its nearest sampled point
+/// when it lies within that point's core distance (its dense neighbourhood), else it is
+/// noise: a group then needs `min_group_size` messages in the sample.
+fn cluster(vectors: &Vectors, counts: &[u32], params: &Params) -> Vec<Option<usize>> {
+    let cap = params.min_samples.max(1);
+    let points: usize = counts.iter().map(|&n| (n as usize).min(cap)).sum();
+    // How many times each text enters the fit.
+    let copies: Vec<usize> = if points <= MAX_FIT_POINTS {
+        counts.iter().map(|&n| (n as usize).min(cap)).collect()
+    } else {
+        use rand::SeedableRng;
+        // A fixed seed: the same messages give the same groups.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+        let mut ends: Vec<usize> = Vec::with_capacity(counts.len());
+        let mut total = 0usize;
+        for &n in counts {
+            total += n as usize;
+            ends.push(total);
+        }
+        let mut drawn = vec![0usize; counts.len()];
+        let sample = rand::seq::index::sample(&mut rng, total, MAX_FIT_POINTS.min(total));
+        for m in sample.iter() {
+            drawn[ends.partition_point(|&e| e <= m)] += 1;
+        }
+        drawn.into_iter().map(|d| d.min(cap)).collect()
+    };
+    let sampled = points > MAX_FIT_POINTS;
+    let mut owner: Vec<usize> = Vec::new();
+    let mut data: Vec<f32> = Vec::new();
+    for (k, &c) in copies.iter().enumerate() {
+        for _ in 0..c {
+            owner.push(k);
+            data.extend_from_slice(vectors.row(k));
+        }
+    }
+    let rows = owner.len();
+    let mut labels = vec![None; counts.len()];
+    if rows < params.min_group_size.max(2) {
+        return labels;
+    }
+    let fitted = Array2::from_shape_vec((rows, vectors.dims), data).expect("rows × dims");
+    let min_samples = params.min_samples.clamp(1, rows - 1);
+    let mut hdbscan = HDbscan {
+        alpha: 1.0f32,
+        min_samples,
+        min_cluster_size: params.min_group_size.max(2),
+        metric: Euclidean::default(),
+        // Prim's spanning tree over all pairs: faster than Borůvka's on these
+        // high-dimensional points, where the ball tree prunes little.
+        boruvka: false,
+    };
+    let (clusters, _noise, _scores) = hdbscan.fit(&fitted, None);
+    let mut fitted_label: Vec<Option<usize>> = vec![None; rows];
+    for (label, members) in clusters {
+        for r in members {
+            fitted_label[r] = Some(label);
+        }
+    }
+    // Copies of one text are at distance 0 and so in one cluster; should a copy fall
+    // elsewhere, the text goes with its first copy's.
+    for (r, label) in fitted_label.iter().enumerate() {
+        if labels[owner[r]].is_none() {
+            labels[owner[r]] = *label;
+        }
+    }
+    if sampled {
+        let tree = BallTree::new(fitted.view(), Euclidean::default()).expect("non-empty");
+        let core: Vec<f32> = fitted
+            .rows()
+            .into_iter()
+            .map(|r| tree.query(&r, min_samples).1.last().copied().unwrap_or(0.0))
+            .collect();
+        for (k, &c) in copies.iter().enumerate() {
+            if c > 0 {
+                continue;
+            }
+            let point = ndarray::ArrayView1::from(vectors.row(k));
+            let (nearest, distance) = tree.query_nearest(&point);
+            if distance <= core[nearest] * 1.0001 {
+                labels[k] = fitted_label[nearest];
+            }
+        }
+    }
+    labels
+}
+
+use vectors::Vectors;
+
+/// Least cosine similarity of a text to its group's centre. In these many dimensions texts
+/// sharing nothing are all about as far apart, and HDBSCAN may hang such a stray on the
+/// cluster it meets last; the members of a real group share words or pieces of words with
+/// the centre of the others well above this.
+const MIN_CENTRE_SIMILARITY: f32 = 0.15;
+
+/// The weighted, unit-length centre of the texts `ks`.
+fn centre(ks: &[usize], counts: &[u32], vectors: &Vectors) -> Vec<f32> {
+    let mut centre = vec![0f32; vectors.dims];
+    for &k in ks {
+        for (c, x) in centre.iter_mut().zip(vectors.row(k)) {
+            *c += x * counts[k] as f32;
+        }
+    }
+    let norm = centre.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        centre.iter_mut().for_each(|x| *x /= norm);
+    }
+    centre
+}
+
+/// The texts of a cluster without those too far from the centre of the other messages: the
+/// cosine of the sparse TF-IDF vectors, exact, with one message of the text left out so
+/// that a loner does not pull the centre its way (a text sent several times keeps its other
+/// copies as support).
+fn without_strays(ks: Vec<usize>, counts: &[u32], vectors: &Vectors) -> Vec<usize> {
+    let mut sum: HashMap<u64, f32> = HashMap::new();
+    for &k in &ks {
+        for &(id, w) in &vectors.sparse[k] {
+            *sum.entry(id).or_default() += w * counts[k] as f32;
+        }
+    }
+    let sum_norm2: f32 = sum.values().map(|x| x * x).sum();
+    ks.into_iter()
+        .filter(|&k| {
+            let v = &vectors.sparse[k];
+            let s_dot_v: f32 = v.iter().map(|(id, w)| sum[id] * w).sum();
+            let v_norm2: f32 = v.iter().map(|(_, w)| w * w).sum();
+            // |S − v|² and (S − v)·v, from S·v.
+            let others2 = sum_norm2 - 2.0 * s_dot_v + v_norm2;
+            others2 > 1e-6 && (s_dot_v - v_norm2) / others2.sqrt() >= MIN_CENTRE_SIMILARITY
+        })
+        .collect()
+}
+
+/// A group's members, label and representatives from its distinct texts `ks`.
+fn describe(
+    ks: &[usize],
+    texts: &[&str],
+    counts: &[u32],
+    messages: &[Vec<usize>],
+    vectors: &Vectors,
+) -> Group {
+    let centre = centre(ks, counts, vectors);
+    let mut closest: Vec<(f32, usize)> = ks
+        .iter()
+        .map(|&k| (vectors::dot(&centre, vectors.row(k)), k))
+        .collect();
+    closest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let representatives = closest
+        .iter()
+        .take(REPRESENTATIVES)
+        .map(|&(_, k)| messages[k][0])
+        .collect();
+    let mut members: Vec<usize> = ks
+        .iter()
+        .flat_map(|&k| messages[k].iter().copied())
+        .collect();
+    members.sort_unstable();
+    Group {
+        terms: terms(ks, texts, counts, vectors),
+        members,
+        representatives,
+    }
+}
+
+/// The words and word pairs most characteristic of a group: in many of its messages and
+/// rare elsewhere (share of the group's messages × inverse document frequency), a term
+/// left out when a better one already holds all its words.
+fn terms(ks: &[usize], texts: &[&str], counts: &[u32], vectors: &Vectors) -> Vec<String> {
+    let mut in_group: HashMap<String, u32> = HashMap::new();
+    let mut size = 0u32;
+    for &k in ks {
+        size += counts[k];
+        let words: Vec<&str> = texts[k].split(' ').collect();
+        let mut seen: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        seen.extend(words.windows(2).map(|p| p.join(" ")));
+        seen.sort();
+        seen.dedup();
+        for term in seen {
+            *in_group.entry(term).or_default() += counts[k];
+        }
+    }
+    let mut scored: Vec<(f32, String)> = in_group
+        .into_iter()
+        // A single letter (`a`, `i`) says nothing alone.
+        .filter(|(term, n)| *n * 4 >= size && term.chars().count() > 1)
+        .map(|(term, n)| {
+            let idf = vectors
+                .idf
+                .get(&text::word_id(&term))
+                .copied()
+                .unwrap_or(1.0);
+            (n as f32 / size as f32 * idf, term)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut chosen: Vec<String> = Vec::new();
+    for (_, term) in scored {
+        let covered = chosen.iter().any(|c| {
+            term.split(' ').all(|w| c.split(' ').any(|cw| cw == w))
+                || c.split(' ').all(|w| term.split(' ').any(|tw| tw == w))
+        });
+        if !covered {
+            chosen.push(term);
+        }
+        if chosen.len() == LABEL_TERMS {
+            break;
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,305 @@
+//! Discover (issue 15): starting runs, reading their result, dismissing groups.
+//!
+//! A run reads and groups on a thread of its own ([`super::discover_run`]), never on an
+//! actix worker or the blocking pool, and one at a time per process: [`RunningRun`] holds
+//! the id of the run under way, and a second start is a 409 naming it. Reviewers (the role
+//! that edits training data) start runs and dismiss groups; viewers read.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use hindsight_types::{
+    ConversationFilter, DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState,
+    DiscoverSettings, DismissInput, Dismissal, IntentCount, RepresentativeMessage,
+};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::auth::{AuthUser, Role};
+use crate::db::audit::{self, Change};
+use crate::db::discover::{GroupRow, RunRow};
+use crate::db::{self, write_transaction};
+use crate::error::{bad_request, conflict, not_found, AppError, AppResult};
+
+/// The id of the run under way in this process, if any.
+pub type RunningRun = Arc<Mutex<Option<i64>>>;
+
+/// Most names in a settings list.
+const MAX_NAMES: usize = 100;
+
+fn check_names(field: &str, names: &[String]) -> AppResult<()> {
+    if names.len() > MAX_NAMES {
+        return Err(bad_request(
+            field,
+            format!("`{field}` has at most {MAX_NAMES} names"),
+        ));
+    }
+    if let Some(bad) = names
+        .iter()
+        .find(|n| n.trim().is_empty() || n.trim() != n.as_str() || n.chars().count() > 200)
+    {
+        return Err(bad_request(
+            field,
+            format!(
+                "`{field}` holds `{bad}`: a name has 1 to 200 characters, no space at either end"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_share(field: &str, value: f64) -> AppResult<()> {
+    if !(0.0..=1.0).contains(&value) {
+        return Err(bad_request(
+            field,
+            format!("`{field}` must be between 0 and 1, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_range(field: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> AppResult<()> {
+    if !range.contains(&value) {
+        return Err(bad_request(
+            field,
+            format!(
+                "`{field}` must be between {} and {}, got {value}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a run's settings; returns the filter its `query` holds.
+pub fn check_settings(s: &DiscoverSettings) -> AppResult<ConversationFilter> {
+    let filter = ConversationFilter::from_query(&s.query)
+        .map_err(|e| bad_request("query", format!("`query`: {}", e.message)))?;
+    check_names("intents", &s.intents)?;
+    check_names("fallback_actions", &s.fallback_actions)?;
+    check_share("below_confidence", s.below_confidence)?;
+    check_share("rephrase_similarity", s.rephrase_similarity)?;
+    check_range("fallback_within_turns", s.fallback_within_turns, 0..=10)?;
+    check_range("min_group_size", s.min_group_size, 2..=1_000)?;
+    check_range("max_candidates", s.max_candidates, 1..=200_000)?;
+    let fallback_on = s.fallback_within_turns > 0 && !s.fallback_actions.is_empty();
+    if s.intents.is_empty()
+        && s.below_confidence == 0.0
+        && !fallback_on
+        && s.rephrase_similarity == 0.0
+    {
+        return Err(bad_request(
+            "intents",
+            "every rule is off: name intents, or set below_confidence, fallback_actions with \
+             fallback_within_turns, or rephrase_similarity",
+        ));
+    }
+    Ok(filter)
+}
+
+/// A stored run for the API.
+pub fn run_to_api(row: RunRow) -> AppResult<DiscoverRun> {
+    let internal = |e: String| AppError::Internal(format!("discover run {}: {e}", row.id));
+    Ok(DiscoverRun {
+        id: row.id,
+        state: row
+            .state
+            .parse()
+            .map_err(|()| internal(format!("state `{}`", row.state)))?,
+        settings: serde_json::from_str(&row.settings).map_err(|e| internal(e.to_string()))?,
+        started_by: row.started_by,
+        started_at: row.started_at.and_utc(),
+        finished_at: row.finished_at.map(|t| t.and_utc()),
+        candidates: row.candidates,
+        truncated: row.truncated,
+        error: row.error,
+    })
+}
+
+/// A stored group for the API.
+pub fn group_to_api(row: GroupRow) -> AppResult<DiscoverGroup> {
+    let internal =
+        |e: serde_json::Error| AppError::Internal(format!("discover group {}: {e}", row.id));
+    let daily: Vec<i64> = serde_json::from_str(&row.daily).map_err(internal)?;
+    let previous_7_days: i64 = daily.iter().take(7).sum();
+    let last_7_days: i64 = daily.iter().skip(7).sum();
+    let intents: Vec<IntentCount> = serde_json::from_str(&row.intents).map_err(internal)?;
+    let representatives: Vec<RepresentativeMessage> =
+        serde_json::from_str(&row.representatives).map_err(internal)?;
+    let dismissed = match (&row.dismissed, &row.dismissed_by, row.dismissed_at) {
+        (Some(reason), Some(by), Some(at)) => Some(Dismissal {
+            reason: serde_json::from_value(json!(reason)).map_err(internal)?,
+            by: by.clone(),
+            at: at.and_utc(),
+        }),
+        _ => None,
+    };
+    Ok(DiscoverGroup {
+        id: row.id,
+        label: row.label,
+        terms: serde_json::from_str(&row.terms).map_err(internal)?,
+        size: row.size,
+        senders: row.senders,
+        score: row.size as f64 * (last_7_days as f64 + 1.0) / (previous_7_days as f64 + 1.0),
+        daily,
+        last_7_days,
+        previous_7_days,
+        covered: row.covered,
+        covered_share: if row.size > 0 {
+            row.covered as f64 / row.size as f64
+        } else {
+            0.0
+        },
+        intents,
+        representatives,
+        inbox_query: format!("discover_group={}", row.id),
+        dismissed,
+    })
+}
+
+/// Starts a run with `settings` on a thread of its own (202): reviewer or above; 409 naming
+/// the run under way when there is one.
+pub async fn start_run(
+    state: &AppState,
+    caller: AuthUser,
+    settings: AppResult<DiscoverSettings>,
+) -> AppResult<DiscoverRun> {
+    caller.require(Role::Reviewer)?;
+    let settings = settings?;
+    let filter = check_settings(&settings)?;
+    let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
+    let running = state.discover.clone();
+    let pool = state.pool.clone();
+    state
+        .db(move |conn| {
+            // Held while the run is stored and its thread started: a second start waits,
+            // then sees it.
+            let mut current = running.lock().map_err(|_| AppError::Internal("discover lock".into()))?;
+            if let Some(id) = *current {
+                return Err(conflict(
+                    "run",
+                    format!("discover run {id} is under way: wait for it to finish (GET /api/discover/runs/{id})"),
+                ));
+            }
+            let row = write_transaction(conn, |conn| {
+                // Not running here, so a server that stopped during a run left it.
+                db::discover::fail_running(conn, "the server stopped during the run")?;
+                let row = db::discover::insert_run(conn, &text, &caller.name)?;
+                audit::record(
+                    conn,
+                    Change {
+                        actor: &caller.name,
+                        action: "discover_run_started",
+                        conversation: None,
+                        target: Some(format!("discover run {}", row.id)),
+                        before: None,
+                        after: Some(json!(settings)),
+                    },
+                )?;
+                Ok::<_, AppError>(row)
+            })?;
+            *current = Some(row.id);
+            let run = super::discover_run::RunInput {
+                id: row.id,
+                settings,
+                filter,
+                started_at: row.started_at.and_utc(),
+            };
+            super::discover_run::spawn(pool, running.clone(), run)
+                .inspect_err(|_| *current = None)?;
+            run_to_api(row)
+        })
+        .await
+}
+
+/// The run `id`: viewer or above.
+pub async fn get_run(state: &AppState, caller: AuthUser, id: i64) -> AppResult<DiscoverRun> {
+    caller.require(Role::Viewer)?;
+    state
+        .db(move |conn| {
+            let row = db::discover::get_run(conn, id)?
+                .ok_or_else(|| not_found(format!("discover run {id}")))?;
+            run_to_api(row)
+        })
+        .await
+}
+
+/// The latest finished run with its groups (highest score first) and the run under way:
+/// viewer or above.
+pub async fn latest(state: &AppState, caller: AuthUser) -> AppResult<DiscoverResult> {
+    caller.require(Role::Viewer)?;
+    let running = *state
+        .discover
+        .lock()
+        .map_err(|_| AppError::Internal("discover lock".into()))?;
+    state
+        .db(move |conn| {
+            let finished = db::discover::latest_in(conn, DiscoverRunState::Finished.as_str())?;
+            let running = match running {
+                Some(id) => db::discover::get_run(conn, id)?
+                    .map(run_to_api)
+                    .transpose()?,
+                None => None,
+            };
+            let Some(row) = finished else {
+                return Ok(DiscoverResult {
+                    run: None,
+                    age_seconds: None,
+                    groups: Vec::new(),
+                    running,
+                });
+            };
+            let mut groups = db::discover::groups_of(conn, row.id)?
+                .into_iter()
+                .map(group_to_api)
+                .collect::<AppResult<Vec<_>>>()?;
+            groups.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+            let run = run_to_api(row)?;
+            let age = run
+                .finished_at
+                .map(|t| (Utc::now() - t).num_seconds().max(0));
+            Ok(DiscoverResult {
+                run: Some(run),
+                age_seconds: age,
+                groups,
+                running,
+            })
+        })
+        .await
+}
+
+/// Dismisses a group (`known` or `noise`): its messages stay out of later runs. Reviewer or
+/// above; audited.
+pub async fn dismiss(
+    state: &AppState,
+    caller: AuthUser,
+    id: i64,
+    input: AppResult<DismissInput>,
+) -> AppResult<DiscoverGroup> {
+    caller.require(Role::Reviewer)?;
+    let reason = input?.reason;
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let before = db::discover::get_group(conn, id)?
+                    .ok_or_else(|| not_found(format!("discover group {id}")))?;
+                db::discover::dismiss(conn, id, reason.as_str(), &caller.name)?;
+                let after = db::discover::get_group(conn, id)?
+                    .ok_or_else(|| not_found(format!("discover group {id}")))?;
+                audit::record(
+                    conn,
+                    Change {
+                        actor: &caller.name,
+                        action: "discover_group_dismissed",
+                        conversation: None,
+                        target: Some(format!("discover group {id}")),
+                        before: Some(json!({"label": before.label, "size": before.size, "dismissed": before.dismissed})),
+                        after: Some(json!({"label": after.label, "size": after.size, "dismissed": after.dismissed})),
+                    },
+                )?;
+                group_to_api(after)
+            })
+        })
+        .await
+}
