@@ -90,9 +90,14 @@ mod tests {
         let mut batcher = Batcher::default();
         // A conversation without events counts as one, so that such input still batches.
         for n in 1..BATCH_EVENTS {
-            assert!(batcher.push(empty(n)).is_none(), "batch before the bound at {n}");
+            assert!(
+                batcher.push(empty(n)).is_none(),
+                "batch before the bound at {n}"
+            );
         }
-        let batch = batcher.push(empty(BATCH_EVENTS)).expect("a batch at the bound");
+        let batch = batcher
+            .push(empty(BATCH_EVENTS))
+            .expect("a batch at the bound");
         assert_eq!(batch.len(), BATCH_EVENTS);
         assert!(batcher.take().is_empty());
         assert!(batcher.push(empty(0)).is_none());
