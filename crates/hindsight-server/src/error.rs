@@ -187,6 +187,24 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
+const UNAVAILABLE_MESSAGE: &str = "the database is unavailable or busy; try again shortly";
+const TIMEOUT_MESSAGE: &str = "the query took longer than this server allows for one request; \
+     narrow the filter (a date range, a channel) or use cursor paging";
+
+impl AppError {
+    /// What a client may read about this error when it is kept rather than answered (a
+    /// background job's failure): a client error's own message, a fixed sentence for the
+    /// others, whose causes go to the log only.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Client(_, e) => e.message.clone(),
+            AppError::Unavailable(_) => UNAVAILABLE_MESSAGE.to_owned(),
+            AppError::QueryTimeout(_) => TIMEOUT_MESSAGE.to_owned(),
+            AppError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+        }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -201,20 +219,11 @@ impl ResponseError for AppError {
             AppError::Client(_, e) => e.clone(),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
-                server_error(
-                    ErrorCode::ServiceUnavailable,
-                    "the database is unavailable or busy; try again shortly",
-                    None,
-                )
+                server_error(ErrorCode::ServiceUnavailable, UNAVAILABLE_MESSAGE, None)
             }
             AppError::QueryTimeout(cause) => {
                 tracing::warn!(%cause, "query over its time budget");
-                server_error(
-                    ErrorCode::QueryTimeout,
-                    "the query took longer than this server allows for one request; \
-                     narrow the filter (a date range, a channel) or use cursor paging",
-                    None,
-                )
+                server_error(ErrorCode::QueryTimeout, TIMEOUT_MESSAGE, None)
             }
             AppError::Internal(cause) => {
                 // The id goes to the client and, with the cause, to the log: an admin can

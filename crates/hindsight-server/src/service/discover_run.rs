@@ -65,7 +65,8 @@ pub fn spawn(pool: DbPool, running: RunningRun, run: RunInput) -> AppResult<()> 
                     .unwrap_or_else(|_| Err(AppError::Internal("the run panicked".into())));
             if let Err(e) = &outcome {
                 tracing::error!("discover run {id} failed: {e}");
-                let message = e.to_string();
+                // What the run's readers see; the cause stays in the log above.
+                let message = e.public_message();
                 let failed = pool.get().map_err(AppError::from).and_then(|mut conn| {
                     Ok(db::discover::end_run(
                         &mut conn,
