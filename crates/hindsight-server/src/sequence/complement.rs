@@ -6,8 +6,9 @@
 //! lines are a plain expression instead: a user line whose intent is none of the negated
 //! ones and whose confidence lies outside the negated ranges, an action line named none of
 //! the negated actions and sending none of the negated responses, a slot line naming none of
-//! the negated slots. Other negations (text, several conditions on one step, names with
-//! symbols) keep the lookahead.
+//! the negated slots (or resetting one: `slot:NAME` is a slot set to a value). Other negations
+//! (text, a slot's value, several conditions on one step, names with symbols) keep the
+//! lookahead.
 
 use hindsight_types::sequence::{Condition, Matches, SequenceElement};
 
@@ -35,9 +36,9 @@ pub(super) fn allowed_lines(
             Condition::Intent(n) => intents.push(n.as_str()),
             Condition::Action(n) => actions.push(n.as_str()),
             Condition::Bot(n) => responses.push(n.as_str()),
-            Condition::Slot(n) => slots.push(n.as_str()),
+            Condition::Slot(n, None) => slots.push(n.as_str()),
             Condition::Confidence(op, v) => ranges.push(confidence_key_range(*op, *v)),
-            Condition::UserText(_) => return None,
+            Condition::UserText(_) | Condition::Slot(_, Some(_)) => return None,
         }
     }
     let user = match (none_of(&intents)?, outside(&ranges)) {
@@ -53,7 +54,12 @@ pub(super) fn allowed_lines(
         };
         format!("a{name}{sent}\\n")
     });
-    let slot = none_of(&slots)?.map(|name| format!("s{name}\\n"));
+    // A reset is never a negated `slot:NAME`.
+    let reset = format!("s{FIELD}\\t{}\\n", literal(super::NULL_FIELD));
+    let slot = Some(match none_of(&slots)? {
+        Some(name) => format!("s{name}\\t[^\\n]*\\n|{reset}"),
+        None => reset,
+    });
     let other = match (action, slot) {
         (Some(a), Some(s)) => Some(format!("{a}|{s}")),
         (a, s) => a.or(s),

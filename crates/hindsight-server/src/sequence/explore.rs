@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use hindsight_types::sequence::Condition;
+use hindsight_types::sequence::{Condition, SlotValue};
 use hindsight_types::{PathEdge, PathGraph, PathNode};
 
 /// What the graph is drawn with.
@@ -57,7 +57,11 @@ fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usi
                     }
                 }
                 "s" => Step {
-                    label: Condition::Slot(name).to_string(),
+                    label: Condition::Slot(
+                        name,
+                        (fields.next() == Some(super::NULL_FIELD)).then_some(SlotValue::Null),
+                    )
+                    .to_string(),
                     low: false,
                     fallback: false,
                 },
@@ -227,7 +231,7 @@ mod tests {
                 "ubye\t-\tx",
                 "abye",
             ]),
-            path(&["uask\t0300000=\t?", "scity"]),
+            path(&["uask\t0300000=\t?", "scity\t\"Oslo"]),
             path(&["uodd\t0990000=\t!"]),
             path(&[]),
         ];

@@ -12,8 +12,10 @@
 //! ```
 //!
 //! - `intent:NAME`, `action:NAME`, `bot:NAME` (the response the bot sent, e.g.
-//!   `utter_ask_cuisine`), `slot:NAME`; `*` as NAME is any; a name with spaces or symbols goes
-//!   in double quotes.
+//!   `utter_ask_cuisine`), `slot:NAME` (set to a value, not reset to null); `*` as NAME is
+//!   any; a name with spaces or symbols goes in double quotes.
+//! - `slot:NAME=VALUE`: the slot set to that value (see [`SlotValue`]): `slot:cuisine="thai"`,
+//!   `slot:guests=4`, `slot:vip=true`, `slot:name=null` (reset).
 //! - `user_text~"words"`: a user message containing the text (case ignored).
 //! - `confidence<0.5` (also `<=`, `>`, `>=`): a user message whose intent confidence compares
 //!   so, at six decimal places.
@@ -42,6 +44,10 @@ pub const MAX_REPEAT: u32 = 20;
 
 /// The largest `within N turns`.
 pub const MAX_WITHIN_TURNS: u32 = 50;
+
+/// The longest text value a `slot:NAME="…"` can name: longer values are found only by
+/// `slot:NAME`.
+pub const MAX_SLOT_VALUE_CHARS: usize = 200;
 
 /// A parsed sequence pattern; its text form ([`fmt::Display`]) is canonical.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,12 +101,55 @@ pub enum Condition {
     Action(String),
     /// An action that sent this response (`*`: any bot message).
     Bot(String),
-    /// A slot of this name was set.
-    Slot(String),
+    /// A slot of this name was set: to any value but null (`None`), or to this value.
+    Slot(String, Option<SlotValue>),
     /// A user message containing this text, case ignored (held lower-cased).
     UserText(String),
     /// A user message whose intent confidence compares so with the value.
     Confidence(Comparison, f64),
+}
+
+/// The value a `slot:NAME=VALUE` step names, compared with the value of Rasa's slot event:
+///
+/// - `"thai"`: a text, equal character for character (case counts); a text with a tab or a
+///   line break, or longer than [`MAX_SLOT_VALUE_CHARS`], equals no pattern's;
+/// - `4`, `-2.5`: a number, equal by value (`4` is the event's `4` and `4.0`, not `"4"`);
+/// - `true`, `false`: a boolean;
+/// - `null`: the slot reset (a slot event with a null value, which is a step too).
+///
+/// Lists and objects equal no value: `slot:NAME` finds them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlotValue {
+    /// A text, in double quotes.
+    Text(String),
+    /// A number (finite).
+    Number(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`: the slot reset.
+    Null,
+}
+
+/// A number as a pattern and a conversation's path write it: without a fraction when it is
+/// whole (below 10^15), else the shortest decimal that reads back as it, so equal numbers
+/// have equal text (`4.0` is `4`).
+pub fn canonical_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+impl fmt::Display for SlotValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SlotValue::Text(t) => write_quoted(f, t),
+            SlotValue::Number(v) => f.write_str(&canonical_number(*v)),
+            SlotValue::Bool(b) => write!(f, "{b}"),
+            SlotValue::Null => f.write_str("null"),
+        }
+    }
 }
 
 /// A comparison of a confidence.
@@ -156,7 +205,7 @@ impl Condition {
                 StepKind::User
             }
             Condition::Action(_) | Condition::Bot(_) => StepKind::Action,
-            Condition::Slot(_) => StepKind::Slot,
+            Condition::Slot(..) => StepKind::Slot,
         }
     }
 }
@@ -173,11 +222,39 @@ impl SequencePattern {
                     let (kind, name) = match c {
                         Condition::Intent(n) => ("intent", n),
                         Condition::Action(n) => ("action", n),
-                        Condition::Slot(n) => ("slot", n),
+                        // A reset adds no feature.
+                        Condition::Slot(_, Some(SlotValue::Null)) => continue,
+                        Condition::Slot(n, _) => ("slot", n),
                         _ => continue,
                     };
                     if name != "*" && !out.contains(&(kind, name.as_str())) {
                         out.push((kind, name.as_str()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Slot values every matching conversation has, as the feature index holds them
+    /// (`(name, value)` of kind `slot`): the texts and booleans of steps that must occur
+    /// (a number's text there is the event's own, `4` or `4.0`, so numbers only narrow by
+    /// name).
+    pub fn required_slot_values(&self) -> Vec<(&str, String)> {
+        let mut out = Vec::new();
+        for e in self.elements.iter().filter(|e| !e.negated) {
+            if let Matches::Step(conditions) = &e.what {
+                for c in conditions {
+                    let value = match c {
+                        Condition::Slot(n, Some(SlotValue::Text(t))) if n != "*" => (n, t.clone()),
+                        Condition::Slot(n, Some(SlotValue::Bool(b))) if n != "*" => {
+                            (n, b.to_string())
+                        }
+                        _ => continue,
+                    };
+                    let value = (value.0.as_str(), value.1);
+                    if !out.contains(&value) {
+                        out.push(value);
                     }
                 }
             }
@@ -261,7 +338,14 @@ impl fmt::Display for Condition {
             Condition::Intent(n) => ("intent:", n),
             Condition::Action(n) => ("action:", n),
             Condition::Bot(n) => ("bot:", n),
-            Condition::Slot(n) => ("slot:", n),
+            Condition::Slot(n, value) => {
+                f.write_str("slot:")?;
+                write_name(f, n)?;
+                return match value {
+                    Some(v) => write!(f, "={v}"),
+                    None => Ok(()),
+                };
+            }
             Condition::UserText(t) => {
                 f.write_str("user_text~")?;
                 return write_quoted(f, t);

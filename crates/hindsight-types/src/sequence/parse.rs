@@ -2,7 +2,7 @@
 
 use super::{
     Comparison, Condition, Link, Matches, SequenceElement, SequenceError, SequencePattern,
-    MAX_REPEAT, MAX_SEQUENCE_ELEMENTS, MAX_WITHIN_TURNS,
+    SlotValue, MAX_REPEAT, MAX_SEQUENCE_ELEMENTS, MAX_SLOT_VALUE_CHARS, MAX_WITHIN_TURNS,
 };
 
 pub(super) struct Parser {
@@ -266,6 +266,42 @@ impl Parser {
         Ok(out)
     }
 
+    /// The value after `slot:NAME=` (see [`SlotValue`]).
+    fn slot_value(&mut self) -> Result<SlotValue, SequenceError> {
+        let start = self.pos;
+        if self.peek() == Some('"') {
+            let text = self.quoted()?;
+            if text.chars().count() > MAX_SLOT_VALUE_CHARS {
+                return self.error(
+                    start,
+                    format!("a slot's text value has at most {MAX_SLOT_VALUE_CHARS} characters"),
+                );
+            }
+            return Ok(SlotValue::Text(text));
+        }
+        let word = self.word();
+        match word.as_str() {
+            "true" => return Ok(SlotValue::Bool(true)),
+            "false" => return Ok(SlotValue::Bool(false)),
+            "null" => return Ok(SlotValue::Null),
+            _ => {}
+        }
+        self.pos = start;
+        let negative = self.eat("-");
+        let (_, digits) = self.number();
+        let ends = self.peek().is_none_or(ends_name);
+        match digits.parse::<f64>() {
+            Ok(v) if ends && v.is_finite() && digits.starts_with(|c: char| c.is_ascii_digit()) => {
+                Ok(SlotValue::Number(if negative { -v } else { v }))
+            }
+            _ => self.error(
+                start,
+                "a slot's value is text in double quotes (`slot:cuisine=\"thai\"`), a number, \
+                 true, false or null",
+            ),
+        }
+    }
+
     fn condition(&mut self) -> Result<Condition, SequenceError> {
         let start = self.pos;
         let word = self.word();
@@ -279,7 +315,18 @@ impl Parser {
             "intent" => named(self, Condition::Intent),
             "action" => named(self, Condition::Action),
             "bot" => named(self, Condition::Bot),
-            "slot" => named(self, Condition::Slot),
+            "slot" => {
+                if !self.eat(":") {
+                    return self.error(self.pos, "expected `:` and a name after `slot`");
+                }
+                let name = self.name()?;
+                let value = if self.eat("=") {
+                    Some(self.slot_value()?)
+                } else {
+                    None
+                };
+                Ok(Condition::Slot(name, value))
+            }
             "user_text" => {
                 if !self.eat("~") {
                     return self.error(self.pos, "expected `~` and quoted text after `user_text`");
