@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use hindsight_types::sequence::{Condition, SlotValue};
-use hindsight_types::{PathEdge, PathGraph, PathNode};
+use hindsight_types::{PathEdge, PathGraph, PathNode, PathSettings};
 
 /// What the graph is drawn with.
 #[derive(Debug, Clone, Copy)]
@@ -27,12 +27,14 @@ struct Step {
     fallback: bool,
 }
 
-/// Intents that say the assistant did not understand.
-const FALLBACK_INTENTS: [&str; 2] = ["nlu_fallback", "out_of_scope"];
-
 /// The steps of one path (see the parent module for its lines), the first `depth` of them,
 /// and how many it has in all.
-fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usize) {
+fn steps_of(
+    path: &str,
+    depth: usize,
+    low_bound: (u32, bool),
+    fallbacks: &PathSettings,
+) -> (Vec<Step>, usize) {
     let lines: Vec<&str> = path.split('\n').filter(|l| !l.is_empty()).collect();
     let steps = lines
         .iter()
@@ -44,7 +46,7 @@ fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usi
             match kind {
                 "u" => {
                     let low = fields.next().is_some_and(|c| below(c, low_bound));
-                    let fallback = FALLBACK_INTENTS.contains(&name.as_str());
+                    let fallback = fallbacks.fallback_intents.contains(&name);
                     let name = if name.is_empty() {
                         "*".to_owned()
                     } else {
@@ -66,7 +68,7 @@ fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usi
                     fallback: false,
                 },
                 _ => Step {
-                    fallback: name.contains("fallback"),
+                    fallback: fallbacks.fallback_actions.contains(&name),
                     label: if name.is_empty() {
                         Condition::Bot("*".to_owned()).to_string()
                     } else {
@@ -98,12 +100,19 @@ fn prefix(level: usize, steps: &[&str]) -> String {
     parts.join(" >> ")
 }
 
-/// The graph of `paths`.
-pub fn graph(paths: &[String], shape: GraphShape, sampled: bool) -> PathGraph {
+/// The graph of `paths`, the steps `fallbacks` names marked.
+pub fn graph(
+    paths: &[String],
+    shape: GraphShape,
+    fallbacks: &PathSettings,
+    sampled: bool,
+) -> PathGraph {
     let depth = shape.depth as usize;
     let bound = super::confidence_millionths(shape.low_confidence);
-    let per_path: Vec<(Vec<Step>, usize)> =
-        paths.iter().map(|p| steps_of(p, depth, bound)).collect();
+    let per_path: Vec<(Vec<Step>, usize)> = paths
+        .iter()
+        .map(|p| steps_of(p, depth, bound, fallbacks))
+        .collect();
     let without_steps = per_path.iter().filter(|(s, _)| s.is_empty()).count() as i64;
     let mut levels: Vec<Vec<PathNode>> = Vec::new();
     // Per level: a step's label → its node's index.
@@ -235,7 +244,7 @@ mod tests {
             path(&["uodd\t0990000=\t!"]),
             path(&[]),
         ];
-        let g = graph(&paths, SHAPE, false);
+        let g = graph(&paths, SHAPE, &PathSettings::default(), false);
         assert_eq!(g.conversations, 6);
         assert_eq!(g.without_steps, 1);
         assert_eq!(g.levels.len(), 3);

@@ -127,3 +127,82 @@ both_backends! {
         assert!(checked >= 20, "only {checked} nodes and edges had a pattern");
     }
 }
+
+/// The `fallback` of each node of a graph, by its step.
+fn fallbacks(g: &Value) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = g["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l.as_array().unwrap().iter())
+        .map(|n| {
+            (
+                n["step"].as_str().unwrap().to_owned(),
+                n["fallback"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+both_backends! {
+    async fn fallback_names_are_a_setting_admins_change(app: TestApp) {
+        let t = T0;
+        let mut a = vec![said("??", "nlu_fallback", 0.2, t)];
+        a.push(action("action_two_stage_fallback", "RulePolicy", 1.0, t + 1.0));
+        a.push(said("help", "help", 0.9, t + 2.0));
+        a.extend(replied("utter_sorry", t + 3.0));
+        app.import(&json!([tracker("a", a)])).await;
+
+        let defaults = app.get_ok("/api/settings/paths").await;
+        assert_eq!(defaults, json!({
+            "fallback_intents": ["nlu_fallback", "out_of_scope"],
+            "fallback_actions": ["action_default_fallback", "action_two_stage_fallback"],
+        }));
+        let g = app.get_ok("/api/conversations/paths").await;
+        assert_eq!(fallbacks(&g), [
+            ("action:action_two_stage_fallback".to_owned(), true),
+            ("action:utter_sorry".to_owned(), false),
+            ("intent:help".to_owned(), false),
+            ("intent:nlu_fallback".to_owned(), true),
+        ]);
+
+        let put = |app: &TestApp, body: Value| app.request(reqwest::Method::PUT, "/api/settings/paths").json(&body);
+        let mut app = app;
+        let viewer = app.user_token("vic", "viewer").await;
+        let admin = app.act_as(Some(viewer));
+        let (status, _) = app.send(put(&app, json!({"fallback_intents": [], "fallback_actions": []}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        app.act_as(admin);
+        for (body, field) in [
+            (json!({"fallback_intents": ["help"], "fallback_actions": [" "]}), "fallback_actions"),
+            (json!({"fallback_intents": ["a\tb"], "fallback_actions": []}), "fallback_intents"),
+            (json!({"fallback_intents": (0..51).map(|i| format!("i{i}")).collect::<Vec<_>>(), "fallback_actions": []}), "fallback_intents"),
+        ] {
+            let (status, answer) = app.send(put(&app, body.clone())).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+            assert_eq!(answer["error"]["field"], field, "{body}");
+        }
+        // Nothing half-written: the defaults still hold.
+        assert_eq!(app.get_ok("/api/settings/paths").await, defaults);
+        let (status, saved) = app.send(put(&app, json!({
+            "fallback_intents": ["help"],
+            "fallback_actions": ["utter_sorry", " utter_sorry "],
+        }))).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved, json!({"fallback_intents": ["help"], "fallback_actions": ["utter_sorry"]}));
+        assert_eq!(app.get_ok("/api/settings/paths").await, saved);
+        let g = app.get_ok("/api/conversations/paths").await;
+        assert_eq!(fallbacks(&g), [
+            ("action:action_two_stage_fallback".to_owned(), false),
+            ("action:utter_sorry".to_owned(), true),
+            ("intent:help".to_owned(), true),
+            ("intent:nlu_fallback".to_owned(), false),
+        ]);
+        let audit = app.get_ok("/api/audit").await;
+        let text = audit.to_string();
+        assert!(text.contains("path_settings_updated"), "{text}");
+    }
+}
