@@ -44,7 +44,9 @@ pub struct PathNode {
     pub low_confidence: i64,
     /// A fallback: an intent or action named in [`PathSettings`].
     pub fallback: bool,
-    /// The `seq=` pattern of the conversations through this node (none for "other").
+    /// The `seq=` pattern of the conversations through this node; for "other", the step
+    /// `*!(…)`, none of the level's shown steps (none when a shown step is a wildcard, or the
+    /// pattern would be too long).
     pub seq: Option<String>,
 }
 
@@ -59,7 +61,8 @@ pub struct PathEdge {
     pub to: u32,
     /// How many conversations.
     pub conversations: i64,
-    /// The `seq=` pattern of the conversations along this edge (none when an end is "other").
+    /// The `seq=` pattern of the conversations along this edge (none when an end's node has
+    /// none).
     pub seq: Option<String>,
 }
 

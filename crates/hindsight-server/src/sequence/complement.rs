@@ -10,9 +10,9 @@
 //! (text, a slot's value, several conditions on one step, names with symbols) keep the
 //! lookahead.
 
-use hindsight_types::sequence::{Condition, Matches, SequenceElement};
+use hindsight_types::sequence::{Condition, Link, Matches, SequenceElement};
 
-use super::pattern::{confidence_key_range, confidence_regex, literal, MAX_KEY};
+use super::pattern::{confidence_key_range, confidence_regex, literal, step_regex, MAX_KEY};
 
 /// Any field.
 const FIELD: &str = "[^\\t\\n]*";
@@ -65,6 +65,36 @@ pub(super) fn allowed_lines(
         (a, s) => a.or(s),
     };
     Some((user, other))
+}
+
+/// The expression of `*!(S | S | …)`: one line that none of the steps matches, without
+/// lookahead when [`allowed_lines`] can write it so.
+pub(super) fn any_but(steps: &[Vec<Condition>]) -> String {
+    let elements: Vec<SequenceElement> = steps
+        .iter()
+        .map(|conditions| SequenceElement {
+            link: Link::Later,
+            negated: true,
+            what: Matches::Step(conditions.clone()),
+            at_least: 1,
+            within_turns: None,
+        })
+        .collect();
+    let refs: Vec<&SequenceElement> = elements.iter().collect();
+    match allowed_lines(&refs) {
+        Some((user, other)) => {
+            let lines: Vec<String> = user.into_iter().chain(other).collect();
+            match lines.as_slice() {
+                // No line at all: lines start with `u`, `a` or `s`.
+                [] => "z\\n".to_owned(),
+                lines => format!("(?:{})", lines.join("|")),
+            }
+        }
+        None => {
+            let steps: Vec<String> = elements.iter().map(step_regex).collect();
+            format!("(?!{})[^\\n]*\\n", steps.join("|"))
+        }
+    }
 }
 
 /// A field holding none of `names`: `Some(None)` when `*` (any) is among them, `None` when a

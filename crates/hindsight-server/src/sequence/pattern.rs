@@ -56,7 +56,7 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
         match &e.what {
             Matches::End => out.push('$'),
             Matches::Start => {}
-            Matches::Step(_) => {
+            Matches::Step(_) | Matches::AnyBut(_) => {
                 let step = step_regex(e);
                 out.push_str(&step);
                 for _ in 1..e.at_least {
@@ -149,8 +149,10 @@ fn gap(negations: &[(&SequenceElement, bool)], user_turns: Option<u32>) -> Strin
 
 /// The expression of one step (a whole line with its line break).
 pub(super) fn step_regex(e: &SequenceElement) -> String {
-    let Matches::Step(conditions) = &e.what else {
-        return "$".to_owned();
+    let conditions = match &e.what {
+        Matches::Step(conditions) => conditions,
+        Matches::AnyBut(steps) => return super::complement::any_but(steps),
+        Matches::End | Matches::Start => return "$".to_owned(),
     };
     if conditions.is_empty() {
         // `*`: any step.

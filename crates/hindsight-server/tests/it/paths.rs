@@ -1,5 +1,6 @@
 //! The path explorer (issue 14): its counts against a count by hand on a small fixture, and
-//! on demo data every node's and edge's `seq` filter finds exactly its conversations.
+//! on demo data every node's and edge's `seq` filter (an "other"'s too) finds exactly its
+//! conversations.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -105,26 +106,27 @@ both_backends! {
         }
         let g = app.get_ok("/api/conversations/paths?depth=5&branches=4").await;
         assert_eq!(g["conversations"], 200);
-        let mut checked = 0;
+        let (mut checked, mut others) = (0, 0);
         for level in g["levels"].as_array().unwrap() {
             let mut in_level = 0;
             for n in level.as_array().unwrap() {
                 in_level += n["conversations"].as_i64().unwrap();
-                if let Some(seq) = n["seq"].as_str() {
-                    assert_eq!(count(&app, seq).await, n["conversations"].as_i64().unwrap(), "{seq}");
-                    checked += 1;
-                }
+                // Demo steps are all named: every node has a pattern, "other" too.
+                let seq = n["seq"].as_str().unwrap_or_else(|| panic!("no pattern: {n}"));
+                assert_eq!(count(&app, seq).await, n["conversations"].as_i64().unwrap(), "{seq}");
+                checked += 1;
+                others += i32::from(n["other"] == true);
             }
             // Every conversation long enough is in exactly one node of the level.
             assert!(in_level <= 200);
         }
         for e in g["edges"].as_array().unwrap() {
-            if let Some(seq) = e["seq"].as_str() {
-                assert_eq!(count(&app, seq).await, e["conversations"].as_i64().unwrap(), "{seq}");
-                checked += 1;
-            }
+            let seq = e["seq"].as_str().unwrap_or_else(|| panic!("no pattern: {e}"));
+            assert_eq!(count(&app, seq).await, e["conversations"].as_i64().unwrap(), "{seq}");
+            checked += 1;
         }
-        assert!(checked >= 20, "only {checked} nodes and edges had a pattern");
+        assert!(checked >= 20, "only {checked} nodes and edges");
+        assert!(others >= 3, "only {others} \"other\" nodes");
     }
 }
 

@@ -25,6 +25,8 @@
 //! - `A > B`: B happens after A, later; `A >> B`: B is the very next step.
 //! - `B within N turns` (after `>`): B comes with at most N user messages after A, counting B.
 //! - `S{3,}`: the step happens at least 3 times from there on.
+//! - `*!(S | S | …)`: any one step that is none of these (`start >> *!(intent:greet |
+//!   intent:affirm)`: the first step is neither); it cannot be negated.
 //! - `!S`: no such step between its neighbours (`A > !S > B`), until the end (`A > !S`),
 //!   before (`!S > A`), or as the very next step (`A >> !S`); alone, never.
 
@@ -90,6 +92,9 @@ pub enum Matches {
     End,
     /// The start of the conversation (only first: `start >> intent:greet`).
     Start,
+    /// `*!(S | S | …)`: one step matching none of these (each a list of conditions, as in
+    /// [`Matches::Step`]).
+    AnyBut(Vec<Vec<Condition>>),
 }
 
 /// A condition on one step.
@@ -107,49 +112,6 @@ pub enum Condition {
     UserText(String),
     /// A user message whose intent confidence compares so with the value.
     Confidence(Comparison, f64),
-}
-
-/// The value a `slot:NAME=VALUE` step names, compared with the value of Rasa's slot event:
-///
-/// - `"thai"`: a text, equal character for character (case counts); a text with a tab or a
-///   line break, or longer than [`MAX_SLOT_VALUE_CHARS`], equals no pattern's;
-/// - `4`, `-2.5`: a number, equal by value (`4` is the event's `4` and `4.0`, not `"4"`);
-/// - `true`, `false`: a boolean;
-/// - `null`: the slot reset (a slot event with a null value, which is a step too).
-///
-/// Lists and objects equal no value: `slot:NAME` finds them.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SlotValue {
-    /// A text, in double quotes.
-    Text(String),
-    /// A number (finite).
-    Number(f64),
-    /// `true` or `false`.
-    Bool(bool),
-    /// `null`: the slot reset.
-    Null,
-}
-
-/// A number as a pattern and a conversation's path write it: without a fraction when it is
-/// whole (below 10^15), else the shortest decimal that reads back as it, so equal numbers
-/// have equal text (`4.0` is `4`).
-pub fn canonical_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
-
-impl fmt::Display for SlotValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SlotValue::Text(t) => write_quoted(f, t),
-            SlotValue::Number(v) => f.write_str(&canonical_number(*v)),
-            SlotValue::Bool(b) => write!(f, "{b}"),
-            SlotValue::Null => f.write_str("null"),
-        }
-    }
 }
 
 /// A comparison of a confidence.
@@ -310,8 +272,10 @@ impl From<SequencePattern> for String {
 }
 
 mod parse;
+mod value;
 
 use parse::{ends_name, Parser};
+pub use value::{canonical_number, SlotValue};
 
 fn write_name(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     if name.chars().any(ends_name) || name.is_empty() {
@@ -357,6 +321,16 @@ impl fmt::Display for Condition {
     }
 }
 
+fn write_conditions(f: &mut fmt::Formatter<'_>, conditions: &[Condition]) -> fmt::Result {
+    for (j, c) in conditions.iter().enumerate() {
+        if j > 0 {
+            f.write_str(" & ")?;
+        }
+        write!(f, "{c}")?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for SequencePattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.elements.iter().enumerate() {
@@ -373,13 +347,16 @@ impl fmt::Display for SequencePattern {
                 Matches::End => f.write_str("end")?,
                 Matches::Start => f.write_str("start")?,
                 Matches::Step(conditions) if conditions.is_empty() => f.write_str("*")?,
-                Matches::Step(conditions) => {
-                    for (j, c) in conditions.iter().enumerate() {
+                Matches::Step(conditions) => write_conditions(f, conditions)?,
+                Matches::AnyBut(steps) => {
+                    f.write_str("*!(")?;
+                    for (j, conditions) in steps.iter().enumerate() {
                         if j > 0 {
-                            f.write_str(" & ")?;
+                            f.write_str(" | ")?;
                         }
-                        write!(f, "{c}")?;
+                        write_conditions(f, conditions)?;
                     }
+                    f.write_str(")")?;
                 }
             }
             if e.at_least > 1 {

@@ -12,7 +12,11 @@ pub(super) struct Parser {
 
 /// Characters that end a bare name.
 pub(super) fn ends_name(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '>' | '&' | '!' | '{' | '}' | '"' | '~' | '<' | '=')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '>' | '&' | '!' | '{' | '}' | '"' | '~' | '<' | '=' | '|' | '(' | ')'
+        )
 }
 
 impl Parser {
@@ -145,41 +149,24 @@ impl Parser {
             }
             Matches::Start
         } else if self.eat("*") {
-            Matches::Step(Vec::new())
-        } else {
-            let mut conditions = vec![self.condition()?];
-            loop {
-                self.skip_space();
-                if !self.eat("&") {
-                    break;
+            if self.peek() == Some('!') && self.chars.get(self.pos + 1) == Some(&'(') {
+                if negated {
+                    return self.error(start, "`*!(…)` cannot be negated");
                 }
-                self.skip_space();
-                let at = self.pos;
-                let c = self.condition()?;
-                let twice = conditions.iter().any(|d: &Condition| {
-                    std::mem::discriminant(d) == std::mem::discriminant(&c)
-                        && !matches!(c, Condition::Confidence(..))
-                });
-                if twice {
-                    return self.error(at, "a step can have each kind of condition once (only `confidence` twice, for a band)");
-                }
-                if c.step_kind() != conditions[0].step_kind() {
-                    return self.error(
-                        at,
-                        "conditions joined by `&` must be about one kind of step (a user \
-                         message, an action or a slot)",
-                    );
-                }
-                conditions.push(c);
+                self.pos += 2;
+                Matches::AnyBut(self.alternatives()?)
+            } else {
+                Matches::Step(Vec::new())
             }
-            Matches::Step(conditions)
+        } else {
+            Matches::Step(self.conditions()?)
         };
         self.skip_space();
         let mut at_least = 1;
         if self.peek() == Some('{') {
             let at = self.pos;
             self.pos += 1;
-            if negated || !matches!(what, Matches::Step(_)) {
+            if negated || !matches!(what, Matches::Step(_) | Matches::AnyBut(_)) {
                 return self.error(at, "only a step that must happen can repeat");
             }
             at_least = self.count("a repetition", MAX_REPEAT)?;
@@ -214,6 +201,51 @@ impl Parser {
             at_least,
             within_turns,
         })
+    }
+
+    /// One step's conditions, joined by `&`.
+    fn conditions(&mut self) -> Result<Vec<Condition>, SequenceError> {
+        let mut conditions = vec![self.condition()?];
+        loop {
+            self.skip_space();
+            if !self.eat("&") {
+                return Ok(conditions);
+            }
+            self.skip_space();
+            let at = self.pos;
+            let c = self.condition()?;
+            let twice = conditions.iter().any(|d: &Condition| {
+                std::mem::discriminant(d) == std::mem::discriminant(&c)
+                    && !matches!(c, Condition::Confidence(..))
+            });
+            if twice {
+                return self.error(at, "a step can have each kind of condition once (only `confidence` twice, for a band)");
+            }
+            if c.step_kind() != conditions[0].step_kind() {
+                return self.error(
+                    at,
+                    "conditions joined by `&` must be about one kind of step (a user \
+                     message, an action or a slot)",
+                );
+            }
+            conditions.push(c);
+        }
+    }
+
+    /// The steps of `*!(S | S | …)`, after its `(`, up to and with its `)`.
+    fn alternatives(&mut self) -> Result<Vec<Vec<Condition>>, SequenceError> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_space();
+            out.push(self.conditions()?);
+            self.skip_space();
+            if self.eat(")") {
+                return Ok(out);
+            }
+            if !self.eat("|") {
+                return self.error(self.pos, "expected `|` or `)` after a step of `*!(…)`");
+            }
+        }
     }
 
     fn name(&mut self) -> Result<String, SequenceError> {

@@ -162,3 +162,32 @@ fn required_slot_values_skip_numbers_and_resets() {
         vec![("slot", "a"), ("slot", "b"), ("slot", "d")]
     );
 }
+
+#[test]
+fn any_step_but_these() {
+    let s = "start >> * >> *!(intent:greet | action:utter_greet & bot:utter_greet | slot:x=null)";
+    let p = parse(s);
+    assert_eq!(
+        p.elements[2].what,
+        Matches::AnyBut(vec![
+            vec![Condition::Intent("greet".into())],
+            vec![
+                Condition::Action("utter_greet".into()),
+                Condition::Bot("utter_greet".into())
+            ],
+            vec![Condition::Slot("x".into(), Some(SlotValue::Null))],
+        ])
+    );
+    assert_eq!(p.to_string(), s);
+    assert_eq!(
+        parse("*!( intent:a|intent:\"b|c\" ){2,} > end").to_string(),
+        "*!(intent:a | intent:\"b|c\"){2,} > end"
+    );
+    assert_eq!(error("!*!(intent:a)").at, 1);
+    assert_eq!(error("*!(intent:a").at, 12);
+    assert_eq!(error("*!(intent:a action:b)").at, 13);
+    assert_eq!(error("*!()").at, 4);
+    // `*` then a negation is still two elements' worth of error, not a set.
+    assert_eq!(error("* !intent:a").at, 3);
+    assert!(parse("*!(intent:a)").required_features().is_empty());
+}

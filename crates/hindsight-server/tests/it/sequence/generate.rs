@@ -191,6 +191,17 @@ impl Vocabulary {
                     out.push('*');
                     continue;
                 }
+                if !negated && rng.gen_bool(0.1) {
+                    // Any step but a few.
+                    let steps: Vec<String> = (0..rng.gen_range(1..=3))
+                        .map(|_| {
+                            let kind = rng.gen_range(0..6);
+                            self.condition(rng, kind)
+                        })
+                        .collect();
+                    out.push_str(&format!("*!({})", steps.join(" | ")));
+                    continue;
+                }
                 out.push_str(&self.condition(rng, kind));
                 // A second condition on a user message or an action.
                 if rng.gen_bool(0.15) && kind != 3 {

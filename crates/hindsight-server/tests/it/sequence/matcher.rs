@@ -63,9 +63,15 @@ fn name_is(pattern: &str, name: &str) -> bool {
 }
 
 fn step_matches(step: &Step, e: &SequenceElement) -> bool {
-    let Matches::Step(conditions) = &e.what else {
-        return false;
-    };
+    match &e.what {
+        Matches::Step(conditions) => meets(step, conditions),
+        Matches::AnyBut(steps) => !steps.iter().any(|conditions| meets(step, conditions)),
+        Matches::End | Matches::Start => false,
+    }
+}
+
+/// Whether a step meets every condition.
+fn meets(step: &Step, conditions: &[Condition]) -> bool {
     conditions.iter().all(|c| match (c, step) {
         (Condition::Intent(n), Step::User { intent, .. }) => name_is(n, intent),
         (Condition::UserText(t), Step::User { text, .. }) => text.contains(t.as_str()),
