@@ -31,7 +31,7 @@ pub use training::{
     TrainingItemKind, TrainingItemUpdate,
 };
 pub mod paths;
-pub use paths::{PathEdge, PathGraph, PathNode};
+pub use paths::{PathEdge, PathGraph, PathNode, PathSettings};
 pub mod sequence;
 pub use sequence::SequencePattern;
 pub mod stats;

@@ -42,10 +42,11 @@ pub struct PathNode {
     pub ended: i64,
     /// Of those, how many have a user message here below the low-confidence bound.
     pub low_confidence: i64,
-    /// A fallback: an action named like `…fallback…`, or the intent `nlu_fallback` or
-    /// `out_of_scope`.
+    /// A fallback: an intent or action named in [`PathSettings`].
     pub fallback: bool,
-    /// The `seq=` pattern of the conversations through this node (none for "other").
+    /// The `seq=` pattern of the conversations through this node; for "other", the step
+    /// `*!(…)`, none of the level's shown steps (none when a shown step is a wildcard, or the
+    /// pattern would be too long).
     pub seq: Option<String>,
 }
 
@@ -60,6 +61,77 @@ pub struct PathEdge {
     pub to: u32,
     /// How many conversations.
     pub conversations: i64,
-    /// The `seq=` pattern of the conversations along this edge (none when an end is "other").
+    /// The `seq=` pattern of the conversations along this edge (none when an end's node has
+    /// none).
     pub seq: Option<String>,
+}
+
+/// Most names each list of [`PathSettings`] may hold.
+pub const MAX_FALLBACK_NAMES: usize = 50;
+
+/// Longest name in [`PathSettings`].
+pub const MAX_FALLBACK_NAME_CHARS: usize = 200;
+
+/// What the path explorer colours as a fallback (`GET`/`PUT /api/settings/paths`; admins
+/// change it): a user message with one of these intents, an action of one of these names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathSettings {
+    /// Intents that say the assistant did not understand (Rasa's `FallbackClassifier`
+    /// predicts `nlu_fallback`).
+    pub fallback_intents: Vec<String>,
+    /// Actions that fall back (Rasa's `action_default_fallback`, `action_two_stage_fallback`).
+    pub fallback_actions: Vec<String>,
+}
+
+impl Default for PathSettings {
+    /// Rasa's own names: the intents `nlu_fallback` and `out_of_scope`, the actions
+    /// `action_default_fallback` and `action_two_stage_fallback`.
+    fn default() -> Self {
+        PathSettings {
+            fallback_intents: vec!["nlu_fallback".into(), "out_of_scope".into()],
+            fallback_actions: vec![
+                "action_default_fallback".into(),
+                "action_two_stage_fallback".into(),
+            ],
+        }
+    }
+}
+
+impl PathSettings {
+    /// The settings with names trimmed and repeats dropped, or the field and what is wrong
+    /// (an empty name, one with a tab or line break or too long, too many names).
+    pub fn checked(self) -> Result<PathSettings, (&'static str, String)> {
+        fn names(
+            field: &'static str,
+            list: Vec<String>,
+        ) -> Result<Vec<String>, (&'static str, String)> {
+            let mut out: Vec<String> = Vec::new();
+            for name in list {
+                let name = name.trim().to_owned();
+                if name.is_empty()
+                    || name.contains(['\t', '\n', '\r'])
+                    || name.chars().count() > MAX_FALLBACK_NAME_CHARS
+                {
+                    return Err((
+                        field,
+                        format!(
+                            "a name is 1 to {MAX_FALLBACK_NAME_CHARS} characters without tabs or \
+                             line breaks"
+                        ),
+                    ));
+                }
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+            if out.len() > MAX_FALLBACK_NAMES {
+                return Err((field, format!("at most {MAX_FALLBACK_NAMES} names")));
+            }
+            Ok(out)
+        }
+        Ok(PathSettings {
+            fallback_intents: names("fallback_intents", self.fallback_intents)?,
+            fallback_actions: names("fallback_actions", self.fallback_actions)?,
+        })
+    }
 }

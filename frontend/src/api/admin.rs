@@ -2,7 +2,7 @@
 
 use hindsight_types::{
     ApiTokenInfo, CreatedApiToken, ExportRun, Health, IngestErrorPage, NewApiToken, NewUser,
-    UserInfo, UserUpdate,
+    PathSettings, UserInfo, UserUpdate,
 };
 
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
@@ -65,4 +65,14 @@ pub async fn ingest_errors(limit: u32, before: Option<i64>) -> ApiResult<IngestE
 /// `GET /api/export-runs`: `rasa export` runs seen on the broker, the latest first.
 pub async fn export_runs() -> ApiResult<Vec<ExportRun>> {
     get("/api/export-runs").await
+}
+
+/// `GET /api/settings/paths`: the names the path explorer colours as fallbacks.
+pub async fn path_settings() -> ApiResult<PathSettings> {
+    get("/api/settings/paths").await
+}
+
+/// `PUT /api/settings/paths`: replaces them; the answer is what was stored.
+pub async fn update_path_settings(settings: &PathSettings) -> ApiResult<PathSettings> {
+    with_body(Method::Put, "/api/settings/paths", settings).await
 }

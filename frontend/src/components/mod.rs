@@ -13,6 +13,7 @@ pub mod event_store;
 pub mod filter_panel;
 pub mod live_news;
 pub mod multi_pick;
+pub mod path_settings;
 pub mod queue_admin;
 pub mod queue_disagreements;
 pub mod queue_draft;

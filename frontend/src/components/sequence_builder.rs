@@ -45,6 +45,31 @@ fn pattern_name(name: &str) -> String {
     }
 }
 
+/// A slot's value as a `slot:NAME=VALUE` step writes it: `true`, `false`, `null` and numbers
+/// bare, text in double quotes (typed already quoted, it stays as typed).
+fn pattern_value(value: &str) -> String {
+    let plain = matches!(value, "true" | "false" | "null")
+        || (value.parse::<f64>().is_ok_and(f64::is_finite)
+            && value
+                .trim_start_matches('-')
+                .starts_with(|c: char| c.is_ascii_digit()));
+    if plain || (value.len() >= 2 && value.starts_with('"') && value.ends_with('"')) {
+        value.to_owned()
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Values of a slot, from the facets (numbers and booleans as their JSON text).
+fn slot_values(facets: &Facets, slot: &str) -> Vec<String> {
+    facets
+        .slots
+        .iter()
+        .filter(|s| s.name == slot)
+        .flat_map(|s| s.values.iter().map(|v| v.value.clone()))
+        .collect()
+}
+
 /// The sequence fieldset, editing `draft.sequence`.
 #[component]
 pub fn SequenceBuilder(
@@ -78,6 +103,14 @@ pub fn SequenceBuilder(
     let next_only = RwSignal::new(false);
     let negated = RwSignal::new(false);
     let within = RwSignal::new(String::new());
+    let value = RwSignal::new(String::new());
+    let value_options = Signal::derive(move || {
+        let n = name.get();
+        facets
+            .get()
+            .map(|f| slot_values(&f, n.trim()))
+            .unwrap_or_default()
+    });
     let options = Signal::derive(move || {
         let k = kind.get();
         facets.get().map(|f| names(&f, &k)).unwrap_or_default()
@@ -93,7 +126,16 @@ pub fn SequenceBuilder(
             } else {
                 pattern_name(n.trim())
             };
-            format!("{}{k}:{n}", if negated.get_untracked() { "!" } else { "" })
+            let v = value.get_untracked();
+            let v = match v.trim() {
+                "" => String::new(),
+                v if k == "slot" => format!("={}", pattern_value(v)),
+                _ => String::new(),
+            };
+            format!(
+                "{}{k}:{n}{v}",
+                if negated.get_untracked() { "!" } else { "" }
+            )
         };
         let mut pattern = text.get_untracked().trim().to_owned();
         if !pattern.is_empty() {
@@ -132,8 +174,8 @@ pub fn SequenceBuilder(
                     on:change=move |ev| commit(event_target_value(&ev))/>
             </label>
             <p class="muted small" id="seq-help">
-                "> later, >> next, !step never, step{3,} repeated, within 2 turns; "
-                "user_text~\"…\", confidence<0.5, & on one step."
+                "> later, >> next, !step never, *!(a | b) any step but these, step{3,} repeated, within 2 turns; "
+                "user_text~\"…\", confidence<0.5, slot:cuisine=\"thai\" (or =4, =true, =null), & on one step."
             </p>
             {move || problem.get().map(|m| view! { <p class="field-error" role="alert" id="seq-problem">{m}</p> })}
             <div class="row2">
@@ -141,7 +183,7 @@ pub fn SequenceBuilder(
                     <option value="later">"then, later"</option>
                     <option value="next">"then, next"</option>
                 </select>
-                <select name="seq_kind" aria-label="Kind of step" on:change=move |ev| { kind.set(event_target_value(&ev)); name.set(String::new()) }>
+                <select name="seq_kind" aria-label="Kind of step" on:change=move |ev| { kind.set(event_target_value(&ev)); name.set(String::new()); value.set(String::new()) }>
                     {KINDS.into_iter().map(|(k, label)| view! { <option value=k>{label}</option> }).collect_view()}
                 </select>
             </div>
@@ -150,6 +192,10 @@ pub fn SequenceBuilder(
                     prop:value=name on:input=move |ev| name.set(event_target_value(&ev))
                     prop:disabled=move || kind.get() == "end"/>
                 <datalist id="seq-names">{move || options.get().into_iter().map(|v| view! { <option value=v/> }).collect_view()}</datalist>
+                <input name="seq_value" list="seq-values" placeholder="any value" aria-label="Value of the slot"
+                    prop:value=value on:input=move |ev| value.set(event_target_value(&ev))
+                    prop:hidden=move || kind.get() != "slot"/>
+                <datalist id="seq-values">{move || value_options.get().into_iter().map(|v| view! { <option value=v/> }).collect_view()}</datalist>
             </div>
             <div class="row3 sequence-add">
                 <label class="check"><input type="checkbox" name="seq_not" prop:checked=negated
@@ -166,4 +212,25 @@ pub fn SequenceBuilder(
 fn describe(pattern: &str, e: &SequenceError) -> String {
     let before: String = pattern.chars().take(e.at.saturating_sub(1)).collect();
     format!("{e} (after “{before}”)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_values_are_written_as_the_pattern_reads_them() {
+        assert_eq!(pattern_value("4"), "4");
+        assert_eq!(pattern_value("-2.5"), "-2.5");
+        assert_eq!(pattern_value("true"), "true");
+        assert_eq!(pattern_value("null"), "null");
+        assert_eq!(pattern_value("thai"), "\"thai\"");
+        assert_eq!(pattern_value("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(pattern_value("\"4\""), "\"4\"");
+        assert_eq!(pattern_value("inf"), "\"inf\"");
+        for v in ["4", "thai", "say \"hi\"", "null", "\"4\""] {
+            let step = format!("slot:x={}", pattern_value(v));
+            assert!(step.parse::<SequencePattern>().is_ok(), "{step}");
+        }
+    }
 }

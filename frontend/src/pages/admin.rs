@@ -1,5 +1,5 @@
-//! Admin: users, their roles, API tokens (a new token is shown once), review queues, and the
-//! live import: the event broker's state, messages that could not be imported, `rasa export`
+//! Admin: users, their roles, API tokens (a new token is shown once), review queues, what
+//! the path explorer counts as a fallback, and the live import: the event broker's state, messages that could not be imported, `rasa export`
 //! runs.
 
 use hindsight_types::{
@@ -11,6 +11,7 @@ use crate::api::{self, ApiResult};
 use crate::components::broker_admin::{BrokerCard, ExportRuns, IngestErrors};
 use crate::components::common::{ErrorBox, Spinner};
 use crate::components::conversation_header::copy_text;
+use crate::components::path_settings::PathSettingsCard;
 use crate::components::queue_admin::QueueAdmin;
 use crate::format::local;
 use crate::load::{fetch, Task};
@@ -33,7 +34,7 @@ pub fn AdminPage() -> impl IntoView {
         <div class="admin-page">
             {move || match me.get() {
                 Some(u) if u.role == Role::Admin => view! {
-                    <Users/><Tokens/><QueueAdmin/><BrokerCard/><IngestErrors/><ExportRuns/>
+                    <Users/><Tokens/><QueueAdmin/><PathSettingsCard/><BrokerCard/><IngestErrors/><ExportRuns/>
                 }.into_any(),
                 Some(_) => view! { <ErrorBox message="Only admins manage users, API tokens and review queues and see the import's state."/> }.into_any(),
                 None => ().into_any(),

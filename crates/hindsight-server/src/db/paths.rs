@@ -13,6 +13,13 @@ use crate::sequence::{append_step, EMPTY_PATH};
 /// Set by the migration `2026-12-03-000100_sequence_paths` when conversations predate it.
 const PENDING_KEY: &str = "sequence_paths_pending";
 
+/// The version of the paths' lines the stored paths were written with, set once every path
+/// is written so; paths of an older version are rewritten when the database is opened.
+const FORMAT_KEY: &str = "sequence_paths_format";
+
+/// The current version: 2 added slot values (and slot resets) to the slot lines.
+const FORMAT: &str = "2";
+
 /// Path rows per multi-row INSERT (two bound parameters each).
 const ROWS_PER_INSERT: usize = 1_000;
 
@@ -83,10 +90,12 @@ pub fn update(conn: &mut DbConnection, id: i64, steps: &str) -> QueryResult<()> 
 }
 
 /// Writes the path of every conversation stored before paths were kept, when the migration
-/// asked for it; returns how many were written. Runs when a database is opened, before
-/// anything can import; an interrupted run starts again (each chunk replaces its rows).
+/// asked for it, or before their lines took the current form ([`FORMAT`]); returns how many
+/// were written. Runs when a database is opened, before anything can import; an interrupted
+/// run starts again (each chunk replaces its rows).
 pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
-    if super::settings::get(conn, PENDING_KEY)?.is_none() {
+    let pending = super::settings::get(conn, PENDING_KEY)?.is_some();
+    if !pending && super::settings::get(conn, FORMAT_KEY)?.as_deref() == Some(FORMAT) {
         return Ok(0);
     }
     tracing::info!("writing the sequence filter's path of every stored conversation");
@@ -132,5 +141,6 @@ pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
         }
     }
     diesel::delete(super::schema::settings::table.find(PENDING_KEY)).execute(conn)?;
+    super::settings::set(conn, FORMAT_KEY, FORMAT)?;
     Ok(written)
 }

@@ -26,3 +26,16 @@ pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// Where the path explorer's settings are kept (JSON of `hindsight_types::PathSettings`).
+const PATH_SETTINGS_KEY: &str = "path_settings";
+
+/// The path explorer's settings as stored, if ever saved.
+pub fn path_settings(conn: &mut DbConnection) -> QueryResult<Option<String>> {
+    get(conn, PATH_SETTINGS_KEY)
+}
+
+/// Stores the path explorer's settings.
+pub fn set_path_settings(conn: &mut DbConnection, json: &str) -> QueryResult<()> {
+    set(conn, PATH_SETTINGS_KEY, json)
+}

@@ -159,6 +159,9 @@ pub struct EventFacts {
     pub entities: Vec<String>,
     /// Slot value as filter text, for a `slot` event that sets a non-null value.
     pub slot_value: Option<String>,
+    /// Slot value (null too) as a conversation's path writes it, for a `slot` event
+    /// ([`crate::sequence::slot_field`]).
+    pub slot_field: Option<String>,
     /// The response a `bot` event sent (its metadata's `utter_action`), when it names one.
     pub response: Option<String>,
 }
@@ -236,6 +239,7 @@ impl EventFacts {
                     .get("value")
                     .filter(|x| !x.is_null())
                     .map(slot_filter_text);
+                facts.slot_field = Some(crate::sequence::slot_field(v.get("value")));
             }
             "active_loop" | "form" => facts.name = string(v, "name"),
             _ => {}

@@ -56,6 +56,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/conversations/tab-counts").get(conversations::count_tabs))
             .service(web::resource("/conversations/stats").get(stats::conversation_stats))
             .service(web::resource("/conversations/paths").get(paths::get_path_graph))
+            .service(
+                web::resource("/settings/paths")
+                    .get(paths::get_path_settings)
+                    .put(paths::put_path_settings),
+            )
             .service(web::resource("/conversations/bulk").post(triage::bulk))
             .service(web::resource("/conversations/tags").get(tags::list_tags))
             .service(web::resource("/conversations/tags/{tag_id}").delete(tags::delete_tag))

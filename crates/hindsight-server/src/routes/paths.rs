@@ -3,13 +3,15 @@
 use actix_web::{web, HttpRequest};
 use hindsight_types::filter::{FilterError, API_TOKEN_PARAM};
 use hindsight_types::paths::{MAX_PATH_BRANCHES, MAX_PATH_DEPTH};
-use hindsight_types::{ConversationFilter, PathGraph};
+use hindsight_types::{ConversationFilter, PathGraph, PathSettings};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::AppResult;
 use crate::sequence::explore::GraphShape;
 use crate::service::paths;
+
+use crate::error::{json_body, JsonBody};
 
 /// `GET /api/conversations/paths`: the graph of the steps of the conversations a filter
 /// matches (the listing's filter parameters), `depth` levels of at most `branches` steps,
@@ -54,4 +56,23 @@ pub async fn get_path_graph(
     });
     let request = filter.map(|f| (f, shape)).map_err(Into::into);
     Ok(web::Json(paths::path_graph(&state, user, request).await?))
+}
+
+/// `GET /api/settings/paths`: the names the path explorer colours as fallbacks.
+pub async fn get_path_settings(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<PathSettings>> {
+    Ok(web::Json(paths::path_settings(&state, user).await?))
+}
+
+/// `PUT /api/settings/paths`: replaces them (admins).
+pub async fn put_path_settings(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: JsonBody<PathSettings>,
+) -> AppResult<web::Json<PathSettings>> {
+    Ok(web::Json(
+        paths::update_path_settings(&state, user, json_body(body)).await?,
+    ))
 }

@@ -6,12 +6,13 @@
 //! lines are a plain expression instead: a user line whose intent is none of the negated
 //! ones and whose confidence lies outside the negated ranges, an action line named none of
 //! the negated actions and sending none of the negated responses, a slot line naming none of
-//! the negated slots. Other negations (text, several conditions on one step, names with
-//! symbols) keep the lookahead.
+//! the negated slots (or resetting one: `slot:NAME` is a slot set to a value). Other negations
+//! (text, a slot's value, several conditions on one step, names with symbols) keep the
+//! lookahead.
 
-use hindsight_types::sequence::{Condition, Matches, SequenceElement};
+use hindsight_types::sequence::{Condition, Link, Matches, SequenceElement};
 
-use super::pattern::{confidence_key_range, confidence_regex, literal, MAX_KEY};
+use super::pattern::{confidence_key_range, confidence_regex, literal, step_regex, MAX_KEY};
 
 /// Any field.
 const FIELD: &str = "[^\\t\\n]*";
@@ -35,9 +36,9 @@ pub(super) fn allowed_lines(
             Condition::Intent(n) => intents.push(n.as_str()),
             Condition::Action(n) => actions.push(n.as_str()),
             Condition::Bot(n) => responses.push(n.as_str()),
-            Condition::Slot(n) => slots.push(n.as_str()),
+            Condition::Slot(n, None) => slots.push(n.as_str()),
             Condition::Confidence(op, v) => ranges.push(confidence_key_range(*op, *v)),
-            Condition::UserText(_) => return None,
+            Condition::UserText(_) | Condition::Slot(_, Some(_)) => return None,
         }
     }
     let user = match (none_of(&intents)?, outside(&ranges)) {
@@ -53,12 +54,47 @@ pub(super) fn allowed_lines(
         };
         format!("a{name}{sent}\\n")
     });
-    let slot = none_of(&slots)?.map(|name| format!("s{name}\\n"));
+    // A reset is never a negated `slot:NAME`.
+    let reset = format!("s{FIELD}\\t{}\\n", literal(super::NULL_FIELD));
+    let slot = Some(match none_of(&slots)? {
+        Some(name) => format!("s{name}\\t[^\\n]*\\n|{reset}"),
+        None => reset,
+    });
     let other = match (action, slot) {
         (Some(a), Some(s)) => Some(format!("{a}|{s}")),
         (a, s) => a.or(s),
     };
     Some((user, other))
+}
+
+/// The expression of `*!(S | S | …)`: one line that none of the steps matches, without
+/// lookahead when [`allowed_lines`] can write it so.
+pub(super) fn any_but(steps: &[Vec<Condition>]) -> String {
+    let elements: Vec<SequenceElement> = steps
+        .iter()
+        .map(|conditions| SequenceElement {
+            link: Link::Later,
+            negated: true,
+            what: Matches::Step(conditions.clone()),
+            at_least: 1,
+            within_turns: None,
+        })
+        .collect();
+    let refs: Vec<&SequenceElement> = elements.iter().collect();
+    match allowed_lines(&refs) {
+        Some((user, other)) => {
+            let lines: Vec<String> = user.into_iter().chain(other).collect();
+            match lines.as_slice() {
+                // No line at all: lines start with `u`, `a` or `s`.
+                [] => "z\\n".to_owned(),
+                lines => format!("(?:{})", lines.join("|")),
+            }
+        }
+        None => {
+            let steps: Vec<String> = elements.iter().map(step_regex).collect();
+            format!("(?!{})[^\\n]*\\n", steps.join("|"))
+        }
+    }
 }
 
 /// A field holding none of `names`: `Some(None)` when `*` (any) is among them, `None` when a

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use hindsight_types::sequence::Condition;
-use hindsight_types::{PathEdge, PathGraph, PathNode};
+use hindsight_types::sequence::{Condition, SlotValue};
+use hindsight_types::{PathEdge, PathGraph, PathNode, PathSettings};
 
 /// What the graph is drawn with.
 #[derive(Debug, Clone, Copy)]
@@ -27,12 +27,14 @@ struct Step {
     fallback: bool,
 }
 
-/// Intents that say the assistant did not understand.
-const FALLBACK_INTENTS: [&str; 2] = ["nlu_fallback", "out_of_scope"];
-
 /// The steps of one path (see the parent module for its lines), the first `depth` of them,
 /// and how many it has in all.
-fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usize) {
+fn steps_of(
+    path: &str,
+    depth: usize,
+    low_bound: (u32, bool),
+    fallbacks: &PathSettings,
+) -> (Vec<Step>, usize) {
     let lines: Vec<&str> = path.split('\n').filter(|l| !l.is_empty()).collect();
     let steps = lines
         .iter()
@@ -44,7 +46,7 @@ fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usi
             match kind {
                 "u" => {
                     let low = fields.next().is_some_and(|c| below(c, low_bound));
-                    let fallback = FALLBACK_INTENTS.contains(&name.as_str());
+                    let fallback = fallbacks.fallback_intents.contains(&name);
                     let name = if name.is_empty() {
                         "*".to_owned()
                     } else {
@@ -57,12 +59,16 @@ fn steps_of(path: &str, depth: usize, low_bound: (u32, bool)) -> (Vec<Step>, usi
                     }
                 }
                 "s" => Step {
-                    label: Condition::Slot(name).to_string(),
+                    label: Condition::Slot(
+                        name,
+                        (fields.next() == Some(super::NULL_FIELD)).then_some(SlotValue::Null),
+                    )
+                    .to_string(),
                     low: false,
                     fallback: false,
                 },
                 _ => Step {
-                    fallback: name.contains("fallback"),
+                    fallback: fallbacks.fallback_actions.contains(&name),
                     label: if name.is_empty() {
                         Condition::Bot("*".to_owned()).to_string()
                     } else {
@@ -86,24 +92,49 @@ fn below(field: &str, bound: (u32, bool)) -> bool {
     (whole, cut) < bound
 }
 
-/// `start >> * >> … >> step`: the conversations whose step at `level` is `step`.
-fn prefix(level: usize, steps: &[&str]) -> String {
+/// `start >> * >> … >> step`: the conversations whose step at `level` is `step`; none when
+/// the pattern would be longer than the language allows.
+fn prefix(level: usize, steps: &[&str]) -> Option<String> {
     let mut parts = vec!["start"];
     parts.extend(std::iter::repeat_n("*", level));
     parts.extend(steps);
-    parts.join(" >> ")
+    let text = parts.join(" >> ");
+    text.parse::<hindsight_types::SequencePattern>()
+        .is_ok()
+        .then_some(text)
 }
 
-/// The graph of `paths`.
-pub fn graph(paths: &[String], shape: GraphShape, sampled: bool) -> PathGraph {
+/// The step of a level's "other": `*!(…)`, none of the shown steps. None when a shown step
+/// is a wildcard (`intent:*` is a message without an intent, `bot:*` a message without an
+/// action: as patterns they match more than their node, so "none of them" would match less
+/// than "other").
+fn other_step(shown: &[(&str, i64)]) -> Option<String> {
+    let labels: Vec<&str> = shown.iter().map(|(label, _)| *label).collect();
+    if labels.iter().any(|l| l.ends_with(":*")) {
+        return None;
+    }
+    Some(format!("*!({})", labels.join(" | ")))
+}
+
+/// The graph of `paths`, the steps `fallbacks` names marked.
+pub fn graph(
+    paths: &[String],
+    shape: GraphShape,
+    fallbacks: &PathSettings,
+    sampled: bool,
+) -> PathGraph {
     let depth = shape.depth as usize;
     let bound = super::confidence_millionths(shape.low_confidence);
-    let per_path: Vec<(Vec<Step>, usize)> =
-        paths.iter().map(|p| steps_of(p, depth, bound)).collect();
+    let per_path: Vec<(Vec<Step>, usize)> = paths
+        .iter()
+        .map(|p| steps_of(p, depth, bound, fallbacks))
+        .collect();
     let without_steps = per_path.iter().filter(|(s, _)| s.is_empty()).count() as i64;
     let mut levels: Vec<Vec<PathNode>> = Vec::new();
     // Per level: a step's label → its node's index.
     let mut index: Vec<HashMap<&str, u32>> = Vec::new();
+    // Per level: each node's step as a pattern step (none for an "other" that has none).
+    let mut node_steps: Vec<Vec<Option<String>>> = Vec::new();
     for level in 0..depth {
         let mut counts: HashMap<&str, i64> = HashMap::new();
         for (steps, _) in &per_path {
@@ -127,10 +158,15 @@ pub fn graph(paths: &[String], shape: GraphShape, sampled: bool) -> PathGraph {
                 ended: 0,
                 low_confidence: 0,
                 fallback: false,
-                seq: Some(prefix(level, &[label])),
+                seq: prefix(level, &[label]),
             })
             .collect();
+        let mut steps: Vec<Option<String>> = ranked[..shown]
+            .iter()
+            .map(|(label, _)| Some((*label).to_owned()))
+            .collect();
         if folded {
+            let step = other_step(&ranked[..shown]);
             nodes.push(PathNode {
                 step: "other".to_owned(),
                 other: true,
@@ -138,8 +174,9 @@ pub fn graph(paths: &[String], shape: GraphShape, sampled: bool) -> PathGraph {
                 ended: 0,
                 low_confidence: 0,
                 fallback: false,
-                seq: None,
+                seq: step.as_deref().and_then(|s| prefix(level, &[s])),
             });
+            steps.push(step);
         }
         let at: HashMap<&str, u32> = ranked
             .iter()
@@ -158,6 +195,7 @@ pub fn graph(paths: &[String], shape: GraphShape, sampled: bool) -> PathGraph {
         }
         levels.push(nodes);
         index.push(at);
+        node_steps.push(steps);
     }
     let mut edge_counts: HashMap<(u32, u32, u32), i64> = HashMap::new();
     for (steps, _) in &per_path {
@@ -171,15 +209,19 @@ pub fn graph(paths: &[String], shape: GraphShape, sampled: bool) -> PathGraph {
         .into_iter()
         .map(|((level, from, to), conversations)| {
             let (a, b) = (
-                &levels[level as usize][from as usize],
-                &levels[level as usize + 1][to as usize],
+                &node_steps[level as usize][from as usize],
+                &node_steps[level as usize + 1][to as usize],
             );
+            let seq = match (a, b) {
+                (Some(a), Some(b)) => prefix(level as usize, &[a, b]),
+                _ => None,
+            };
             PathEdge {
                 level,
                 from,
                 to,
                 conversations,
-                seq: (!a.other && !b.other).then(|| prefix(level as usize, &[&a.step, &b.step])),
+                seq,
             }
         })
         .collect();
@@ -227,11 +269,11 @@ mod tests {
                 "ubye\t-\tx",
                 "abye",
             ]),
-            path(&["uask\t0300000=\t?", "scity"]),
+            path(&["uask\t0300000=\t?", "scity\t\"Oslo"]),
             path(&["uodd\t0990000=\t!"]),
             path(&[]),
         ];
-        let g = graph(&paths, SHAPE, false);
+        let g = graph(&paths, SHAPE, &PathSettings::default(), false);
         assert_eq!(g.conversations, 6);
         assert_eq!(g.without_steps, 1);
         assert_eq!(g.levels.len(), 3);
@@ -249,7 +291,10 @@ mod tests {
             ]
         );
         assert_eq!(g.levels[0][0].seq.as_deref(), Some("start >> intent:greet"));
-        assert_eq!(g.levels[0][2].seq, None);
+        assert_eq!(
+            g.levels[0][2].seq.as_deref(),
+            Some("start >> *!(intent:greet | intent:ask)")
+        );
         let level1: Vec<(&str, i64, i64, bool)> = g.levels[1]
             .iter()
             .map(|n| (n.step.as_str(), n.conversations, n.ended, n.fallback))
@@ -295,6 +340,32 @@ mod tests {
             g.edges[0].seq.as_deref(),
             Some("start >> intent:greet >> action:utter_greet")
         );
-        assert_eq!(g.edges[2].seq, None);
+        assert_eq!(
+            g.edges[2].seq.as_deref(),
+            Some("start >> intent:ask >> *!(action:utter_greet | action:action_default_fallback)")
+        );
+    }
+
+    #[test]
+    fn other_has_no_pattern_beside_a_wildcard_step() {
+        let paths = vec![
+            path(&["u\t-\tno intent"]),
+            path(&["u\t-\tno intent either"]),
+            path(&["ugreet\t0900000=\thi"]),
+            path(&["uodd\t0900000=\t!"]),
+        ];
+        let g = graph(&paths, SHAPE, &PathSettings::default(), false);
+        let level0: Vec<(&str, Option<&str>)> = g.levels[0]
+            .iter()
+            .map(|n| (n.step.as_str(), n.seq.as_deref()))
+            .collect();
+        assert_eq!(
+            level0,
+            [
+                ("intent:*", Some("start >> intent:*")),
+                ("intent:greet", Some("start >> intent:greet")),
+                ("other", None)
+            ]
+        );
     }
 }

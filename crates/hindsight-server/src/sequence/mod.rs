@@ -11,7 +11,8 @@
 //! - an action other than `action_listen`: `a{name}`, then `\tb{response}` for each message
 //!   the bot sent after it (the response's name from the event's `utter_action`, or empty);
 //!   a bot message with no action before it is an action line of its own with no name;
-//! - a slot set to a value: `s{name}`.
+//! - a slot event: `s{name}\t{value}`, the value as [`slot_field`] writes it (`-` for a
+//!   reset to null).
 //!
 //! Tabs and line breaks inside names and texts become spaces. Events only ever append (they
 //! are never removed from a conversation), so the path of a conversation grows by appending.
@@ -65,12 +66,44 @@ pub fn append_step(path: &mut String, type_name: &str, facts: &EventFacts) {
             push_clean(path, response);
             path.push('\n');
         }
-        "slot" if facts.slot_value.is_some() => {
+        "slot" => {
             path.push('s');
             push_clean(path, facts.name.as_deref().unwrap_or(""));
+            path.push('\t');
+            path.push_str(facts.slot_field.as_deref().unwrap_or(NULL_FIELD));
             path.push('\n');
         }
         _ => {}
+    }
+}
+
+/// A slot reset (a null value) in a path's slot line.
+pub const NULL_FIELD: &str = "-";
+
+/// A slot value no `slot:NAME=VALUE` names (a list, an object, a text too long or holding a
+/// tab or line break) in a path's slot line.
+const UNNAMED_FIELD: &str = "~";
+
+/// A slot event's value (absent is null) as a path's slot line holds it: a text as `"`
+/// and the text, a number as `#` and its [`canonical_number`], `true`, `false`, `-` for null,
+/// and `~` for a value no pattern names. The fields of equal values are equal, and no two
+/// kinds of value share a field.
+pub fn slot_field(value: Option<&serde_json::Value>) -> String {
+    use hindsight_types::sequence::{canonical_number, MAX_SLOT_VALUE_CHARS};
+    use serde_json::Value;
+    match value.unwrap_or(&Value::Null) {
+        Value::Null => NULL_FIELD.to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_f64().filter(|v| v.is_finite()) {
+            Some(v) => format!("#{}", canonical_number(v)),
+            None => UNNAMED_FIELD.to_owned(),
+        },
+        Value::String(s)
+            if s.chars().count() <= MAX_SLOT_VALUE_CHARS && !s.contains(['\n', '\t', '\r']) =>
+        {
+            format!("\"{s}")
+        }
+        _ => UNNAMED_FIELD.to_owned(),
     }
 }
 
@@ -151,6 +184,9 @@ mod tests {
             r#"{"event":"user","text":"Hi\tthere","parse_data":{"intent":{"name":"greet","confidence":0.5}}}"#,
             r#"{"event":"slot","name":"city","value":"Oslo"}"#,
             r#"{"event":"slot","name":"cuisine","value":null}"#,
+            r#"{"event":"slot","name":"guests","value":4.0}"#,
+            r#"{"event":"slot","name":"vip","value":false}"#,
+            r#"{"event":"slot","name":"list","value":["a"]}"#,
             r#"{"event":"action","name":"utter_greet","confidence":0.9}"#,
             r#"{"event":"bot","text":"Hello","metadata":{"utter_action":"utter_greet"}}"#,
             r#"{"event":"bot","text":"More"}"#,
@@ -160,8 +196,8 @@ mod tests {
         ]);
         assert_eq!(
             path,
-            "\naaction_session_start\nugreet\t0500000=\thi there\nscity\n\
-             autter_greet\tbutter_greet\tb\nudeny\t0123456+\tno\na\tbutter_x\nu\t-\t?\n"
+            "\naaction_session_start\nugreet\t0500000=\thi there\nscity\t\"Oslo\nscuisine\t-\n\
+             sguests\t#4\nsvip\tfalse\nslist\t~\nautter_greet\tbutter_greet\tb\nudeny\t0123456+\tno\na\tbutter_x\nu\t-\t?\n"
         );
     }
 

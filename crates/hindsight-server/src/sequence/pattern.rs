@@ -8,7 +8,9 @@
 //! the beginning of a line and consumes the line with its line break, so steps cannot match
 //! part of a line.
 
-use hindsight_types::sequence::{Comparison, Condition, Link, Matches, SequenceElement};
+use hindsight_types::sequence::{
+    canonical_number, Comparison, Condition, Link, Matches, SequenceElement, SlotValue,
+};
 use hindsight_types::SequencePattern;
 
 /// Any whole line.
@@ -54,7 +56,7 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
         match &e.what {
             Matches::End => out.push('$'),
             Matches::Start => {}
-            Matches::Step(_) => {
+            Matches::Step(_) | Matches::AnyBut(_) => {
                 let step = step_regex(e);
                 out.push_str(&step);
                 for _ in 1..e.at_least {
@@ -147,8 +149,10 @@ fn gap(negations: &[(&SequenceElement, bool)], user_turns: Option<u32>) -> Strin
 
 /// The expression of one step (a whole line with its line break).
 pub(super) fn step_regex(e: &SequenceElement) -> String {
-    let Matches::Step(conditions) = &e.what else {
-        return "$".to_owned();
+    let conditions = match &e.what {
+        Matches::Step(conditions) => conditions,
+        Matches::AnyBut(steps) => return super::complement::any_but(steps),
+        Matches::End | Matches::Start => return "$".to_owned(),
     };
     if conditions.is_empty() {
         // `*`: any step.
@@ -167,7 +171,7 @@ pub(super) fn step_regex(e: &SequenceElement) -> String {
             Condition::UserText(t) => text = Some(t),
             Condition::Action(n) => action = Some(n),
             Condition::Bot(n) => bot = Some(n),
-            Condition::Slot(n) => slot = Some(n),
+            Condition::Slot(n, v) => slot = Some((n, v)),
             Condition::Confidence(op, v) => {
                 confidence = true;
                 let (l, h) = confidence_key_range(*op, *v);
@@ -191,8 +195,12 @@ pub(super) fn step_regex(e: &SequenceElement) -> String {
             None => "[^\\n]*".to_owned(),
         };
         format!("u{}\\t{confidence}\\t{text}\\n", name(intent))
-    } else if slot.is_some() {
-        format!("s{}\\n", name(slot))
+    } else if let Some((slot, value)) = slot {
+        format!(
+            "s{}\\t{}\\n",
+            name(Some(slot)),
+            slot_value_regex(value.as_ref())
+        )
     } else {
         let bots = "(?:\\tb[^\\t\\n]*)*";
         let sent = match bot.map(String::as_str) {
@@ -201,6 +209,17 @@ pub(super) fn step_regex(e: &SequenceElement) -> String {
             Some(b) => format!("{bots}\\tb{}{bots}", literal(b)),
         };
         format!("a{}{sent}\\n", name(action))
+    }
+}
+
+/// The value field of a slot line (see [`super::slot_field`]): any but a reset, or the one.
+pub(super) fn slot_value_regex(value: Option<&SlotValue>) -> String {
+    match value {
+        None => format!("[^{}\\n][^\\n]*", super::NULL_FIELD),
+        Some(SlotValue::Null) => literal(super::NULL_FIELD),
+        Some(SlotValue::Text(t)) => format!("\\\"{}", literal(t)),
+        Some(SlotValue::Number(v)) => format!("#{}", literal(&canonical_number(*v))),
+        Some(SlotValue::Bool(b)) => b.to_string(),
     }
 }
 

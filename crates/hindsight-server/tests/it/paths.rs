@@ -1,5 +1,6 @@
 //! The path explorer (issue 14): its counts against a count by hand on a small fixture, and
-//! on demo data every node's and edge's `seq` filter finds exactly its conversations.
+//! on demo data every node's and edge's `seq` filter (an "other"'s too) finds exactly its
+//! conversations.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -105,25 +106,105 @@ both_backends! {
         }
         let g = app.get_ok("/api/conversations/paths?depth=5&branches=4").await;
         assert_eq!(g["conversations"], 200);
-        let mut checked = 0;
+        let (mut checked, mut others) = (0, 0);
         for level in g["levels"].as_array().unwrap() {
             let mut in_level = 0;
             for n in level.as_array().unwrap() {
                 in_level += n["conversations"].as_i64().unwrap();
-                if let Some(seq) = n["seq"].as_str() {
-                    assert_eq!(count(&app, seq).await, n["conversations"].as_i64().unwrap(), "{seq}");
-                    checked += 1;
-                }
+                // Demo steps are all named: every node has a pattern, "other" too.
+                let seq = n["seq"].as_str().unwrap_or_else(|| panic!("no pattern: {n}"));
+                assert_eq!(count(&app, seq).await, n["conversations"].as_i64().unwrap(), "{seq}");
+                checked += 1;
+                others += i32::from(n["other"] == true);
             }
             // Every conversation long enough is in exactly one node of the level.
             assert!(in_level <= 200);
         }
         for e in g["edges"].as_array().unwrap() {
-            if let Some(seq) = e["seq"].as_str() {
-                assert_eq!(count(&app, seq).await, e["conversations"].as_i64().unwrap(), "{seq}");
-                checked += 1;
-            }
+            let seq = e["seq"].as_str().unwrap_or_else(|| panic!("no pattern: {e}"));
+            assert_eq!(count(&app, seq).await, e["conversations"].as_i64().unwrap(), "{seq}");
+            checked += 1;
         }
-        assert!(checked >= 20, "only {checked} nodes and edges had a pattern");
+        assert!(checked >= 20, "only {checked} nodes and edges");
+        assert!(others >= 3, "only {others} \"other\" nodes");
+    }
+}
+
+/// The `fallback` of each node of a graph, by its step.
+fn fallbacks(g: &Value) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = g["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l.as_array().unwrap().iter())
+        .map(|n| {
+            (
+                n["step"].as_str().unwrap().to_owned(),
+                n["fallback"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+both_backends! {
+    async fn fallback_names_are_a_setting_admins_change(app: TestApp) {
+        let t = T0;
+        let mut a = vec![said("??", "nlu_fallback", 0.2, t)];
+        a.push(action("action_two_stage_fallback", "RulePolicy", 1.0, t + 1.0));
+        a.push(said("help", "help", 0.9, t + 2.0));
+        a.extend(replied("utter_sorry", t + 3.0));
+        app.import(&json!([tracker("a", a)])).await;
+
+        let defaults = app.get_ok("/api/settings/paths").await;
+        assert_eq!(defaults, json!({
+            "fallback_intents": ["nlu_fallback", "out_of_scope"],
+            "fallback_actions": ["action_default_fallback", "action_two_stage_fallback"],
+        }));
+        let g = app.get_ok("/api/conversations/paths").await;
+        assert_eq!(fallbacks(&g), [
+            ("action:action_two_stage_fallback".to_owned(), true),
+            ("action:utter_sorry".to_owned(), false),
+            ("intent:help".to_owned(), false),
+            ("intent:nlu_fallback".to_owned(), true),
+        ]);
+
+        let put = |app: &TestApp, body: Value| app.request(reqwest::Method::PUT, "/api/settings/paths").json(&body);
+        let mut app = app;
+        let viewer = app.user_token("vic", "viewer").await;
+        let admin = app.act_as(Some(viewer));
+        let (status, _) = app.send(put(&app, json!({"fallback_intents": [], "fallback_actions": []}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        app.act_as(admin);
+        for (body, field) in [
+            (json!({"fallback_intents": ["help"], "fallback_actions": [" "]}), "fallback_actions"),
+            (json!({"fallback_intents": ["a\tb"], "fallback_actions": []}), "fallback_intents"),
+            (json!({"fallback_intents": (0..51).map(|i| format!("i{i}")).collect::<Vec<_>>(), "fallback_actions": []}), "fallback_intents"),
+        ] {
+            let (status, answer) = app.send(put(&app, body.clone())).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+            assert_eq!(answer["error"]["field"], field, "{body}");
+        }
+        // Nothing half-written: the defaults still hold.
+        assert_eq!(app.get_ok("/api/settings/paths").await, defaults);
+        let (status, saved) = app.send(put(&app, json!({
+            "fallback_intents": ["help"],
+            "fallback_actions": ["utter_sorry", " utter_sorry "],
+        }))).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved, json!({"fallback_intents": ["help"], "fallback_actions": ["utter_sorry"]}));
+        assert_eq!(app.get_ok("/api/settings/paths").await, saved);
+        let g = app.get_ok("/api/conversations/paths").await;
+        assert_eq!(fallbacks(&g), [
+            ("action:action_two_stage_fallback".to_owned(), false),
+            ("action:utter_sorry".to_owned(), true),
+            ("intent:help".to_owned(), true),
+            ("intent:nlu_fallback".to_owned(), false),
+        ]);
+        let audit = app.get_ok("/api/audit").await;
+        let text = audit.to_string();
+        assert!(text.contains("path_settings_updated"), "{text}");
     }
 }

@@ -155,3 +155,17 @@ fn scores_merge_by_question_and_round_trip() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn a_slot_value_step_round_trips_through_the_query_string() {
+    let pattern = r#"slot:cuisine="thai food" > slot:guests=4 > slot:"a&b"=null"#;
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("seq", pattern)
+        .finish();
+    let f = ConversationFilter::from_query(&q).unwrap();
+    assert_eq!(f.sequence.as_ref().unwrap().to_string(), pattern);
+    assert_eq!(ConversationFilter::from_query(&f.to_query()).unwrap(), f);
+    let err = ConversationFilter::from_query("seq=slot%3Acuisine%3Dthai").unwrap_err();
+    assert_eq!(err.field, "seq");
+    assert!(err.message.contains("at character 14"), "{}", err.message);
+}

@@ -12,8 +12,10 @@
 //! ```
 //!
 //! - `intent:NAME`, `action:NAME`, `bot:NAME` (the response the bot sent, e.g.
-//!   `utter_ask_cuisine`), `slot:NAME`; `*` as NAME is any; a name with spaces or symbols goes
-//!   in double quotes.
+//!   `utter_ask_cuisine`), `slot:NAME` (set to a value, not reset to null); `*` as NAME is
+//!   any; a name with spaces or symbols goes in double quotes.
+//! - `slot:NAME=VALUE`: the slot set to that value (see [`SlotValue`]): `slot:cuisine="thai"`,
+//!   `slot:guests=4`, `slot:vip=true`, `slot:name=null` (reset).
 //! - `user_text~"words"`: a user message containing the text (case ignored).
 //! - `confidence<0.5` (also `<=`, `>`, `>=`): a user message whose intent confidence compares
 //!   so, at six decimal places.
@@ -23,6 +25,8 @@
 //! - `A > B`: B happens after A, later; `A >> B`: B is the very next step.
 //! - `B within N turns` (after `>`): B comes with at most N user messages after A, counting B.
 //! - `S{3,}`: the step happens at least 3 times from there on.
+//! - `*!(S | S | …)`: any one step that is none of these (`start >> *!(intent:greet |
+//!   intent:affirm)`: the first step is neither); it cannot be negated.
 //! - `!S`: no such step between its neighbours (`A > !S > B`), until the end (`A > !S`),
 //!   before (`!S > A`), or as the very next step (`A >> !S`); alone, never.
 
@@ -42,6 +46,10 @@ pub const MAX_REPEAT: u32 = 20;
 
 /// The largest `within N turns`.
 pub const MAX_WITHIN_TURNS: u32 = 50;
+
+/// The longest text value a `slot:NAME="…"` can name: longer values are found only by
+/// `slot:NAME`.
+pub const MAX_SLOT_VALUE_CHARS: usize = 200;
 
 /// A parsed sequence pattern; its text form ([`fmt::Display`]) is canonical.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +92,9 @@ pub enum Matches {
     End,
     /// The start of the conversation (only first: `start >> intent:greet`).
     Start,
+    /// `*!(S | S | …)`: one step matching none of these (each a list of conditions, as in
+    /// [`Matches::Step`]).
+    AnyBut(Vec<Vec<Condition>>),
 }
 
 /// A condition on one step.
@@ -95,8 +106,8 @@ pub enum Condition {
     Action(String),
     /// An action that sent this response (`*`: any bot message).
     Bot(String),
-    /// A slot of this name was set.
-    Slot(String),
+    /// A slot of this name was set: to any value but null (`None`), or to this value.
+    Slot(String, Option<SlotValue>),
     /// A user message containing this text, case ignored (held lower-cased).
     UserText(String),
     /// A user message whose intent confidence compares so with the value.
@@ -156,7 +167,7 @@ impl Condition {
                 StepKind::User
             }
             Condition::Action(_) | Condition::Bot(_) => StepKind::Action,
-            Condition::Slot(_) => StepKind::Slot,
+            Condition::Slot(..) => StepKind::Slot,
         }
     }
 }
@@ -173,11 +184,39 @@ impl SequencePattern {
                     let (kind, name) = match c {
                         Condition::Intent(n) => ("intent", n),
                         Condition::Action(n) => ("action", n),
-                        Condition::Slot(n) => ("slot", n),
+                        // A reset adds no feature.
+                        Condition::Slot(_, Some(SlotValue::Null)) => continue,
+                        Condition::Slot(n, _) => ("slot", n),
                         _ => continue,
                     };
                     if name != "*" && !out.contains(&(kind, name.as_str())) {
                         out.push((kind, name.as_str()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Slot values every matching conversation has, as the feature index holds them
+    /// (`(name, value)` of kind `slot`): the texts and booleans of steps that must occur
+    /// (a number's text there is the event's own, `4` or `4.0`, so numbers only narrow by
+    /// name).
+    pub fn required_slot_values(&self) -> Vec<(&str, String)> {
+        let mut out = Vec::new();
+        for e in self.elements.iter().filter(|e| !e.negated) {
+            if let Matches::Step(conditions) = &e.what {
+                for c in conditions {
+                    let value = match c {
+                        Condition::Slot(n, Some(SlotValue::Text(t))) if n != "*" => (n, t.clone()),
+                        Condition::Slot(n, Some(SlotValue::Bool(b))) if n != "*" => {
+                            (n, b.to_string())
+                        }
+                        _ => continue,
+                    };
+                    let value = (value.0.as_str(), value.1);
+                    if !out.contains(&value) {
+                        out.push(value);
                     }
                 }
             }
@@ -233,8 +272,10 @@ impl From<SequencePattern> for String {
 }
 
 mod parse;
+mod value;
 
 use parse::{ends_name, Parser};
+pub use value::{canonical_number, SlotValue};
 
 fn write_name(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     if name.chars().any(ends_name) || name.is_empty() {
@@ -261,7 +302,14 @@ impl fmt::Display for Condition {
             Condition::Intent(n) => ("intent:", n),
             Condition::Action(n) => ("action:", n),
             Condition::Bot(n) => ("bot:", n),
-            Condition::Slot(n) => ("slot:", n),
+            Condition::Slot(n, value) => {
+                f.write_str("slot:")?;
+                write_name(f, n)?;
+                return match value {
+                    Some(v) => write!(f, "={v}"),
+                    None => Ok(()),
+                };
+            }
             Condition::UserText(t) => {
                 f.write_str("user_text~")?;
                 return write_quoted(f, t);
@@ -271,6 +319,16 @@ impl fmt::Display for Condition {
         f.write_str(prefix)?;
         write_name(f, name)
     }
+}
+
+fn write_conditions(f: &mut fmt::Formatter<'_>, conditions: &[Condition]) -> fmt::Result {
+    for (j, c) in conditions.iter().enumerate() {
+        if j > 0 {
+            f.write_str(" & ")?;
+        }
+        write!(f, "{c}")?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for SequencePattern {
@@ -289,13 +347,16 @@ impl fmt::Display for SequencePattern {
                 Matches::End => f.write_str("end")?,
                 Matches::Start => f.write_str("start")?,
                 Matches::Step(conditions) if conditions.is_empty() => f.write_str("*")?,
-                Matches::Step(conditions) => {
-                    for (j, c) in conditions.iter().enumerate() {
+                Matches::Step(conditions) => write_conditions(f, conditions)?,
+                Matches::AnyBut(steps) => {
+                    f.write_str("*!(")?;
+                    for (j, conditions) in steps.iter().enumerate() {
                         if j > 0 {
-                            f.write_str(" & ")?;
+                            f.write_str(" | ")?;
                         }
-                        write!(f, "{c}")?;
+                        write_conditions(f, conditions)?;
                     }
+                    f.write_str(")")?;
                 }
             }
             if e.at_least > 1 {

@@ -2,7 +2,7 @@
 
 use super::{
     Comparison, Condition, Link, Matches, SequenceElement, SequenceError, SequencePattern,
-    MAX_REPEAT, MAX_SEQUENCE_ELEMENTS, MAX_WITHIN_TURNS,
+    SlotValue, MAX_REPEAT, MAX_SEQUENCE_ELEMENTS, MAX_SLOT_VALUE_CHARS, MAX_WITHIN_TURNS,
 };
 
 pub(super) struct Parser {
@@ -12,7 +12,11 @@ pub(super) struct Parser {
 
 /// Characters that end a bare name.
 pub(super) fn ends_name(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '>' | '&' | '!' | '{' | '}' | '"' | '~' | '<' | '=')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '>' | '&' | '!' | '{' | '}' | '"' | '~' | '<' | '=' | '|' | '(' | ')'
+        )
 }
 
 impl Parser {
@@ -145,41 +149,24 @@ impl Parser {
             }
             Matches::Start
         } else if self.eat("*") {
-            Matches::Step(Vec::new())
-        } else {
-            let mut conditions = vec![self.condition()?];
-            loop {
-                self.skip_space();
-                if !self.eat("&") {
-                    break;
+            if self.peek() == Some('!') && self.chars.get(self.pos + 1) == Some(&'(') {
+                if negated {
+                    return self.error(start, "`*!(…)` cannot be negated");
                 }
-                self.skip_space();
-                let at = self.pos;
-                let c = self.condition()?;
-                let twice = conditions.iter().any(|d: &Condition| {
-                    std::mem::discriminant(d) == std::mem::discriminant(&c)
-                        && !matches!(c, Condition::Confidence(..))
-                });
-                if twice {
-                    return self.error(at, "a step can have each kind of condition once (only `confidence` twice, for a band)");
-                }
-                if c.step_kind() != conditions[0].step_kind() {
-                    return self.error(
-                        at,
-                        "conditions joined by `&` must be about one kind of step (a user \
-                         message, an action or a slot)",
-                    );
-                }
-                conditions.push(c);
+                self.pos += 2;
+                Matches::AnyBut(self.alternatives()?)
+            } else {
+                Matches::Step(Vec::new())
             }
-            Matches::Step(conditions)
+        } else {
+            Matches::Step(self.conditions()?)
         };
         self.skip_space();
         let mut at_least = 1;
         if self.peek() == Some('{') {
             let at = self.pos;
             self.pos += 1;
-            if negated || !matches!(what, Matches::Step(_)) {
+            if negated || !matches!(what, Matches::Step(_) | Matches::AnyBut(_)) {
                 return self.error(at, "only a step that must happen can repeat");
             }
             at_least = self.count("a repetition", MAX_REPEAT)?;
@@ -214,6 +201,51 @@ impl Parser {
             at_least,
             within_turns,
         })
+    }
+
+    /// One step's conditions, joined by `&`.
+    fn conditions(&mut self) -> Result<Vec<Condition>, SequenceError> {
+        let mut conditions = vec![self.condition()?];
+        loop {
+            self.skip_space();
+            if !self.eat("&") {
+                return Ok(conditions);
+            }
+            self.skip_space();
+            let at = self.pos;
+            let c = self.condition()?;
+            let twice = conditions.iter().any(|d: &Condition| {
+                std::mem::discriminant(d) == std::mem::discriminant(&c)
+                    && !matches!(c, Condition::Confidence(..))
+            });
+            if twice {
+                return self.error(at, "a step can have each kind of condition once (only `confidence` twice, for a band)");
+            }
+            if c.step_kind() != conditions[0].step_kind() {
+                return self.error(
+                    at,
+                    "conditions joined by `&` must be about one kind of step (a user \
+                     message, an action or a slot)",
+                );
+            }
+            conditions.push(c);
+        }
+    }
+
+    /// The steps of `*!(S | S | …)`, after its `(`, up to and with its `)`.
+    fn alternatives(&mut self) -> Result<Vec<Vec<Condition>>, SequenceError> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_space();
+            out.push(self.conditions()?);
+            self.skip_space();
+            if self.eat(")") {
+                return Ok(out);
+            }
+            if !self.eat("|") {
+                return self.error(self.pos, "expected `|` or `)` after a step of `*!(…)`");
+            }
+        }
     }
 
     fn name(&mut self) -> Result<String, SequenceError> {
@@ -266,6 +298,42 @@ impl Parser {
         Ok(out)
     }
 
+    /// The value after `slot:NAME=` (see [`SlotValue`]).
+    fn slot_value(&mut self) -> Result<SlotValue, SequenceError> {
+        let start = self.pos;
+        if self.peek() == Some('"') {
+            let text = self.quoted()?;
+            if text.chars().count() > MAX_SLOT_VALUE_CHARS {
+                return self.error(
+                    start,
+                    format!("a slot's text value has at most {MAX_SLOT_VALUE_CHARS} characters"),
+                );
+            }
+            return Ok(SlotValue::Text(text));
+        }
+        let word = self.word();
+        match word.as_str() {
+            "true" => return Ok(SlotValue::Bool(true)),
+            "false" => return Ok(SlotValue::Bool(false)),
+            "null" => return Ok(SlotValue::Null),
+            _ => {}
+        }
+        self.pos = start;
+        let negative = self.eat("-");
+        let (_, digits) = self.number();
+        let ends = self.peek().is_none_or(ends_name);
+        match digits.parse::<f64>() {
+            Ok(v) if ends && v.is_finite() && digits.starts_with(|c: char| c.is_ascii_digit()) => {
+                Ok(SlotValue::Number(if negative { -v } else { v }))
+            }
+            _ => self.error(
+                start,
+                "a slot's value is text in double quotes (`slot:cuisine=\"thai\"`), a number, \
+                 true, false or null",
+            ),
+        }
+    }
+
     fn condition(&mut self) -> Result<Condition, SequenceError> {
         let start = self.pos;
         let word = self.word();
@@ -279,7 +347,18 @@ impl Parser {
             "intent" => named(self, Condition::Intent),
             "action" => named(self, Condition::Action),
             "bot" => named(self, Condition::Bot),
-            "slot" => named(self, Condition::Slot),
+            "slot" => {
+                if !self.eat(":") {
+                    return self.error(self.pos, "expected `:` and a name after `slot`");
+                }
+                let name = self.name()?;
+                let value = if self.eat("=") {
+                    Some(self.slot_value()?)
+                } else {
+                    None
+                };
+                Ok(Condition::Slot(name, value))
+            }
             "user_text" => {
                 if !self.eat("~") {
                     return self.error(self.pos, "expected `~` and quoted text after `user_text`");

@@ -87,3 +87,107 @@ fn required_features_skip_negations_and_wildcards() {
     let p = parse("intent:a > !action:b > slot:c > intent:* > bot:utter_x > slot:c");
     assert_eq!(p.required_features(), vec![("intent", "a"), ("slot", "c")]);
 }
+
+#[test]
+fn slot_values_read_typed_and_round_trip() {
+    let p = parse(r#"slot:cuisine="thai" > slot:guests=4.0 > slot:vip=true > slot:name=null"#);
+    let values: Vec<&Condition> = p
+        .elements
+        .iter()
+        .map(|e| match &e.what {
+            Matches::Step(c) => &c[0],
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [
+            &Condition::Slot("cuisine".into(), Some(SlotValue::Text("thai".into()))),
+            &Condition::Slot("guests".into(), Some(SlotValue::Number(4.0))),
+            &Condition::Slot("vip".into(), Some(SlotValue::Bool(true))),
+            &Condition::Slot("name".into(), Some(SlotValue::Null)),
+        ]
+    );
+    // Canonical: a whole number without its fraction.
+    assert_eq!(
+        p.to_string(),
+        r#"slot:cuisine="thai" > slot:guests=4 > slot:vip=true > slot:name=null"#
+    );
+    for s in [
+        r#"slot:"my slot"="say \"hi\"" >> slot:*=-2.5 > !slot:x="4" > slot:y"#,
+        "slot:n=0.1 > slot:f=false > slot:z=100000000000000000000",
+    ] {
+        let p = parse(s);
+        assert_eq!(p.to_string(), s);
+        assert_eq!(parse(&p.to_string()), p);
+    }
+    assert_eq!(canonical_number(-0.0), "0");
+    assert_eq!(canonical_number(1e20), "100000000000000000000");
+}
+
+#[test]
+fn slot_value_errors_point_at_the_value() {
+    for (s, at) in [
+        ("slot:cuisine=thai", 14),
+        ("slot:guests=4x", 13),
+        ("slot:guests=-", 13),
+        ("slot:guests=.5", 13),
+        ("intent:a > slot:x=", 19),
+        (r#"slot:x="open"#, 8),
+        (r#"slot:x="""#, 8),
+        ("slot:x=True", 8),
+    ] {
+        assert_eq!(error(s).at, at, "{s}: {}", error(s));
+    }
+    assert!(error("slot:cuisine=thai")
+        .message
+        .contains("text in double quotes"));
+    let long = format!("slot:x=\"{}\"", "a".repeat(MAX_SLOT_VALUE_CHARS + 1));
+    assert_eq!(error(&long).at, 8);
+    assert!(format!("slot:x=\"{}\"", "a".repeat(MAX_SLOT_VALUE_CHARS))
+        .parse::<SequencePattern>()
+        .is_ok());
+}
+
+#[test]
+fn required_slot_values_skip_numbers_and_resets() {
+    let p =
+        parse(r#"slot:a="x" > slot:b=4 > slot:c=null > slot:d=true > !slot:e="y" > slot:*="z""#);
+    assert_eq!(
+        p.required_slot_values(),
+        vec![("a", "x".to_owned()), ("d", "true".to_owned())]
+    );
+    assert_eq!(
+        p.required_features(),
+        vec![("slot", "a"), ("slot", "b"), ("slot", "d")]
+    );
+}
+
+#[test]
+fn any_step_but_these() {
+    let s = "start >> * >> *!(intent:greet | action:utter_greet & bot:utter_greet | slot:x=null)";
+    let p = parse(s);
+    assert_eq!(
+        p.elements[2].what,
+        Matches::AnyBut(vec![
+            vec![Condition::Intent("greet".into())],
+            vec![
+                Condition::Action("utter_greet".into()),
+                Condition::Bot("utter_greet".into())
+            ],
+            vec![Condition::Slot("x".into(), Some(SlotValue::Null))],
+        ])
+    );
+    assert_eq!(p.to_string(), s);
+    assert_eq!(
+        parse("*!( intent:a|intent:\"b|c\" ){2,} > end").to_string(),
+        "*!(intent:a | intent:\"b|c\"){2,} > end"
+    );
+    assert_eq!(error("!*!(intent:a)").at, 1);
+    assert_eq!(error("*!(intent:a").at, 12);
+    assert_eq!(error("*!(intent:a action:b)").at, 13);
+    assert_eq!(error("*!()").at, 4);
+    // `*` then a negation is still two elements' worth of error, not a set.
+    assert_eq!(error("* !intent:a").at, 3);
+    assert!(parse("*!(intent:a)").required_features().is_empty());
+}

@@ -1,5 +1,5 @@
 //! The sequence filter as SQL (issue 14): narrowed by the features its steps require (the
-//! feature index finds those conversations), then each remaining conversation's path tested
+//! feature index finds those conversations, and the slot values `slot:NAME="…"` names), then each remaining conversation's path tested
 //! against the pattern's regular expression (see [`crate::sequence`]).
 
 use diesel::dsl::{exists, sql};
@@ -18,7 +18,7 @@ pub(super) fn with_sequence<'a>(
     pattern: &'a SequencePattern,
     plan: &Plan,
 ) -> BoxedConversations<'a> {
-    use conversation_features::{conversation_id, kind, name};
+    use conversation_features::{conversation_id, kind, name, value};
     let required = pattern.required_features();
     // Gathering: the conversations holding the first two needed features, intersected before
     // any path is tested. As separate `IN`s PostgreSQL tested the path of each conversation
@@ -49,14 +49,25 @@ pub(super) fn with_sequence<'a>(
             required = pattern.required_features().into_iter();
         }
     }
-    for (feature, value) in required {
+    for (feature, feature_name) in required {
         let named = conversation_features::table
             .filter(kind.eq(feature))
-            .filter(name.eq(value));
+            .filter(name.eq(feature_name));
         q = if plan.per_row() {
             q.filter(exists(named.filter(conversation_id.eq(conversations::id))))
         } else {
             q.filter(conversations::id.eq_any(named.select(conversation_id)))
+        };
+    }
+    for (slot, text) in pattern.required_slot_values() {
+        let set = conversation_features::table
+            .filter(kind.eq("slot"))
+            .filter(name.eq(slot))
+            .filter(value.eq(text));
+        q = if plan.per_row() {
+            q.filter(exists(set.filter(conversation_id.eq(conversations::id))))
+        } else {
+            q.filter(conversations::id.eq_any(set.select(conversation_id)))
         };
     }
     with_path_test(q, pattern, plan)
