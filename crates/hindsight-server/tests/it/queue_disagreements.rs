@@ -3,12 +3,14 @@
 //! final answers that the findings then take, checked against a worked example computed by
 //! hand.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::harness::TestApp;
-use crate::queues::{as_user, close, conversation_of, conversations, explicit, ids, next, review};
+use crate::queues::{
+    close, conversation_of, conversations, explicit, ids, next, post_answers, review,
+};
 
 /// Alice's and Bob's answers to conversation `d{i}`.
 fn answers(who: &str, id: &str) -> Value {
@@ -34,15 +36,7 @@ async fn settle(
     id: &str,
     answers: Value,
 ) -> (StatusCode, Value) {
-    let path = format!("/api/queues/{q}/conversations/{id}/settlement");
-    as_user(
-        app,
-        token,
-        Method::POST,
-        &path,
-        Some(&json!({"answers": answers})),
-    )
-    .await
+    post_answers(app, token, q, id, "settlement", answers).await
 }
 
 fn listed(page: &Value) -> Vec<String> {

@@ -108,7 +108,19 @@ pub(crate) async fn review(
     id: &str,
     answers: Value,
 ) -> (StatusCode, Value) {
-    let path = format!("/api/queues/{queue}/conversations/{id}/review");
+    post_answers(app, token, queue, id, "review", answers).await
+}
+
+/// Posts `answers` to a queued conversation's `review` or `settlement`.
+pub(crate) async fn post_answers(
+    app: &TestApp,
+    token: &str,
+    queue: i64,
+    id: &str,
+    what: &str,
+    answers: Value,
+) -> (StatusCode, Value) {
+    let path = format!("/api/queues/{queue}/conversations/{id}/{what}");
     as_user(
         app,
         token,
