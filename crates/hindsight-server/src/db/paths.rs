@@ -90,7 +90,7 @@ pub fn update(conn: &mut DbConnection, id: i64, steps: &str) -> QueryResult<()> 
 }
 
 /// Writes the path of every conversation stored before paths were kept, when the migration
-/// asked for it, or before their lines took the current form ([`FORMAT`]); returns how many
+/// asked for it, or before their lines took the current form (format "2"); returns how many
 /// were written. Runs when a database is opened, before anything can import; an interrupted
 /// run starts again (each chunk replaces its rows).
 pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {

@@ -85,8 +85,9 @@ pub const NULL_FIELD: &str = "-";
 const UNNAMED_FIELD: &str = "~";
 
 /// A slot event's value (absent is null) as a path's slot line holds it: a text as `"`
-/// and the text, a number as `#` and its [`canonical_number`], `true`, `false`, `-` for null,
-/// and `~` for a value no pattern names. The fields of equal values are equal, and no two
+/// and the text, a number as `#` and its
+/// [`canonical_number`](hindsight_types::sequence::canonical_number), `true`, `false`, `-`
+/// for null, and `~` for a value no pattern names. The fields of equal values are equal, and no two
 /// kinds of value share a field.
 pub fn slot_field(value: Option<&serde_json::Value>) -> String {
     use hindsight_types::sequence::{canonical_number, MAX_SLOT_VALUE_CHARS};
