@@ -30,14 +30,11 @@ pub struct RunRow {
     pub error: Option<String>,
 }
 
-/// A group as stored (the JSON columns as text).
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// What a group says about its messages, as stored (the JSON columns as text): written
+/// once by its run, read back by the API.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = discover_groups)]
-pub struct GroupRow {
-    /// Id.
-    pub id: i64,
-    /// Its run.
-    pub run_id: i64,
+pub struct GroupSummary {
     /// Label.
     pub label: String,
     /// JSON array of terms.
@@ -54,6 +51,19 @@ pub struct GroupRow {
     pub intents: String,
     /// JSON array of `RepresentativeMessage`.
     pub representatives: String,
+}
+
+/// A group as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = discover_groups)]
+pub struct GroupRow {
+    /// Id.
+    pub id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// What it says.
+    #[diesel(embed)]
+    pub summary: GroupSummary,
     /// `known` or `noise` once dismissed.
     pub dismissed: Option<String>,
     /// Who dismissed it.
@@ -65,22 +75,8 @@ pub struct GroupRow {
 /// A group to store, with its messages `(conversation id, event id)`.
 #[derive(Debug, Clone)]
 pub struct NewGroup {
-    /// Label.
-    pub label: String,
-    /// JSON array of terms.
-    pub terms: String,
-    /// Messages.
-    pub size: i64,
-    /// Distinct conversations.
-    pub senders: i64,
-    /// JSON daily counts.
-    pub daily: String,
-    /// Messages already annotated.
-    pub covered: i64,
-    /// JSON intent counts.
-    pub intents: String,
-    /// JSON representatives.
-    pub representatives: String,
+    /// What it says.
+    pub summary: GroupSummary,
     /// Its messages.
     pub messages: Vec<(i64, i64)>,
 }
@@ -162,17 +158,7 @@ const MESSAGE_ROWS_PER_INSERT: usize = 10_000;
 pub fn insert_groups(conn: &mut DbConnection, run_id: i64, groups: &[NewGroup]) -> QueryResult<()> {
     for g in groups {
         let id: i64 = diesel::insert_into(discover_groups::table)
-            .values((
-                discover_groups::run_id.eq(run_id),
-                discover_groups::label.eq(&g.label),
-                discover_groups::terms.eq(&g.terms),
-                discover_groups::size.eq(g.size),
-                discover_groups::senders.eq(g.senders),
-                discover_groups::daily.eq(&g.daily),
-                discover_groups::covered.eq(g.covered),
-                discover_groups::intents.eq(&g.intents),
-                discover_groups::representatives.eq(&g.representatives),
-            ))
+            .values((discover_groups::run_id.eq(run_id), &g.summary))
             .returning(discover_groups::id)
             .get_result(conn)?;
         for chunk in g.messages.chunks(MESSAGE_ROWS_PER_INSERT) {

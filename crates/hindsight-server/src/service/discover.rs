@@ -121,12 +121,12 @@ pub fn run_to_api(row: RunRow) -> AppResult<DiscoverRun> {
 pub fn group_to_api(row: GroupRow) -> AppResult<DiscoverGroup> {
     let internal =
         |e: serde_json::Error| AppError::Internal(format!("discover group {}: {e}", row.id));
-    let daily: Vec<i64> = serde_json::from_str(&row.daily).map_err(internal)?;
+    let daily: Vec<i64> = serde_json::from_str(&row.summary.daily).map_err(internal)?;
     let previous_7_days: i64 = daily.iter().take(7).sum();
     let last_7_days: i64 = daily.iter().skip(7).sum();
-    let intents: Vec<IntentCount> = serde_json::from_str(&row.intents).map_err(internal)?;
+    let intents: Vec<IntentCount> = serde_json::from_str(&row.summary.intents).map_err(internal)?;
     let representatives: Vec<RepresentativeMessage> =
-        serde_json::from_str(&row.representatives).map_err(internal)?;
+        serde_json::from_str(&row.summary.representatives).map_err(internal)?;
     let dismissed = match (&row.dismissed, &row.dismissed_by, row.dismissed_at) {
         (Some(reason), Some(by), Some(at)) => Some(Dismissal {
             reason: serde_json::from_value(json!(reason)).map_err(internal)?,
@@ -137,17 +137,18 @@ pub fn group_to_api(row: GroupRow) -> AppResult<DiscoverGroup> {
     };
     Ok(DiscoverGroup {
         id: row.id,
-        label: row.label,
-        terms: serde_json::from_str(&row.terms).map_err(internal)?,
-        size: row.size,
-        senders: row.senders,
-        score: row.size as f64 * (last_7_days as f64 + 1.0) / (previous_7_days as f64 + 1.0),
+        label: row.summary.label,
+        terms: serde_json::from_str(&row.summary.terms).map_err(internal)?,
+        size: row.summary.size,
+        senders: row.summary.senders,
+        score: row.summary.size as f64 * (last_7_days as f64 + 1.0)
+            / (previous_7_days as f64 + 1.0),
         daily,
         last_7_days,
         previous_7_days,
-        covered: row.covered,
-        covered_share: if row.size > 0 {
-            row.covered as f64 / row.size as f64
+        covered: row.summary.covered,
+        covered_share: if row.summary.size > 0 {
+            row.summary.covered as f64 / row.summary.size as f64
         } else {
             0.0
         },
@@ -294,8 +295,8 @@ pub async fn dismiss(
                         action: "discover_group_dismissed",
                         conversation: None,
                         target: Some(format!("discover group {id}")),
-                        before: Some(json!({"label": before.label, "size": before.size, "dismissed": before.dismissed})),
-                        after: Some(json!({"label": after.label, "size": after.size, "dismissed": after.dismissed})),
+                        before: Some(json!({"label": before.summary.label, "size": before.summary.size, "dismissed": before.dismissed})),
+                        after: Some(json!({"label": after.summary.label, "size": after.summary.size, "dismissed": after.dismissed})),
                     },
                 )?;
                 group_to_api(after)

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use hindsight_types::{ConversationFilter, DiscoverSettings, IntentCount, RepresentativeMessage};
 
 use super::discover::RunningRun;
-use crate::db::discover::NewGroup;
+use crate::db::discover::{GroupSummary, NewGroup};
 use crate::db::discover_reads::{self, TurnRow};
 use crate::db::{self, write_transaction, DbConnection, DbPool};
 use crate::discover::candidates::{unhandled, Rules, Turn};
@@ -250,14 +250,16 @@ fn describe(
         g.terms.join(" · ")
     };
     Ok(NewGroup {
-        label,
-        terms: json(serde_json::json!(g.terms)),
-        size: members.len() as i64,
-        senders: senders.len() as i64,
-        daily: json(serde_json::json!(daily)),
-        covered,
-        intents: json(serde_json::json!(intents)),
-        representatives: json(serde_json::json!(representatives)),
+        summary: GroupSummary {
+            label,
+            terms: json(serde_json::json!(g.terms)),
+            size: members.len() as i64,
+            senders: senders.len() as i64,
+            daily: json(serde_json::json!(daily)),
+            covered,
+            intents: json(serde_json::json!(intents)),
+            representatives: json(serde_json::json!(representatives)),
+        },
         messages: members
             .iter()
             .map(|c| (c.conversation_id, c.event_id))
