@@ -28,6 +28,8 @@ pub struct AppState {
     pub broker: Arc<std::sync::OnceLock<Arc<crate::broker::status::Status>>>,
     /// The Discover run under way in this process (issue 15): one at a time.
     pub discover: crate::service::discover::RunningRun,
+    /// Who recent credentials belong to, remembered for a moment (forgotten on any change).
+    pub principals: Arc<crate::auth::principals::Principals>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             changes: crate::broker::ChangeFeed::default(),
             broker: Arc::default(),
             discover: Arc::default(),
+            principals: Arc::default(),
         })
     }
 

@@ -3,6 +3,7 @@
 
 pub mod headers;
 pub mod limiter;
+pub mod principals;
 pub mod redact;
 
 use std::future::Future;
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 pub use hindsight_types::workflow::Role;
 
+use self::principals::{CredentialKey, Principal};
 use crate::app::AppState;
 use crate::db::{self, DbConnection};
 use crate::error::{forbidden, unauthorized, AppError, AppResult};
@@ -250,12 +252,13 @@ fn credential(req: &HttpRequest) -> Option<String> {
 async fn authenticate(state: web::Data<AppState>, token: Option<String>) -> AppResult<AuthUser> {
     let token = token.ok_or_else(|| unauthorized("log in or send an API token"))?;
     if token.starts_with(API_TOKEN_PREFIX) {
-        let hash = token_hash(&token);
-        let found = state
-            .db(move |conn| Ok(db::users::token_by_hash(conn, &hash)?))
-            .await?;
-        let (name, role) =
-            found.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        let key = CredentialKey::Token(token_hash(&token));
+        let Principal::Token { name, role } = principal(&state, key)
+            .await?
+            .ok_or_else(|| unauthorized("the API token is unknown or revoked"))?
+        else {
+            return Err(AppError::Internal("a token's hash named a user".into()));
+        };
         let role = role
             .parse()
             .map_err(|_| unauthorized("the API token has an unknown role"))?;
@@ -267,27 +270,63 @@ async fn authenticate(state: web::Data<AppState>, token: Option<String>) -> AppR
         });
     }
     let claims = decode_jwt(&state.jwt_secret, &token)?;
-    // The token proves who logged in; the role comes from the users table on every request,
-    // so a removed or demoted user loses access at once rather than when the token expires.
-    let sub = claims.sub.clone();
-    let row = state
-        .db(move |conn| Ok(db::users::find(conn, &sub)?))
-        .await?;
-    let row = row.ok_or_else(|| unauthorized("the user of this token no longer exists"))?;
+    // The token proves who logged in; the role comes from the users table (remembered for a
+    // moment, forgotten on any change: see `principals`), so a removed or demoted user loses
+    // access at once rather than when the token expires.
+    let key = CredentialKey::User(claims.sub.clone());
+    let Principal::User {
+        id,
+        username,
+        role,
+        login_generation,
+    } = principal(&state, key)
+        .await?
+        .ok_or_else(|| unauthorized("the user of this token no longer exists"))?
+    else {
+        return Err(AppError::Internal("a username named a token".into()));
+    };
     // A password change bumps the generation; a removed and re-created user has a new id.
-    if row.id != claims.uid || row.login_generation != claims.gen {
+    if id != claims.uid || login_generation != claims.gen {
         return Err(unauthorized(
             "this login token was revoked (the password changed or the user was replaced); log in again",
         ));
     }
-    let role = row
-        .role
+    let role = role
         .parse()
         .map_err(|_| unauthorized("the user has an unknown role"))?;
     Ok(AuthUser {
-        name: row.username,
+        name: username,
         role,
     })
+}
+
+/// The user or API token `key` names: remembered, or read (and then remembered).
+async fn principal(state: &AppState, key: CredentialKey) -> AppResult<Option<Principal>> {
+    if let Some(found) = state.principals.get(&key) {
+        return Ok(Some(found));
+    }
+    let epoch = state.principals.epoch();
+    let lookup = key.clone();
+    let found = state
+        .db(move |conn| {
+            Ok(match lookup {
+                CredentialKey::Token(hash) => db::users::token_by_hash(conn, &hash)?
+                    .map(|(name, role)| Principal::Token { name, role }),
+                CredentialKey::User(name) => {
+                    db::users::find(conn, &name)?.map(|row| Principal::User {
+                        id: row.id,
+                        username: row.username,
+                        role: row.role,
+                        login_generation: row.login_generation,
+                    })
+                }
+            })
+        })
+        .await?;
+    if let Some(found) = &found {
+        state.principals.remember(key, epoch, found.clone());
+    }
+    Ok(found)
 }
 
 impl FromRequest for AuthUser {

@@ -175,6 +175,8 @@ pub async fn update_user(
             })
         })
         .await?;
+    // Committed: no request may go on with the old role or password generation.
+    state.principals.forget_all();
     Ok(user_info(row))
 }
 
@@ -197,7 +199,9 @@ pub async fn delete_user(state: &AppState, user: AuthUser, name: String) -> AppR
                 audit(conn, &user.name, "user_removed", name, Some(before), None)
             })
         })
-        .await
+        .await?;
+    state.principals.forget_all();
+    Ok(())
 }
 
 /// Every API token (never the secret).
@@ -258,5 +262,7 @@ pub async fn revoke_token(state: &AppState, user: AuthUser, id: i64) -> AppResul
                 )
             })
         })
-        .await
+        .await?;
+    state.principals.forget_all();
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Access control: login, login tokens, API tokens, and the route × role matrix read from
 //! openapi.yaml's `x-required-role`.
 
+use std::time::{Duration, Instant};
+
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -77,6 +79,22 @@ mod hmac_sha256 {
             .chain_update(inner)
             .finalize()
             .to_vec()
+    }
+}
+
+/// Waits until `token` is refused, for at most the moment the server may remember a
+/// principal changed by another process ([`REMEMBER_FOR`]), and a second's slack.
+///
+/// [`REMEMBER_FOR`]: hindsight_server::auth::principals::REMEMBER_FOR
+async fn refused_soon(app: &mut TestApp, token: &str) {
+    let bound = hindsight_server::auth::principals::REMEMBER_FOR + Duration::from_secs(1);
+    let deadline = Instant::now() + bound;
+    while status_as(app, Some(token.to_owned()), "/api/me").await != StatusCode::UNAUTHORIZED {
+        assert!(
+            Instant::now() < deadline,
+            "a credential revoked elsewhere still works after {bound:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -169,13 +187,25 @@ both_backends! {
         let (status, _) = app.post_json(&format!("/api/trackers?api_token={token}"), &rasa::tracker("via-token", vec![rasa::user("hi", "greet", 0.9, 1.0, "rest")])).await;
         assert_eq!(status, StatusCode::OK);
         app.act_as(previous);
+        // Revoked by another process (a second server, `hindsight token revoke`): here, straight
+        // in the database. The server remembers a principal for a moment, so it must be refused
+        // within that moment.
         {
             let mut conn = app.state.pool.get().unwrap();
             assert!(hindsight_server::db::users::revoke_token(&mut conn, id).unwrap());
         }
-        assert_eq!(status_as(&mut app, Some(token.clone()), "/api/me").await, StatusCode::UNAUTHORIZED);
+        refused_soon(&mut app, &token).await;
         assert_eq!(status_as(&mut app, None, &format!("/api/me?api_token={token}")).await, StatusCode::UNAUTHORIZED);
         assert_eq!(status_as(&mut app, Some("hs_unknown".into()), "/api/me").await, StatusCode::UNAUTHORIZED);
+
+        // Revoked through this server: refused at once, although it was just used.
+        let (status, made) = app.post_json("/api/tokens", &json!({"name": "ci2", "role": "reviewer"})).await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        let second = made["token"].as_str().unwrap().to_owned();
+        assert_eq!(status_as(&mut app, Some(second.clone()), "/api/me").await, StatusCode::OK);
+        let (status, _) = app.send(app.request(Method::DELETE, &format!("/api/tokens/{}", made["info"]["id"]))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(status_as(&mut app, Some(second), "/api/me").await, StatusCode::UNAUTHORIZED);
     }
 
     async fn no_route_lets_a_weaker_role_in(app: TestApp) {
@@ -372,10 +402,7 @@ async fn the_cli_adds_users_and_tokens() {
     );
     let id = listed.split('\t').next().unwrap().to_owned();
     run(&["token", "revoke", &id]);
-    assert_eq!(
-        status_as(&mut app, Some(token), "/api/me").await,
-        StatusCode::UNAUTHORIZED
-    );
+    refused_soon(&mut app, &token).await;
     run(&["user", "passwd", "cli-user", "--password", "new-password"]);
     let (status, _) = app
         .post_json(
