@@ -103,9 +103,10 @@ pub(crate) fn broker_misses(b: &Result<BrokerResult, String>) -> Vec<String> {
     let mut out = Vec::new();
     if b.backlog_events >= target::BROKER_SUSTAINED_EVENTS && b.events_per_s < target::BROKER_EPS {
         out.push(format!(
-            "event broker: {:.0} events/s from the queue, {:.0} % of 20,000. Each batch (up to 4,000 messages by default, the events of about {} conversations interleaved) is one write transaction: every event parsed and hashed, its row, the conversations' summaries and filter features, the text indexes of user messages, the conversations' environments and, before and after, their event counts (for the live stream's announcements); RabbitMQ, the server and the database share the same 2 cores.",
+            "event broker: {:.0} events/s from the queue, {:.0} % of 20,000. Each batch (up to {} messages by default, the events of about {} conversations interleaved) is one write transaction: every event parsed and hashed, its row, the conversations' summaries and filter features, the text indexes of user messages, the conversations' environments and, before and after, their event counts (for the live stream's announcements); RabbitMQ, the server and the database share the same 2 cores.",
             b.events_per_s,
             100.0 * b.events_per_s / target::BROKER_EPS,
+            hindsight_server::broker::DEFAULT_BATCH,
             super::publisher::BACKLOG_INTERLEAVED
         ));
     }

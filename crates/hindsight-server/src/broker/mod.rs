@@ -15,6 +15,19 @@ pub mod status;
 pub use changes::ChangeFeed;
 pub use consumer::{spawn, ConsumerHandle};
 
+/// Most messages stored in one transaction by default. A backlog's events interleave many
+/// conversations, and a batch's cost is mostly per conversation and per commit: a 200,000-event
+/// backlog (SQLite, 2 cores, `hindsight-bench --conversations 20000 --broker-events 200000`,
+/// two alternating rounds) drained at 17,801–18,935 events/s in batches of 4,000, 25,539–26,324
+/// in 8,000 (peak RSS 150 MB), 20,405–25,433 in 12,000 (190 MB), 23,484–24,199 in 16,000 (235
+/// MB, over the 200 MB bound). Live traffic is unaffected: a batch closes 10 ms after its first
+/// message. On SQLite a batch holds the write lock while it is stored (8,000 at that rate: about
+/// 0.3 s), which a reviewer's write waits out.
+pub const DEFAULT_BATCH: usize = 8_000;
+
+/// Messages RabbitMQ sends ahead by default: two batches.
+pub const DEFAULT_PREFETCH: u16 = 16_000;
+
 /// Where and how to consume Rasa's events. The names and defaults are Rasa's own
 /// (`endpoints.yml`: `event_broker: {type: pika, queues: [...], exchange_name: ...}`).
 #[derive(Debug, Clone, clap::Args)]
@@ -47,19 +60,16 @@ pub struct BrokerSettings {
     #[arg(
         long = "broker-prefetch",
         env = "HINDSIGHT_BROKER_PREFETCH",
-        default_value_t = 8000
+        default_value_t = DEFAULT_PREFETCH
     )]
     pub prefetch: u16,
 
-    /// Most messages stored in one transaction (and acknowledged together). A backlog's events
-    /// interleave many conversations, and a batch's cost is mostly per conversation: 4,000
-    /// drained a bench backlog (100 conversations under way) at 13,178 events/s, 1,000 at
-    /// 7,017. Live traffic is unaffected: a batch closes 10 ms after its first message. On
-    /// SQLite a batch holds the write lock while it is stored (about 0.3 s for 4,000).
+    /// Most messages stored in one transaction (and acknowledged together); see
+    /// [`DEFAULT_BATCH`].
     #[arg(
         long = "broker-batch",
         env = "HINDSIGHT_BROKER_BATCH",
-        default_value_t = 4000
+        default_value_t = DEFAULT_BATCH
     )]
     pub batch: usize,
 }
@@ -71,8 +81,8 @@ impl BrokerSettings {
             url: Some(url.into()),
             queue: "rasa_core_events".into(),
             exchange_name: "rasa-exchange".into(),
-            prefetch: 8000,
-            batch: 4000,
+            prefetch: DEFAULT_PREFETCH,
+            batch: DEFAULT_BATCH,
         }
     }
 }
