@@ -212,7 +212,7 @@ pub async fn mentions(
             c.parse::<i64>()
                 .ok()
                 .filter(|c| *c > 0)
-                .ok_or_else(|| bad_request("cursor", "not a cursor this listing gave out"))
+                .ok_or_else(super::cursor::unknown_cursor)
         })
         .transpose()?;
     state

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod broker;
 pub mod comments;
 pub mod conversations;
+pub mod cursor;
 pub mod discover;
 pub mod discover_run;
 pub mod export;

@@ -96,13 +96,6 @@ fn values(
         .collect()
 }
 
-fn parse_cursor(cursor: &str) -> AppResult<(i64, i64)> {
-    cursor
-        .split_once('_')
-        .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
-        .ok_or_else(|| bad_request("cursor", "not a cursor this listing gave out"))
-}
-
 /// A page of the queue's disagreements not settled yet, newest first (by their latest
 /// review); `cursor` is the previous page's `next_cursor`: viewer or above.
 pub async fn list(
@@ -117,7 +110,10 @@ pub async fn list(
     if !(1..=PAGE_MAX).contains(&limit) {
         return Err(bad_request("limit", format!("`limit` is 1 to {PAGE_MAX}")));
     }
-    let after = cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = cursor
+        .as_deref()
+        .map(super::cursor::parse_pair)
+        .transpose()?;
     state
         .db(move |conn| {
             let row = queue_row(conn, id)?;
@@ -147,7 +143,7 @@ pub async fn list(
             let next_cursor = page
                 .last()
                 .filter(|_| more)
-                .map(|f| format!("{}_{}", f.key().0, f.key().1));
+                .map(|f| super::cursor::pair(f.key().0, f.key().1));
             let ids: Vec<i64> = page.iter().map(|f| f.conversation).collect();
             let senders = settlements::sender_ids(conn, &ids)?;
             let kinds = kinds(&rubric);

@@ -161,7 +161,7 @@ pub async fn list_trash(
                 Some((_, (at, id))) if more => at
                     .and_utc()
                     .timestamp_nanos_opt()
-                    .map(|nanos| format!("{nanos}_{id}")),
+                    .map(|nanos| super::cursor::pair(nanos, *id)),
                 _ => None,
             };
             let rows = rows.into_iter().map(|(row, _)| row).collect();
@@ -176,10 +176,11 @@ pub async fn list_trash(
 }
 
 fn decode_trash_cursor(text: &str) -> AppResult<triage::TrashCursor> {
-    let bad = || bad_request("cursor", "not a cursor this listing gave out");
-    let (nanos, id) = text.split_once('_').ok_or_else(bad)?;
-    let at = chrono::DateTime::from_timestamp_nanos(nanos.parse().map_err(|_| bad())?).naive_utc();
-    Ok((at, id.parse().map_err(|_| bad())?))
+    let (nanos, id) = super::cursor::parse_pair(text)?;
+    Ok((
+        chrono::DateTime::from_timestamp_nanos(nanos).naive_utc(),
+        id,
+    ))
 }
 
 /// One change to many conversations, in one transaction; returns how many changed.
