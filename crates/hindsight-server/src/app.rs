@@ -30,6 +30,8 @@ pub struct AppState {
     pub discover: crate::service::discover::RunningRun,
     /// Who recent credentials belong to, remembered for a moment (forgotten on any change).
     pub principals: Arc<crate::auth::principals::Principals>,
+    /// How far the sequence filter's paths are written after an upgrade.
+    pub path_rewrite: Arc<crate::service::path_rewrite::PathRewrite>,
 }
 
 impl AppState {
@@ -47,6 +49,8 @@ impl AppState {
             crate::auth::load_secret(&mut conn, config.jwt_secret.as_deref())?
         };
         crate::auth::prepare();
+        let path_rewrite =
+            crate::service::path_rewrite::start(&pool, config.rewrite_paths_before_serving)?;
         let login_limiter = crate::auth::limiter::LoginLimiter::new(config.login_limits());
         Ok(AppState {
             login_limiter: Arc::new(login_limiter),
@@ -58,6 +62,7 @@ impl AppState {
             broker: Arc::default(),
             discover: Arc::default(),
             principals: Arc::default(),
+            path_rewrite,
         })
     }
 

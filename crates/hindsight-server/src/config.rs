@@ -69,6 +69,17 @@ pub struct Config {
     /// 0: estimate whenever the counts are not maintained ones.
     #[arg(long, env = "HINDSIGHT_EXACT_COUNTS_WITHIN_MS", default_value_t = 30)]
     pub exact_counts_within_ms: u64,
+
+    /// After an upgrade that needs the sequence filter's paths written: databases of up to
+    /// this many conversations have them written before the server answers (about a second
+    /// per 20,000), larger ones in the background while it serves (sequence filters and the
+    /// path explorer answer 503 until done). 0: always in the background.
+    #[arg(
+        long,
+        env = "HINDSIGHT_REWRITE_PATHS_BEFORE_SERVING",
+        default_value_t = 10_000
+    )]
+    pub rewrite_paths_before_serving: u64,
 }
 
 impl Default for Config {
@@ -87,6 +98,7 @@ impl Default for Config {
             max_body_mb: 64,
             query_timeout_ms: 10_000,
             exact_counts_within_ms: 30,
+            rewrite_paths_before_serving: 10_000,
         }
     }
 }

@@ -240,7 +240,7 @@ impl ResponseError for AppError {
             }
         };
         let mut res = HttpResponse::build(self.status_code());
-        if matches!(self, AppError::Unavailable(_)) {
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
             res.insert_header(("Retry-After", "1"));
         }
         res.json(ErrorBody { error })
@@ -254,6 +254,17 @@ fn server_error(code: ErrorCode, message: &str, request_id: Option<String>) -> A
         field: None,
         request_id,
     }
+}
+
+/// 503: what the request (its `field`, when one is to blame) asks for reads data being rebuilt
+/// after an upgrade; `message` says how far, and the same request works once it is done.
+pub fn rebuilding(field: Option<&str>, message: impl Into<String>) -> AppError {
+    client(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ServiceUnavailable,
+        message.into(),
+        field,
+    )
 }
 
 /// A JSON body whose errors wait until the handler asks: handlers check the caller's role

@@ -315,4 +315,17 @@ pub struct Health {
     /// The event broker consumer of this server process, when it runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker: Option<crate::live::BrokerHealth>,
+    /// While the sequence filter's paths are written after an upgrade (sequence filters and
+    /// the path explorer answer 503 meanwhile): how far; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_rewrite: Option<PathRewriteHealth>,
+}
+
+/// How far the paths' rewrite after an upgrade is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathRewriteHealth {
+    /// Conversations whose paths are written.
+    pub written: u64,
+    /// Conversations there were to write.
+    pub total: u64,
 }

@@ -383,14 +383,24 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(ran.len())
 }
 
-/// Opens a pool for `url` and brings the schema up to date; its statements run without a time
-/// limit (the command line: an import must not be cut off).
+/// Opens a pool for `url` and brings the schema and the stored data up to date; its statements
+/// run without a time limit (the command line: an import must not be cut off).
 pub fn open_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
-    open_pool_with_timeout(url, max_size, None)
+    let pool = open_pool_with_timeout(url, max_size, None)?;
+    // No one waits on a command the way a reviewer waits on a server: the paths are written
+    // before it goes on (a server writes them in the background: `service::path_rewrite`).
+    let paths = crate::db::paths::backfill(&mut *pool.get()?)?;
+    if paths > 0 {
+        tracing::info!(paths, "conversation paths written");
+    }
+    Ok(pool)
 }
 
-/// [`open_pool`] for serving requests: on PostgreSQL each statement is cancelled after
-/// `statement_timeout` (SQLite's budget is the request's: [`QueryBudget`]).
+/// A pool for serving requests: on PostgreSQL each statement is cancelled after
+/// `statement_timeout` (SQLite's budget is the request's: [`QueryBudget`]). The schema is
+/// brought up to date; the sequence filter's paths, when an upgrade needs them written, are
+/// the caller's to write ([`crate::db::paths::backfill`], or in the background:
+/// `service::path_rewrite`).
 pub fn open_pool_with_timeout(
     url: &str,
     max_size: u32,
@@ -404,11 +414,6 @@ pub fn open_pool_with_timeout(
     let rehashed = crate::db::ingest_upkeep::upgrade_content_hashes(&mut first)?;
     if rehashed > 0 {
         tracing::info!(rehashed, "event content hashes recomputed");
-    }
-    // Another: the sequence filter's paths of conversations stored before it existed.
-    let paths = crate::db::paths::backfill(&mut first)?;
-    if paths > 0 {
-        tracing::info!(paths, "conversation paths written");
     }
     drop(first);
     let pool = Pool::builder()

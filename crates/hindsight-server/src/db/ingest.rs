@@ -215,7 +215,7 @@ pub fn store_with_environments(
 /// violation answered to one of them), or both create a new conversation; so each takes a
 /// transaction-scoped advisory lock per sender id, in key order so that two batches never
 /// wait on each other crosswise.
-fn lock_senders<'a>(
+pub(super) fn lock_senders<'a>(
     conn: &mut DbConnection,
     senders: impl Iterator<Item = &'a str>,
 ) -> QueryResult<()> {

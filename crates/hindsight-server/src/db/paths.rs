@@ -89,58 +89,76 @@ pub fn update(conn: &mut DbConnection, id: i64, steps: &str) -> QueryResult<()> 
         .map(drop)
 }
 
-/// Writes the path of every conversation stored before paths were kept, when the migration
-/// asked for it, or before their lines took the current form (format "2"); returns how many
-/// were written. Runs when a database is opened, before anything can import; an interrupted
-/// run starts again (each chunk replaces its rows).
-pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
+/// Whether stored paths must be written: the migration asked for it (conversations stored
+/// before paths were kept), or they are of an older format than [`FORMAT`].
+pub fn rewrite_needed(conn: &mut DbConnection) -> QueryResult<bool> {
     let pending = super::settings::get(conn, PENDING_KEY)?.is_some();
-    if !pending && super::settings::get(conn, FORMAT_KEY)?.as_deref() == Some(FORMAT) {
+    Ok(pending || super::settings::get(conn, FORMAT_KEY)?.as_deref() != Some(FORMAT))
+}
+
+/// Writes the paths of the (up to) [`BACKFILL_CHUNK`] conversations after `after` by id, from
+/// their stored events, in one write transaction; returns the last id written and how many,
+/// or `None` when no conversation is left. Safe beside imports: on SQLite the transaction
+/// holds the write lock; on PostgreSQL it takes the same per-sender locks an import does
+/// before reading the events, so no step an import commits meanwhile is lost.
+pub fn rewrite_chunk(conn: &mut DbConnection, after: i64) -> QueryResult<Option<(i64, usize)>> {
+    crate::db::write_transaction(conn, |conn| {
+        let chunk: Vec<(i64, String)> = conversations::table
+            .filter(conversations::id.gt(after))
+            .order(conversations::id)
+            .limit(BACKFILL_CHUNK)
+            .select((conversations::id, conversations::sender_id))
+            .load(conn)?;
+        let Some(last) = chunk.last().map(|c| c.0) else {
+            return Ok(None);
+        };
+        super::ingest::lock_senders(conn, chunk.iter().map(|c| c.1.as_str()))?;
+        let ids: Vec<i64> = chunk.iter().map(|c| c.0).collect();
+        let rows: Vec<(i64, String, String)> = events::table
+            .filter(events::conversation_id.eq_any(&ids))
+            .order((events::conversation_id, events::seq))
+            .select((events::conversation_id, events::type_name, events::data))
+            .load(conn)?;
+        let mut paths: HashMap<i64, String> =
+            ids.iter().map(|id| (*id, EMPTY_PATH.to_owned())).collect();
+        for (id, type_name, data) in rows {
+            // Stored events were parsed at import; a corrupted row adds no step. Only the
+            // facts are read (not the content hash a `RawEvent` computes).
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&data) else {
+                continue;
+            };
+            let path = paths.get_mut(&id).expect("an id of this chunk");
+            append_step(path, &type_name, &EventFacts::read(&type_name, &value));
+        }
+        diesel::delete(
+            conversation_paths::table.filter(conversation_paths::conversation_id.eq_any(&ids)),
+        )
+        .execute(conn)?;
+        let mut rows: Vec<(i64, String)> = paths.into_iter().collect();
+        rows.sort_unstable_by_key(|r| r.0);
+        insert(conn, &rows)?;
+        Ok(Some((last, rows.len())))
+    })
+}
+
+/// Records that every stored path is of the current format.
+pub fn rewrite_done(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(super::schema::settings::table.find(PENDING_KEY)).execute(conn)?;
+    super::settings::set(conn, FORMAT_KEY, FORMAT)
+}
+
+/// Writes every path that [`rewrite_needed`] says must be, chunk after chunk; returns how many
+/// were written. An interrupted run starts again (each chunk replaces its rows).
+pub fn backfill(conn: &mut DbConnection) -> QueryResult<u64> {
+    if !rewrite_needed(conn)? {
         return Ok(0);
     }
-    tracing::info!("writing the sequence filter's path of every stored conversation");
     let mut after = 0i64;
     let mut written = 0u64;
-    loop {
-        let last = crate::db::write_transaction(conn, |conn| {
-            let ids: Vec<i64> = conversations::table
-                .filter(conversations::id.gt(after))
-                .order(conversations::id)
-                .limit(BACKFILL_CHUNK)
-                .select(conversations::id)
-                .load(conn)?;
-            let rows: Vec<(i64, String, String)> = events::table
-                .filter(events::conversation_id.eq_any(&ids))
-                .order((events::conversation_id, events::seq))
-                .select((events::conversation_id, events::type_name, events::data))
-                .load(conn)?;
-            let mut paths: HashMap<i64, String> =
-                ids.iter().map(|id| (*id, EMPTY_PATH.to_owned())).collect();
-            for (id, type_name, data) in rows {
-                // Stored events were parsed at import; a corrupted row adds no step. Only the
-                // facts are read (not the content hash a `RawEvent` computes).
-                let Ok(value) = serde_json::from_str::<serde_json::Value>(&data) else {
-                    continue;
-                };
-                let path = paths.get_mut(&id).expect("an id of this chunk");
-                append_step(path, &type_name, &EventFacts::read(&type_name, &value));
-            }
-            diesel::delete(
-                conversation_paths::table.filter(conversation_paths::conversation_id.eq_any(&ids)),
-            )
-            .execute(conn)?;
-            let mut rows: Vec<(i64, String)> = paths.into_iter().collect();
-            rows.sort_unstable_by_key(|r| r.0);
-            insert(conn, &rows)?;
-            written += rows.len() as u64;
-            QueryResult::Ok(ids.last().copied())
-        })?;
-        match last {
-            Some(id) => after = id,
-            None => break,
-        }
+    while let Some((last, n)) = rewrite_chunk(conn, after)? {
+        after = last;
+        written += n as u64;
     }
-    diesel::delete(super::schema::settings::table.find(PENDING_KEY)).execute(conn)?;
-    super::settings::set(conn, FORMAT_KEY, FORMAT)?;
+    rewrite_done(conn)?;
     Ok(written)
 }

@@ -18,6 +18,7 @@ pub mod export;
 pub mod filters;
 pub mod flags;
 pub mod ingest;
+pub mod path_rewrite;
 pub mod paths;
 pub mod queue_checks;
 pub mod queue_progress;

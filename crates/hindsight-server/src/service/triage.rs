@@ -198,6 +198,9 @@ pub async fn bulk(
         BulkSelection::Filter(query) => Some(ConversationFilter::from_query(query)?),
         BulkSelection::Ids(_) => None,
     };
+    if let Some(filter) = &filter {
+        super::path_rewrite::require_paths_for(state, filter)?;
+    }
     if let BulkAction::AddTag { value, color } = &request.action {
         super::tags::check_name("value", value)?;
         if let Some(color) = color {

@@ -24,6 +24,7 @@ mod listing;
 mod login_security;
 mod openapi;
 mod page_plan;
+mod path_rewrite;
 mod paths;
 mod pg_restart;
 mod queue_disagreements;
