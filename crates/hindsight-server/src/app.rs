@@ -26,8 +26,6 @@ pub struct AppState {
     pub changes: crate::broker::ChangeFeed,
     /// The event broker consumer of this process, once one is started.
     pub broker: Arc<std::sync::OnceLock<Arc<crate::broker::status::Status>>>,
-    /// The Discover run under way in this process (issue 15): one at a time.
-    pub discover: crate::service::discover::RunningRun,
 }
 
 impl AppState {
@@ -54,7 +52,6 @@ impl AppState {
             jwt_secret: Arc::new(jwt_secret),
             changes: crate::broker::ChangeFeed::default(),
             broker: Arc::default(),
-            discover: Arc::default(),
         })
     }
 

@@ -1,13 +1,14 @@
 //! Discover (issue 15): starting runs, reading their result, dismissing groups.
 //!
 //! A run reads and groups on a thread of its own ([`super::discover_run`]), never on an
-//! actix worker or the blocking pool, and one at a time per process: [`RunningRun`] holds
-//! the id of the run under way, and a second start is a 409 naming it. Reviewers (the role
-//! that edits training data) start runs and dismiss groups; viewers read.
+//! actix worker or the blocking pool, and one at a time per database (however many servers
+//! share it): the database holds at most one `running` row, which its thread keeps alive with
+//! a heartbeat, and a second start is a 409 naming it. A run whose heartbeat is stale reads as
+//! failed at once and does not block a new one. Reviewers (the role that edits training data)
+//! start runs and dismiss groups; viewers read.
 
-use std::sync::{Arc, Mutex};
-
-use chrono::Utc;
+use actix_web::http::StatusCode;
+use chrono::{NaiveDateTime, TimeDelta, Utc};
 use hindsight_types::{
     ConversationFilter, DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState,
     DiscoverSettings, DismissInput, Dismissal, IntentCount, RepresentativeMessage,
@@ -21,8 +22,35 @@ use crate::db::discover::{GroupRow, RunRow};
 use crate::db::{self, write_transaction};
 use crate::error::{bad_request, conflict, not_found, AppError, AppResult};
 
-/// The id of the run under way in this process, if any.
-pub type RunningRun = Arc<Mutex<Option<i64>>>;
+/// A `running` run whose heartbeat is older than this has lost its server. The thread beats
+/// every [`super::discover_run::HEARTBEAT_EVERY`] (5 s), but a beat may wait up to 5 s for a
+/// pooled connection and 10 s for SQLite's write lock (`busy_timeout`) on a busy machine, so a
+/// few missed beats must not read as death; a minute is still a short wait before the next
+/// run after a crash. Servers sharing a database must have clocks agreeing well within it.
+pub const STALE_AFTER: TimeDelta = TimeDelta::seconds(60);
+
+/// What readers see of a run whose server stopped.
+pub const SERVER_STOPPED: &str = "the server stopped during the run";
+
+/// Heartbeats before this are stale.
+fn stale_before() -> NaiveDateTime {
+    Utc::now().naive_utc() - STALE_AFTER
+}
+
+/// Whether `row` is `running` with a fresh heartbeat.
+fn is_alive(row: &RunRow, stale_before: NaiveDateTime) -> bool {
+    row.state == DiscoverRunState::Running.as_str()
+        && row.heartbeat_at.is_some_and(|t| t >= stale_before)
+}
+
+fn under_way(id: i64) -> AppError {
+    conflict(
+        "run",
+        format!(
+            "discover run {id} is under way: wait for it to finish (GET /api/discover/runs/{id})"
+        ),
+    )
+}
 
 /// Most names in a settings list.
 const MAX_NAMES: usize = 100;
@@ -98,8 +126,14 @@ pub fn check_settings(s: &DiscoverSettings) -> AppResult<ConversationFilter> {
     Ok(filter)
 }
 
-/// A stored run for the API.
-pub fn run_to_api(row: RunRow) -> AppResult<DiscoverRun> {
+/// A stored run for the API; a `running` one with a stale heartbeat reads as failed (its
+/// server stopped), ended at its last heartbeat.
+pub fn run_to_api(mut row: RunRow) -> AppResult<DiscoverRun> {
+    if row.state == DiscoverRunState::Running.as_str() && !is_alive(&row, stale_before()) {
+        row.state = DiscoverRunState::Failed.as_str().to_owned();
+        row.error = Some(SERVER_STOPPED.to_owned());
+        row.finished_at = row.heartbeat_at;
+    }
     let internal = |e: String| AppError::Internal(format!("discover run {}: {e}", row.id));
     Ok(DiscoverRun {
         id: row.id,
@@ -160,7 +194,7 @@ pub fn group_to_api(row: GroupRow) -> AppResult<DiscoverGroup> {
 }
 
 /// Starts a run with `settings` on a thread of its own (202): reviewer or above; 409 naming
-/// the run under way when there is one.
+/// the run under way when there is one, whichever server started it.
 pub async fn start_run(
     state: &AppState,
     caller: AuthUser,
@@ -170,22 +204,19 @@ pub async fn start_run(
     let settings = settings?;
     let filter = check_settings(&settings)?;
     let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    let running = state.discover.clone();
     let pool = state.pool.clone();
     state
         .db(move |conn| {
-            // Held while the run is stored and its thread started: a second start waits,
-            // then sees it.
-            let mut current = running.lock().map_err(|_| AppError::Internal("discover lock".into()))?;
-            if let Some(id) = *current {
-                return Err(conflict(
-                    "run",
-                    format!("discover run {id} is under way: wait for it to finish (GET /api/discover/runs/{id})"),
-                ));
+            // Refused without taking the write lock while a run is under way.
+            if let Some(row) = db::discover::running(conn)?.filter(|r| is_alive(r, stale_before()))
+            {
+                return Err(under_way(row.id));
             }
-            let row = write_transaction(conn, |conn| {
-                // Not running here, so a server that stopped during a run left it.
-                db::discover::fail_running(conn, "the server stopped during the run")?;
+            let stored = write_transaction(conn, |conn| {
+                db::discover::fail_stale(conn, stale_before(), SERVER_STOPPED)?;
+                if let Some(row) = db::discover::running(conn)? {
+                    return Err(under_way(row.id));
+                }
                 let row = db::discover::insert_run(conn, &text, &caller.name)?;
                 audit::record(
                     conn,
@@ -199,16 +230,29 @@ pub async fn start_run(
                     },
                 )?;
                 Ok::<_, AppError>(row)
-            })?;
-            *current = Some(row.id);
+            });
+            let row = match stored {
+                Ok(row) => row,
+                // Another server stored its run between our check and our insert (PostgreSQL:
+                // the partial unique index); name that run.
+                Err(AppError::Client(StatusCode::CONFLICT, _)) => {
+                    return Err(match db::discover::running(conn)? {
+                        Some(row) => under_way(row.id),
+                        None => conflict("run", "another discover run started at the same time"),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             let run = super::discover_run::RunInput {
                 id: row.id,
                 settings,
                 filter,
                 started_at: row.started_at.and_utc(),
             };
-            super::discover_run::spawn(pool, running.clone(), run)
-                .inspect_err(|_| *current = None)?;
+            if let Err(e) = super::discover_run::spawn(pool, run) {
+                db::discover::end_run(conn, row.id, 0, false, Some(&e.public_message()))?;
+                return Err(e);
+            }
             run_to_api(row)
         })
         .await
@@ -230,19 +274,13 @@ pub async fn get_run(state: &AppState, caller: AuthUser, id: i64) -> AppResult<D
 /// viewer or above.
 pub async fn latest(state: &AppState, caller: AuthUser) -> AppResult<DiscoverResult> {
     caller.require(Role::Viewer)?;
-    let running = *state
-        .discover
-        .lock()
-        .map_err(|_| AppError::Internal("discover lock".into()))?;
     state
         .db(move |conn| {
             let finished = db::discover::latest_in(conn, DiscoverRunState::Finished.as_str())?;
-            let running = match running {
-                Some(id) => db::discover::get_run(conn, id)?
-                    .map(run_to_api)
-                    .transpose()?,
-                None => None,
-            };
+            let running = db::discover::running(conn)?
+                .filter(|r| is_alive(r, stale_before()))
+                .map(run_to_api)
+                .transpose()?;
             let Some(row) = finished else {
                 return Ok(DiscoverResult {
                     run: None,

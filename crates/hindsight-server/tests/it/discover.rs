@@ -20,7 +20,7 @@ fn now() -> f64 {
 
 /// A conversation: a handled greeting, then `turns` (user text, intent, confidence, action
 /// after it), `days` days ago.
-fn conversation(
+pub(crate) fn conversation(
     sender: &str,
     channel: &str,
     days: f64,
@@ -146,7 +146,7 @@ async fn run_to_end(app: &TestApp, settings: Value) -> Value {
     wait(app, started["id"].as_i64().unwrap()).await
 }
 
-async fn wait(app: &TestApp, id: i64) -> Value {
+pub(crate) async fn wait(app: &TestApp, id: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let run = app.get_ok(&format!("/api/discover/runs/{id}")).await;
