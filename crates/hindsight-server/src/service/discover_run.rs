@@ -124,8 +124,17 @@ fn heartbeat(
 /// Reads, groups and stores; `Err` leaves the run to be marked failed.
 fn execute(pool: &DbPool, run: &RunInput) -> AppResult<()> {
     let started = std::time::Instant::now();
-    let mut conn = pool.get()?;
-    let (candidates, truncated) = read_candidates(&mut conn, run)?;
+    // A pooled connection is held only while reading and while storing: the grouping (some
+    // 12 s at 100,000 candidates) holds none, so the requests keep the whole pool.
+    let (candidates, truncated, covered_texts) = {
+        let mut conn = pool.get()?;
+        let (candidates, truncated) = read_candidates(&mut conn, run)?;
+        let mut covered_texts: HashSet<String> = HashSet::new();
+        discover_reads::annotated_texts(&mut conn, |t| {
+            covered_texts.insert(fold(t));
+        })?;
+        (candidates, truncated, covered_texts)
+    };
     let read = started.elapsed();
     let texts: Vec<&str> = candidates.iter().map(|c| c.text.as_str()).collect();
     let min_group_size = run.settings.min_group_size as usize;
@@ -135,14 +144,11 @@ fn execute(pool: &DbPool, run: &RunInput) -> AppResult<()> {
     };
     let groups = grouping::group(&texts, &params);
     let grouped = started.elapsed();
-    let mut covered_texts: HashSet<String> = HashSet::new();
-    discover_reads::annotated_texts(&mut conn, |t| {
-        covered_texts.insert(fold(t));
-    })?;
     let new_groups: Vec<NewGroup> = groups
         .iter()
         .map(|g| describe(g, &candidates, &covered_texts, run.started_at))
         .collect::<AppResult<_>>()?;
+    let mut conn = pool.get()?;
     write_transaction(&mut conn, |conn| {
         db::discover::insert_groups(conn, run.id, &new_groups)?;
         if !db::discover::end_run(conn, run.id, candidates.len() as i64, truncated, None)? {
