@@ -9,6 +9,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
+use hindsight_types::names::checked_names;
 use hindsight_types::{
     ConversationFilter, DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState,
     DiscoverSettings, DismissInput, Dismissal, IntentCount, RepresentativeMessage,
@@ -19,7 +20,7 @@ use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::db::audit::{self, Change};
 use crate::db::discover::{GroupRow, RunRow};
-use crate::db::{self, write_transaction};
+use crate::db::{self, write_transaction, DbConnection};
 use crate::error::{bad_request, conflict, not_found, AppError, AppResult};
 
 /// A `running` run whose heartbeat is older than this has lost its server. The thread beats
@@ -52,30 +53,6 @@ fn under_way(id: i64) -> AppError {
     )
 }
 
-/// Most names in a settings list.
-const MAX_NAMES: usize = 100;
-
-fn check_names(field: &str, names: &[String]) -> AppResult<()> {
-    if names.len() > MAX_NAMES {
-        return Err(bad_request(
-            field,
-            format!("`{field}` has at most {MAX_NAMES} names"),
-        ));
-    }
-    if let Some(bad) = names
-        .iter()
-        .find(|n| n.trim().is_empty() || n.trim() != n.as_str() || n.chars().count() > 200)
-    {
-        return Err(bad_request(
-            field,
-            format!(
-                "`{field}` holds `{bad}`: a name has 1 to 200 characters, no space at either end"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 fn check_share(field: &str, value: f64) -> AppResult<()> {
     if !(0.0..=1.0).contains(&value) {
         return Err(bad_request(
@@ -100,22 +77,38 @@ fn check_range(field: &str, value: i64, range: std::ops::RangeInclusive<i64>) ->
     Ok(())
 }
 
-/// Checks a run's settings; returns the filter its `query` holds.
-pub fn check_settings(s: &DiscoverSettings) -> AppResult<ConversationFilter> {
+/// Checks a run's settings, trimming its names and dropping repeats (the check of every list
+/// of names, [`hindsight_types::names::checked_names`]); returns the filter its `query` holds.
+pub fn check_settings(s: &mut DiscoverSettings) -> AppResult<ConversationFilter> {
     let filter = ConversationFilter::from_query(&s.query)
         .map_err(|e| bad_request("query", format!("`query`: {}", e.message)))?;
-    check_names("intents", &s.intents)?;
-    check_names("fallback_actions", &s.fallback_actions)?;
+    let names = |field, list: Option<Vec<String>>| {
+        list.map(|l| {
+            checked_names(field, l).map_err(|(field, message)| bad_request(field, message))
+        })
+        .transpose()
+    };
+    s.intents = names("intents", s.intents.take())?;
+    s.fallback_actions = names("fallback_actions", s.fallback_actions.take())?;
     check_share("below_confidence", s.below_confidence)?;
     check_share("rephrase_similarity", s.rephrase_similarity)?;
     check_range("fallback_within_turns", s.fallback_within_turns, 0..=10)?;
     check_range("min_group_size", s.min_group_size, 2..=1_000)?;
     check_range("max_candidates", s.max_candidates, 1..=200_000)?;
-    let fallback_on = s.fallback_within_turns > 0 && !s.fallback_actions.is_empty();
-    if s.intents.is_empty()
-        && s.below_confidence == 0.0
-        && !fallback_on
-        && s.rephrase_similarity == 0.0
+    Ok(filter)
+}
+
+/// Fills the names a run's settings leave out with the path explorer's fallbacks (one list
+/// of what counts as a fallback), then refuses settings whose every rule is off.
+fn complete_settings(conn: &mut DbConnection, s: &mut DiscoverSettings) -> AppResult<()> {
+    if s.intents.is_none() || s.fallback_actions.is_none() {
+        let fallbacks = super::paths::stored_settings(conn)?;
+        s.intents.get_or_insert(fallbacks.fallback_intents);
+        s.fallback_actions.get_or_insert(fallbacks.fallback_actions);
+    }
+    let none = |l: &Option<Vec<String>>| l.as_ref().is_none_or(Vec::is_empty);
+    let fallback_on = s.fallback_within_turns > 0 && !none(&s.fallback_actions);
+    if none(&s.intents) && s.below_confidence == 0.0 && !fallback_on && s.rephrase_similarity == 0.0
     {
         return Err(bad_request(
             "intents",
@@ -123,7 +116,7 @@ pub fn check_settings(s: &DiscoverSettings) -> AppResult<ConversationFilter> {
              fallback_within_turns, or rephrase_similarity",
         ));
     }
-    Ok(filter)
+    Ok(())
 }
 
 /// A stored run for the API; a `running` one with a stale heartbeat reads as failed (its
@@ -201,12 +194,14 @@ pub async fn start_run(
     settings: AppResult<DiscoverSettings>,
 ) -> AppResult<DiscoverRun> {
     caller.require(Role::Reviewer)?;
-    let settings = settings?;
-    let filter = check_settings(&settings)?;
-    let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut settings = settings?;
+    let filter = check_settings(&mut settings)?;
     let pool = state.pool.clone();
     state
         .db(move |conn| {
+            complete_settings(conn, &mut settings)?;
+            let text =
+                serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
             // Refused without taking the write lock while a run is under way.
             if let Some(row) = db::discover::running(conn)?.filter(|r| is_alive(r, stale_before()))
             {

@@ -178,10 +178,12 @@ pub fn read_candidates(
     run: &RunInput,
 ) -> AppResult<(Vec<Candidate>, bool)> {
     let s = &run.settings;
+    // Both filled in when the run started (`complete_settings`).
+    let fallback_actions = s.fallback_actions.as_deref().unwrap_or_default();
     let rules = Rules {
-        intents: &s.intents,
+        intents: s.intents.as_deref().unwrap_or_default(),
         below_confidence: s.below_confidence,
-        fallback_actions: &s.fallback_actions,
+        fallback_actions,
         fallback_within_turns: s.fallback_within_turns as usize,
         rephrase_similarity: s.rephrase_similarity,
     };
@@ -198,7 +200,7 @@ pub fn read_candidates(
         before = Some(*last);
         let senders: HashMap<i64, &str> = page.iter().map(|(id, s)| (*id, s.as_str())).collect();
         let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
-        let rows = discover_reads::turns(conn, &ids, &s.fallback_actions)?;
+        let rows = discover_reads::turns(conn, &ids, fallback_actions)?;
         for conversation in rows.chunk_by(|a, b| a.conversation_id == b.conversation_id) {
             let turns: Vec<Turn<'_>> = conversation.iter().map(turn).collect();
             for i in unhandled(&turns, &rules) {

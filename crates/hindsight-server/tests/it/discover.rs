@@ -140,7 +140,7 @@ async fn fixture(app: &TestApp) {
 }
 
 /// Starts a run (202) and waits for it to finish; returns it.
-async fn run_to_end(app: &TestApp, settings: Value) -> Value {
+pub(crate) async fn run_to_end(app: &TestApp, settings: Value) -> Value {
     let (status, started) = app.post_json("/api/discover/runs", &settings).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{started}");
     wait(app, started["id"].as_i64().unwrap()).await
@@ -294,7 +294,8 @@ both_backends! {
             (json!({"min_group_size": 1}), "min_group_size"),
             (json!({"max_candidates": 0}), "max_candidates"),
             (json!({"fallback_within_turns": 11}), "fallback_within_turns"),
-            (json!({"intents": [" padded "]}), "intents"),
+            (json!({"intents": ["two\tparts"]}), "intents"),
+            (json!({"fallback_actions": ["  "]}), "fallback_actions"),
             (json!({"intents": [], "below_confidence": 0, "fallback_actions": [], "rephrase_similarity": 0}), "intents"),
         ] {
             let (status, err) = app.post_json("/api/discover/runs", &body).await;

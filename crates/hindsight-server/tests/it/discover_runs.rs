@@ -1,15 +1,15 @@
-//! Discover's runs across servers (issue 15): one run at a time per database, however many
-//! servers share it, and a run whose server stopped (a stale heartbeat) reads as failed at
-//! once and does not block the next.
+//! Discover's runs (issue 15): one run at a time per database, however many servers share
+//! it; a run whose server stopped (a stale heartbeat) reads as failed at once and does not
+//! block the next; the names a run leaves out are the path explorer's fallbacks.
 
 use diesel::connection::SimpleConnection;
 use diesel::RunQueryDsl;
 use hindsight_server::db::{Backend, DatabaseUrl};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::discover::{conversation, wait};
+use crate::discover::{conversation, run_to_end, wait};
 use crate::harness::TestApp;
 
 /// `n` conversations, each with one message predicted `nlu_fallback`.
@@ -87,6 +87,47 @@ both_backends! {
                 .load(&mut locker)
                 .unwrap();
         assert_eq!(stored[0].state, "failed");
+    }
+}
+
+both_backends! {
+    async fn names_left_out_are_the_path_explorers_fallbacks(app: TestApp) {
+        let mut all = Vec::new();
+        for i in 0..5 {
+            let text = format!("where is parcel {i}");
+            all.push(conversation(&format!("p{i}"), "web", 1.0, &[(&text, "ask_parcel", 0.9, "utter_parcel")]));
+        }
+        for i in 0..3 {
+            let text = format!("refund order {i}");
+            all.push(conversation(&format!("r{i}"), "web", 1.0, &[(&text, "ask_refund", 0.9, "utter_sorry")]));
+        }
+        for i in 0..4 {
+            let text = format!("blah blah {i}");
+            all.push(conversation(&format!("f{i}"), "web", 1.0, &[(&text, "nlu_fallback", 0.9, "utter_x")]));
+        }
+        app.import(&Value::Array(all)).await;
+        let only_names = json!({"min_group_size": 2, "below_confidence": 0, "rephrase_similarity": 0});
+        // Rasa's names until the path explorer's are changed: the predicted fallbacks.
+        let rasa = run_to_end(&app, only_names.clone()).await;
+        assert_eq!(rasa["candidates"], 4, "{rasa}");
+        assert_eq!(rasa["settings"]["intents"], json!(["nlu_fallback", "out_of_scope"]), "{rasa}");
+
+        let names = json!({"fallback_intents": ["ask_parcel"], "fallback_actions": ["utter_sorry"]});
+        let (status, saved) = app.send(app.request(Method::PUT, "/api/settings/paths").json(&names)).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let run = run_to_end(&app, only_names.clone()).await;
+        assert_eq!(run["settings"]["intents"], json!(["ask_parcel"]), "{run}");
+        assert_eq!(run["settings"]["fallback_actions"], json!(["utter_sorry"]), "{run}");
+        assert_eq!(run["candidates"], 5 + 3, "{run}");
+
+        // Names a run gives are its own, checked as the path explorer's are: trimmed, once.
+        let mut own = only_names;
+        own["intents"] = json!([" nlu_fallback ", "nlu_fallback"]);
+        own["fallback_actions"] = json!([]);
+        let run = run_to_end(&app, own).await;
+        assert_eq!(run["settings"]["intents"], json!(["nlu_fallback"]), "{run}");
+        assert_eq!(run["settings"]["fallback_actions"], json!([]), "{run}");
+        assert_eq!(run["candidates"], 4, "{run}");
     }
 }
 
