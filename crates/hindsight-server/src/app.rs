@@ -26,8 +26,6 @@ pub struct AppState {
     pub changes: crate::broker::ChangeFeed,
     /// The event broker consumer of this process, once one is started.
     pub broker: Arc<std::sync::OnceLock<Arc<crate::broker::status::Status>>>,
-    /// The Discover run under way in this process (issue 15): one at a time.
-    pub discover: crate::service::discover::RunningRun,
     /// Who recent credentials belong to, remembered for a moment (forgotten on any change).
     pub principals: Arc<crate::auth::principals::Principals>,
     /// How far the sequence filter's paths are written after an upgrade.
@@ -60,7 +58,6 @@ impl AppState {
             jwt_secret: Arc::new(jwt_secret),
             changes: crate::broker::ChangeFeed::default(),
             broker: Arc::default(),
-            discover: Arc::default(),
             principals: Arc::default(),
             path_rewrite,
         })

@@ -11,12 +11,17 @@ pub struct DiscoverSettings {
     /// The inbox filter, as a saved filter stores it (`channel=web&start=…`): only the
     /// conversations it matches are read.
     pub query: String,
-    /// A message predicted as one of these intents.
-    pub intents: Vec<String>,
+    /// A message predicted as one of these intents. Absent: the path explorer's fallback
+    /// intents ([`crate::PathSettings`], `GET /api/settings/paths`) when the run starts; a
+    /// started run holds the names it used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intents: Option<Vec<String>>,
     /// A message whose intent confidence is below this (0 to 1; 0 turns the rule off).
     pub below_confidence: f64,
-    /// A message followed by one of these actions …
-    pub fallback_actions: Vec<String>,
+    /// A message followed by one of these actions … Absent: the path explorer's fallback
+    /// actions, as for `intents`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_actions: Option<Vec<String>>,
     /// … before this many more user messages (1: before the next one; 0 turns the rule off).
     pub fallback_within_turns: i64,
     /// A message the user rephrased right after: the next user message is at least this
@@ -32,12 +37,9 @@ impl Default for DiscoverSettings {
     fn default() -> Self {
         DiscoverSettings {
             query: String::new(),
-            intents: vec!["nlu_fallback".to_owned(), "out_of_scope".to_owned()],
+            intents: None,
             below_confidence: 0.5,
-            fallback_actions: vec![
-                "action_default_fallback".to_owned(),
-                "action_two_stage_fallback".to_owned(),
-            ],
+            fallback_actions: None,
             fallback_within_turns: 1,
             rephrase_similarity: 0.6,
             min_group_size: 5,

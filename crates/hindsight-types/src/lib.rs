@@ -30,6 +30,7 @@ pub use training::{
     Annotation, AnnotationInput, EntityAnnotation, SaveTrainingItem, TrainingItem,
     TrainingItemKind, TrainingItemUpdate,
 };
+pub mod names;
 pub mod paths;
 pub use paths::{PathEdge, PathGraph, PathNode, PathSettings};
 pub mod sequence;

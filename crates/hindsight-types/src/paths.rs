@@ -66,11 +66,11 @@ pub struct PathEdge {
     pub seq: Option<String>,
 }
 
-/// Most names each list of [`PathSettings`] may hold.
-pub const MAX_FALLBACK_NAMES: usize = 50;
+/// Most names each list of [`PathSettings`] may hold (as any list of names).
+pub const MAX_FALLBACK_NAMES: usize = crate::names::MAX_NAMES;
 
-/// Longest name in [`PathSettings`].
-pub const MAX_FALLBACK_NAME_CHARS: usize = 200;
+/// Longest name in [`PathSettings`] (as in any list of names).
+pub const MAX_FALLBACK_NAME_CHARS: usize = crate::names::MAX_NAME_CHARS;
 
 /// What the path explorer colours as a fallback (`GET`/`PUT /api/settings/paths`; admins
 /// change it): a user message with one of these intents, an action of one of these names.
@@ -99,36 +99,9 @@ impl Default for PathSettings {
 
 impl PathSettings {
     /// The settings with names trimmed and repeats dropped, or the field and what is wrong
-    /// (an empty name, one with a tab or line break or too long, too many names).
+    /// ([`crate::names::checked_names`], the check of every list of names).
     pub fn checked(self) -> Result<PathSettings, (&'static str, String)> {
-        fn names(
-            field: &'static str,
-            list: Vec<String>,
-        ) -> Result<Vec<String>, (&'static str, String)> {
-            let mut out: Vec<String> = Vec::new();
-            for name in list {
-                let name = name.trim().to_owned();
-                if name.is_empty()
-                    || name.contains(['\t', '\n', '\r'])
-                    || name.chars().count() > MAX_FALLBACK_NAME_CHARS
-                {
-                    return Err((
-                        field,
-                        format!(
-                            "a name is 1 to {MAX_FALLBACK_NAME_CHARS} characters without tabs or \
-                             line breaks"
-                        ),
-                    ));
-                }
-                if !out.contains(&name) {
-                    out.push(name);
-                }
-            }
-            if out.len() > MAX_FALLBACK_NAMES {
-                return Err((field, format!("at most {MAX_FALLBACK_NAMES} names")));
-            }
-            Ok(out)
-        }
+        use crate::names::checked_names as names;
         Ok(PathSettings {
             fallback_intents: names("fallback_intents", self.fallback_intents)?,
             fallback_actions: names("fallback_actions", self.fallback_actions)?,

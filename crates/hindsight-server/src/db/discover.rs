@@ -28,6 +28,8 @@ pub struct RunRow {
     pub truncated: bool,
     /// Why it failed.
     pub error: Option<String>,
+    /// When its thread last said it was alive (while `running`).
+    pub heartbeat_at: Option<NaiveDateTime>,
 }
 
 /// What a group says about its messages, as stored (the JSON columns as text): written
@@ -81,14 +83,17 @@ pub struct NewGroup {
     pub messages: Vec<(i64, i64)>,
 }
 
-/// Starts a run; returns it.
+/// Starts a run; returns it. A second `running` row is a unique violation (the partial
+/// index `discover_runs_one_running`).
 pub fn insert_run(conn: &mut DbConnection, settings: &str, by: &str) -> QueryResult<RunRow> {
+    let now = chrono::Utc::now().naive_utc();
     let id: i64 = diesel::insert_into(discover_runs::table)
         .values((
             discover_runs::state.eq("running"),
             discover_runs::settings.eq(settings),
             discover_runs::started_by.eq(by),
-            discover_runs::started_at.eq(chrono::Utc::now().naive_utc()),
+            discover_runs::started_at.eq(now),
+            discover_runs::heartbeat_at.eq(now),
         ))
         .returning(discover_runs::id)
         .get_result(conn)?;
@@ -114,40 +119,76 @@ pub fn latest_in(conn: &mut DbConnection, state: &str) -> QueryResult<Option<Run
         .optional()
 }
 
-/// Marks every run still `running` as failed with `error` (a server that stopped during a
-/// run leaves it so).
-pub fn fail_running(conn: &mut DbConnection, error: &str) -> QueryResult<usize> {
-    diesel::update(discover_runs::table.filter(discover_runs::state.eq("running")))
-        .set((
-            discover_runs::state.eq("failed"),
-            discover_runs::error.eq(error),
-            discover_runs::finished_at.eq(chrono::Utc::now().naive_utc()),
-        ))
-        .execute(conn)
+/// The run in state `running`, if any (at most one: the partial unique index), fresh or
+/// stale.
+pub fn running(conn: &mut DbConnection) -> QueryResult<Option<RunRow>> {
+    latest_in(conn, "running")
 }
 
-/// Ends a run: `finished` with its counts, or `failed` with `error`.
+/// Marks the runs still `running` whose heartbeat is older than `before` (their server
+/// stopped) as failed with `error`, ended at their last heartbeat.
+pub fn fail_stale(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    error: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        discover_runs::table
+            .filter(discover_runs::state.eq("running"))
+            .filter(
+                discover_runs::heartbeat_at
+                    .lt(before)
+                    .or(discover_runs::heartbeat_at.is_null()),
+            ),
+    )
+    .set((
+        discover_runs::state.eq("failed"),
+        discover_runs::error.eq(error),
+        discover_runs::finished_at.eq(discover_runs::heartbeat_at),
+    ))
+    .execute(conn)
+}
+
+/// Refreshes the heartbeat of run `id`; false when it is no longer `running` (it ended, or
+/// was read as stale and failed by another start).
+pub fn beat(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    diesel::update(
+        discover_runs::table
+            .find(id)
+            .filter(discover_runs::state.eq("running")),
+    )
+    .set(discover_runs::heartbeat_at.eq(chrono::Utc::now().naive_utc()))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Ends a run still `running`: `finished` with its counts, or `failed` with `error`; false
+/// when it was not running any more (failed as stale meanwhile).
 pub fn end_run(
     conn: &mut DbConnection,
     id: i64,
     candidates: i64,
     truncated: bool,
     error: Option<&str>,
-) -> QueryResult<()> {
-    diesel::update(discover_runs::table.find(id))
-        .set((
-            discover_runs::state.eq(if error.is_some() {
-                "failed"
-            } else {
-                "finished"
-            }),
-            discover_runs::finished_at.eq(chrono::Utc::now().naive_utc()),
-            discover_runs::candidates.eq(candidates),
-            discover_runs::truncated.eq(truncated),
-            discover_runs::error.eq(error),
-        ))
-        .execute(conn)
-        .map(drop)
+) -> QueryResult<bool> {
+    diesel::update(
+        discover_runs::table
+            .find(id)
+            .filter(discover_runs::state.eq("running")),
+    )
+    .set((
+        discover_runs::state.eq(if error.is_some() {
+            "failed"
+        } else {
+            "finished"
+        }),
+        discover_runs::finished_at.eq(chrono::Utc::now().naive_utc()),
+        discover_runs::candidates.eq(candidates),
+        discover_runs::truncated.eq(truncated),
+        discover_runs::error.eq(error),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Rows of a multi-row insert of group messages (3 columns, under SQLite's 32,766

@@ -299,6 +299,7 @@ diesel::table! {
         candidates -> BigInt,
         truncated -> Bool,
         error -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1,13 +1,15 @@
 //! Discover (issue 15): starting runs, reading their result, dismissing groups.
 //!
 //! A run reads and groups on a thread of its own ([`super::discover_run`]), never on an
-//! actix worker or the blocking pool, and one at a time per process: [`RunningRun`] holds
-//! the id of the run under way, and a second start is a 409 naming it. Reviewers (the role
-//! that edits training data) start runs and dismiss groups; viewers read.
+//! actix worker or the blocking pool, and one at a time per database (however many servers
+//! share it): the database holds at most one `running` row, which its thread keeps alive with
+//! a heartbeat, and a second start is a 409 naming it. A run whose heartbeat is stale reads as
+//! failed at once and does not block a new one. Reviewers (the role that edits training data)
+//! start runs and dismiss groups; viewers read.
 
-use std::sync::{Arc, Mutex};
-
-use chrono::Utc;
+use actix_web::http::StatusCode;
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use hindsight_types::names::checked_names;
 use hindsight_types::{
     ConversationFilter, DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState,
     DiscoverSettings, DismissInput, Dismissal, IntentCount, RepresentativeMessage,
@@ -18,34 +20,37 @@ use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::db::audit::{self, Change};
 use crate::db::discover::{GroupRow, RunRow};
-use crate::db::{self, write_transaction};
+use crate::db::{self, write_transaction, DbConnection};
 use crate::error::{bad_request, conflict, not_found, AppError, AppResult};
 
-/// The id of the run under way in this process, if any.
-pub type RunningRun = Arc<Mutex<Option<i64>>>;
+/// A `running` run whose heartbeat is older than this has lost its server. The thread beats
+/// every [`super::discover_run::HEARTBEAT_EVERY`] (5 s), but a beat may wait up to 5 s for a
+/// pooled connection and 10 s for SQLite's write lock (`busy_timeout`) on a busy machine, so a
+/// few missed beats must not read as death; a minute is still a short wait before the next
+/// run after a crash. Servers sharing a database must have clocks agreeing well within it.
+pub const STALE_AFTER: TimeDelta = TimeDelta::seconds(60);
 
-/// Most names in a settings list.
-const MAX_NAMES: usize = 100;
+/// What readers see of a run whose server stopped.
+pub const SERVER_STOPPED: &str = "the server stopped during the run";
 
-fn check_names(field: &str, names: &[String]) -> AppResult<()> {
-    if names.len() > MAX_NAMES {
-        return Err(bad_request(
-            field,
-            format!("`{field}` has at most {MAX_NAMES} names"),
-        ));
-    }
-    if let Some(bad) = names
-        .iter()
-        .find(|n| n.trim().is_empty() || n.trim() != n.as_str() || n.chars().count() > 200)
-    {
-        return Err(bad_request(
-            field,
-            format!(
-                "`{field}` holds `{bad}`: a name has 1 to 200 characters, no space at either end"
-            ),
-        ));
-    }
-    Ok(())
+/// Heartbeats before this are stale.
+fn stale_before() -> NaiveDateTime {
+    Utc::now().naive_utc() - STALE_AFTER
+}
+
+/// Whether `row` is `running` with a fresh heartbeat.
+fn is_alive(row: &RunRow, stale_before: NaiveDateTime) -> bool {
+    row.state == DiscoverRunState::Running.as_str()
+        && row.heartbeat_at.is_some_and(|t| t >= stale_before)
+}
+
+fn under_way(id: i64) -> AppError {
+    conflict(
+        "run",
+        format!(
+            "discover run {id} is under way: wait for it to finish (GET /api/discover/runs/{id})"
+        ),
+    )
 }
 
 fn check_share(field: &str, value: f64) -> AppResult<()> {
@@ -72,22 +77,38 @@ fn check_range(field: &str, value: i64, range: std::ops::RangeInclusive<i64>) ->
     Ok(())
 }
 
-/// Checks a run's settings; returns the filter its `query` holds.
-pub fn check_settings(s: &DiscoverSettings) -> AppResult<ConversationFilter> {
+/// Checks a run's settings, trimming its names and dropping repeats (the check of every list
+/// of names, [`hindsight_types::names::checked_names`]); returns the filter its `query` holds.
+pub fn check_settings(s: &mut DiscoverSettings) -> AppResult<ConversationFilter> {
     let filter = ConversationFilter::from_query(&s.query)
         .map_err(|e| bad_request("query", format!("`query`: {}", e.message)))?;
-    check_names("intents", &s.intents)?;
-    check_names("fallback_actions", &s.fallback_actions)?;
+    let names = |field, list: Option<Vec<String>>| {
+        list.map(|l| {
+            checked_names(field, l).map_err(|(field, message)| bad_request(field, message))
+        })
+        .transpose()
+    };
+    s.intents = names("intents", s.intents.take())?;
+    s.fallback_actions = names("fallback_actions", s.fallback_actions.take())?;
     check_share("below_confidence", s.below_confidence)?;
     check_share("rephrase_similarity", s.rephrase_similarity)?;
     check_range("fallback_within_turns", s.fallback_within_turns, 0..=10)?;
     check_range("min_group_size", s.min_group_size, 2..=1_000)?;
     check_range("max_candidates", s.max_candidates, 1..=200_000)?;
-    let fallback_on = s.fallback_within_turns > 0 && !s.fallback_actions.is_empty();
-    if s.intents.is_empty()
-        && s.below_confidence == 0.0
-        && !fallback_on
-        && s.rephrase_similarity == 0.0
+    Ok(filter)
+}
+
+/// Fills the names a run's settings leave out with the path explorer's fallbacks (one list
+/// of what counts as a fallback), then refuses settings whose every rule is off.
+fn complete_settings(conn: &mut DbConnection, s: &mut DiscoverSettings) -> AppResult<()> {
+    if s.intents.is_none() || s.fallback_actions.is_none() {
+        let fallbacks = super::paths::stored_settings(conn)?;
+        s.intents.get_or_insert(fallbacks.fallback_intents);
+        s.fallback_actions.get_or_insert(fallbacks.fallback_actions);
+    }
+    let none = |l: &Option<Vec<String>>| l.as_ref().is_none_or(Vec::is_empty);
+    let fallback_on = s.fallback_within_turns > 0 && !none(&s.fallback_actions);
+    if none(&s.intents) && s.below_confidence == 0.0 && !fallback_on && s.rephrase_similarity == 0.0
     {
         return Err(bad_request(
             "intents",
@@ -95,11 +116,17 @@ pub fn check_settings(s: &DiscoverSettings) -> AppResult<ConversationFilter> {
              fallback_within_turns, or rephrase_similarity",
         ));
     }
-    Ok(filter)
+    Ok(())
 }
 
-/// A stored run for the API.
-pub fn run_to_api(row: RunRow) -> AppResult<DiscoverRun> {
+/// A stored run for the API; a `running` one with a stale heartbeat reads as failed (its
+/// server stopped), ended at its last heartbeat.
+pub fn run_to_api(mut row: RunRow) -> AppResult<DiscoverRun> {
+    if row.state == DiscoverRunState::Running.as_str() && !is_alive(&row, stale_before()) {
+        row.state = DiscoverRunState::Failed.as_str().to_owned();
+        row.error = Some(SERVER_STOPPED.to_owned());
+        row.finished_at = row.heartbeat_at;
+    }
     let internal = |e: String| AppError::Internal(format!("discover run {}: {e}", row.id));
     Ok(DiscoverRun {
         id: row.id,
@@ -160,32 +187,32 @@ pub fn group_to_api(row: GroupRow) -> AppResult<DiscoverGroup> {
 }
 
 /// Starts a run with `settings` on a thread of its own (202): reviewer or above; 409 naming
-/// the run under way when there is one.
+/// the run under way when there is one, whichever server started it.
 pub async fn start_run(
     state: &AppState,
     caller: AuthUser,
     settings: AppResult<DiscoverSettings>,
 ) -> AppResult<DiscoverRun> {
     caller.require(Role::Reviewer)?;
-    let settings = settings?;
-    let filter = check_settings(&settings)?;
-    let text = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    let running = state.discover.clone();
+    let mut settings = settings?;
+    let filter = check_settings(&mut settings)?;
+    super::path_rewrite::require_paths_for(state, &filter)?;
     let pool = state.pool.clone();
     state
         .db(move |conn| {
-            // Held while the run is stored and its thread started: a second start waits,
-            // then sees it.
-            let mut current = running.lock().map_err(|_| AppError::Internal("discover lock".into()))?;
-            if let Some(id) = *current {
-                return Err(conflict(
-                    "run",
-                    format!("discover run {id} is under way: wait for it to finish (GET /api/discover/runs/{id})"),
-                ));
+            complete_settings(conn, &mut settings)?;
+            let text =
+                serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
+            // Refused without taking the write lock while a run is under way.
+            if let Some(row) = db::discover::running(conn)?.filter(|r| is_alive(r, stale_before()))
+            {
+                return Err(under_way(row.id));
             }
-            let row = write_transaction(conn, |conn| {
-                // Not running here, so a server that stopped during a run left it.
-                db::discover::fail_running(conn, "the server stopped during the run")?;
+            let stored = write_transaction(conn, |conn| {
+                db::discover::fail_stale(conn, stale_before(), SERVER_STOPPED)?;
+                if let Some(row) = db::discover::running(conn)? {
+                    return Err(under_way(row.id));
+                }
                 let row = db::discover::insert_run(conn, &text, &caller.name)?;
                 audit::record(
                     conn,
@@ -199,16 +226,29 @@ pub async fn start_run(
                     },
                 )?;
                 Ok::<_, AppError>(row)
-            })?;
-            *current = Some(row.id);
+            });
+            let row = match stored {
+                Ok(row) => row,
+                // Another server stored its run between our check and our insert (PostgreSQL:
+                // the partial unique index); name that run.
+                Err(AppError::Client(StatusCode::CONFLICT, _)) => {
+                    return Err(match db::discover::running(conn)? {
+                        Some(row) => under_way(row.id),
+                        None => conflict("run", "another discover run started at the same time"),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             let run = super::discover_run::RunInput {
                 id: row.id,
                 settings,
                 filter,
                 started_at: row.started_at.and_utc(),
             };
-            super::discover_run::spawn(pool, running.clone(), run)
-                .inspect_err(|_| *current = None)?;
+            if let Err(e) = super::discover_run::spawn(pool, run) {
+                db::discover::end_run(conn, row.id, 0, false, Some(&e.public_message()))?;
+                return Err(e);
+            }
             run_to_api(row)
         })
         .await
@@ -230,19 +270,13 @@ pub async fn get_run(state: &AppState, caller: AuthUser, id: i64) -> AppResult<D
 /// viewer or above.
 pub async fn latest(state: &AppState, caller: AuthUser) -> AppResult<DiscoverResult> {
     caller.require(Role::Viewer)?;
-    let running = *state
-        .discover
-        .lock()
-        .map_err(|_| AppError::Internal("discover lock".into()))?;
     state
         .db(move |conn| {
             let finished = db::discover::latest_in(conn, DiscoverRunState::Finished.as_str())?;
-            let running = match running {
-                Some(id) => db::discover::get_run(conn, id)?
-                    .map(run_to_api)
-                    .transpose()?,
-                None => None,
-            };
+            let running = db::discover::running(conn)?
+                .filter(|r| is_alive(r, stale_before()))
+                .map(run_to_api)
+                .transpose()?;
             let Some(row) = finished else {
                 return Ok(DiscoverResult {
                     run: None,

@@ -3,11 +3,12 @@
 //! store the result in one transaction.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hindsight_types::{ConversationFilter, DiscoverSettings, IntentCount, RepresentativeMessage};
 
-use super::discover::RunningRun;
 use crate::db::discover::{GroupSummary, NewGroup};
 use crate::db::discover_reads::{self, TurnRow};
 use crate::db::{self, write_transaction, DbConnection, DbPool};
@@ -21,6 +22,9 @@ const CONVERSATIONS_PER_PAGE: i64 = 500;
 const RUNS_KEPT: i64 = 10;
 /// Days of a group's daily counts.
 const DAYS: usize = 14;
+/// How often a run's thread refreshes its heartbeat (well within
+/// [`super::discover::STALE_AFTER`]).
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
 /// What a run needs.
 #[derive(Debug, Clone)]
@@ -54,15 +58,22 @@ pub struct Candidate {
     pub timestamp: f64,
 }
 
-/// Starts the run on a thread of its own; it clears `running` when it ends.
-pub fn spawn(pool: DbPool, running: RunningRun, run: RunInput) -> AppResult<()> {
+/// Starts the run on a thread of its own, with a second thread refreshing its heartbeat until
+/// it ends.
+pub fn spawn(pool: DbPool, run: RunInput) -> AppResult<()> {
     std::thread::Builder::new()
         .name(format!("discover-{}", run.id))
         .spawn(move || {
             let id = run.id;
+            let (done, ended) = mpsc::channel::<()>();
+            let beating = heartbeat(pool.clone(), id, ended);
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(&pool, &run)))
                     .unwrap_or_else(|_| Err(AppError::Internal("the run panicked".into())));
+            drop(done);
+            if let Ok(beating) = beating {
+                let _ = beating.join();
+            }
             if let Err(e) = &outcome {
                 tracing::error!("discover run {id} failed: {e}");
                 // What the run's readers see; the cause stays in the log above.
@@ -80,19 +91,50 @@ pub fn spawn(pool: DbPool, running: RunningRun, run: RunInput) -> AppResult<()> 
                     tracing::error!("discover run {id}: recording the failure: {e}");
                 }
             }
-            if let Ok(mut current) = running.lock() {
-                *current = None;
-            }
         })
         .map(drop)
         .map_err(|e| AppError::Internal(format!("starting the discover thread: {e}")))
 }
 
+/// Refreshes run `id`'s heartbeat every [`HEARTBEAT_EVERY`] until `ended` closes, taking a
+/// pooled connection only for each beat. A beat that fails is logged and the next one tried:
+/// only a stale heartbeat (a minute without one) lets another start read the run as failed.
+fn heartbeat(
+    pool: DbPool,
+    id: i64,
+    ended: mpsc::Receiver<()>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(format!("discover-{id}-heartbeat"))
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(HEARTBEAT_EVERY) {
+                let beat = pool
+                    .get()
+                    .map_err(AppError::from)
+                    .and_then(|mut conn| Ok(db::discover::beat(&mut conn, id)?));
+                match beat {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => tracing::warn!("discover run {id}: heartbeat: {e}"),
+                }
+            }
+        })
+}
+
 /// Reads, groups and stores; `Err` leaves the run to be marked failed.
 fn execute(pool: &DbPool, run: &RunInput) -> AppResult<()> {
     let started = std::time::Instant::now();
-    let mut conn = pool.get()?;
-    let (candidates, truncated) = read_candidates(&mut conn, run)?;
+    // A pooled connection is held only while reading and while storing: the grouping (some
+    // 12 s at 100,000 candidates) holds none, so the requests keep the whole pool.
+    let (candidates, truncated, covered_texts) = {
+        let mut conn = pool.get()?;
+        let (candidates, truncated) = read_candidates(&mut conn, run)?;
+        let mut covered_texts: HashSet<String> = HashSet::new();
+        discover_reads::annotated_texts(&mut conn, |t| {
+            covered_texts.insert(fold(t));
+        })?;
+        (candidates, truncated, covered_texts)
+    };
     let read = started.elapsed();
     let texts: Vec<&str> = candidates.iter().map(|c| c.text.as_str()).collect();
     let min_group_size = run.settings.min_group_size as usize;
@@ -102,17 +144,19 @@ fn execute(pool: &DbPool, run: &RunInput) -> AppResult<()> {
     };
     let groups = grouping::group(&texts, &params);
     let grouped = started.elapsed();
-    let mut covered_texts: HashSet<String> = HashSet::new();
-    discover_reads::annotated_texts(&mut conn, |t| {
-        covered_texts.insert(fold(t));
-    })?;
     let new_groups: Vec<NewGroup> = groups
         .iter()
         .map(|g| describe(g, &candidates, &covered_texts, run.started_at))
         .collect::<AppResult<_>>()?;
+    let mut conn = pool.get()?;
     write_transaction(&mut conn, |conn| {
         db::discover::insert_groups(conn, run.id, &new_groups)?;
-        db::discover::end_run(conn, run.id, candidates.len() as i64, truncated, None)?;
+        if !db::discover::end_run(conn, run.id, candidates.len() as i64, truncated, None)? {
+            // Read as stale and failed meanwhile: its groups go with the rollback.
+            return Err(AppError::Internal(
+                "the run was failed as stale before it could store its groups".into(),
+            ));
+        }
         db::discover::prune(conn, RUNS_KEPT)?;
         Ok::<_, AppError>(())
     })?;
@@ -134,10 +178,12 @@ pub fn read_candidates(
     run: &RunInput,
 ) -> AppResult<(Vec<Candidate>, bool)> {
     let s = &run.settings;
+    // Both filled in when the run started (`complete_settings`).
+    let fallback_actions = s.fallback_actions.as_deref().unwrap_or_default();
     let rules = Rules {
-        intents: &s.intents,
+        intents: s.intents.as_deref().unwrap_or_default(),
         below_confidence: s.below_confidence,
-        fallback_actions: &s.fallback_actions,
+        fallback_actions,
         fallback_within_turns: s.fallback_within_turns as usize,
         rephrase_similarity: s.rephrase_similarity,
     };
@@ -154,7 +200,7 @@ pub fn read_candidates(
         before = Some(*last);
         let senders: HashMap<i64, &str> = page.iter().map(|(id, s)| (*id, s.as_str())).collect();
         let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
-        let rows = discover_reads::turns(conn, &ids, &s.fallback_actions)?;
+        let rows = discover_reads::turns(conn, &ids, fallback_actions)?;
         for conversation in rows.chunk_by(|a, b| a.conversation_id == b.conversation_id) {
             let turns: Vec<Turn<'_>> = conversation.iter().map(turn).collect();
             for i in unhandled(&turns, &rules) {

@@ -39,7 +39,7 @@ pub async fn path_graph(
 
 /// The stored settings, Rasa's defaults when none were saved (or what was saved cannot be
 /// read).
-fn stored_settings(conn: &mut DbConnection) -> AppResult<PathSettings> {
+pub(crate) fn stored_settings(conn: &mut DbConnection) -> AppResult<PathSettings> {
     Ok(db::settings::path_settings(conn)?
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default())

@@ -20,7 +20,7 @@ fn now() -> f64 {
 
 /// A conversation: a handled greeting, then `turns` (user text, intent, confidence, action
 /// after it), `days` days ago.
-fn conversation(
+pub(crate) fn conversation(
     sender: &str,
     channel: &str,
     days: f64,
@@ -140,13 +140,13 @@ async fn fixture(app: &TestApp) {
 }
 
 /// Starts a run (202) and waits for it to finish; returns it.
-async fn run_to_end(app: &TestApp, settings: Value) -> Value {
+pub(crate) async fn run_to_end(app: &TestApp, settings: Value) -> Value {
     let (status, started) = app.post_json("/api/discover/runs", &settings).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{started}");
     wait(app, started["id"].as_i64().unwrap()).await
 }
 
-async fn wait(app: &TestApp, id: i64) -> Value {
+pub(crate) async fn wait(app: &TestApp, id: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let run = app.get_ok(&format!("/api/discover/runs/{id}")).await;
@@ -294,7 +294,8 @@ both_backends! {
             (json!({"min_group_size": 1}), "min_group_size"),
             (json!({"max_candidates": 0}), "max_candidates"),
             (json!({"fallback_within_turns": 11}), "fallback_within_turns"),
-            (json!({"intents": [" padded "]}), "intents"),
+            (json!({"intents": ["two\tparts"]}), "intents"),
+            (json!({"fallback_actions": ["  "]}), "fallback_actions"),
             (json!({"intents": [], "below_confidence": 0, "fallback_actions": [], "rephrase_similarity": 0}), "intents"),
         ] {
             let (status, err) = app.post_json("/api/discover/runs", &body).await;

@@ -120,7 +120,22 @@ impl TestApp {
     }
 
     /// Starts the server on a database prepared by the caller.
-    pub async fn start_on(db: TestDb, mut config: Config) -> TestApp {
+    pub async fn start_on(db: TestDb, config: Config) -> TestApp {
+        let mut app = Self::serve(db, config).await;
+        app.token = Some(app.user_token("tester", "admin").await);
+        app
+    }
+
+    /// A second server on this one's database, as another process would be (its own pool
+    /// and state), acting with this one's token.
+    pub async fn second_server(&self) -> TestApp {
+        let db = TestDb::existing(self.db.url.clone());
+        let mut app = Self::serve(db, (*self.state.config).clone()).await;
+        app.token = self.token.clone();
+        app
+    }
+
+    async fn serve(db: TestDb, mut config: Config) -> TestApp {
         config.database_url = db.url.clone();
         config.pool_size = 4;
         let state = AppState::open(config).expect("open the database");
@@ -141,16 +156,14 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        let mut app = TestApp {
+        TestApp {
             db,
             base,
             client: reqwest::Client::new(),
             token: None,
             state,
             handle,
-        };
-        app.token = Some(app.user_token("tester", "admin").await);
-        app
+        }
     }
 
     /// Creates the user `name` with `role` directly in the database (password `pw-{name}`),

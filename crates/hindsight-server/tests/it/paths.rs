@@ -181,7 +181,7 @@ both_backends! {
         for (body, field) in [
             (json!({"fallback_intents": ["help"], "fallback_actions": [" "]}), "fallback_actions"),
             (json!({"fallback_intents": ["a\tb"], "fallback_actions": []}), "fallback_intents"),
-            (json!({"fallback_intents": (0..51).map(|i| format!("i{i}")).collect::<Vec<_>>(), "fallback_actions": []}), "fallback_intents"),
+            (json!({"fallback_intents": (0..101).map(|i| format!("i{i}")).collect::<Vec<_>>(), "fallback_actions": []}), "fallback_intents"),
         ] {
             let (status, answer) = app.send(put(&app, body.clone())).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");

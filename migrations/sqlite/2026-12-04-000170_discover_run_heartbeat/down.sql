@@ -1,0 +1,2 @@
+DROP INDEX discover_runs_one_running;
+ALTER TABLE discover_runs DROP COLUMN heartbeat_at;
