@@ -27,6 +27,7 @@ mod page_plan;
 mod paths;
 mod pg_restart;
 mod queue_disagreements;
+mod queue_scores;
 mod queues;
 mod queues_follow;
 mod sequence;
