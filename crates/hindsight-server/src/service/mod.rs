@@ -18,6 +18,7 @@ pub mod filters;
 pub mod flags;
 pub mod ingest;
 pub mod paths;
+pub mod queue_add;
 pub mod queue_checks;
 pub mod queue_progress;
 pub mod queue_review;

@@ -26,6 +26,7 @@ mod openapi;
 mod page_plan;
 mod paths;
 mod pg_restart;
+mod queue_add;
 mod queue_disagreements;
 mod queue_scores;
 mod queues;
