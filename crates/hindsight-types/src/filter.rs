@@ -474,6 +474,12 @@ impl ConversationFilter {
                         "`score.` needs a rubric question's id, e.g. `score.outcome=failure`",
                     ));
                 }
+                if !crate::queues::is_question_id(question) {
+                    return Err(FilterError::new(
+                        key,
+                        format!("`{key}`: a rubric question's id is 1 to 64 lower-case letters, digits or `_`, starting with a letter"),
+                    ));
+                }
                 let values: Vec<String> = split_list(value).collect();
                 if !values.is_empty() {
                     match self.scores.iter_mut().find(|s| s.question == question) {

@@ -36,6 +36,16 @@ impl QuestionKind {
     }
 }
 
+/// Whether `id` can be a rubric question's id: 1 to 64 lower-case letters, digits or `_`,
+/// starting with a letter (so that it names a key of the stored answers as it is).
+pub fn is_question_id(id: &str) -> bool {
+    id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// One question of a queue's rubric.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RubricQuestion {

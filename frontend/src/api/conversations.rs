@@ -30,30 +30,6 @@ pub async fn list(filter_query: &str, cursor: Option<&str>) -> ApiResult<Convers
     get(&join("/api/conversations", &q)).await
 }
 
-/// Every conversation id the filter matches, in the list's order (pages of 500), or how
-/// many were gathered once they passed `most`.
-pub async fn all_ids(filter_query: &str, most: usize) -> ApiResult<Result<Vec<String>, usize>> {
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut q = form_query(filter_query);
-        q.push_str("limit=500&total=false");
-        if let Some(c) = &cursor {
-            q.push_str("&cursor=");
-            q.push_str(&enc(c));
-        }
-        let page: ConversationPage = get(&join("/api/conversations", &q)).await?;
-        ids.extend(page.conversations.into_iter().map(|c| c.id));
-        if ids.len() > most {
-            return Ok(Err(ids.len()));
-        }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(Ok(ids)),
-        }
-    }
-}
-
 /// The address of `GET /api/conversations/export` for a filter (`format` is `jsonl` or
 /// `csv`). It carries the session's token, so that a plain link downloads it: the browser
 /// streams the file to disk, however many conversations match.

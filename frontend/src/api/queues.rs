@@ -3,8 +3,8 @@
 //! progress, and the disagreements between reviewers with their settlement.
 
 use hindsight_types::{
-    DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput,
-    QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate, ReviewSubmission,
+    DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded, QueueInput, QueueProgress,
+    QueueReview, QueueSettlement, QueueUpdate, ReviewSubmission,
 };
 
 use super::{decode, enc, get, no_body, send, with_body, ApiResult, Method};
@@ -41,18 +41,16 @@ pub async fn delete(queue_id: i64) -> ApiResult<()> {
     no_body(Method::Delete, &format!("/api/queues/{queue_id}")).await
 }
 
-/// `POST /api/queues/{queue_id}/conversations` (admins): adds conversations by id to a
-/// queue of the explicit source (a 404 names an unknown one; nothing is added then).
-pub async fn add_conversations(
-    queue_id: i64,
-    input: &QueueConversationsInput,
-) -> ApiResult<QueueConversationsAdded> {
-    with_body(
-        Method::Post,
-        &format!("/api/queues/{queue_id}/conversations"),
-        input,
-    )
-    .await
+/// `POST /api/queues/{queue_id}/conversations/matching?<filter>` (admins): adds every
+/// conversation the inbox filter `filter_query` matches to a queue of the explicit source,
+/// the server reading them a batch at a time (no limit on how many).
+pub async fn add_matching(queue_id: i64, filter_query: &str) -> ApiResult<QueueConversationsAdded> {
+    let mut path = format!("/api/queues/{queue_id}/conversations/matching");
+    if !filter_query.is_empty() {
+        path.push('?');
+        path.push_str(filter_query);
+    }
+    decode(&send(Method::Post, path, None).await?)
 }
 
 /// `POST /api/queues/{queue_id}/next`: reserves the next conversation for the caller (the

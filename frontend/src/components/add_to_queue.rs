@@ -1,15 +1,13 @@
 //! The inbox's "Add to queue…": the conversations of the list as filtered (every page, as
 //! "Mark all reviewed" takes them) added to a review queue whose source is an explicit
-//! selection, with a message saying how many were added and how many it held already.
+//! selection — the server adds every match of the list's filter, however many — with a
+//! message saying how many were added and how many it held already.
 
-use hindsight_types::{Queue, QueueConversationsAdded, QueueConversationsInput, QueueSource};
+use hindsight_types::{Queue, QueueConversationsAdded, QueueSource};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
 use crate::api;
-
-/// Most conversations one request adds (the API's limit).
-pub const MAX_ADDED: usize = 10_000;
 
 fn conversations(n: i64) -> String {
     format!("{n} conversation{}", if n == 1 { "" } else { "s" })
@@ -87,13 +85,9 @@ pub fn AddToQueue(query: Memo<String>, count: Signal<Option<i64>>) -> impl IntoV
         let q = query.get_untracked();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = match api::conversations::all_ids(&q, MAX_ADDED).await {
-                Err(e) => Err(e.message),
-                Ok(Err(n)) => Err(format!(
-                    "This list holds more than {MAX_ADDED} conversations ({n} gathered so far); a queue takes at most {MAX_ADDED} at once: narrow the filter."
-                )),
-                Ok(Ok(ids)) if ids.is_empty() => Err("This list holds no conversation.".to_owned()),
-                Ok(Ok(ids)) => api::queues::add_conversations(id, &QueueConversationsInput { conversation_ids: ids })
+            let result = match count.get_untracked() {
+                Some(0) => Err("This list holds no conversation.".to_owned()),
+                _ => api::queues::add_matching(id, &q)
                     .await
                     .map(|r| added_message(&name, &r))
                     .map_err(|e| e.message),

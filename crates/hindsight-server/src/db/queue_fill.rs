@@ -80,6 +80,29 @@ fn candidates_among(
     load_candidates(conn, among, by)
 }
 
+/// The live conversations a filter matches (with or without a user message, as the inbox
+/// lists them) whose id is above `after`: the `limit` lowest ids, with their values of `by`.
+/// A queue takes an inbox filter's conversations a batch at a time by calling it again after
+/// the last id.
+pub fn matching_batch(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    by: Option<StratifyBy>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Candidate>> {
+    super::conversations::filtered_for(conn.backend(), filter)
+        .filter(conversations::id.gt(after))
+        .order(conversations::id)
+        .limit(limit)
+        .select((
+            conversations::id,
+            conversations::sender_id,
+            stratum_value(by),
+        ))
+        .load(conn)
+}
+
 /// The live conversations among the sender ids `senders`, with their values of `by`.
 pub fn live_candidates(
     conn: &mut DbConnection,

@@ -126,6 +126,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/queues/{queue_id}/conversations")
                     .post(queues::add_queue_conversations),
             )
+            .service(
+                web::resource("/queues/{queue_id}/conversations/matching")
+                    .post(queues::add_matching_conversations),
+            )
             .service(web::resource("/queues/{queue_id}/next").post(queues::next_conversation))
             .service(web::resource("/queues/{queue_id}/progress").get(queues::queue_progress))
             .service(

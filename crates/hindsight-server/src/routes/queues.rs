@@ -1,16 +1,17 @@
 //! Review queues: their administration, the review flow, and progress.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use hindsight_types::{
-    DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded, QueueConversationsInput,
-    QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate, ReviewSubmission,
+    ConversationFilter, DisagreementPage, Queue, QueueAssignment, QueueConversationsAdded,
+    QueueConversationsInput, QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate,
+    ReviewSubmission,
 };
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::{json_body, AppResult, JsonBody};
-use crate::service::{queue_progress, queue_review, queue_settlements, queues};
+use crate::service::{queue_add, queue_progress, queue_review, queue_settlements, queues};
 
 /// `GET /api/queues`: every queue.
 pub async fn list_queues(
@@ -73,7 +74,24 @@ pub async fn add_queue_conversations(
 ) -> AppResult<web::Json<QueueConversationsAdded>> {
     let id = path.into_inner();
     Ok(web::Json(
-        queues::add_conversations(&state, user, id, json_body(body)).await?,
+        queue_add::add_conversations(&state, user, id, json_body(body)).await?,
+    ))
+}
+
+/// `POST /api/queues/{queue_id}/conversations/matching?<filter>`: adds every conversation
+/// an inbox filter matches.
+pub async fn add_matching_conversations(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    req: HttpRequest,
+) -> AppResult<web::Json<QueueConversationsAdded>> {
+    let filter = ConversationFilter::from_query_with(req.query_string(), |k, _| {
+        Ok(k == hindsight_types::filter::API_TOKEN_PARAM)
+    });
+    let id = path.into_inner();
+    Ok(web::Json(
+        queue_add::add_matching(&state, user, id, filter.map_err(Into::into)).await?,
     ))
 }
 

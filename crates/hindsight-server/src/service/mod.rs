@@ -20,6 +20,7 @@ pub mod flags;
 pub mod ingest;
 pub mod path_rewrite;
 pub mod paths;
+pub mod queue_add;
 pub mod queue_checks;
 pub mod queue_progress;
 pub mod queue_review;

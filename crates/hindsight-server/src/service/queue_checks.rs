@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use hindsight_types::queues::is_question_id;
 use hindsight_types::{QuestionKind, RubricQuestion, Sampling, StratifyBy, StratumRule};
 
 use crate::auth::Role;
@@ -25,14 +26,6 @@ pub(super) fn check_name(name: &str) -> AppResult<()> {
         ));
     }
     Ok(())
-}
-
-fn is_question_id(id: &str) -> bool {
-    id.len() <= 64
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Checks a rubric: 1 to 50 questions with distinct ids; labels only on label questions.

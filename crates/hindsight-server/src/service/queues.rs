@@ -1,11 +1,8 @@
 //! Review queues: created, edited, paused and deleted by admins, filled from a saved filter
-//! or by id, and read by everyone.
-
-use std::collections::HashMap;
+//! or by id and inbox filter ([`super::queue_add`]), and read by everyone.
 
 use hindsight_types::{
-    ConversationFilter, Queue, QueueConversationsAdded, QueueConversationsInput, QueueInput,
-    QueueSource, QueueUpdate, RubricQuestion, Sampling,
+    ConversationFilter, Queue, QueueInput, QueueSource, QueueUpdate, RubricQuestion, Sampling,
 };
 use serde_json::Value;
 
@@ -21,9 +18,6 @@ use crate::review::sampling;
 use super::queue_checks::{
     check_name, check_rubric, check_rubric_change, check_sampling, check_work,
 };
-
-/// Most conversation ids in one `POST /api/queues/{queue_id}/conversations`.
-pub const MAX_ADDED: usize = 10_000;
 
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("stored {what} unreadable: {e}"))
@@ -328,79 +322,6 @@ pub async fn delete_queue(state: &AppState, caller: AuthUser, id: i64) -> AppRes
                 let before = load(conn, id)?;
                 db::queues::delete(conn, id)?;
                 audit_queue(conn, &caller.name, "queue_deleted", id, Some(&before), None)
-            })
-        })
-        .await
-}
-
-/// Adds conversations by id to a queue of the explicit source, sampled by its rule; those
-/// it holds already stay as they were: admin. 404 naming an unknown conversation (nothing
-/// is added then), 409 for a queue filled from a saved filter.
-pub async fn add_conversations(
-    state: &AppState,
-    caller: AuthUser,
-    id: i64,
-    input: AppResult<QueueConversationsInput>,
-) -> AppResult<QueueConversationsAdded> {
-    caller.require(Role::Admin)?;
-    let input = input?;
-    if input.conversation_ids.is_empty() || input.conversation_ids.len() > MAX_ADDED {
-        return Err(bad_request(
-            "conversation_ids",
-            format!("`conversation_ids` must hold 1 to {MAX_ADDED} ids"),
-        ));
-    }
-    state
-        .db(move |conn| {
-            write_transaction(conn, |conn| {
-                db::queues::lock(conn, id)?;
-                let row = queue_row(conn, id)?;
-                if row.source_kind != "explicit" {
-                    return Err(conflict(
-                        "source",
-                        format!(
-                            "queue `{}` takes its conversations from a saved filter",
-                            row.name
-                        ),
-                    ));
-                }
-                let rule = sampling_of(&row)?;
-                let found = db::queue_fill::live_candidates(
-                    conn,
-                    &input.conversation_ids,
-                    sampling::stratify_by(&rule),
-                )?;
-                let known: HashMap<&str, i64> = found.iter().map(|c| (c.1.as_str(), c.0)).collect();
-                if let Some(missing) = input
-                    .conversation_ids
-                    .iter()
-                    .find(|s| !known.contains_key(s.as_str()))
-                {
-                    return Err(not_found(format!("conversation `{missing}`")));
-                }
-                let distinct = known.len() as i64;
-                let (added, sampled) = fill(conn, id, &rule, &found)?;
-                let result = QueueConversationsAdded {
-                    added,
-                    sampled,
-                    already_present: distinct - added,
-                };
-                audit::record(
-                    conn,
-                    Change {
-                        actor: &caller.name,
-                        action: "queue_conversations_added",
-                        conversation: None,
-                        target: Some(format!("queue {id}")),
-                        before: None,
-                        after: Some(serde_json::json!({
-                            "conversation_ids": input.conversation_ids,
-                            "added": added,
-                            "sampled": sampled,
-                        })),
-                    },
-                )?;
-                Ok(result)
             })
         })
         .await

@@ -9,7 +9,7 @@ use super::BoxedConversations;
 use crate::db::cached_sql::verbatim;
 use crate::db::connection::Backend;
 use crate::db::schema::{conversation_features, conversation_tags, conversations, tags};
-use crate::db::schema::{discover_group_messages, message_annotations, queue_answers};
+use crate::db::schema::{discover_group_messages, message_annotations};
 
 /// `SELECT conversation_id FROM conversation_features WHERE kind = ? AND name IN (…)`.
 type FeatureIds<'a> = diesel::dsl::Select<
@@ -373,18 +373,9 @@ pub(super) fn filtered_on<'a>(
             (false, true) => q.filter(not(exists(here))),
         };
     }
-    // Review queues (issue 13): a review answered the question with one of the values.
+    // Review queues (issue 13): the answer of record is one of the values.
     for s in &f.scores {
-        let answered = queue_answers::table
-            .filter(queue_answers::question.eq(&s.question))
-            .filter(queue_answers::value.eq_any(&s.values));
-        q = if per_row {
-            q.filter(exists(
-                answered.filter(queue_answers::conversation_id.eq(conversations::id)),
-            ))
-        } else {
-            q.filter(conversations::id.eq_any(answered.select(queue_answers::conversation_id)))
-        };
+        q = super::score::with_score(q, s, plan);
     }
     if let Some(text) = &f.text {
         q = super::text::with_text(q, f, text, plan);

@@ -17,6 +17,7 @@ use super::DbConnection;
 mod estimate;
 mod filter;
 mod order;
+mod score;
 mod sequence;
 mod text;
 
