@@ -24,7 +24,7 @@ pub async fn list_conversations(
 ) -> AppResult<ConversationPage> {
     caller.require(Role::Viewer)?;
     let (filter, page) = query?;
-    super::path_rewrite::require_paths_for(state, &filter)?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let after = page
         .cursor
         .as_deref()
@@ -56,7 +56,7 @@ pub async fn count_conversations(
 ) -> AppResult<i64> {
     caller.require(Role::Viewer)?;
     let filter = filter?;
-    super::path_rewrite::require_paths_for(state, &filter)?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     state
         .db(move |conn| Ok(db::conversations::count(conn, &filter)?))
         .await
@@ -73,7 +73,7 @@ pub async fn count_tabs(
 ) -> AppResult<TabCounts> {
     caller.require(Role::Viewer)?;
     let (filter, estimate) = query?;
-    super::path_rewrite::require_paths_for(state, &filter)?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let within = std::time::Duration::from_millis(state.config.exact_counts_within_ms);
     let (rows, exact) = state
         .db(move |conn| {

@@ -196,7 +196,7 @@ pub async fn start_run(
     caller.require(Role::Reviewer)?;
     let mut settings = settings?;
     let filter = check_settings(&mut settings)?;
-    super::path_rewrite::require_paths_for(state, &filter)?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let pool = state.pool.clone();
     state
         .db(move |conn| {

@@ -43,7 +43,7 @@ pub async fn export(
 ) -> AppResult<ExportStream> {
     caller.require(Role::Viewer)?;
     let (filter, options) = request?;
-    super::path_rewrite::require_paths_for(state, &filter)?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let (tx, mut rx) = mpsc::channel(CHANNEL_PAGES);
     let pool = state.pool.clone();
     // Detached: the thread ends when the walk does or when the receiver is dropped.

@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use hindsight_types::ConversationFilter;
 
-use crate::app::AppState;
 use crate::db::{self, DbPool};
 use crate::error::{rebuilding, AppResult};
 
@@ -125,19 +124,19 @@ fn rewrite_all(pool: &DbPool, progress: &PathRewrite) {
 }
 
 /// 503 for a filter with a sequence pattern while the paths are being written.
-pub fn require_paths_for(state: &AppState, filter: &ConversationFilter) -> AppResult<()> {
+pub fn require_paths_for(rewrite: &PathRewrite, filter: &ConversationFilter) -> AppResult<()> {
     match filter.sequence {
-        Some(_) => require_paths(state, Some("seq")),
+        Some(_) => require_paths(rewrite, Some("seq")),
         None => Ok(()),
     }
 }
 
 /// 503 while the paths are being written (the path explorer reads them whatever the filter).
-pub fn require_paths(state: &AppState, field: Option<&str>) -> AppResult<()> {
-    if state.path_rewrite.is_ready() {
+pub fn require_paths(rewrite: &PathRewrite, field: Option<&str>) -> AppResult<()> {
+    if rewrite.is_ready() {
         return Ok(());
     }
-    let (written, total) = state.path_rewrite.progress();
+    let (written, total) = rewrite.progress();
     Err(rebuilding(
         field,
         format!(

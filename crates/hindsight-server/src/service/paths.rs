@@ -20,7 +20,7 @@ pub async fn path_graph(
 ) -> AppResult<PathGraph> {
     caller.require(Role::Viewer)?;
     let (filter, shape) = filter?;
-    super::path_rewrite::require_paths(state, None)?;
+    super::path_rewrite::require_paths(&state.path_rewrite, None)?;
     let (paths, fallbacks) = state
         .db(move |conn| {
             let paths = db::paths::newest_matching(conn, &filter, PATH_SAMPLE + 1)?;

@@ -117,6 +117,7 @@ pub async fn add_matching(
 ) -> AppResult<QueueConversationsAdded> {
     caller.require(Role::Admin)?;
     let filter = filter?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     state
         .db(move |conn| {
             write_transaction(conn, |conn| {

@@ -144,6 +144,7 @@ pub async fn create_queue(
     let input = input?;
     check_name(&input.name)?;
     check_sampling(&input.sampling)?;
+    let path_rewrite = state.path_rewrite.clone();
     check_rubric(&input.rubric)?;
     state
         .db(move |conn| {
@@ -163,6 +164,7 @@ pub async fn create_queue(
                 let (source, candidates) = match &input.source {
                     QueueSource::Filter { filter_id } => {
                         let (query, filter) = source_filter(conn, &caller, *filter_id)?;
+                        super::path_rewrite::require_paths_for(&path_rewrite, &filter)?;
                         // No import commits between this fill and the queue's creation.
                         db::queue_fill::lock_for_creation(conn)?;
                         (

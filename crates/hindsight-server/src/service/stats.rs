@@ -21,7 +21,7 @@ pub async fn conversation_stats(
 ) -> AppResult<ConversationStats> {
     caller.require(Role::Viewer)?;
     let filter = filter?;
-    super::path_rewrite::require_paths_for(state, &filter)?;
+    super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let tz = state.config.timezone;
     let raw = state
         .db(move |conn| Ok(db::stats::counts(conn, &filter)?))

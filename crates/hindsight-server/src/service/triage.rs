@@ -199,7 +199,7 @@ pub async fn bulk(
         BulkSelection::Ids(_) => None,
     };
     if let Some(filter) = &filter {
-        super::path_rewrite::require_paths_for(state, filter)?;
+        super::path_rewrite::require_paths_for(&state.path_rewrite, filter)?;
     }
     if let BulkAction::AddTag { value, color } = &request.action {
         super::tags::check_name("value", value)?;
