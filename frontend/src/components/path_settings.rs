@@ -54,7 +54,7 @@ pub fn PathSettingsCard() -> impl IntoView {
     view! {
         <section class="card" id="path-settings">
             <h2>"Path explorer"</h2>
-            <p class="muted">"The steps the path explorer colours red as fallbacks: one name a line."</p>
+            <p class="muted">"The steps the path explorer colours red as fallbacks, and Discover's candidates unless a run names its own: one name a line."</p>
             {move || match loaded.get() {
                 None => view! { <Spinner/> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox message=e.message/> }.into_any(),

@@ -379,8 +379,12 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(ran.len())
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+    .len();
+    // A database without conversations has no path to write: its paths (the ones imports will
+    // write) are of the current format from the start.
+    crate::db::paths::mark_current_if_empty(conn)?;
+    Ok(ran)
 }
 
 /// Opens a pool for `url` and brings the schema and the stored data up to date; its statements

@@ -141,6 +141,20 @@ pub fn rewrite_chunk(conn: &mut DbConnection, after: i64) -> QueryResult<Option<
     })
 }
 
+/// Records that the paths are of the current format when there are no conversations (a new
+/// database), so that a server opening it after a bulk load has nothing to rewrite.
+pub fn mark_current_if_empty(conn: &mut DbConnection) -> QueryResult<()> {
+    if rewrite_needed(conn)?
+        && !diesel::select(diesel::dsl::exists(
+            conversations::table.select(conversations::id),
+        ))
+        .get_result::<bool>(conn)?
+    {
+        rewrite_done(conn)?;
+    }
+    Ok(())
+}
+
 /// Records that every stored path is of the current format.
 pub fn rewrite_done(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(super::schema::settings::table.find(PENDING_KEY)).execute(conn)?;

@@ -4,12 +4,13 @@
 //! conversation's path written from its events: 52 s at a million conversations on SQLite,
 //! 86 s on PostgreSQL. A server that did it before serving would answer nothing meanwhile (and
 //! fail its health checks), so a large database is rewritten on a thread of its own, chunk by
-//! chunk beside imports and reviewers, and only what reads paths waits: a filter with a
+//! chunk beside imports and reviewers (pausing between chunks, so it takes about twice as
+//! long), and only what reads paths waits: a filter with a
 //! sequence pattern and the path explorer answer 503, saying how far the rewrite is.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hindsight_types::ConversationFilter;
 
@@ -19,6 +20,13 @@ use crate::error::{rebuilding, AppResult};
 // How long the rewrite waits before trying a chunk again after a failure (the database
 // restarting, a conversation deleted under it).
 const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+// The least pause between two chunks. SQLite hands its write lock to no one in particular: a
+// writer waiting on it polls, sleeping up to 100 ms between tries, so a loop that begins its
+// next transaction the moment it commits starves every other writer (a server's own start-up
+// writes failed with "database is locked" beside a million-conversation rewrite). Pausing as
+// long as the chunk took, and at least this, leaves them at least half the time.
+const LEAST_PAUSE: Duration = Duration::from_millis(100);
 
 /// How far the rewrite of stored paths is.
 #[derive(Debug, Default)]
@@ -88,6 +96,7 @@ fn rewrite_all(pool: &DbPool, progress: &PathRewrite) {
     let mut after = 0i64;
     loop {
         // One connection per chunk, handed back between them: the pool is the requests' too.
+        let began = Instant::now();
         let step =
             pool.get().map_err(|e| e.to_string()).and_then(
                 |mut conn| match db::paths::rewrite_chunk(&mut conn, after) {
@@ -105,6 +114,7 @@ fn rewrite_all(pool: &DbPool, progress: &PathRewrite) {
                 if written % 100_000 < n as u64 {
                     tracing::info!(written, "conversation paths written so far");
                 }
+                std::thread::sleep(began.elapsed().max(LEAST_PAUSE));
             }
             Ok(None) => {
                 progress.ready.store(true, Ordering::Release);

@@ -121,3 +121,30 @@ both_backends! {
         assert!(graph.is_object(), "{graph}");
     }
 }
+
+/// A database loaded in bulk without a server (as the bench and scripts do) is new: its paths
+/// are written by the load itself, and a server opening it has nothing to rewrite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_loaded_without_a_server_needs_no_rewrite() {
+    let db = TestDb::new(crate::harness::Db::Sqlite);
+    {
+        let mut conn = hindsight_server::db::DatabaseUrl::parse(&db.url)
+            .unwrap()
+            .connect()
+            .unwrap();
+        hindsight_server::db::connection::run_migrations(&mut conn).unwrap();
+        let ingest = hindsight_server::ingest::IngestOptions {
+            timezone: chrono_tz::UTC,
+            restore_deleted: false,
+        };
+        hindsight_server::demo::load(&mut conn, 50, 1, &ingest, |_| {}).unwrap();
+    }
+    let config = Config {
+        rewrite_paths_before_serving: 0,
+        ..Config::default()
+    };
+    let app = TestApp::start_on(db, config).await;
+    let health = app.get_ok("/api/health").await;
+    assert_eq!(health["status"], "ok", "{health}");
+    assert!(app.count("seq=intent%3A*").await > 0);
+}
