@@ -82,21 +82,12 @@ pub async fn add_conversations(
                     sampled,
                     already_present: distinct - added,
                 };
-                audit::record(
-                    conn,
-                    Change {
-                        actor: &caller.name,
-                        action: "queue_conversations_added",
-                        conversation: None,
-                        target: Some(format!("queue {id}")),
-                        before: None,
-                        after: Some(serde_json::json!({
-                            "conversation_ids": input.conversation_ids,
-                            "added": added,
-                            "sampled": sampled,
-                        })),
-                    },
-                )?;
+                let after = serde_json::json!({
+                    "conversation_ids": input.conversation_ids,
+                    "added": added,
+                    "sampled": sampled,
+                });
+                record_added(conn, &caller, id, after)?;
                 Ok(result)
             })
         })
@@ -139,22 +130,13 @@ pub async fn add_matching(
                         break;
                     }
                 }
-                audit::record(
-                    conn,
-                    Change {
-                        actor: &caller.name,
-                        action: "queue_conversations_added",
-                        conversation: None,
-                        target: Some(format!("queue {id}")),
-                        before: None,
-                        after: Some(serde_json::json!({
-                            "filter": filter.to_query(),
-                            "matched": matched,
-                            "added": added,
-                            "sampled": sampled,
-                        })),
-                    },
-                )?;
+                let after = serde_json::json!({
+                    "filter": filter.to_query(),
+                    "matched": matched,
+                    "added": added,
+                    "sampled": sampled,
+                });
+                record_added(conn, &caller, id, after)?;
                 Ok(QueueConversationsAdded {
                     added,
                     sampled,
@@ -163,4 +145,25 @@ pub async fn add_matching(
             })
         })
         .await
+}
+
+/// The audit row of conversations added to queue `id`; `after` says which and how many.
+fn record_added(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    id: i64,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        Change {
+            actor: &caller.name,
+            action: "queue_conversations_added",
+            conversation: None,
+            target: Some(format!("queue {id}")),
+            before: None,
+            after: Some(after),
+        },
+    )?;
+    Ok(())
 }

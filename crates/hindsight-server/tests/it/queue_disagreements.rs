@@ -8,9 +8,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::harness::TestApp;
-use crate::queues::{
-    close, conversation_of, conversations, explicit, ids, next, post_answers, review,
-};
+use crate::queues::{close, conversations, explicit, ids, post_answers, review_everything};
 
 /// Alice's and Bob's answers to conversation `d{i}`.
 fn answers(who: &str, id: &str) -> Value {
@@ -63,20 +61,8 @@ both_backends! {
         };
         assert_eq!(list("").await, json!({"disagreements": [], "total": 0, "settled": 0, "next_cursor": null}));
         // Alice reviews every conversation, then Bob, in the order the queue hands them out.
-        let mut bob_order = Vec::new();
-        for (name, token) in [("alice", &alice), ("bob", &bob)] {
-            loop {
-                let (status, a) = next(&app, token, q).await;
-                if status == StatusCode::NOT_FOUND {
-                    break;
-                }
-                let id = conversation_of(&a);
-                assert_eq!(review(&app, token, q, &id, answers(name, &id)).await.0, StatusCode::OK);
-                if name == "bob" {
-                    bob_order.push(id);
-                }
-            }
-        }
+        review_everything(&app, &alice, q, |id| answers("alice", id)).await;
+        let bob_order = review_everything(&app, &bob, q, |id| answers("bob", id)).await;
         // d0 agrees (its notes differ, but a text is not compared); d1 and d3 differ on the
         // outcome, d2 on the tone, d4 on resolved. Newest first: by Bob's review, the later.
         let expected: Vec<String> = bob_order.iter().rev().filter(|id| *id != "d0").cloned().collect();

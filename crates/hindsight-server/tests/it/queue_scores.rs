@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::harness::TestApp;
-use crate::queues::{conversation_of, conversations, explicit, ids, next, post_answers, review};
+use crate::queues::{conversations, explicit, ids, post_answers, review_everything};
 
 /// Alice's and Bob's answers to `s{i}`: on s0 they disagree (failure against success, and on
 /// whether it was resolved); on s1 both say success, on s2 both failure.
@@ -50,14 +50,7 @@ both_backends! {
         let admin = app.token.clone().unwrap();
         let q = explicit(&app, "pairs", json!({"reviewers_per_conversation": 2, "assignees": ["alice", "bob"]}), &ids("s", 3)).await;
         for (name, token) in [("alice", &alice), ("bob", &bob)] {
-            loop {
-                let (status, a) = next(&app, token, q).await;
-                if status == StatusCode::NOT_FOUND {
-                    break;
-                }
-                let id = conversation_of(&a);
-                assert_eq!(review(&app, token, q, &id, answers(name, &id)).await.0, StatusCode::OK);
-            }
+            review_everything(&app, token, q, |id| answers(name, id)).await;
         }
         // Unsettled, s0 matches each of its reviewers' answers.
         assert_eq!(matching(&app, "score.outcome=failure").await, ["s0", "s2"]);

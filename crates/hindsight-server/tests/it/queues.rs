@@ -136,6 +136,27 @@ async fn turn(app: &TestApp, token: &str, queue: i64, id: &str, what: &str) -> S
     as_user(app, token, Method::POST, &path, None).await.0
 }
 
+/// `token`'s reviewer takes every conversation the queue hands them and reviews it with
+/// `answers(id)`; returns the conversations in the order they came.
+pub(crate) async fn review_everything(
+    app: &TestApp,
+    token: &str,
+    queue: i64,
+    answers: impl Fn(&str) -> Value,
+) -> Vec<String> {
+    let mut order = Vec::new();
+    loop {
+        let (status, a) = next(app, token, queue).await;
+        if status == StatusCode::NOT_FOUND {
+            return order;
+        }
+        let id = conversation_of(&a);
+        let (status, body) = review(app, token, queue, &id, answers(&id)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        order.push(id);
+    }
+}
+
 pub(crate) fn conversation_of(assignment: &Value) -> String {
     assignment["conversation"]["id"]
         .as_str()
@@ -454,14 +475,7 @@ both_backends! {
             json!({"outcome": outcome, "resolved": resolved, "tone": tone})
         };
         for (name, token) in [("alice", &alice), ("bob", &bob)] {
-            loop {
-                let (status, a) = next(&app, token, q).await;
-                if status == StatusCode::NOT_FOUND {
-                    break;
-                }
-                let id = conversation_of(&a);
-                assert_eq!(review(&app, token, q, &id, answers(name, &id)).await.0, StatusCode::OK);
-            }
+            review_everything(&app, token, q, |id| answers(name, id)).await;
         }
         let p = app.get_ok(&format!("/api/queues/{q}/progress")).await;
         assert_eq!((p["done"].as_i64(), p["conversations_complete"].as_i64()), (Some(20), Some(10)));
