@@ -240,8 +240,15 @@ impl ResponseError for AppError {
             }
         };
         let mut res = HttpResponse::build(self.status_code());
-        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
-            res.insert_header(("Retry-After", "1"));
+        // When to ask again: soon for a busy database, later for data being rebuilt; never for
+        // a query over its budget (the same request would time out again).
+        let retry_after = match self {
+            AppError::Unavailable(_) => Some("1"),
+            AppError::Client(StatusCode::SERVICE_UNAVAILABLE, _) => Some("10"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            res.insert_header(("Retry-After", seconds));
         }
         res.json(ErrorBody { error })
     }
