@@ -218,3 +218,57 @@ pub struct DiscoverResult {
     /// A run under way, if any.
     pub running: Option<DiscoverRun>,
 }
+
+/// One of a group's messages, as `GET /api/discover/groups/{group_id}/messages` lists them
+/// (those of conversations in the trash left out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupMessage {
+    /// The message and its prediction.
+    #[serde(flatten)]
+    pub message: RepresentativeMessage,
+    /// The intent it is annotated with, when it is already an NLU example.
+    pub annotated_intent: Option<String>,
+}
+
+/// A page of a group's messages, by conversation then event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupMessagePage {
+    /// The messages.
+    pub messages: Vec<GroupMessage>,
+    /// The next page's `cursor`; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The body of `POST /api/discover/groups/{group_id}/label`: the group's messages saved as
+/// NLU examples of one intent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelGroupInput {
+    /// The intent the messages are examples of (a retrieval intent as `faq/ask_price`).
+    pub intent: String,
+    /// Messages (event ids) left out: those that do not belong to the intent.
+    #[serde(default)]
+    pub exclude: Vec<i64>,
+    /// Whether messages annotated before take this intent too (their entities stay as
+    /// annotated). Default: they keep their annotation.
+    #[serde(default)]
+    pub replace_annotated: bool,
+}
+
+/// What labelling a group did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupLabelled {
+    /// The intent.
+    pub intent: String,
+    /// Messages annotated now (replaced annotations included).
+    pub annotated: i64,
+    /// Of those, messages whose earlier annotation named another intent.
+    pub replaced: i64,
+    /// Messages left as they were: annotated before (with this intent, or with another when
+    /// `replace_annotated` is false).
+    pub kept: i64,
+    /// Messages left out as asked.
+    pub excluded: i64,
+    /// The group, its coverage by NLU examples counted again.
+    pub group: DiscoverGroup,
+}

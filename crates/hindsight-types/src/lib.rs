@@ -51,5 +51,6 @@ pub mod discover;
 pub use comments::{Comment, CommentPage, CommentUpdate, NewComment};
 pub use discover::{
     DiscoverGroup, DiscoverResult, DiscoverRun, DiscoverRunState, DiscoverSettings, DismissInput,
-    DismissReason, Dismissal, IntentCount, RepresentativeMessage,
+    DismissReason, Dismissal, GroupLabelled, GroupMessage, GroupMessagePage, IntentCount,
+    LabelGroupInput, RepresentativeMessage,
 };

@@ -147,3 +147,72 @@ pub struct TrainingItem {
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }
+
+/// The text between two code-point offsets.
+pub fn slice(text: &str, start: usize, end: usize) -> String {
+    text.chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect()
+}
+
+/// The entities the assistant extracted, as a starting point: those with a span inside the
+/// text, not overlapping one already taken, with their value when it differs from the text.
+pub fn predicted_entities(text: &str, found: Option<&Value>) -> Vec<EntityAnnotation> {
+    let len = text.chars().count();
+    let mut out: Vec<EntityAnnotation> = vec![];
+    for e in found.and_then(Value::as_array).into_iter().flatten() {
+        let (Some(start), Some(end), Some(entity)) = (
+            e.get("start").and_then(Value::as_u64),
+            e.get("end").and_then(Value::as_u64),
+            e.get("entity").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let (start, end) = (start as usize, end as usize);
+        let clash = out
+            .iter()
+            .any(|o| start < o.end && o.start < end && (o.start, o.end) != (start, end));
+        if start >= end || end > len || clash {
+            continue;
+        }
+        let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+        let value = e
+            .get("value")
+            .filter(|v| matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_)))
+            .filter(|v| v.as_str() != Some(slice(text, start, end).as_str()))
+            .cloned();
+        out.push(EntityAnnotation {
+            start,
+            end,
+            entity: entity.to_owned(),
+            role: s("role"),
+            group: s("group"),
+            value,
+        });
+    }
+    out.sort_by_key(|e| (e.start, e.end));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_give_a_valid_start() {
+        let found = serde_json::json!([
+            {"entity": "city", "start": 7, "end": 13, "value": "Berlin"},
+            {"entity": "place", "start": 10, "end": 15, "value": "lin n"},
+            {"entity": "time", "start": 14, "end": 17, "value": {"from": 1}},
+            {"entity": "broken"}
+        ]);
+        let got = predicted_entities("fly to Berlin now", Some(&found));
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].start, got[0].value.clone()), (7, None));
+        assert_eq!(
+            (got[1].entity.as_str(), got[1].value.clone()),
+            ("time", None)
+        );
+    }
+}

@@ -5,6 +5,7 @@
 //! conversation's annotations itself and listens to `i` (focus the intent) and `e` (mark the
 //! selected text as an entity) while it is shown, unless single-key shortcuts are off.
 
+use hindsight_types::training::{predicted_entities, slice};
 use hindsight_types::{Annotation, AnnotationInput, EntityAnnotation, EventView, Role};
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -362,14 +363,6 @@ pub fn span_from_utf16(text: &str, a: u32, b: u32) -> Option<(usize, usize)> {
     (start < end).then_some((start, end))
 }
 
-/// The text between two code-point offsets.
-pub fn slice(text: &str, start: usize, end: usize) -> String {
-    text.chars()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect()
-}
-
 /// The text cut into pieces, `true` for those inside an entity (spans shared by several
 /// entities are marked once; an overlapping span is not marked).
 pub fn segments(text: &str, entities: &[EntityAnnotation]) -> Vec<(String, bool)> {
@@ -401,45 +394,6 @@ fn scalar(v: &str) -> Value {
         Ok(x @ (Value::Bool(_) | Value::Number(_))) => x,
         _ => Value::String(v.to_owned()),
     }
-}
-
-/// The entities the assistant extracted, as a starting point: those with a span inside the
-/// text, not overlapping one already taken, with their value when it differs from the text.
-pub fn predicted_entities(text: &str, found: Option<&Value>) -> Vec<EntityAnnotation> {
-    let len = text.chars().count();
-    let mut out: Vec<EntityAnnotation> = vec![];
-    for e in found.and_then(Value::as_array).into_iter().flatten() {
-        let (Some(start), Some(end), Some(entity)) = (
-            e.get("start").and_then(Value::as_u64),
-            e.get("end").and_then(Value::as_u64),
-            e.get("entity").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let (start, end) = (start as usize, end as usize);
-        let clash = out
-            .iter()
-            .any(|o| start < o.end && o.start < end && (o.start, o.end) != (start, end));
-        if start >= end || end > len || clash {
-            continue;
-        }
-        let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
-        let value = e
-            .get("value")
-            .filter(|v| matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_)))
-            .filter(|v| v.as_str() != Some(slice(text, start, end).as_str()))
-            .cloned();
-        out.push(EntityAnnotation {
-            start,
-            end,
-            entity: entity.to_owned(),
-            role: s("role"),
-            group: s("group"),
-            value,
-        });
-    }
-    out.sort_by_key(|e| (e.start, e.end));
-    out
 }
 
 #[cfg(test)]
@@ -478,23 +432,6 @@ mod tests {
                 ("Berlin".into(), true),
                 (" now".into(), false)
             ]
-        );
-    }
-
-    #[test]
-    fn predictions_give_a_valid_start() {
-        let found = serde_json::json!([
-            {"entity": "city", "start": 7, "end": 13, "value": "Berlin"},
-            {"entity": "place", "start": 10, "end": 15, "value": "lin n"},
-            {"entity": "time", "start": 14, "end": 17, "value": {"from": 1}},
-            {"entity": "broken"}
-        ]);
-        let got = predicted_entities("fly to Berlin now", Some(&found));
-        assert_eq!(got.len(), 2);
-        assert_eq!((got[0].start, got[0].value.clone()), (7, None));
-        assert_eq!(
-            (got[1].entity.as_str(), got[1].value.clone()),
-            ("time", None)
         );
     }
 }

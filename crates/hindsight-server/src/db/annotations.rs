@@ -131,6 +131,36 @@ pub fn put(conn: &mut DbConnection, a: &NewAnnotation<'_>) -> QueryResult<()> {
     Ok(())
 }
 
+/// Annotation rows per multi-row INSERT (8 columns, under SQLite's 32,766 parameters).
+const ANNOTATIONS_PER_INSERT: usize = 2_000;
+
+/// Inserts annotations of events that have none (a bulk labelling: the caller read them
+/// unannotated in its transaction).
+pub fn insert_new(conn: &mut DbConnection, rows: &[NewAnnotation<'_>]) -> QueryResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    for chunk in rows.chunks(ANNOTATIONS_PER_INSERT) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|a| {
+                (
+                    message_annotations::event_id.eq(a.event_id),
+                    message_annotations::conversation_id.eq(a.conversation_id),
+                    message_annotations::intent.eq(a.intent),
+                    message_annotations::entities.eq(a.entities),
+                    message_annotations::predicted_intent.eq(a.predicted_intent),
+                    message_annotations::differs.eq(a.predicted_intent != Some(a.intent)),
+                    message_annotations::annotated_by.eq(a.annotated_by),
+                    message_annotations::annotated_at.eq(now),
+                )
+            })
+            .collect();
+        on_each_backend!(conn, |c| diesel::insert_into(message_annotations::table)
+            .values(&values)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
 /// Removes an event's annotation; whether it had one.
 pub fn delete(conn: &mut DbConnection, event_id: i64) -> QueryResult<bool> {
     Ok(diesel::delete(message_annotations::table.find(event_id)).execute(conn)? > 0)

@@ -25,6 +25,7 @@ pub mod connection;
 pub mod conversations;
 pub mod counts;
 pub mod discover;
+pub mod discover_labels;
 pub mod discover_reads;
 pub mod events;
 pub mod export;

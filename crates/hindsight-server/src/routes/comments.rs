@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use hindsight_types::{Comment, CommentPage, CommentUpdate, NewComment};
-use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -54,25 +53,14 @@ pub async fn delete_comment(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The query of `GET /api/comments/mentions`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MentionsQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-    /// Read by the authentication extractor.
-    #[allow(dead_code)]
-    api_token: Option<String>,
-}
-
 /// `GET /api/comments/mentions`: comments mentioning the caller, newest first, a page at a
 /// time.
 pub async fn list_mentions(
     user: AuthUser,
     state: web::Data<AppState>,
-    query: web::Query<MentionsQuery>,
+    query: web::Query<super::PageQuery>,
 ) -> AppResult<web::Json<CommentPage>> {
-    let MentionsQuery { limit, cursor, .. } = query.into_inner();
+    let super::PageQuery { limit, cursor, .. } = query.into_inner();
     Ok(web::Json(
         comments::mentions(&state, user, limit, cursor).await?,
     ))

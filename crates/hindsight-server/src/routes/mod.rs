@@ -25,6 +25,21 @@ mod users;
 mod web_app;
 
 use actix_web::web;
+use serde::Deserialize;
+
+/// The query of the smaller cursor-paged listings (mentions, disagreements, a Discover
+/// group's messages): a page's size and the cursor the previous page gave.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Items per page (each listing has its own default and bound).
+    pub limit: Option<i64>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Read by the authentication extractor.
+    #[allow(dead_code)]
+    api_token: Option<String>,
+}
 
 pub use web_app::web_app;
 
@@ -158,6 +173,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/discover/groups/{group_id}/dismiss").post(discover::dismiss_group),
             )
+            .service(
+                web::resource("/discover/groups/{group_id}/messages")
+                    .get(discover::list_group_messages),
+            )
+            .service(web::resource("/discover/groups/{group_id}/label").post(discover::label_group))
             // Comments (issue 13).
             .service(web::resource("/comments/mentions").get(comments::list_mentions))
             .service(

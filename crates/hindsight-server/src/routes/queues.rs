@@ -6,7 +6,6 @@ use hindsight_types::{
     QueueConversationsInput, QueueInput, QueueProgress, QueueReview, QueueSettlement, QueueUpdate,
     ReviewSubmission,
 };
-use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -152,26 +151,15 @@ pub async fn queue_progress(
     ))
 }
 
-/// The query of `GET /api/queues/{queue_id}/disagreements`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisagreementsQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-    /// Read by the authentication extractor.
-    #[allow(dead_code)]
-    api_token: Option<String>,
-}
-
 /// `GET /api/queues/{queue_id}/disagreements`: conversations whose reviews disagree, not
 /// settled yet, newest first, a page at a time.
 pub async fn list_disagreements(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    query: web::Query<DisagreementsQuery>,
+    query: web::Query<super::PageQuery>,
 ) -> AppResult<web::Json<DisagreementPage>> {
-    let DisagreementsQuery { limit, cursor, .. } = query.into_inner();
+    let super::PageQuery { limit, cursor, .. } = query.into_inner();
     Ok(web::Json(
         queue_settlements::list(&state, user, path.into_inner(), limit, cursor).await?,
     ))

@@ -151,7 +151,8 @@ pub fn to_api(row: AnnotationRow, sender_id: &str) -> Annotation {
     }
 }
 
-fn audit_state(row: &AnnotationRow) -> Value {
+/// An annotation as its audit rows record it.
+pub fn audit_state(row: &AnnotationRow) -> Value {
     json!({
         "intent": row.intent,
         "entities": serde_json::from_str::<Value>(&row.entities).unwrap_or(Value::Null),

@@ -13,6 +13,7 @@ pub mod comments;
 pub mod conversations;
 pub mod cursor;
 pub mod discover;
+pub mod discover_labels;
 pub mod discover_run;
 pub mod export;
 pub mod filters;

@@ -47,7 +47,7 @@ pub(crate) fn conversation(
 ///   intents;
 /// - `c1`–`c6` (telegram, 3 days ago): a human agent, followed by the fallback action; `c1`
 ///   asked twice, rephrasing.
-async fn fixture(app: &TestApp) {
+pub(crate) async fn fixture(app: &TestApp) {
     let mut all = Vec::new();
     let bitcoin = [
         "can I pay with bitcoin",
@@ -160,7 +160,7 @@ pub(crate) async fn wait(app: &TestApp, id: i64) -> Value {
 }
 
 /// The latest result's groups not dismissed, by their first term.
-async fn groups(app: &TestApp) -> Vec<(String, Value)> {
+pub(crate) async fn groups(app: &TestApp) -> Vec<(String, Value)> {
     let result = app.get_ok("/api/discover").await;
     let mut out: Vec<(String, Value)> = result["groups"]
         .as_array()
@@ -173,7 +173,7 @@ async fn groups(app: &TestApp) -> Vec<(String, Value)> {
     out
 }
 
-fn group<'a>(groups: &'a [(String, Value)], term: &str) -> &'a Value {
+pub(crate) fn group<'a>(groups: &'a [(String, Value)], term: &str) -> &'a Value {
     &groups
         .iter()
         .find(|(t, _)| t == term)

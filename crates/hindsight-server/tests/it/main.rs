@@ -13,6 +13,7 @@ mod contract;
 mod conversation;
 mod counts;
 mod discover;
+mod discover_labels;
 mod discover_runs;
 mod errors;
 mod event_window;
