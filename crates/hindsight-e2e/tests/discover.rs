@@ -1,6 +1,7 @@
 //! Discover in a real browser (issue 15): a reviewer starts a run from the page, reads the
 //! groups it found, moves between them with the keyboard, opens one in the inbox (the
-//! `discover_group` filter in the URL) and dismisses another.
+//! `discover_group` filter in the URL), dismisses another, and saves the one left as NLU
+//! examples of an intent, one message left out.
 
 mod support;
 
@@ -136,4 +137,48 @@ async fn a_reviewer_runs_discover_and_opens_a_group_in_the_inbox() {
     assert_eq!(format!("discover-group-{}", dismissed[0]["id"]), first);
     assert_eq!(dismissed[0]["dismissed"]["reason"], "known");
     b.screenshot("discover").await;
+
+    step("label the group left as an intent, one message unticked");
+    let left = &group_id;
+    b.click(&format!("#group-{left}-label")).await;
+    let messages = format!("#group-{left}-label-form .group-message");
+    b.wait_count(&messages, 6).await;
+    b.type_into(&format!("#group-{left}-intent"), "ask_crypto")
+        .await;
+    b.click(&format!("{messages} input[type=checkbox]")).await;
+    b.wait_text(
+        &format!("#group-{left}-label-form [role=status]"),
+        "5 ticked of 6",
+    )
+    .await;
+    support::axe::check(&b, "the Discover page's labelling form").await;
+    b.screenshot("discover-label").await;
+    b.click(&format!("#group-{left}-label-submit")).await;
+    b.wait_text(
+        ".toast",
+        "5 messages saved as examples of “ask_crypto” (1 left out).",
+    )
+    .await;
+    b.wait_gone(&format!("#group-{left}-label-form")).await;
+    b.wait_text(
+        &format!("#discover-group-{left}"),
+        "83% already an NLU example",
+    )
+    .await;
+    let listed = server
+        .get(&format!("/api/discover/groups/{left}/messages"))
+        .await;
+    let intents: Vec<&Value> = listed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["annotated_intent"])
+        .collect();
+    assert_eq!(intents.len(), 6, "{listed}");
+    assert_eq!(
+        intents.iter().filter(|i| **i == "ask_crypto").count(),
+        5,
+        "{listed}"
+    );
+    assert!(intents[0].is_null(), "the first, unticked: {listed}");
 }

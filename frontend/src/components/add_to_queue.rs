@@ -37,8 +37,16 @@ fn focus(id: &str) {
 }
 
 /// The button and its form; `query` is the list's filter, `count` how many it holds.
+/// `id_prefix` keeps its elements' ids unique where several stand on one page (a Discover
+/// group's `group-7-`).
 #[component]
-pub fn AddToQueue(query: Memo<String>, count: Signal<Option<i64>>) -> impl IntoView {
+pub fn AddToQueue(
+    query: Memo<String>,
+    count: Signal<Option<i64>>,
+    #[prop(optional, into)] id_prefix: String,
+) -> impl IntoView {
+    let prefix = StoredValue::new(id_prefix);
+    let id_of = move |name: &str| prefix.with_value(|p| format!("{p}{name}"));
     let open = RwSignal::new(false);
     let queues = RwSignal::new(None::<Result<Vec<Queue>, String>>);
     let chosen = RwSignal::new(None::<i64>);
@@ -61,12 +69,12 @@ pub fn AddToQueue(query: Memo<String>, count: Signal<Option<i64>>) -> impl IntoV
                 chosen.try_set(list.first().map(|q| q.id));
             }
             queues.try_set(Some(answer));
-            request_animation_frame(|| focus("add-to-queue-choice"));
+            request_animation_frame(move || focus(&id_of("add-to-queue-choice")));
         });
     };
     let close = move || {
         open.set(false);
-        request_animation_frame(|| focus("add-to-queue"));
+        request_animation_frame(move || focus(&id_of("add-to-queue")));
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -100,7 +108,7 @@ pub fn AddToQueue(query: Memo<String>, count: Signal<Option<i64>>) -> impl IntoV
             busy.try_set(false);
             if done {
                 open.try_set(false);
-                request_animation_frame(|| focus("add-to-queue"));
+                request_animation_frame(move || focus(&id_of("add-to-queue")));
             }
         });
     };
@@ -115,15 +123,15 @@ pub fn AddToQueue(query: Memo<String>, count: Signal<Option<i64>>) -> impl IntoV
         None => view! { <span class="muted small">"Loading the queues…"</span> }.into_any(),
         Some(Err(m)) => view! { <span class="field-error" role="alert">{m}</span> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
-            <span class="muted small" id="no-explicit-queue">"No queue takes conversations by id: create one with an explicit source on the admin page."</span>
+            <span class="muted small" id=id_of("no-explicit-queue")>"No queue takes conversations by id: create one with an explicit source on the admin page."</span>
         }.into_any(),
         Some(Ok(list)) => view! {
-            <label>"Queue "<select id="add-to-queue-choice" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+            <label>"Queue "<select id=id_of("add-to-queue-choice") on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
                 {list.into_iter().map(|q| view! {
                     <option value=q.id.to_string() selected=move || chosen.get() == Some(q.id)>{q.name}</option>
                 }).collect_view()}
             </select></label>
-            <button class="btn btn-small btn-primary" type="submit" id="add-to-queue-submit" disabled=move || busy.get()>
+            <button class="btn btn-small btn-primary" type="submit" id=id_of("add-to-queue-submit") disabled=move || busy.get()>
                 {move || match count.get() {
                     Some(n) => format!("Add {}", conversations(n)),
                     None => "Add".to_owned(),
@@ -135,17 +143,17 @@ pub fn AddToQueue(query: Memo<String>, count: Signal<Option<i64>>) -> impl IntoV
     view! {
         <span class="add-to-queue">
             <Show when=move || open.get() fallback=move || view! {
-                <button class="btn btn-small" id="add-to-queue" aria-haspopup="true" on:click=show
+                <button class="btn btn-small" id=id_of("add-to-queue") aria-haspopup="true" on:click=show
                     title="Add the conversations of this list to a review queue of explicit selection">"Add to queue…"</button>
             }>
-                <form class="inline-form" id="add-to-queue-form" on:submit=submit on:keydown=on_keydown aria-label="Add this list to a queue">
+                <form class="inline-form" id=id_of("add-to-queue-form") on:submit=submit on:keydown=on_keydown aria-label="Add this list to a queue">
                     {choices}
                     <button class="btn btn-small btn-ghost" type="button" on:click=move |_| close()>"Cancel"</button>
                 </form>
             </Show>
             {move || said.get().map(|(failed, m)| view! {
                 <span class=if failed { "field-error" } else { "add-to-queue-result" } role=if failed { "alert" } else { "status" }
-                    id="add-to-queue-message">{m}</span>
+                    id=id_of("add-to-queue-message")>{m}</span>
             })}
         </span>
     }

@@ -11,6 +11,7 @@ pub mod conversation_list;
 pub mod event_panel;
 pub mod event_store;
 pub mod filter_panel;
+pub mod group_labeller;
 pub mod live_news;
 pub mod multi_pick;
 pub mod path_settings;

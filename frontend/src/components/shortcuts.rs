@@ -22,7 +22,8 @@ pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Click", "A message: its story, slots and raw event"),
 ];
 
-fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
+/// Whether a key went to a field the user types in (its letters are not shortcuts).
+pub fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .map(|el| {

@@ -5,12 +5,15 @@
 
 use std::time::Duration;
 
-use hindsight_types::{DiscoverGroup, DiscoverResult, DismissReason, Role};
+use hindsight_types::{DiscoverGroup, DiscoverResult, DismissReason, GroupLabelled, Role};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
+use crate::components::add_to_queue::AddToQueue;
 use crate::components::common::{load_error, Spinner};
+use crate::components::group_labeller::{labelled_message, GroupLabeller};
+use crate::components::shortcuts::typing_in_a_field;
 use crate::state::workspace;
 
 /// How often the page asks again while a run is under way.
@@ -40,6 +43,7 @@ pub fn DiscoverPage() -> impl IntoView {
     let result = RwSignal::new(None::<Result<DiscoverResult, api::ApiFailure>>);
     let selected = RwSignal::new(0usize);
     let may_edit = move || api::session().get().is_some_and(|u| u.role != Role::Viewer);
+    let is_admin = move || api::session().get().is_some_and(|u| u.role == Role::Admin);
     let load = move || {
         leptos::task::spawn_local(async move {
             let answer = api::discover::latest().await;
@@ -91,14 +95,29 @@ pub fn DiscoverPage() -> impl IntoView {
             }
         });
     };
+    let labelled = move |r: GroupLabelled| {
+        ws.notify(labelled_message(&r));
+        // The group's coverage changed: show it as stored.
+        result.update(|res| {
+            if let Some(Ok(res)) = res {
+                for g in res.groups.iter_mut().filter(|g| g.id == r.group.id) {
+                    *g = r.group.clone();
+                }
+            }
+        });
+    };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let count = groups().len();
-        if count == 0 || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        // A key typed into a group's form (its intent) is text, and Enter on a group's
+        // button presses it.
+        if count == 0 || ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_a_field(&ev) {
             return;
         }
+        let on_list = ev.target() == ev.current_target();
         match ev.key().as_str() {
             "j" | "ArrowDown" => selected.update(|s| *s = (*s + 1).min(count - 1)),
             "k" | "ArrowUp" => selected.update(|s| *s = s.saturating_sub(1)),
+            "Enter" if !on_list => return,
             "o" | "Enter" => {
                 if let Some(g) = groups().get(selected.get_untracked()) {
                     navigate(&inbox_href(g), Default::default());
@@ -150,7 +169,9 @@ pub fn DiscoverPage() -> impl IntoView {
                         aria-label="Groups: j and k move, o opens in the inbox">
                         {groups().into_iter().enumerate().map(|(i, g)| view! {
                             <GroupCard group=g selected=Signal::derive(move || selected.get() == i)
-                                may_edit=Signal::derive(may_edit) on_dismiss=Callback::new(move |(id, r)| dismiss(id, r))/>
+                                may_edit=Signal::derive(may_edit) is_admin=Signal::derive(is_admin)
+                                on_dismiss=Callback::new(move |(id, r)| dismiss(id, r))
+                                on_labelled=Callback::new(labelled)/>
                         }).collect_view()}
                     </ol>
                 }.into_any(),
@@ -164,9 +185,17 @@ fn GroupCard(
     group: DiscoverGroup,
     selected: Signal<bool>,
     may_edit: Signal<bool>,
+    is_admin: Signal<bool>,
     on_dismiss: Callback<(i64, DismissReason)>,
+    on_labelled: Callback<GroupLabelled>,
 ) -> impl IntoView {
     let id = group.id;
+    let size = group.size;
+    let query = Memo::new({
+        let q = group.inbox_query.clone();
+        move |_| q.clone()
+    });
+    let senders = group.senders;
     let peak = group.daily.iter().copied().max().unwrap_or(0).max(1);
     let bars = group
         .daily
@@ -202,6 +231,10 @@ fn GroupCard(
                 <Show when=move || may_edit.get()>
                     <button class="btn btn-ghost" on:click=move |_| on_dismiss.run((id, DismissReason::Known))>"Dismiss: known"</button>
                     <button class="btn btn-ghost" on:click=move |_| on_dismiss.run((id, DismissReason::Noise))>"Dismiss: noise"</button>
+                    <GroupLabeller group_id=id size on_labelled/>
+                </Show>
+                <Show when=move || is_admin.get()>
+                    <AddToQueue query count=Signal::derive(move || Some(senders)) id_prefix=format!("group-{id}-")/>
                 </Show>
             </div>
         </li>
