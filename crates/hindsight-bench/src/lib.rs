@@ -25,6 +25,7 @@ mod broker;
 mod client;
 mod export;
 mod measure;
+mod queues;
 mod report;
 mod suite;
 mod training;
@@ -37,6 +38,8 @@ pub use export::ConversationExport;
 use export::*;
 use measure::*;
 pub use measure::{BackendResult, FilterResult};
+pub use queues::QueueResult;
+use queues::*;
 pub use report::report;
 use report::*;
 use suite::*;
@@ -292,6 +295,10 @@ pub fn figures(r: &BackendResult) -> BTreeMap<String, Stats> {
         m.insert("annotate".into(), t.annotate);
         m.insert("save".into(), t.save);
         m.insert("nlu export".into(), t.export);
+    }
+    if let Some(q) = &r.queues {
+        m.insert("queue fill".into(), q.fill);
+        m.insert("queue next".into(), q.next);
     }
     m
 }

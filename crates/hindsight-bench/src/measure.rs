@@ -109,6 +109,10 @@ pub struct BackendResult {
     /// of older bench versions.
     #[serde(default)]
     pub conversation_export: Option<ConversationExport>,
+    /// Review queues filled from a filter and worked with `next` (issue 13); absent from
+    /// results of older bench versions.
+    #[serde(default)]
+    pub queues: Option<QueueResult>,
     /// The path explorer (issue 14) for a few filters; absent from results of older bench
     /// versions.
     #[serde(default)]
@@ -154,6 +158,7 @@ impl Default for BackendResult {
             sql_bulk: Stats::default(),
             training: None,
             conversation_export: None,
+            queues: None,
             rss_mb: None,
             peak_rss_mb: None,
             wrk_rps: Err("not run".into()),
@@ -600,6 +605,17 @@ pub(super) fn run_on(
             ),
         );
     }
+
+    // Review queues: filled from a filter of about a tenth of the data, then `next`.
+    let queues = measure_queues(&mut client, conversations, runs, &mut r.mismatches)?;
+    say(
+        opts,
+        format!(
+            "review queues: filled from `{}` ({} conversations) p95 {:.0} ms; next p50 {:.1} / p95 {:.1} ms",
+            queues.query, queues.population, queues.fill.p95, queues.next.p50, queues.next.p95
+        ),
+    );
+    r.queues = Some(queues);
 
     // HTTP throughput of the first inbox page under wrk, from a second process.
     r.wrk_rps = if opts.wrk_seconds == 0 {

@@ -45,6 +45,10 @@ pub(super) mod target {
     pub const BROKER_LATENCY_MS: f64 = 1_000.0;
     /// The live traffic the latency target speaks of, events per second.
     pub const BROKER_LIVE_RATE: f64 = 200.0;
+    /// Filling a review queue from a filter of 100,000 conversations (issue 13).
+    pub const QUEUE_FILL_MS: f64 = 2_000.0;
+    /// A review queue's `next` (issue 13).
+    pub const QUEUE_NEXT_MS: f64 = 20.0;
 }
 
 pub(super) fn mark(ok: bool) -> &'static str {
@@ -230,6 +234,9 @@ pub(super) fn misses(r: &BackendResult) -> Vec<String> {
     }
     if let Some(e) = &r.conversation_export {
         out.extend(export_misses(e));
+    }
+    if let Some(q) = &r.queues {
+        out.extend(queue_misses(q));
     }
     if r.import_events_per_s < target::IMPORT_EPS {
         out.push(format!(
@@ -494,6 +501,9 @@ pub fn report(
         if let Some(e) = &r.conversation_export {
             export_rows(&mut o, b, e);
         }
+        if let Some(q) = &r.queues {
+            queue_rows(&mut o, b, q);
+        }
         broker_rows(&mut o, b, &r.broker);
     }
     if let (Some(s), Some(p)) = (sqlite, results.iter().find(|r| r.backend == "postgres")) {
@@ -519,6 +529,10 @@ pub fn report(
         }
         if let (Some(a), Some(b)) = (&p.conversation_export, &s.conversation_export) {
             check("conversation export", a.download.p95, b.download.p95);
+        }
+        if let (Some(a), Some(b)) = (&p.queues, &s.queues) {
+            check("queue fill", a.fill.p95, b.fill.p95);
+            check("queue next", a.next.p95, b.next.p95);
         }
         if let (Ok(a), Ok(b)) = (&p.broker, &s.broker) {
             check(
@@ -647,6 +661,9 @@ pub fn report(
         }
         if let Some(e) = &r.conversation_export {
             export_section(&mut o, e);
+        }
+        if let Some(q) = &r.queues {
+            queue_section(&mut o, q);
         }
         let _ = writeln!(
             o,

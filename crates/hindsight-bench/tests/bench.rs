@@ -83,6 +83,18 @@ fn bench_writes_a_sane_report_on_both_backends() {
             "{}: memory read during the export: {e:?}",
             r.backend
         );
+        let q = r.queues.as_ref().expect("review queue figures");
+        // Populations and `next`'s answers were checked (a mismatch otherwise, asserted above).
+        assert!(
+            q.population > 50 && q.population < 1_500 && q.query.starts_with("channel="),
+            "{}: the queue's filter: {q:?}",
+            r.backend
+        );
+        assert!(
+            q.fill.runs == 3 && q.next.runs == 3 && q.next.p50 > 0.0,
+            "{}: the queue figures: {q:?}",
+            r.backend
+        );
         let b = r.broker.as_ref().expect("event broker figures");
         assert_eq!(
             (b.backlog_events, b.live_events),
