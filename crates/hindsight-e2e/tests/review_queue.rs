@@ -145,9 +145,30 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
     keys(&b, "rude reply").await;
     ctrl_enter(&b).await;
 
-    step("the next one loads; s skips it");
+    step("the next one loads; a comment on it: Ctrl+Enter sends the comment, not the review");
     let second = next_reserved(&b, std::slice::from_ref(&first)).await;
     b.wait_text("#session-count", "1 reviewed").await;
+    b.click("#conversation-comments summary").await;
+    b.type_into("#comment-input-conversation", "the bot looped here")
+        .await;
+    b.find("#comment-input-conversation")
+        .await
+        .send_keys("\u{E009}\u{E007}\u{E009}")
+        .await
+        .unwrap();
+    b.wait_text("#conversation-comments .comment", "the bot looped here")
+        .await;
+    b.wait_text("#conversation-comments summary", "1 comment")
+        .await;
+    assert_eq!(b.find("#conversation-title").await.text().await.unwrap(), second);
+    let comments = server
+        .get(&format!("/api/conversations/{second}/comments"))
+        .await;
+    assert_eq!(comments[0]["body"], "the bot looped here", "{comments}");
+    assert_eq!(comments[0]["author"], REVIEWER.0, "{comments}");
+
+    step("s skips it");
+    b.js("document.activeElement.blur()", vec![]).await;
     b.press('s').await;
     let third = next_reserved(&b, &[first.clone(), second.clone()]).await;
 

@@ -289,3 +289,23 @@ fn CommentForm(open: OpenConversation, event_id: Option<i64>) -> impl IntoView {
         </form>
     }
 }
+
+/// The comments on the whole conversation, folded (the conversation's header, a review
+/// session): the summary counts them.
+#[component]
+pub fn ConversationComments(open: OpenConversation, read_only: bool) -> impl IntoView {
+    let count = move || {
+        open.comments
+            .with(|cs| cs.iter().filter(|c| c.event_id.is_none()).count())
+    };
+    view! {
+        <details class="conversation-comments" id="conversation-comments">
+            <summary>{move || match count() {
+                0 => "Comments on the conversation".to_owned(),
+                1 => "1 comment on the conversation".to_owned(),
+                n => format!("{n} comments on the conversation"),
+            }}</summary>
+            <CommentThread open=open event_id=None read_only=read_only/>
+        </details>
+    }
+}

@@ -10,7 +10,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
-use crate::components::comments::{load_comments, CommentThread};
+use crate::components::comments::{load_comments, ConversationComments};
 use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::conversation_header::ConversationHeader;
 use crate::components::event_panel::EventPanel;
@@ -257,26 +257,6 @@ fn ConversationBody(detail: ConversationDetail, selected: Memo<Option<i64>>) -> 
             </div>
             {panel}
         </div>
-    }
-}
-
-/// The comments on the whole conversation, folded under the header: the summary counts
-/// them.
-#[component]
-fn ConversationComments(open: OpenConversation, read_only: bool) -> impl IntoView {
-    let count = move || {
-        open.comments
-            .with(|cs| cs.iter().filter(|c| c.event_id.is_none()).count())
-    };
-    view! {
-        <details class="conversation-comments" id="conversation-comments">
-            <summary>{move || match count() {
-                0 => "Comments on the conversation".to_owned(),
-                1 => "1 comment on the conversation".to_owned(),
-                n => format!("{n} comments on the conversation"),
-            }}</summary>
-            <CommentThread open=open event_id=None read_only=read_only/>
-        </details>
     }
 }
 

@@ -13,6 +13,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::use_location;
 
 use crate::api;
+use crate::components::comments::{load_comments, ConversationComments};
 use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::event_store::EventStore;
 use crate::components::rubric_form::{focus_question, unanswered, Answers, RubricForm};
@@ -416,7 +417,9 @@ fn ReservedConversation(assignment: QueueAssignment) -> impl IntoView {
     }
 }
 
-/// The inbox's transcript, read only: a click selects a message, nothing changes it.
+/// The inbox's transcript, read only (a click selects a message, nothing changes it), with
+/// the comments: those on messages inline, those on the conversation above it, where the
+/// reviewer adds one (Ctrl+Enter there sends the comment, not the review).
 #[component]
 fn ReadOnlyTranscript(detail: ConversationDetail) -> impl IntoView {
     let ConversationDetail {
@@ -436,11 +439,13 @@ fn ReadOnlyTranscript(detail: ConversationDetail) -> impl IntoView {
         tag_open: RwSignal::new(false),
         ws: workspace(),
     };
+    load_comments(open);
     let store = EventStore::new(open.id.get_value(), total_events, events);
     let chosen = RwSignal::new(None::<i64>);
     let selected = Memo::new(move |_| chosen.get());
     let select = Callback::new(move |e: Option<i64>| chosen.set(e));
     view! {
+        <ConversationComments open=open read_only=false/>
         <Transcript store=store open=open selected=selected select=select
             show_slots=RwSignal::new(false) show_listen=RwSignal::new(false) read_only=true
             scroll_to=RwSignal::new(None)/>
