@@ -9,13 +9,16 @@ use hindsight_types::{
 use serde_json::{json, Value};
 
 use super::live_conversation;
+use super::path_rewrite::{require_paths_for, PathRewrite};
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::db::annotations::Scope;
 use crate::db::audit::{self, Change};
 use crate::db::training::{ItemRow, NewItem};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::error::{bad_request, conflict, invalid_body, not_found, AppError, AppResult};
+use crate::error::{
+    bad_request, conflict, invalid_body, not_found, rebuilding, AppError, AppResult,
+};
 use crate::training::corrections::{apply, Correction};
 use crate::training::{document, e2e, nlu, Example};
 
@@ -60,8 +63,15 @@ fn instant(field: &str, value: &Option<String>) -> AppResult<Option<NaiveDateTim
 }
 
 /// The scope of an export: dates parsed, the tag's and the saved filter's conversations
-/// gathered (a filter the caller may not see is 404).
-fn scope(conn: &mut DbConnection, viewer: Option<&str>, q: &ExportQuery) -> AppResult<Scope> {
+/// gathered (a filter the caller may not see is 404). A saved filter with a sequence pattern
+/// waits for the paths' rewrite after an upgrade, as the inbox does: the server's `rewrite`
+/// tells its progress (503); the command line (`None`) reads the database's own mark.
+fn scope(
+    conn: &mut DbConnection,
+    viewer: Option<&str>,
+    rewrite: Option<&PathRewrite>,
+    q: &ExportQuery,
+) -> AppResult<Scope> {
     let mut scope = Scope {
         annotator: q.annotator.clone().filter(|a| !a.is_empty()),
         since: instant("since", &q.since)?,
@@ -77,6 +87,20 @@ fn scope(conn: &mut DbConnection, viewer: Option<&str>, q: &ExportQuery) -> AppR
             return Err(not_found(format!("filter {id}")));
         }
         let filter = ConversationFilter::from_query(&t.query)?;
+        match rewrite {
+            Some(rewrite) => require_paths_for(rewrite, &filter)?,
+            None if filter.sequence.is_some() && db::paths::rewrite_needed(conn)? => {
+                return Err(rebuilding(
+                    Some("filter"),
+                    format!(
+                        "saved filter {id} has a sequence pattern, and the conversations' \
+                         paths are of an older format until `hindsight serve` has rewritten \
+                         them after the upgrade"
+                    ),
+                ))
+            }
+            None => {}
+        }
         let ids: HashSet<i64> = db::training::matching(conn, &filter)?.into_iter().collect();
         scope.conversations = Some(match scope.conversations.take() {
             Some(tagged) => tagged.intersection(&ids).copied().collect(),
@@ -94,20 +118,22 @@ pub async fn export(
     query: ExportQuery,
 ) -> AppResult<String> {
     caller.require(Role::Viewer)?;
+    let rewrite = state.path_rewrite.clone();
     state
-        .db(move |conn| write_export(conn, Some(&caller.name), kind, &query))
+        .db(move |conn| write_export(conn, Some((caller.name.as_str(), &*rewrite)), kind, &query))
         .await
 }
 
-/// One export file, for `viewer` (whose private saved filters it may use; `None`: the
-/// operator on the command line, who may use any).
+/// One export file, for a viewer on the server (whose private saved filters it may use, with
+/// the server's paths rewrite) or, `None`, the operator on the command line, who may use any.
 pub fn write_export(
     conn: &mut DbConnection,
-    viewer: Option<&str>,
+    viewer: Option<(&str, &PathRewrite)>,
     kind: ExportKind,
     query: &ExportQuery,
 ) -> AppResult<String> {
-    let scope = scope(conn, viewer, query)?;
+    let (viewer, rewrite) = viewer.unzip();
+    let scope = scope(conn, viewer, rewrite, query)?;
     Ok(match kind {
         ExportKind::Nlu => {
             let rows = db::annotations::examples_in_scope(conn, &scope)?;

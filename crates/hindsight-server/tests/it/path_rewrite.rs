@@ -1,13 +1,15 @@
 //! After an upgrade that needs the sequence filter's paths written, a large database is served
 //! at once: sequence filters and the path explorer answer 503 saying how far the rewrite is,
 //! everything else answers, imports go on, and once it is done every pattern finds what it
-//! found before (and what was imported meanwhile).
+//! found before (and what was imported meanwhile). A training export scoped by a saved filter
+//! with a pattern waits too, on the server and on the command line.
 
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use hindsight_server::config::Config;
 use hindsight_server::db::DbConnection;
+use hindsight_server::service::training::{write_export, ExportKind, ExportQuery};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -71,6 +73,10 @@ both_backends! {
         app.import(&trackers).await;
         let before = counts(&app).await;
         assert_eq!(before, vec![2, 1, 2, 1]);
+        let (status, saved) = app.post_json("/api/filters", &json!({"name": "greeted", "query": "seq=intent%3Agreet", "shared": true})).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let nlu_of_filter = format!("/api/training-data/nlu?filter={}", saved["id"]);
+        let export = ExportQuery { filter: saved["id"].as_i64(), ..ExportQuery::default() };
 
         // The database as an older version left it: paths of the previous format (here:
         // emptied), and writing them held back until the test lets it go on.
@@ -96,6 +102,11 @@ both_backends! {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         let (status, _) = upgraded.get("/api/conversations/paths").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let (status, body) = upgraded.get(&nlu_of_filter).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["field"], "seq", "{body}");
+        let cli = write_export(&mut upgraded.state.pool.get().unwrap(), None, ExportKind::Nlu, &export);
+        assert!(cli.as_ref().is_err_and(|e| e.to_string().contains("older format")), "{cli:?}");
         let health = upgraded.get_ok("/api/health").await;
         assert_eq!(health["status"], "degraded");
         assert_eq!(health["path_rewrite"], json!({"written": 0, "total": 3}));
@@ -119,6 +130,9 @@ both_backends! {
         assert_eq!(upgraded.count(&format!("seq={q}")).await, 1, "the step imported meanwhile is in the path");
         let graph = upgraded.get_ok("/api/conversations/paths").await;
         assert!(graph.is_object(), "{graph}");
+        let (status, _) = upgraded.get(&nlu_of_filter).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(write_export(&mut upgraded.state.pool.get().unwrap(), None, ExportKind::Nlu, &export).is_ok());
     }
 }
 
