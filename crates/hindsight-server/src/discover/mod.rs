@@ -10,6 +10,7 @@
 //! without costing a point per message.
 
 pub mod candidates;
+pub mod quality;
 pub mod text;
 pub mod vectors;
 
