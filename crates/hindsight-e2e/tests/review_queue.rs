@@ -160,7 +160,10 @@ async fn a_reviewer_works_a_queue_with_the_keyboard() {
         .await;
     b.wait_text("#conversation-comments summary", "1 comment")
         .await;
-    assert_eq!(b.find("#conversation-title").await.text().await.unwrap(), second);
+    assert_eq!(
+        b.find("#conversation-title").await.text().await.unwrap(),
+        second
+    );
     let comments = server
         .get(&format!("/api/conversations/{second}/comments"))
         .await;

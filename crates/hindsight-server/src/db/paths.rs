@@ -90,13 +90,13 @@ pub fn update(conn: &mut DbConnection, id: i64, steps: &str) -> QueryResult<()> 
 }
 
 /// Whether stored paths must be written: the migration asked for it (conversations stored
-/// before paths were kept), or they are of an older format than [`FORMAT`].
+/// before paths were kept), or they are of an older format than `FORMAT`.
 pub fn rewrite_needed(conn: &mut DbConnection) -> QueryResult<bool> {
     let pending = super::settings::get(conn, PENDING_KEY)?.is_some();
     Ok(pending || super::settings::get(conn, FORMAT_KEY)?.as_deref() != Some(FORMAT))
 }
 
-/// Writes the paths of the (up to) [`BACKFILL_CHUNK`] conversations after `after` by id, from
+/// Writes the paths of the (up to) `BACKFILL_CHUNK` conversations after `after` by id, from
 /// their stored events, in one write transaction; returns the last id written and how many,
 /// or `None` when no conversation is left. Safe beside imports: on SQLite the transaction
 /// holds the write lock; on PostgreSQL it takes the same per-sender locks an import does

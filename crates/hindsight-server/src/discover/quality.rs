@@ -72,7 +72,11 @@ pub fn quality(truth: &[Option<usize>], groups: &[Vec<usize>]) -> Quality {
     let index: f64 = cells.values().map(|&c| pairs(c)).sum();
     let rows: f64 = by_label.values().map(|&c| pairs(c)).sum();
     let columns: f64 = by_group.values().map(|&c| pairs(c)).sum();
-    let expected = if n > 1 { rows * columns / pairs(n) } else { 0.0 };
+    let expected = if n > 1 {
+        rows * columns / pairs(n)
+    } else {
+        0.0
+    };
     let max = (rows + columns) / 2.0;
     let ari = if max - expected == 0.0 {
         1.0
@@ -129,10 +133,19 @@ mod tests {
     fn the_labels_themselves_score_one_and_nothing_grouped_covers_nothing() {
         let truth = [Some(0), Some(0), Some(1), Some(1), None];
         let q = quality(&truth, &[vec![0, 1], vec![2, 3]]);
-        assert_eq!((q.purity, q.coverage, q.recovered, q.ari), (1.0, 1.0, 1.0, 1.0));
+        assert_eq!(
+            (q.purity, q.coverage, q.recovered, q.ari),
+            (1.0, 1.0, 1.0, 1.0)
+        );
         let half = quality(&truth, &[vec![0, 1]]);
-        assert_eq!((half.coverage, half.recovered, half.labels_found), (0.5, 0.5, 1));
+        assert_eq!(
+            (half.coverage, half.recovered, half.labels_found),
+            (0.5, 0.5, 1)
+        );
         let none = quality(&truth, &[]);
-        assert_eq!((none.coverage, none.recovered, none.labels_found), (0.0, 0.0, 0));
+        assert_eq!(
+            (none.coverage, none.recovered, none.labels_found),
+            (0.0, 0.0, 0)
+        );
     }
 }
