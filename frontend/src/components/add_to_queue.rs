@@ -5,9 +5,9 @@
 
 use hindsight_types::{Queue, QueueConversationsAdded, QueueSource};
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::components::common::focus_by_id as focus;
 
 fn conversations(n: i64) -> String {
     format!("{n} conversation{}", if n == 1 { "" } else { "s" })
@@ -25,15 +25,6 @@ pub fn added_message(queue: &str, r: &QueueConversationsAdded) -> String {
         conversations(r.added),
         r.already_present
     )
-}
-
-fn focus(id: &str) {
-    if let Some(el) = document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = el.focus();
-    }
 }
 
 /// The button and its form; `query` is the list's filter, `count` how many it holds.

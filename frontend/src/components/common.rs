@@ -247,6 +247,17 @@ pub fn Toasts() -> impl IntoView {
     }
 }
 
+/// Moves the keyboard focus to the element with id `id`, if it is there.
+pub fn focus_by_id(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

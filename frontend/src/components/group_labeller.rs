@@ -8,10 +8,9 @@ use std::collections::HashSet;
 
 use hindsight_types::{GroupLabelled, GroupMessage, LabelGroupInput};
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::components::common::ErrorBox;
+use crate::components::common::{focus_by_id as focus, ErrorBox};
 
 fn messages(n: i64) -> String {
     format!("{n} message{}", if n == 1 { "" } else { "s" })
@@ -44,15 +43,6 @@ pub fn labelled_message(r: &GroupLabelled) -> String {
 /// Whether a message is saved: ticked, and annotated before only when replacing.
 fn saved(m: &GroupMessage, excluded: &HashSet<i64>, replace: bool) -> bool {
     !excluded.contains(&m.message.event_id) && (m.annotated_intent.is_none() || replace)
-}
-
-fn focus(id: &str) {
-    if let Some(el) = document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = el.focus();
-    }
 }
 
 /// The button and its panel for group `group_id` of `size` messages; `on_labelled` gets
