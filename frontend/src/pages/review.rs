@@ -445,7 +445,7 @@ fn ReadOnlyTranscript(detail: ConversationDetail) -> impl IntoView {
     let selected = Memo::new(move |_| chosen.get());
     let select = Callback::new(move |e: Option<i64>| chosen.set(e));
     view! {
-        <ConversationComments open=open read_only=false/>
+        <div class="review-comments"><ConversationComments open=open read_only=false/></div>
         <Transcript store=store open=open selected=selected select=select
             show_slots=RwSignal::new(false) show_listen=RwSignal::new(false) read_only=true
             scroll_to=RwSignal::new(None)/>
