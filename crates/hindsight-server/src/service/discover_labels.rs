@@ -186,10 +186,7 @@ fn label_step(
 /// How many of group `id`'s messages are NLU examples, as a run counts them: their text
 /// (folded) is the text of an annotated message.
 fn count_covered(conn: &mut DbConnection, id: i64) -> AppResult<i64> {
-    let mut annotated = HashSet::new();
-    db::discover_reads::annotated_texts(conn, |t| {
-        annotated.insert(fold(t));
-    })?;
+    let annotated = super::discover_run::covered_texts(conn)?;
     let texts = db::discover_labels::member_texts(conn, id)?;
     Ok(texts
         .iter()

@@ -121,6 +121,16 @@ fn heartbeat(
         })
 }
 
+/// The texts of the saved NLU examples (annotated messages), folded as a group's messages are
+/// compared with them: a message whose folded text is here counts as covered.
+pub fn covered_texts(conn: &mut DbConnection) -> AppResult<HashSet<String>> {
+    let mut texts = HashSet::new();
+    discover_reads::annotated_texts(conn, |t| {
+        texts.insert(fold(t));
+    })?;
+    Ok(texts)
+}
+
 /// Reads, groups and stores; `Err` leaves the run to be marked failed.
 fn execute(pool: &DbPool, run: &RunInput) -> AppResult<()> {
     let started = std::time::Instant::now();
@@ -129,11 +139,7 @@ fn execute(pool: &DbPool, run: &RunInput) -> AppResult<()> {
     let (candidates, truncated, covered_texts) = {
         let mut conn = pool.get()?;
         let (candidates, truncated) = read_candidates(&mut conn, run)?;
-        let mut covered_texts: HashSet<String> = HashSet::new();
-        discover_reads::annotated_texts(&mut conn, |t| {
-            covered_texts.insert(fold(t));
-        })?;
-        (candidates, truncated, covered_texts)
+        (candidates, truncated, covered_texts(&mut conn)?)
     };
     let read = started.elapsed();
     let texts: Vec<&str> = candidates.iter().map(|c| c.text.as_str()).collect();
