@@ -400,8 +400,10 @@ fn conditions_plan(
             (sample.matched_in_sample as f64 / sampled, sample.population)
         }
     };
+    // Every match of a word is read when gathering (its index's matches are all read).
+    let word_matches = super::plan::word_matches(conn, filter)?.unwrap_or(0);
     let per_row_cost = if filter.text.is_some() {
-        super::plan::PROBE_WORDS_COST
+        super::plan::per_row_words_cost(density, word_matches as f64 / live.max(1) as f64)
     } else if sequence_on_postgres {
         super::plan::PROBE_SEQUENCE_COST_POSTGRES
     } else if filter.sequence.is_some() {
@@ -410,8 +412,7 @@ fn conditions_plan(
         super::plan::PROBE_COST
     };
     // Gathering reads at least the filter's matches, at least the shortest posting list it
-    // starts from, and every match of a word (its index's matches are all read).
-    let word_matches = super::plan::word_matches(conn, filter)?.unwrap_or(0);
+    // starts from, and every match of a word.
     let gathered = (density * live as f64)
         .max(postings.unwrap_or(0) as f64)
         .max(word_matches as f64);
