@@ -15,8 +15,8 @@ pub use filter::{
 };
 pub mod window;
 pub use live::{
-    BrokerHealth, ChangeKind, ConversationChange, ExportRun, IngestError, IngestErrorPage,
-    StreamTicket,
+    BrokerHealth, ChangeKind, CommentChange, CommentChangeKind, ConversationChange, ExportRun,
+    IngestError, IngestErrorPage, StreamEvent, StreamTicket,
 };
 pub use window::{EventWindow, WindowAnchor};
 pub mod workflow;

@@ -24,6 +24,64 @@ pub struct ConversationChange {
     pub events_added: i64,
 }
 
+/// What happened to a comment, as `GET /api/stream` announces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentChangeKind {
+    /// It was written.
+    Created,
+    /// Its text was edited.
+    Updated,
+    /// It was deleted.
+    Deleted,
+}
+
+/// One comment written, edited or deleted (the data of a `comment` stream event): enough
+/// for an open conversation to know its comments changed and fetch them again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentChange {
+    /// The conversation commented on (Rasa's sender id).
+    pub conversation_id: String,
+    /// The comment's id.
+    pub comment_id: i64,
+    /// The event commented on; absent for a comment on the whole conversation.
+    #[serde(default)]
+    pub event_id: Option<i64>,
+    /// Created, updated or deleted.
+    pub change: CommentChangeKind,
+    /// Who did it (username, or `token:NAME`).
+    pub actor: String,
+}
+
+/// Something `GET /api/stream` announces; the stream's event name says which
+/// ([`StreamEvent::name`]) and its data is the inner value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// A `conversation` event.
+    Conversation(ConversationChange),
+    /// A `comment` event.
+    Comment(CommentChange),
+}
+
+impl StreamEvent {
+    /// The server-sent event's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StreamEvent::Conversation(_) => "conversation",
+            StreamEvent::Comment(_) => "comment",
+        }
+    }
+
+    /// The event's data, as JSON.
+    pub fn data(&self) -> String {
+        match self {
+            StreamEvent::Conversation(c) => serde_json::to_string(c),
+            StreamEvent::Comment(c) => serde_json::to_string(c),
+        }
+        .unwrap_or_default()
+    }
+}
+
 /// A short-lived ticket that opens `GET /api/stream` (EventSource cannot send headers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamTicket {

@@ -1,6 +1,7 @@
-//! Announcing changed conversations to this process's live streams.
+//! Announcing changed conversations and comments to this process's live streams.
 //!
-//! Every ingest reports the conversations it created or updated. On SQLite the process that
+//! Every ingest reports the conversations it created or updated, and every comment written,
+//! edited or deleted is reported too. On SQLite the process that
 //! stored them announces them itself after the commit. On PostgreSQL the ingest transaction
 //! sends them with `NOTIFY` ([`crate::db::changes`]), and each server process listens and
 //! hands what arrives to its streams: clients of every process see events stored by any
@@ -9,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hindsight_types::ConversationChange;
+use hindsight_types::{CommentChange, ConversationChange, StreamEvent};
 use tokio::sync::broadcast;
 
 use crate::db::Backend;
@@ -17,10 +18,10 @@ use crate::db::Backend;
 /// Changes waiting for a slow stream before it is told to reload (`lagged`).
 const CAPACITY: usize = 4096;
 
-/// The process's feed of changed conversations.
+/// The process's feed of changed conversations and comments.
 #[derive(Clone)]
 pub struct ChangeFeed {
-    tx: broadcast::Sender<Arc<ConversationChange>>,
+    tx: broadcast::Sender<Arc<StreamEvent>>,
 }
 
 impl Default for ChangeFeed {
@@ -33,7 +34,7 @@ impl Default for ChangeFeed {
 
 impl ChangeFeed {
     /// A receiver of every change announced from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<ConversationChange>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StreamEvent>> {
         self.tx.subscribe()
     }
 
@@ -41,7 +42,15 @@ impl ChangeFeed {
     pub fn publish(&self, changes: impl IntoIterator<Item = ConversationChange>) {
         for change in changes {
             // No stream open: nobody to tell.
-            let _ = self.tx.send(Arc::new(change));
+            let _ = self.tx.send(Arc::new(StreamEvent::Conversation(change)));
+        }
+    }
+
+    /// After a commit: announces a comment's change in this process, unless the database
+    /// delivers it to every process (PostgreSQL's `NOTIFY`, sent in the transaction).
+    pub fn comment_committed(&self, backend: Backend, change: CommentChange) {
+        if backend == Backend::Sqlite {
+            let _ = self.tx.send(Arc::new(StreamEvent::Comment(change)));
         }
     }
 
@@ -76,8 +85,8 @@ impl ChangeFeed {
                         let Some(tx) = weak.upgrade() else {
                             return false;
                         };
-                        for change in changes {
-                            let _ = tx.send(Arc::new(change));
+                        for event in changes {
+                            let _ = tx.send(Arc::new(event));
                         }
                         true
                     }) {

@@ -1,15 +1,19 @@
-//! Changed conversations across server processes: PostgreSQL's `NOTIFY` / `LISTEN`.
+//! Changed conversations and comments across server processes: PostgreSQL's `NOTIFY` /
+//! `LISTEN`.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use hindsight_types::ConversationChange;
+use hindsight_types::{CommentChange, ConversationChange, StreamEvent};
 
 use super::DbConnection;
 
-/// The notification channel.
+/// The notification channel of changed conversations (a JSON array of them each).
 const CHANNEL: &str = "hindsight_changes";
+/// The notification channel of changed comments (one each). A channel of its own, so that
+/// the conversations' payloads stay as they were for a process of the previous version.
+const COMMENT_CHANNEL: &str = "hindsight_comments";
 
 /// How often the listener reads what has arrived. diesel's connection offers no socket to
 /// wait on, so it polls: a non-blocking read 50 times a second costs next to nothing, and it
@@ -38,6 +42,21 @@ pub fn notify(conn: &mut DbConnection, changes: &[ConversationChange]) -> QueryR
     Ok(())
 }
 
+/// Inside a comment's transaction: tells every listening process about `change` when (and
+/// only if) the transaction commits. SQLite: nothing (see [`notify`]).
+pub fn notify_comment(conn: &mut DbConnection, change: &CommentChange) -> QueryResult<()> {
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(());
+    };
+    let payload = serde_json::to_string(change)
+        .map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(COMMENT_CHANNEL)
+        .bind::<Text, _>(payload)
+        .execute(pg)?;
+    Ok(())
+}
+
 /// JSON arrays of changes, each under [`MAX_PAYLOAD`] bytes.
 fn payloads(changes: &[ConversationChange]) -> Vec<String> {
     let mut out = Vec::new();
@@ -61,17 +80,18 @@ fn payloads(changes: &[ConversationChange]) -> Vec<String> {
     out
 }
 
-/// Listens on its own PostgreSQL connection and hands each notification's changes to
-/// `deliver` until it answers `false`; `listening` is called once `LISTEN` holds. Returns an
+/// Listens on its own PostgreSQL connection and hands each notification's changes
+/// (conversations and comments) to `deliver` until it answers `false`; `listening` is called once `LISTEN` holds. Returns an
 /// error when the connection fails.
 pub fn listen(
     url: &str,
     listening: &mut dyn FnMut(),
-    deliver: &mut dyn FnMut(Vec<ConversationChange>) -> bool,
+    deliver: &mut dyn FnMut(Vec<StreamEvent>) -> bool,
 ) -> QueryResult<()> {
     let mut conn = diesel::PgConnection::establish(url)
         .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    diesel::sql_query(format!("LISTEN {COMMENT_CHANNEL}")).execute(&mut conn)?;
     listening();
     let mut checked = std::time::Instant::now();
     loop {
@@ -79,9 +99,16 @@ pub fn listen(
         let mut batch = Vec::new();
         for note in conn.notifications_iter() {
             let note = note?;
-            match serde_json::from_str::<Vec<ConversationChange>>(&note.payload) {
-                Ok(changes) => batch.extend(changes),
-                Err(e) => tracing::warn!(error = %e, "an unreadable change notification"),
+            let read = if note.channel == COMMENT_CHANNEL {
+                serde_json::from_str::<CommentChange>(&note.payload)
+                    .map(|c| batch.push(StreamEvent::Comment(c)))
+            } else {
+                serde_json::from_str::<Vec<ConversationChange>>(&note.payload).map(|changes| {
+                    batch.extend(changes.into_iter().map(StreamEvent::Conversation));
+                })
+            };
+            if let Err(e) = read {
+                tracing::warn!(error = %e, "an unreadable change notification");
             }
         }
         if !batch.is_empty() && !deliver(batch) {

@@ -1,4 +1,5 @@
-//! `GET /api/stream`: server-sent events announcing new and updated conversations.
+//! `GET /api/stream`: server-sent events announcing new and updated conversations, and
+//! comments written, edited or deleted.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -33,7 +34,8 @@ pub async fn create_stream_ticket(
 }
 
 /// `GET /api/stream`: `ready` once, then a `conversation` event for each conversation
-/// created or given new events (data: `ConversationChange`), `heartbeat` when idle, and
+/// created or given new events (data: `ConversationChange`), a `comment` event for each
+/// comment written, edited or deleted (data: `CommentChange`), `heartbeat` when idle, and
 /// `resync` when this client fell too far behind (reload the list). Opened with
 /// `?ticket=` or with the usual `Authorization` header.
 pub async fn get_stream(
@@ -55,8 +57,7 @@ pub async fn get_stream(
         .streaming(events(rx, HEARTBEAT)))
 }
 
-type Receiver =
-    tokio::sync::broadcast::Receiver<std::sync::Arc<hindsight_types::ConversationChange>>;
+type Receiver = tokio::sync::broadcast::Receiver<std::sync::Arc<hindsight_types::StreamEvent>>;
 
 /// The stream's text: one chunk per event.
 fn events(
@@ -74,10 +75,7 @@ fn events(
         }
         let chunk = tokio::select! {
             r = rx.recv() => match r {
-                Ok(change) => format!(
-                    "event: conversation\ndata: {}\n\n",
-                    serde_json::to_string(&*change).unwrap_or_default()
-                ),
+                Ok(event) => format!("event: {}\ndata: {}\n\n", event.name(), event.data()),
                 Err(RecvError::Lagged(missed)) => {
                     format!("event: resync\ndata: {{\"missed\":{missed}}}\n\n")
                 }

@@ -2,12 +2,15 @@
 //!
 //! Whoever may flag (reviewers and admins) may comment; anyone signed in may read. Only a
 //! comment's author edits it; its author or an admin deletes it (an admin removes what should
-//! not stay, such as personal data, and the audit trail says who did). A comment of a
+//! not stay, such as personal data, and the audit trail says who did). Every change is
+//! announced on the live stream once committed, so open conversations show it. A comment of a
 //! conversation in the trash is out of reach until the conversation is restored, and goes
 //! with it when it is purged.
 
 use hindsight_types::comments::{MAX_COMMENT_CHARS, MENTIONS_PAGE_MAX};
-use hindsight_types::{Comment, CommentPage, CommentUpdate, NewComment};
+use hindsight_types::{
+    Comment, CommentChange, CommentChangeKind, CommentPage, CommentUpdate, NewComment,
+};
 use serde_json::json;
 
 use super::{live_conversation, lock_live_conversation};
@@ -53,6 +56,34 @@ fn lock_comment(conn: &mut DbConnection, id: i64) -> AppResult<CommentRow> {
         .ok_or_else(missing)
 }
 
+/// Inside the comment's transaction: the change to announce, sent with PostgreSQL's `NOTIFY`
+/// (delivered on commit); [`announce`] hands it to this process's streams on SQLite.
+fn notify(
+    conn: &mut DbConnection,
+    change: CommentChangeKind,
+    conversation_id: &str,
+    comment_id: i64,
+    event_id: Option<i64>,
+    actor: &str,
+) -> AppResult<CommentChange> {
+    let change = CommentChange {
+        conversation_id: conversation_id.to_owned(),
+        comment_id,
+        event_id,
+        change,
+        actor: actor.to_owned(),
+    };
+    db::changes::notify_comment(conn, &change)?;
+    Ok(change)
+}
+
+/// After the commit: announces `change` (see [`notify`]).
+fn announce(state: &AppState, change: Option<CommentChange>) {
+    if let Some(change) = change {
+        state.changes.comment_committed(state.backend, change);
+    }
+}
+
 fn audited(row: &CommentRow, mentions: &[String]) -> serde_json::Value {
     json!({"body": row.body, "event_id": row.event_id, "author": row.author, "mentions": mentions})
 }
@@ -82,7 +113,7 @@ pub async fn create(
     caller.require(Role::Reviewer)?;
     let new = new?;
     let body = check_body(&new.body)?;
-    state
+    let (comment, change) = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let conversation = lock_live_conversation(conn, &sender_id)?;
@@ -113,10 +144,20 @@ pub async fn create(
                     })),
                 };
                 audit::record(conn, change)?;
-                Ok(comment)
+                let change = notify(
+                    conn,
+                    CommentChangeKind::Created,
+                    &sender_id,
+                    id,
+                    comment.event_id,
+                    &caller.name,
+                )?;
+                Ok((comment, Some(change)))
             })
         })
-        .await
+        .await?;
+    announce(state, change);
+    Ok(comment)
 }
 
 /// Changes a comment's text (its author only); its mentions are read again.
@@ -128,7 +169,7 @@ pub async fn edit(
 ) -> AppResult<Comment> {
     caller.require(Role::Reviewer)?;
     let body = check_body(&update?.body)?;
-    state
+    let (comment, change) = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let row = lock_comment(conn, id)?;
@@ -137,7 +178,8 @@ pub async fn edit(
                 }
                 let before = shown(conn, id)?;
                 if row.body == body {
-                    return Ok(before);
+                    // Nothing changed: nothing to announce.
+                    return Ok((before, None));
                 }
                 let mentions = db::comments::mentioned_users(conn, &body)?;
                 db::comments::update_body(conn, id, &body)?;
@@ -156,16 +198,26 @@ pub async fn edit(
                     after: Some(audited(&edited, &after.mentions)),
                 };
                 audit::record(conn, change)?;
-                Ok(after)
+                let change = notify(
+                    conn,
+                    CommentChangeKind::Updated,
+                    &row.sender_id,
+                    id,
+                    row.event_id,
+                    &caller.name,
+                )?;
+                Ok((after, Some(change)))
             })
         })
-        .await
+        .await?;
+    announce(state, change);
+    Ok(comment)
 }
 
 /// Deletes a comment: its author, or an admin.
 pub async fn delete(state: &AppState, caller: AuthUser, id: i64) -> AppResult<()> {
     caller.require(Role::Reviewer)?;
-    state
+    let change = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let row = lock_comment(conn, id)?;
@@ -185,10 +237,19 @@ pub async fn delete(state: &AppState, caller: AuthUser, id: i64) -> AppResult<()
                     after: None,
                 };
                 audit::record(conn, change)?;
-                Ok(())
+                notify(
+                    conn,
+                    CommentChangeKind::Deleted,
+                    &row.sender_id,
+                    id,
+                    row.event_id,
+                    &caller.name,
+                )
             })
         })
-        .await
+        .await?;
+    announce(state, Some(change));
+    Ok(())
 }
 
 /// A page of the comments mentioning the caller, newest first; `cursor` is the previous

@@ -1,11 +1,12 @@
-//! `GET /api/stream`: server-sent events announce new and updated conversations, opened with
-//! a short-lived ticket; on PostgreSQL every server process hears of every change.
+//! `GET /api/stream`: server-sent events announce new and updated conversations and changed
+//! comments, opened with a short-lived ticket; on PostgreSQL every server process hears of
+//! every change.
 
 use std::time::Duration;
 
 use hindsight_server::app::{start_server, AppState};
 use hindsight_server::config::{Config, ServeOptions};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::amqp::{self, Publisher};
@@ -66,9 +67,24 @@ impl Sse {
 
     /// The next `conversation` event (skipping heartbeats).
     async fn change(&mut self) -> Value {
+        self.named("conversation").await
+    }
+
+    /// The next event but a heartbeat.
+    async fn next_not_heartbeat(&mut self) -> (String, Value) {
+        loop {
+            let event = self.next().await;
+            if event.0 != "heartbeat" {
+                return event;
+            }
+        }
+    }
+
+    /// The next event named `want` (skipping heartbeats).
+    async fn named(&mut self, want: &str) -> Value {
         loop {
             let (name, data) = self.next().await;
-            if name == "conversation" {
+            if name == want {
                 return data;
             }
             assert_eq!(name, "heartbeat", "unexpected event {name}: {data}");
@@ -103,6 +119,35 @@ both_backends! {
         publisher.event(&e, Some("production")).await;
         assert_eq!(sse.change().await, json!({"id": "s2", "change": "created", "events_added": 1}));
         consumer.stop();
+    }
+
+    async fn the_stream_announces_comments_written_edited_and_deleted(app: TestApp) {
+        let mut sse = Sse::open(&app.client, &app.base, &ticket(&app).await).await;
+        let (status, body) = app.post_json("/api/conversations/c1/events", &user("hi", "greet", 0.9, T0, "rest")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // Heard before the comment (on PostgreSQL it comes through NOTIFY, a moment later).
+        assert_eq!(sse.change().await["id"], "c1");
+        let (status, comment) = app.post_json("/api/conversations/c1/comments", &json!({"body": "Looks odd"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{comment}");
+        let id = comment["id"].as_i64().unwrap();
+        let announced = |change: &str| json!({
+            "conversation_id": "c1", "comment_id": id, "event_id": null, "change": change, "actor": "tester"
+        });
+        assert_eq!(sse.named("comment").await, announced("created"));
+        let path = format!("/api/comments/{id}");
+        let edit = app.request(Method::PATCH, &path).json(&json!({"body": "Looks fine"}));
+        assert_eq!(app.send(edit).await.0, StatusCode::OK);
+        assert_eq!(sse.named("comment").await, announced("updated"));
+        // The same text again changes nothing, and announces nothing: the next is the delete.
+        let same = app.request(Method::PATCH, &path).json(&json!({"body": "Looks fine"}));
+        assert_eq!(app.send(same).await.0, StatusCode::OK);
+        assert_eq!(app.send(app.request(Method::DELETE, &path)).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(sse.named("comment").await, announced("deleted"));
+        // A refused comment is not announced: the next event is the conversation's.
+        let (status, _) = app.post_json("/api/conversations/c1/comments", &json!({"body": " "})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        app.post_json("/api/conversations/c1/events", &bot("ok", T0 + 1.0)).await;
+        assert_eq!(sse.next_not_heartbeat().await.0, "conversation");
     }
 
     async fn the_stream_needs_a_valid_ticket(app: TestApp) {
@@ -204,5 +249,14 @@ async fn two_servers_on_one_postgres_both_see_live_updates() {
     let want = json!({"id": "m2", "change": "created", "events_added": 1});
     assert_eq!(on_a.change().await, want);
     assert_eq!(on_b.change().await, want);
+    // A comment written through server A: B's clients hear of it too.
+    let (status, comment) = a
+        .post_json("/api/conversations/m1/comments", &json!({"body": "seen"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{comment}");
+    let want = json!({"conversation_id": "m1", "comment_id": comment["id"], "event_id": null,
+        "change": "created", "actor": "tester"});
+    assert_eq!(on_a.named("comment").await, want);
+    assert_eq!(on_b.named("comment").await, want);
     drop(b_handle.stop(false));
 }
