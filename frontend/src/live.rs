@@ -23,6 +23,8 @@ pub struct Changes {
     pub touched: HashSet<String>,
     /// Conversations created, in the order announced.
     pub created: Vec<String>,
+    /// Conversations whose comments were written, edited or deleted.
+    pub commented: HashSet<String>,
     /// Changes may have been missed (the server said `resync`, or the connection was lost
     /// and opened again): anything may have changed.
     pub missed: bool,
@@ -34,9 +36,14 @@ impl Changes {
         self.missed || self.touched.contains(id)
     }
 
-    /// Whether anything may have changed.
+    /// Whether anything may have changed (comments aside: no list shows them).
     pub fn any(&self) -> bool {
         self.missed || !self.touched.is_empty()
+    }
+
+    /// Whether this conversation's comments may have changed.
+    pub fn comments_of(&self, id: &str) -> bool {
+        self.missed || self.commented.contains(id)
     }
 }
 
@@ -122,6 +129,9 @@ impl Live {
                     c.created.push(change.id.clone());
                 }
                 c.touched.insert(change.id);
+            }),
+            StreamEvent::Comment(change) => self.collect(|c| {
+                c.commented.insert(change.conversation_id);
             }),
         }
     }
@@ -229,5 +239,16 @@ mod tests {
         assert!(c.any() && c.touches("a") && !c.touches("b"));
         c.missed = true;
         assert!(c.touches("b"));
+    }
+
+    #[test]
+    fn comments_changed_are_news_for_their_conversation_only() {
+        let mut c = Changes::default();
+        c.commented.insert("a".into());
+        assert!(c.comments_of("a") && !c.comments_of("b"));
+        // No list shows comments: the inbox need not reload for them.
+        assert!(!c.any() && !c.touches("a"));
+        c.missed = true;
+        assert!(c.comments_of("b"));
     }
 }

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use hindsight_types::{ConversationChange, StreamTicket};
+use hindsight_types::{CommentChange, ConversationChange, StreamTicket};
 use leptos::prelude::{set_interval_with_handle, set_timeout, IntervalHandle};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -25,6 +25,8 @@ pub enum StreamEvent {
     Ready,
     /// A conversation was created or given new events.
     Conversation(ConversationChange),
+    /// A comment was written, edited or deleted.
+    Comment(CommentChange),
     /// The server dropped changes this tab could not take in time: reload what is shown.
     Resync,
     /// The connection failed; a new one is on its way.
@@ -192,6 +194,10 @@ fn open(generation: u32, ticket: &str) {
             serde_json::from_str(&data)
                 .ok()
                 .map(StreamEvent::Conversation)
+        }),
+        listen("comment", |ev| {
+            let data = ev.data().as_string()?;
+            serde_json::from_str(&data).ok().map(StreamEvent::Comment)
         }),
         listen("resync", |_| Some(StreamEvent::Resync)),
         // Only proves the connection alive.

@@ -10,19 +10,54 @@ use leptos::prelude::*;
 use crate::api;
 use crate::components::common::ErrorBox;
 use crate::format::local_time;
+use crate::live::live;
 use crate::state::OpenConversation;
 
-/// Loads the open conversation's comments into `open.comments`.
+/// Loads the open conversation's comments into `open.comments`, and loads them again
+/// whenever the live stream says they changed (a teammate wrote, edited or deleted one, or
+/// changes were missed), for as long as the conversation is open.
 pub fn load_comments(open: OpenConversation) {
-    let id = open.id.get_value();
-    leptos::task::spawn_local(async move {
-        match api::comments::of_conversation(&id).await {
-            Ok(list) => {
-                open.comments.try_set(list);
+    // Answers may come back out of order: only the latest request's is kept.
+    let latest = StoredValue::new(0u32);
+    let load = move |first: bool| {
+        let Some(id) = open.id.try_get_value() else {
+            return;
+        };
+        let Some(n) = latest.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match api::comments::of_conversation(&id).await {
+                Ok(list) => {
+                    if latest.try_get_value() == Some(n) {
+                        open.comments.try_set(list);
+                    }
+                }
+                Err(e) if first => open.ws.fail(e),
+                // Deleted meanwhile, or the server unreachable (its banner says so): the
+                // next change asks again.
+                Err(_) => {}
             }
-            Err(e) => open.ws.fail(e),
-        }
-    });
+        });
+    };
+    load(true);
+    let live = live();
+    Effect::watch(
+        move || live.changes.get(),
+        move |changes, _, _| {
+            if open
+                .id
+                .try_with_value(|id| changes.comments_of(id))
+                .unwrap_or(false)
+            {
+                load(false);
+            }
+        },
+        false,
+    );
 }
 
 /// Who is logged in and whether they are an admin.
