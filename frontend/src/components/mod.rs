@@ -19,6 +19,7 @@ pub mod queue_admin;
 pub mod queue_disagreements;
 pub mod queue_draft;
 pub mod queue_form;
+pub mod queue_strata;
 pub mod rubric_form;
 pub mod save_training_item;
 pub mod sequence_builder;

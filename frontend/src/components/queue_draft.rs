@@ -1,10 +1,13 @@
 //! The admin's new-queue form as plain values, and the `POST /api/queues` body built from
 //! it. A value that is not a number is refused here, naming the same field the server would
-//! (`sampling.share`, `rubric[1].choices`…), so both kinds of error show in the same place;
-//! ranges and the rest are the server's to check.
+//! (`sampling.share`, `sampling.strata.slack.count`, `rubric[1].choices`…), so both kinds of
+//! error show in the same place; ranges and the rest are the server's to check.
+
+use std::collections::BTreeMap;
 
 use hindsight_types::{
-    QuestionKind, Queue, QueueInput, QueueSource, QueueUpdate, RubricQuestion, Sampling, StratifyBy,
+    QuestionKind, Queue, QueueInput, QueueSource, QueueUpdate, RubricQuestion, Sampling,
+    StratifyBy, StratumRule,
 };
 
 /// One rubric question as typed.
@@ -33,6 +36,67 @@ pub enum SamplingRule {
     Stratified,
 }
 
+/// One stratum's own share or count, overriding the rule's for every other stratum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StratumDraft {
+    /// The stratum's value (a channel, an environment, an intent); `""` is the stratum of
+    /// the conversations without one.
+    pub value: String,
+    /// Whether the stratum takes a count rather than a share.
+    pub per_count: bool,
+    /// The share (0 to 1) or the count, as typed.
+    pub amount: String,
+}
+
+impl StratumDraft {
+    /// The field the server names for this stratum's rule (`sampling.strata.slack`).
+    pub fn field(&self) -> String {
+        format!("sampling.strata.{}", self.value)
+    }
+
+    fn rule(&self) -> Result<StratumRule, FieldError> {
+        let field = self.field();
+        Ok(if self.per_count {
+            StratumRule {
+                share: None,
+                count: Some(number(
+                    &self.amount,
+                    &format!("{field}.count"),
+                    "The count",
+                )?),
+            }
+        } else {
+            StratumRule {
+                share: Some(number(
+                    &self.amount,
+                    &format!("{field}.share"),
+                    "The share",
+                )?),
+                count: None,
+            }
+        })
+    }
+
+    /// The overrides of a stored rule, as the form would show them (in stratum order). The
+    /// form never loads a stored rule (a queue's sampling is fixed): the tests read a rule
+    /// back through the draft with it, so what the form sends is what it would show.
+    #[cfg(test)]
+    pub fn all_of(strata: &BTreeMap<String, StratumRule>) -> Vec<StratumDraft> {
+        strata
+            .iter()
+            .map(|(value, rule)| StratumDraft {
+                value: value.clone(),
+                per_count: rule.count.is_some(),
+                amount: match (rule.share, rule.count) {
+                    (_, Some(c)) => c.to_string(),
+                    (Some(s), None) => s.to_string(),
+                    (None, None) => String::new(),
+                },
+            })
+            .collect()
+    }
+}
+
 /// The new-queue form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueDraft {
@@ -52,6 +116,8 @@ pub struct QueueDraft {
     pub per_stratum_count: bool,
     /// The count of each stratum.
     pub count: String,
+    /// Strata with a share or count of their own (a stratified rule only).
+    pub strata: Vec<StratumDraft>,
     /// Reviewers per conversation, 1 to 3.
     pub reviewers: i64,
     /// How long a conversation stays reserved, in minutes.
@@ -144,15 +210,64 @@ impl QueueDraft {
                 } else {
                     (Some(share()?), None)
                 };
+                let mut strata = BTreeMap::new();
+                for stratum in &self.strata {
+                    if strata
+                        .insert(stratum.value.clone(), stratum.rule()?)
+                        .is_some()
+                    {
+                        return Err((
+                            stratum.field(),
+                            format!(
+                                "The stratum {} has two overrides: keep one.",
+                                stratum_name(&stratum.value)
+                            ),
+                        ));
+                    }
+                }
                 Sampling::Stratified {
                     by: self.by,
                     seed: seed()?,
                     share,
                     count,
-                    strata: Default::default(),
+                    strata,
                 }
             }
         })
+    }
+
+    /// Fills the sampling fields from a stored rule (the other fields stay as they are); see
+    /// [`StratumDraft::all_of`].
+    #[cfg(test)]
+    pub fn set_sampling(&mut self, sampling: &Sampling) {
+        self.strata.clear();
+        match sampling {
+            Sampling::All => self.rule = SamplingRule::All,
+            Sampling::Share { share, seed } => {
+                self.rule = SamplingRule::Share;
+                self.share = share.to_string();
+                self.seed = seed.to_string();
+            }
+            Sampling::Stratified {
+                by,
+                seed,
+                share,
+                count,
+                strata,
+            } => {
+                self.rule = SamplingRule::Stratified;
+                self.by = *by;
+                self.seed = seed.to_string();
+                self.per_stratum_count = count.is_some();
+                if let Some(share) = share {
+                    self.share = share.to_string();
+                }
+                if let Some(count) = count {
+                    self.count = count.to_string();
+                }
+                self.strata = StratumDraft::all_of(strata);
+            }
+        }
     }
 
     /// The body of `POST /api/queues`, or the field at fault.
@@ -207,22 +322,44 @@ pub fn minutes_of(queue: &Queue) -> String {
     ((queue.reservation_seconds + 59) / 60).to_string()
 }
 
-/// A queue's sampling rule, said briefly.
+/// A queue's sampling rule, said briefly, with its per-stratum overrides.
 pub fn sampling_text(s: &Sampling) -> String {
     let pct = |x: f64| format!("{}%", (x * 1000.0).round() / 10.0);
+    let amount = |share: Option<f64>, count: Option<i64>| match (share, count) {
+        (_, Some(c)) => format!("{c}"),
+        (Some(s), None) => pct(s),
+        (None, None) => "?".into(),
+    };
     match s {
         Sampling::All => "all".into(),
         Sampling::Share { share, seed } => format!("{} (seed {seed})", pct(*share)),
         Sampling::Stratified {
-            by, share, count, ..
+            by,
+            share,
+            count,
+            strata,
+            ..
         } => {
-            let each = match (share, count) {
-                (_, Some(c)) => format!("{c}"),
-                (Some(s), None) => pct(*s),
-                (None, None) => "?".into(),
-            };
-            format!("{each} of each {}", by_name(*by))
+            let each = amount(*share, *count);
+            let mut text = format!("{each} of each {}", by_name(*by));
+            if !strata.is_empty() {
+                let own: Vec<String> = strata
+                    .iter()
+                    .map(|(v, r)| format!("{}: {}", stratum_name(v), amount(r.share, r.count)))
+                    .collect();
+                text.push_str(&format!(", but {}", own.join(", ")));
+            }
+            text
         }
+    }
+}
+
+/// A stratum's value as the form says it: `""` is the stratum of conversations without one.
+pub fn stratum_name(value: &str) -> String {
+    if value.is_empty() {
+        "(none)".to_owned()
+    } else {
+        value.to_owned()
     }
 }
 
@@ -237,158 +374,4 @@ pub fn by_name(by: StratifyBy) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::{json, Value};
-
-    fn draft() -> QueueDraft {
-        QueueDraft {
-            name: "  Weekly check ".into(),
-            filter_id: Some(7),
-            rule: SamplingRule::All,
-            share: "0.1".into(),
-            seed: String::new(),
-            by: StratifyBy::Channel,
-            per_stratum_count: false,
-            count: String::new(),
-            reviewers: 2,
-            reservation_minutes: "15".into(),
-            assignees: vec!["ann".into()],
-            rubric: vec![
-                QuestionDraft {
-                    id: "resolved".into(),
-                    prompt: "Resolved?".into(),
-                    ..QuestionDraft::blank()
-                },
-                QuestionDraft {
-                    id: "topic".into(),
-                    prompt: "Topic".into(),
-                    kind: QuestionKind::Label,
-                    choices: " billing, , login ,".into(),
-                    required: false,
-                },
-            ],
-        }
-    }
-
-    #[test]
-    fn choices_are_trimmed_and_empty_ones_dropped() {
-        assert_eq!(parse_choices(" a, b ,,c ,"), ["a", "b", "c"]);
-        assert!(parse_choices(" , ").is_empty());
-    }
-
-    #[test]
-    fn builds_the_create_body() {
-        let body = serde_json::to_value(draft().to_input().unwrap()).unwrap();
-        assert_eq!(
-            body,
-            json!({
-                "name": "Weekly check",
-                "source": {"kind": "filter", "filter_id": 7},
-                "sampling": {"rule": "all"},
-                "assignees": ["ann"],
-                "reviewers_per_conversation": 2,
-                "reservation_seconds": 900,
-                "paused": false,
-                "rubric": [
-                    {"id": "resolved", "prompt": "Resolved?", "kind": "pass_fail", "choices": [], "required": true},
-                    {"id": "topic", "prompt": "Topic", "kind": "label", "choices": ["billing", "login"], "required": false}
-                ]
-            })
-        );
-    }
-
-    #[test]
-    fn choices_only_for_label_questions() {
-        let mut d = draft();
-        d.rubric[0].choices = "x, y".into();
-        d.filter_id = None;
-        let input = d.to_input().unwrap();
-        assert!(input.rubric[0].choices.is_empty());
-        assert_eq!(input.source, QueueSource::Explicit);
-    }
-
-    #[test]
-    fn sampling_rules() {
-        let mut d = draft();
-        d.rule = SamplingRule::Share;
-        d.seed = "42".into();
-        assert_eq!(
-            d.sampling().unwrap(),
-            Sampling::Share {
-                share: 0.1,
-                seed: 42
-            }
-        );
-        d.rule = SamplingRule::Stratified;
-        d.by = StratifyBy::Intent;
-        d.per_stratum_count = true;
-        d.count = "25".into();
-        assert_eq!(
-            serde_json::to_value(d.sampling().unwrap()).unwrap(),
-            json!({"rule": "stratified", "by": "intent", "seed": 42, "count": 25})
-        );
-        assert_eq!(sampling_text(&d.sampling().unwrap()), "25 of each intent");
-        d.per_stratum_count = false;
-        d.share = "0.25".into();
-        assert_eq!(sampling_text(&d.sampling().unwrap()), "25% of each intent");
-    }
-
-    #[test]
-    fn an_edit_sends_only_what_changed() {
-        let queue: Queue = serde_json::from_value(json!({
-            "id": 3, "name": "Weekly check", "source": {"kind": "explicit"}, "source_query": null,
-            "sampling": {"rule": "all"}, "assignees": ["ann"], "reviewers_per_conversation": 2,
-            "reservation_seconds": 90, "paused": false,
-            "rubric": [{"id": "resolved", "prompt": "Resolved?", "kind": "pass_fail", "choices": [], "required": true}],
-            "population": 0, "sampled": 0, "created_by": "ann",
-            "created_at": "2026-12-04T00:00:00Z", "updated_at": "2026-12-04T00:00:00Z"
-        }))
-        .unwrap();
-        let mut d = draft();
-        d.rubric = queue.rubric.iter().map(QuestionDraft::of).collect();
-        d.reservation_minutes = minutes_of(&queue);
-        assert_eq!(d.reservation_minutes, "2");
-        // Unchanged but for a name with spaces around it: nothing is sent.
-        assert_eq!(d.to_update(&queue).unwrap(), QueueUpdate::default());
-        d.rubric.push(QuestionDraft::of(&RubricQuestion {
-            id: "topic".into(),
-            prompt: "Topic".into(),
-            kind: QuestionKind::Label,
-            choices: vec!["billing".into(), "login".into()],
-            required: false,
-        }));
-        assert_eq!(d.rubric[1].choices, "billing, login");
-        d.reservation_minutes = "20".into();
-        d.reviewers = 3;
-        let update = serde_json::to_value(d.to_update(&queue).unwrap()).unwrap();
-        assert_eq!(update["reservation_seconds"], 1200);
-        assert_eq!(update["reviewers_per_conversation"], 3);
-        assert_eq!(update["rubric"][1]["choices"], json!(["billing", "login"]));
-        assert_eq!(
-            (update["name"].clone(), update["assignees"].clone()),
-            (Value::Null, Value::Null)
-        );
-        d.reservation_minutes = "soon".into();
-        assert_eq!(d.to_update(&queue).unwrap_err().0, "reservation_seconds");
-    }
-
-    #[test]
-    fn numbers_that_are_not_name_their_field() {
-        let mut d = draft();
-        d.rule = SamplingRule::Share;
-        d.share = "a tenth".into();
-        assert_eq!(d.to_input().unwrap_err().0, "sampling.share");
-        d.share = "0.1".into();
-        d.seed = "-1".into();
-        assert_eq!(d.to_input().unwrap_err().0, "sampling.seed");
-        d.seed = String::new();
-        d.reservation_minutes = "half an hour".into();
-        assert_eq!(d.to_input().unwrap_err().0, "reservation_seconds");
-        d.reservation_minutes = "30".into();
-        d.rule = SamplingRule::Stratified;
-        d.per_stratum_count = true;
-        d.count = "many".into();
-        assert_eq!(d.to_input().unwrap_err().0, "sampling.count");
-    }
-}
+mod tests;

@@ -1,7 +1,8 @@
 //! The admin's queue form: name, source (a saved filter or explicit), sampling, reviewers
 //! per conversation, reservation time, assignees and a rubric editor. It creates a queue, or
 //! edits one (`editing`: its source and sampling are fixed then, and only what changed is
-//! sent). A 400 or 409 shows beside the field it names (`rubric[1].choices`, `rubric`).
+//! sent, so a rule's per-stratum overrides stay as they are). A 400 or 409 shows beside the
+//! field it names (`rubric[1].choices`, `rubric`, `sampling.strata.slack.share`).
 
 use hindsight_types::{QuestionKind, Queue, QueueSource, Role, StratifyBy};
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use crate::components::common::ErrorBox;
 use crate::components::queue_draft::{
     by_name, minutes_of, sampling_text, FieldError, QuestionDraft, QueueDraft, SamplingRule,
 };
+use crate::components::queue_strata::{StrataEditor, StratumRow};
 use crate::load::{fetch, Task};
 use crate::state::workspace;
 
@@ -74,7 +76,7 @@ impl QuestionRow {
 }
 
 /// The error beside `field`, when the last one named it.
-fn field_error(
+pub fn field_error(
     error: RwSignal<Option<FieldError>>,
     field: impl Fn() -> String + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -140,6 +142,7 @@ pub fn QueueForm(
     );
     let by = RwSignal::new(StratifyBy::Channel);
     let per_count = RwSignal::new(false);
+    let strata = RwSignal::new(Vec::<StratumRow>::new());
     let reviewers = RwSignal::new(
         editing.with_value(|q| q.as_ref().map_or(1, |q| q.reviewers_per_conversation)),
     );
@@ -185,6 +188,7 @@ pub fn QueueForm(
             by: by.get_untracked(),
             per_stratum_count: per_count.get_untracked(),
             count: count.get_untracked(),
+            strata: strata.with_untracked(|r| r.iter().map(StratumRow::draft).collect()),
             reviewers: reviewers.get_untracked(),
             reservation_minutes: minutes.get_untracked(),
             assignees: assignees.get_untracked(),
@@ -256,7 +260,11 @@ pub fn QueueForm(
     let unplaced = move || {
         error.with(|e| {
             e.as_ref()
-                .filter(|(f, _)| !PLACED.contains(&f.as_str()) && !f.starts_with("rubric"))
+                .filter(|(f, _)| {
+                    !PLACED.contains(&f.as_str())
+                        && !f.starts_with("rubric")
+                        && !f.starts_with("sampling.strata.")
+                })
                 .map(|(_, m)| view! { <ErrorBox message=m.clone()/> })
         })
     };
@@ -300,6 +308,9 @@ pub fn QueueForm(
                 <Show when=move || rule.get() != SamplingRule::All>
                     <label>"Seed "<input id="queue-seed" inputmode="numeric" placeholder="0" prop:value=seed
                         on:input=move |ev| seed.set(event_target_value(&ev))/></label>
+                </Show>
+                <Show when=move || rule.get() == SamplingRule::Stratified>
+                    <StrataEditor rows=strata by=by error=error/>
                 </Show>
                 {placed(error, "sampling")}{placed(error, "sampling.share")}{placed(error, "sampling.count")}
                 {placed(error, "sampling.seed")}{placed(error, "sampling.by")}
