@@ -137,19 +137,17 @@ pub fn write_export(
     Ok(match kind {
         ExportKind::Nlu => {
             let rows = db::annotations::examples_in_scope(conn, &scope)?;
-            let examples: Vec<Example> = rows
-                .into_iter()
-                .map(|(_, text, intent, entities)| Example {
-                    text: text.unwrap_or_default(),
-                    intent,
-                    // Most examples mark no entity: no parse for those.
-                    entities: match entities.as_str() {
-                        "[]" => Vec::new(),
-                        json => serde_json::from_str(json).unwrap_or_default(),
-                    },
-                })
-                .collect();
-            nlu::write_nlu(&examples)
+            // Each example's entities parsed as the writer comes to it, not all at once.
+            let examples = rows.into_iter().map(|(_, text, intent, entities)| Example {
+                text: text.unwrap_or_default(),
+                intent,
+                // Most examples mark no entity: no parse for those.
+                entities: match entities.as_str() {
+                    "[]" => Vec::new(),
+                    json => serde_json::from_str(json).unwrap_or_default(),
+                },
+            });
+            nlu::write_nlu(examples)
         }
         ExportKind::Items(kind) => {
             let rows = db::training::list(conn, Some(kind.as_str()), &scope)?;

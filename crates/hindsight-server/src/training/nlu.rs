@@ -25,14 +25,16 @@ fn keyed_hasher() -> Xxh3Builder {
 /// in order of first appearance with its examples in order, each distinct example once
 /// (`TrainingData` drops duplicates: same text, intent and entities). Empty when there are no
 /// examples (Rasa writes nothing then).
-pub fn write_nlu(examples: &[Example]) -> String {
+///
+/// The examples are taken one at a time, so a caller can parse each one's entities as it
+/// comes: collected first, a hundred thousand examples' entities held 64 MB at once.
+pub fn write_nlu(examples: impl IntoIterator<Item = Example>) -> String {
     // Each distinct (text, intent, entities as Rasa's dicts) once; the entities' part of the
     // key is their JSON, empty when there are none (a JSON list is never empty text).
     let hasher = keyed_hasher();
-    let mut seen: HashSet<(&str, &str, String), Xxh3Builder> =
-        HashSet::with_capacity_and_hasher(examples.len(), hasher);
-    let mut intents: Vec<(&str, Vec<String>)> = Vec::new();
-    let mut intent_at: HashMap<&str, usize, Xxh3Builder> = HashMap::with_hasher(hasher);
+    let mut seen: HashSet<(String, String, String), Xxh3Builder> = HashSet::with_hasher(hasher);
+    let mut intents: Vec<(String, Vec<String>)> = Vec::new();
+    let mut intent_at: HashMap<String, usize, Xxh3Builder> = HashMap::with_hasher(hasher);
     for ex in examples {
         // `sanitize_examples` strips the intent.
         let intent = ex.intent.trim();
@@ -50,18 +52,23 @@ pub fn write_nlu(examples: &[Example]) -> String {
             let refs: Vec<&Map<String, Value>> = entities.iter().collect();
             (key, Some(generate_message(&ex.text, &refs)))
         };
-        if !seen.insert((ex.text.as_str(), intent, entities_key)) {
-            continue;
-        }
         let written = message
             .as_deref()
             .unwrap_or(&ex.text)
             .trim_matches(&STRIP_SYMBOLS[..])
             .to_owned();
-        let at = *intent_at.entry(intent).or_insert_with(|| {
+        let intent = intent.to_owned();
+        let at = match intent_at.get(&intent) {
+            Some(&at) => at,
+            None => intents.len(),
+        };
+        if !seen.insert((ex.text, intent.clone(), entities_key)) {
+            continue;
+        }
+        if at == intents.len() {
+            intent_at.insert(intent.clone(), at);
             intents.push((intent, Vec::new()));
-            intents.len() - 1
-        });
+        }
         intents[at].1.push(written);
     }
     if intents.is_empty() {
@@ -90,7 +97,7 @@ pub fn write_nlu(examples: &[Example]) -> String {
                 }
                 Node::literal(&block)
             };
-            Node::map([("intent", Node::str(intent)), ("examples", examples)])
+            Node::map([("intent", Node::str(&intent)), ("examples", examples)])
         })
         .collect();
     dump(&Node::map([

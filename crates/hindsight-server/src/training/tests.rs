@@ -49,9 +49,9 @@ fn nlu_files_are_rasas() {
             })
             .collect();
         let want = golden["nlu_yaml"].as_str().unwrap();
-        assert_eq!(write_nlu(&examples), want, "NLU set {}", set["name"]);
+        assert_eq!(write_nlu(examples), want, "NLU set {}", set["name"]);
     }
-    assert_eq!(write_nlu(&[]), "");
+    assert_eq!(write_nlu(Vec::new()), "");
 }
 
 /// Every saved item of the fixtures: (name, corrected events, until).
