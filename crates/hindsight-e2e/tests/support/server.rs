@@ -127,7 +127,12 @@ impl Server {
             })
         });
         let handle = rx.recv().expect("the server started");
-        let http = reqwest::Client::new();
+        // Idle connections dropped after a second, before the server's 5 s keep-alive closes
+        // them: reusing one it was closing failed a request on a loaded machine.
+        let http = reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(1))
+            .build()
+            .expect("the test HTTP client");
         let answer = http
             .post(format!("{base}/api/auth"))
             .json(&serde_json::json!({"username": ADMIN.0, "password": ADMIN.1}))

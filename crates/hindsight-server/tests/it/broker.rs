@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::amqp::{self, eventually, Publisher};
 use crate::both_backends;
-use crate::harness::{Db, TestApp};
+use crate::harness::{test_client, Db, TestApp};
 use crate::rasa::{action, bot, user, T0};
 
 /// Each stored event's raw JSON of conversation `sender`, in order.
@@ -356,7 +356,7 @@ async fn consume_apart_serves_its_health() {
     };
     let bind = format!("127.0.0.1:{port}");
     let _child = consume_child_with(&app, &settings, &["--health-bind", &bind]);
-    let http = reqwest::Client::new();
+    let http = test_client();
     let health = |path: &'static str| {
         let http = http.clone();
         let url = format!("http://{bind}{path}");

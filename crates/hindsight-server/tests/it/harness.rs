@@ -10,6 +10,17 @@ use hindsight_server::config::{Config, ServeOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+/// The HTTP client of the tests: an idle connection is dropped after a second, well before the
+/// server's keep-alive (actix-web's 5 s) closes it. Reusing one the server was closing at that
+/// moment failed a request with `IncompleteMessage` on a loaded machine (a test seeding the
+/// database for seconds between two requests).
+pub fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .expect("the test HTTP client")
+}
+
 /// Which backend a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -159,7 +170,7 @@ impl TestApp {
         TestApp {
             db,
             base,
-            client: reqwest::Client::new(),
+            client: test_client(),
             token: None,
             state,
             handle,
