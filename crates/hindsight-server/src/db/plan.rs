@@ -42,11 +42,15 @@ pub const PROBE_WORDS_COST: f64 = 18.0;
 pub const PROBE_SUBSTRING_COST: f64 = 4.0;
 
 /// What walking the order and testing one conversation against a sequence pattern costs
-/// PostgreSQL, in the same unit: its planner turns the pattern's feature probes into joins of
-/// its own choosing. Set from the million-conversation figures: walking for a pattern in about
-/// 9 % of the conversations, 33 ms against 1.8 s gathered; for patterns in about 1 %, 2.2–2.7 s
-/// walked against 1.4 s gathered (a cost of 40 still walked one of them).
-pub const PROBE_SEQUENCE_COST_POSTGRES: f64 = 100.0;
+/// PostgreSQL, in the same unit. Gathering a pattern's candidates also tests each one's path
+/// with PostgreSQL's regular expressions, slow on a long path (60–220 µs for the 3,200
+/// characters of a typical candidate, against 1–2 µs a posting read), so a gathered posting
+/// costs 13–35 µs and a walked row 14–40 µs (its features probed one by one, fenced: see
+/// `conversations::sequence`). Measured at 100,000 demo conversations, page of 100: walking
+/// `intent:intent_003 > intent:intent_000 > action:utter_002` (1.4 % of conversations) 108 ms
+/// against 352 ms gathered, `intent:intent_000 > action:utter_001` (7 %) 55 ms against 329 ms;
+/// gathering grows with the conversations, walking does not.
+pub const PROBE_SEQUENCE_COST_POSTGRES: f64 = 1.0;
 
 /// What testing one conversation against a sequence pattern costs, in the same unit: its
 /// features' probes and its path's expression (measured at 100,000 demo conversations:

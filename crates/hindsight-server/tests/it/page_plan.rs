@@ -19,6 +19,33 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Pages of one row after another list what one gathered page of 500 lists, for query `q`.
+async fn walked_pages_list_the_gathered_page(app: &crate::harness::TestApp, q: &str) {
+    let gathered = ids(&app
+        .get_ok(&format!("/api/conversations?{q}&limit=500&total=false"))
+        .await);
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    while walked.len() < ROWS.min(gathered.len()) {
+        let after = cursor
+            .as_deref()
+            .map(|c| format!("&cursor={c}"))
+            .unwrap_or_default();
+        let page = app
+            .get_ok(&format!(
+                "/api/conversations?{q}&limit=1&total=false{after}"
+            ))
+            .await;
+        walked.extend(ids(&page));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(walked, gathered[..walked.len()], "{q}");
+    assert_eq!(walked.len(), ROWS.min(gathered.len()), "{q}");
+}
+
 both_backends! {
     async fn pages_read_row_by_row_list_what_a_gathered_page_lists(app: TestApp) {
         use hindsight_server::db::conversations::reads_row_by_row;
@@ -36,20 +63,7 @@ both_backends! {
                     assert!(!reads_row_by_row(&mut conn, &filter, 500).unwrap(), "{q}");
                     row_by_row += usize::from(reads_row_by_row(&mut conn, &filter, 2).unwrap());
                 }
-                let gathered = ids(&app.get_ok(&format!("/api/conversations?{q}&limit=500&total=false")).await);
-                let mut walked = Vec::new();
-                let mut cursor: Option<String> = None;
-                while walked.len() < ROWS.min(gathered.len()) {
-                    let after = cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
-                    let page = app.get_ok(&format!("/api/conversations?{q}&limit=1&total=false{after}")).await;
-                    walked.extend(ids(&page));
-                    cursor = page["next_cursor"].as_str().map(str::to_owned);
-                    if cursor.is_none() {
-                        break;
-                    }
-                }
-                assert_eq!(walked, gathered[..walked.len()], "{q}");
-                assert_eq!(walked.len(), ROWS.min(gathered.len()), "{q}");
+                walked_pages_list_the_gathered_page(&app, &q).await;
             }
         }
         // On SQLite the common filters were read row by row (PostgreSQL's planner chooses).
@@ -67,5 +81,37 @@ both_backends! {
         let mut conn = app.state.pool.get().unwrap();
         assert_eq!(probes_text(&mut conn, &filter, 2).unwrap(), !sqlite);
         assert!(!probes_text(&mut conn, &filter, 500).unwrap());
+    }
+}
+
+// Sequence patterns, common enough that a short page walks the order on both backends (on
+// PostgreSQL each feature probed per row, fenced from its planner's joins).
+both_backends! {
+    async fn sequence_pages_read_row_by_row_list_what_a_gathered_page_lists(app: TestApp) {
+        use hindsight_server::db::conversations::reads_row_by_row;
+        use hindsight_types::ConversationFilter;
+        load_demo(&app, 600);
+        let patterns = [
+            "intent:intent_000 > action:utter_001",
+            "intent:intent_000 > intent:intent_001 > action:*",
+            "intent:intent_000 > !action:utter_000 > end",
+            "confidence<0.5 >> action:*",
+            "intent:intent_000 > action:*",
+        ];
+        let mut row_by_row = Vec::new();
+        for pattern in patterns {
+            let q: String = url::form_urlencoded::byte_serialize(pattern.as_bytes()).collect();
+            let q = format!("seq={q}");
+            let filter = ConversationFilter::from_query(&q).unwrap();
+            {
+                let mut conn = app.state.pool.get().unwrap();
+                assert!(!reads_row_by_row(&mut conn, &filter, 500).unwrap(), "{q}");
+                if reads_row_by_row(&mut conn, &filter, 2).unwrap() {
+                    row_by_row.push(pattern);
+                }
+            }
+            walked_pages_list_the_gathered_page(&app, &q).await;
+        }
+        assert!(row_by_row.len() >= 2, "read row by row: {row_by_row:?}");
     }
 }
