@@ -160,6 +160,10 @@ pub fn QueueForm(
     let next_key = StoredValue::new(first.len() as u32);
     let rows = RwSignal::new(first);
     let create = Task::<Queue>::new();
+    // Signals made inside an effect belong to its run and are disposed when it runs again: a
+    // blank question made there on a creation died with the next answer (an error), and the
+    // form's next submit read a disposed signal (a panic: the app stopped). The form owns them.
+    let form_owner = Owner::current().expect("the queue form renders under an owner");
     Effect::new(move |_| match create.value.get() {
         Some(Ok(q)) if edit => {
             error.set(None);
@@ -169,7 +173,9 @@ pub fn QueueForm(
         Some(Ok(q)) => {
             error.set(None);
             name.set(String::new());
-            rows.set(vec![QuestionRow::new(next_key.get_value())]);
+            rows.set(vec![
+                form_owner.with(|| QuestionRow::new(next_key.get_value()))
+            ]);
             next_key.update_value(|k| *k += 1);
             version.update(|v| *v += 1);
             workspace().notify(format!("Queue “{}” created.", q.name));
