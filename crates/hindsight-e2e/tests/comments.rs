@@ -1,6 +1,8 @@
 //! Comments in a real browser: a reviewer comments on a message and on the conversation,
 //! mentioning a teammate, edits one from the keyboard; the teammate finds the mention under
-//! "Mentions", follows it to the message, and may neither edit nor delete it.
+//! "Mentions", follows it to the message, and may neither edit nor delete it; a comment the
+//! admin writes, and one the admin deletes, through the API meanwhile show on ann's open page
+//! without a reload (the live stream).
 
 mod support;
 
@@ -130,5 +132,33 @@ async fn a_reviewer_mentions_a_teammate_who_follows_the_link() {
     assert_eq!(b.count(".message-comments .edit-comment").await, 0);
     assert_eq!(b.count(".message-comments .delete-comment").await, 0);
     b.find(&input).await;
+
+    step("the admin comments and deletes through the API: ann's open page follows, no reload");
+    b.js("window.__stillThisPage = true; return null", vec![])
+        .await;
+    let live = server
+        .post(
+            &format!("/api/conversations/{}/comments", path_segment(FAQ)),
+            &serde_json::json!({"body": "Fixed in the NLU data, thanks", "event_id": event_id}),
+        )
+        .await;
+    b.wait_text(".message-comments", "Fixed in the NLU data")
+        .await;
+    b.wait_text(&inline, "Fixed in the NLU data").await;
+    let first = stored[0]["id"].as_i64().unwrap();
+    let res = reqwest::Client::new()
+        .delete(server.url(&format!("/api/comments/{first}")))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    b.wait_gone(&format!("#comment-{first}")).await;
+    b.find(&format!("#comment-{}", live["id"])).await;
+    assert_eq!(
+        b.js("return window.__stillThisPage === true", vec![]).await,
+        true,
+        "the page was not reloaded"
+    );
     b.close().await;
 }

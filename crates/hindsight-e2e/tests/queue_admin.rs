@@ -2,8 +2,10 @@
 //! form (a saved filter as source, a 50 % sample, two reviewers, two assignees, a two-question
 //! rubric), is told beside the choices that a label needs two of them, creates the queue,
 //! sees it listed, renames it, pauses it, edits its rubric and reservation in the edit form,
-//! and deletes it after confirming; the API shows each change. (Adding the inbox's list to a
-//! queue and settling disagreements: `queue_actions.rs`.)
+//! and deletes it after confirming; the API shows each change. Then a stratified queue with
+//! a share of its own for one channel (a bad share refused beside that channel's row), whose
+//! override an edit of another field keeps. (Adding the inbox's list to a queue and settling
+//! disagreements: `queue_actions.rs`.)
 
 mod support;
 
@@ -233,5 +235,87 @@ async fn an_admin_creates_pauses_and_deletes_a_queue() {
         queues(&server).await.is_empty().then_some(())
     })
     .await;
+
+    stratified_with_an_override(&server, &b).await;
     b.close().await;
+}
+
+/// A stratified queue, two of each channel but half of slack, made in the form (the new
+/// queue form left as the first queue's creation left it); editing its reservation keeps
+/// the override.
+async fn stratified_with_an_override(server: &Server, b: &support::browser::Browser) {
+    step("a stratified queue: a count of each channel, slack its own share");
+    b.type_into("#queue-name", "By channel").await;
+    b.choose("#queue-source", "").await;
+    b.choose("#queue-sampling", "stratified").await;
+    b.choose("#queue-by", "channel").await;
+    b.choose("#queue-per", "count").await;
+    b.type_into("#queue-count", "2").await;
+    b.type_into("#queue-seed", "7").await;
+    b.choose("#queue-reviewers", "1").await;
+    let first = ".queue-rubric > fieldset:nth-of-type(1)";
+    b.type_into(&format!("{first} input[name=question-id]"), "resolved")
+        .await;
+    b.type_into(&format!("{first} input[name=question-prompt]"), "Resolved?")
+        .await;
+    // Enabled once the channels are in.
+    b.find("#add-stratum:not([disabled])").await;
+    b.click("#add-stratum").await;
+    let override_row = ".queue-strata .stratum-override";
+    b.wait_count(override_row, 1).await;
+    eventually("the focus on the new override's stratum", || async {
+        let name = b.js("return document.activeElement.name", vec![]).await;
+        (name == "stratum-value").then_some(())
+    })
+    .await;
+    b.choose(
+        &format!("{override_row} select[name=stratum-value]"),
+        "slack",
+    )
+    .await;
+    b.choose(&format!("{override_row} select[name=stratum-per]"), "share")
+        .await;
+
+    step("a share above 1 is refused, said beside slack's row");
+    b.type_into(&format!("{override_row} input[name=stratum-amount]"), "1.5")
+        .await;
+    b.click("#create-queue").await;
+    let said = b
+        .wait_text(&format!("{override_row} .field-error"), "strata.slack")
+        .await;
+    assert!(said.contains("share"), "{said}");
+    assert!(queues(server).await.is_empty(), "nothing created");
+    support::axe::check(b, "the queue form with a stratum override").await;
+
+    // The form's second submit after a refusal: once, the first creation's blank question
+    // died with this refusal and the submit panicked in the app (a disposed signal).
+    step("half of slack: created, the rule holds the override");
+    b.type_into(&format!("{override_row} input[name=stratum-amount]"), "0.5")
+        .await;
+    b.click("#create-queue").await;
+    let row = "tr.admin-queue[data-name='By channel']";
+    b.wait_text(row, "slack: 50%").await;
+    let all = queues(server).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    let id = all[0]["id"].as_i64().unwrap();
+    let rule = json!({"rule": "stratified", "by": "channel", "seed": 7, "count": 2,
+        "strata": {"slack": {"share": 0.5}}});
+    assert_eq!(all[0]["sampling"], rule);
+    b.screenshot("queue-admin-02-stratified").await;
+
+    step("edit its reservation: the override stays");
+    b.click(&format!("{row} button[name=edit-queue]")).await;
+    let form = format!("#edit-queue-{id}-form");
+    b.wait_text(&format!("{form} .queue-fixed"), "slack: 50%")
+        .await;
+    b.type_into(&format!("#edit-queue-{id}-minutes"), "45")
+        .await;
+    b.click(&format!("#save-edit-queue-{id}")).await;
+    let edited = eventually("the edit in the API", || async {
+        let q = server.get(&format!("/api/queues/{id}")).await;
+        (q["reservation_seconds"] == 2700).then_some(q)
+    })
+    .await;
+    assert_eq!(edited["sampling"], rule);
+    b.wait_gone(&form).await;
 }
