@@ -45,6 +45,16 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
             }
         } else {
             gap_is_later |= e.link == Link::Later;
+            // `> end` with nothing negated or counted before it holds of every conversation
+            // that got this far: the expression stops here rather than read the rest of the
+            // path (PostgreSQL tested a matching path a third faster).
+            let ends_anyhow = e.what == Matches::End
+                && gap_is_later
+                && negations.is_empty()
+                && e.within_turns.is_none();
+            if ends_anyhow {
+                break;
+            }
             out.push_str(&next_not(&negations));
             if gap_is_later {
                 out.push_str(&gap(&negations, turns_between(e)));
