@@ -49,9 +49,10 @@ pub(super) fn substring_sql(word: &str) -> (String, String) {
     )
 }
 
-/// A sequence filter (`seq=`): its steps' features, then each candidate's path against the
-/// pattern's expression (SQLite through the function the server registers on every
-/// connection, PostgreSQL's `~`).
+/// A sequence filter (`seq=`): its steps' features and lowest confidence, then each
+/// candidate's path against the pattern's expression (SQLite through the function the server
+/// registers on every connection, PostgreSQL's `~` behind the pattern's `LIKE` prefilter), as
+/// the API narrows.
 pub(super) fn sequence_case(name: &'static str, pattern: &str) -> Case {
     let parsed: hindsight_types::SequencePattern = pattern.parse().expect("a valid pattern");
     let regex = hindsight_server::sequence::to_regex(&parsed);
@@ -62,6 +63,9 @@ pub(super) fn sequence_case(name: &'static str, pattern: &str) -> Case {
         .collect();
     let path = |test: String| {
         let mut conds = needs.clone();
+        if let Some(bound) = hindsight_server::sequence::lowest_confidence_below(&parsed) {
+            conds.push(format!("c.min_intent_confidence < {bound}"));
+        }
         conds.push(format!(
             "c.id IN (SELECT p.conversation_id FROM conversation_paths p WHERE {test})"
         ));
@@ -74,7 +78,16 @@ pub(super) fn sequence_case(name: &'static str, pattern: &str) -> Case {
             url::form_urlencoded::byte_serialize(pattern.as_bytes()).collect::<String>()
         ),
         sql: path(format!("hindsight_sequence_match('{regex}', p.steps)")),
-        sql_pg: Some(path(format!("p.steps ~ '{regex}'"))),
+        // The API's choice on PostgreSQL: the pattern's `LIKE` first, when it has one.
+        sql_pg: Some(path(
+            match hindsight_server::sequence::like_prefilter(&parsed) {
+                Some(like) => format!(
+                    "p.steps LIKE '{}' AND p.steps ~ '{regex}'",
+                    like.replace('\'', "''")
+                ),
+                None => format!("p.steps ~ '{regex}'"),
+            },
+        )),
         order: LATEST,
     }
 }

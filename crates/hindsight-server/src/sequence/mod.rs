@@ -20,8 +20,10 @@
 mod complement;
 pub mod explore;
 mod pattern;
+mod prefilter;
 
 pub use pattern::to_regex;
+pub use prefilter::{like_prefilter, lowest_confidence_below};
 
 use crate::ingest::event::EventFacts;
 

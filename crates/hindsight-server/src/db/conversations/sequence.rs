@@ -1,6 +1,7 @@
 //! The sequence filter as SQL (issue 14): narrowed by the features its steps require (the
-//! feature index finds those conversations, and the slot values `slot:NAME="…"` names), then each remaining conversation's path tested
-//! against the pattern's regular expression (see [`crate::sequence`]).
+//! feature index finds those conversations, and the slot values `slot:NAME="…"` names) and by
+//! the lowest intent confidence a step's bound implies, then each remaining conversation's
+//! path tested against the pattern's regular expression (see [`crate::sequence`]).
 
 use diesel::dsl::{exists, sql};
 use diesel::prelude::*;
@@ -76,6 +77,12 @@ pub(super) fn with_sequence<'a>(
             q.filter(conversations::id.eq_any(set.select(conversation_id)))
         };
     }
+    // A plain column, tested before any path is read (both backends put correlated
+    // subqueries after it): `confidence<0.3 >> action:*` tested 120,565 paths instead of a
+    // million.
+    if let Some(bound) = crate::sequence::lowest_confidence_below(pattern) {
+        q = q.filter(conversations::min_intent_confidence.lt(bound));
+    }
     with_path_test(q, pattern, plan)
 }
 
@@ -115,28 +122,44 @@ fn with_path_test<'a>(
     pattern: &SequencePattern,
     plan: &Plan,
 ) -> BoxedConversations<'a> {
+    let regex = crate::sequence::to_regex(pattern);
     // Each backend spells a regular expression match its own way: PostgreSQL's operator, or
     // the function the server registers on every SQLite connection (`db::connection`), which
     // portable SQL (no backend) falls back to as well.
-    let (head, tail) = match plan.backend {
+    match plan.backend {
         // `OFFSET 0` keeps PostgreSQL from turning the EXISTS into a join that tests every
         // stored path against the expression (3 µs each) before the other conditions narrow:
         // at 20,000 conversations a view's tab counts took 3.5 s, testing all of them once per
-        // window of the estimate's sample.
-        Some(Backend::Postgres) => (
-            "EXISTS (SELECT 1 FROM conversation_paths p \
-             WHERE p.conversation_id = conversations.id AND p.steps ~ ",
-            " OFFSET 0)",
+        // window of the estimate's sample. Its expressions read a path at ~20 ns a character,
+        // so a `LIKE` the matching paths must satisfy goes first (PostgreSQL keeps the written
+        // order of equally costed conditions); SQLite's expressions are the regex crate's.
+        Some(Backend::Postgres) => {
+            let head = "EXISTS (SELECT 1 FROM conversation_paths p \
+                        WHERE p.conversation_id = conversations.id AND ";
+            match crate::sequence::like_prefilter(pattern) {
+                Some(like) => q.filter(
+                    sql::<Bool>(head)
+                        .sql("p.steps LIKE ")
+                        .bind::<Text, _>(like)
+                        .sql(" AND p.steps ~ ")
+                        .bind::<Text, _>(regex)
+                        .sql(" OFFSET 0)"),
+                ),
+                None => q.filter(
+                    sql::<Bool>(head)
+                        .sql("p.steps ~ ")
+                        .bind::<Text, _>(regex)
+                        .sql(" OFFSET 0)"),
+                ),
+            }
+        }
+        Some(Backend::Sqlite) | None => q.filter(
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM conversation_paths p \
+                 WHERE p.conversation_id = conversations.id AND hindsight_sequence_match(",
+            )
+            .bind::<Text, _>(regex)
+            .sql(", p.steps))"),
         ),
-        Some(Backend::Sqlite) | None => (
-            "EXISTS (SELECT 1 FROM conversation_paths p \
-             WHERE p.conversation_id = conversations.id AND hindsight_sequence_match(",
-            ", p.steps))",
-        ),
-    };
-    q.filter(
-        sql::<Bool>(head)
-            .bind::<Text, _>(crate::sequence::to_regex(pattern))
-            .sql(tail),
-    )
+    }
 }

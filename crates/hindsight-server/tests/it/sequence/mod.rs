@@ -48,6 +48,9 @@ both_backends! {
         }
         let vocabulary = Vocabulary::of(&conversations);
         let (mut checked, mut nonempty) = (0, 0);
+        // Patterns narrowed before their expression: by a `LIKE` (PostgreSQL) and by the
+        // conversation's lowest confidence (both); those must not lose a match either.
+        let (mut with_like, mut with_bound) = (0, 0);
         while checked < 400 {
             let text = vocabulary.pattern(&mut rng);
             let Ok(pattern) = text.parse::<SequencePattern>() else { continue };
@@ -64,9 +67,12 @@ both_backends! {
             }
             checked += 1;
             nonempty += usize::from(!expected.is_empty() && expected.len() < conversations.len());
+            with_like += usize::from(hindsight_server::sequence::like_prefilter(&pattern).is_some());
+            with_bound += usize::from(hindsight_server::sequence::lowest_confidence_below(&pattern).is_some());
         }
         // The random patterns must discriminate, not all match nothing (or everything).
         assert!(nonempty >= 100, "only {nonempty} of {checked} patterns matched some but not all");
+        assert!(with_like >= 50 && with_bound >= 20, "{with_like} patterns with a LIKE, {with_bound} with a confidence bound");
 
         // Combined with another filter, and the canonical pattern in a saved filter's query.
         let both = app.all_ids("seq=intent%3A*%20%3E%20end&channel=rest").await;
