@@ -43,9 +43,10 @@ pub const PROBE_SUBSTRING_COST: f64 = 4.0;
 
 /// What walking the order and testing one conversation against a sequence pattern costs
 /// PostgreSQL, in the same unit. Gathering a pattern's candidates also tests each one's path
-/// with PostgreSQL's regular expressions, slow on a long path (60–220 µs for the 3,200
-/// characters of a typical candidate, against 1–2 µs a posting read), so a gathered posting
-/// costs 13–35 µs and a walked row 14–40 µs (its features probed one by one, fenced: see
+/// with PostgreSQL's regular expressions and reads it through a correlated probe (about 8 µs
+/// each for the 1,200 characters of a candidate of `intent:intent_000 > action:utter_001`,
+/// 100,000 conversations, against 1–2 µs a posting read), so a gathered posting costs about
+/// as much as a walked row (its features probed one by one, fenced: see
 /// `conversations::sequence`). Measured at 100,000 demo conversations, page of 100: walking
 /// `intent:intent_003 > intent:intent_000 > action:utter_002` (1.4 % of conversations) 108 ms
 /// against 352 ms gathered, `intent:intent_000 > action:utter_001` (7 %) 55 ms against 329 ms;

@@ -1,8 +1,9 @@
 //! Necessary conditions of a pattern that are cheaper to test than its expression, so that
 //! the conversations which cannot match are set aside before their paths are read.
 //!
-//! - [`like_prefilter`], for PostgreSQL: its regular expression engine reads a path at about
-//!   20 ns a character, its `LIKE` compares bytes. Every step a pattern requires matches a
+//! - [`like_prefilter`], for PostgreSQL: its regular expression engine took about 8 µs for a
+//!   candidate's path (1,200 characters), its `LIKE` next to nothing (a scan of 100,000 paths
+//!   with a `LIKE` as long as without one). Every step a pattern requires matches a
 //!   whole line of its own, each after the line of the step before (see [`super::pattern`]).
 //!   What any line matching a step must hold — `\nuNAME\t` for an intent, `\naNAME` for an
 //!   action, then `\tbNAME` for a response it sent, … — lies within that line, none of it its
