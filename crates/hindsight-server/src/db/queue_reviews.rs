@@ -105,18 +105,20 @@ pub fn live_reservation(
 /// The next live conversation of the queue that still needs reviews and that `reviewer`
 /// has had no turn at, in the queue's order.
 pub fn next_open(conn: &mut DbConnection, queue: i64, reviewer: &str) -> QueryResult<Option<i64>> {
+    // `NOT EXISTS`, not a left join filtered to no match: PostgreSQL planned the join as
+    // matching one row, gathered every open entry of the queue and sorted them (99 ms for a
+    // queue of 9,463); as an anti-join it walks the queue's index in order and stops at the
+    // first entry (1 ms).
+    let my_turn = qr::table
+        .filter(qr::queue_id.eq(qc::queue_id))
+        .filter(qr::conversation_id.eq(qc::conversation_id))
+        .filter(qr::reviewer.eq(reviewer));
     qc::table
         .inner_join(conversations::table)
-        .left_join(
-            qr::table.on(qr::queue_id
-                .eq(qc::queue_id)
-                .and(qr::conversation_id.eq(qc::conversation_id))
-                .and(qr::reviewer.eq(reviewer))),
-        )
         .filter(qc::queue_id.eq(queue))
         .filter(qc::open.eq(true))
         .filter(conversations::deleted_at.is_null())
-        .filter(qr::id.nullable().is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(my_turn)))
         .order((qc::rank, qc::conversation_id))
         .select(qc::conversation_id)
         .first(conn)
