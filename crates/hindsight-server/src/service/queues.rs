@@ -148,7 +148,7 @@ pub async fn create_queue(
     check_rubric(&input.rubric)?;
     state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
+            let queue = write_transaction(conn, |conn| {
                 check_work(
                     conn,
                     &input.assignees,
@@ -203,7 +203,15 @@ pub async fn create_queue(
                 let queue = load(conn, id)?;
                 audit_queue(conn, &caller.name, "queue_created", id, None, Some(&queue))?;
                 Ok(queue)
-            })
+            })?;
+            // So that the first `next` is planned for the queue's size. The queue is stored
+            // whatever happens here: a failure is only logged.
+            if queue.sampled >= db::queue_fill::FILL_REFRESHES_STATISTICS {
+                if let Err(e) = db::queue_fill::refresh_statistics(conn) {
+                    tracing::warn!(error = %e, queue = queue.id, "queue entries' statistics not refreshed");
+                }
+            }
+            Ok(queue)
         })
         .await
 }
