@@ -82,6 +82,18 @@ pub fn append_step(path: &mut String, type_name: &str, facts: &EventFacts) {
 /// A slot reset (a null value) in a path's slot line.
 pub const NULL_FIELD: &str = "-";
 
+/// The value field of a slot line holding `value`, as [`slot_field`] writes it for the event's
+/// value that a pattern's `slot:NAME=VALUE` names.
+pub(crate) fn slot_value_field(value: &hindsight_types::sequence::SlotValue) -> String {
+    use hindsight_types::sequence::{canonical_number, SlotValue};
+    match value {
+        SlotValue::Null => NULL_FIELD.to_owned(),
+        SlotValue::Text(t) => format!("\"{t}"),
+        SlotValue::Number(v) => format!("#{}", canonical_number(*v)),
+        SlotValue::Bool(b) => b.to_string(),
+    }
+}
+
 /// A slot value no `slot:NAME=VALUE` names (a list, an object, a text too long or holding a
 /// tab or line break) in a path's slot line.
 const UNNAMED_FIELD: &str = "~";

@@ -14,7 +14,7 @@
 //!   confidence needs a conversation whose lowest intent confidence is below it, a column of
 //!   the conversation's row.
 
-use hindsight_types::sequence::{canonical_number, Condition, Matches, SlotValue, StepKind};
+use hindsight_types::sequence::{Condition, Matches, SlotValue, StepKind};
 use hindsight_types::SequencePattern;
 
 /// A step repeated (`{N,}`) adds its fragment at most this many times.
@@ -105,14 +105,7 @@ fn step_fragment(conditions: &[Condition]) -> Option<Fragment> {
             }
         }
         StepKind::Slot => {
-            let field = match slot_value {
-                None => None,
-                Some(SlotValue::Null) => Some(super::NULL_FIELD.to_owned()),
-                Some(SlotValue::Text(t)) => Some(format!("\"{t}")),
-                Some(SlotValue::Number(v)) => Some(format!("#{}", canonical_number(*v))),
-                Some(SlotValue::Bool(b)) => Some(b.to_string()),
-            };
-            if let Some(field) = field {
+            if let Some(field) = slot_value.map(super::slot_value_field) {
                 if name.is_none() {
                     like.push_str("%\t");
                 }
