@@ -159,7 +159,12 @@ pub fn import_tracker_store(
         // The batch and the new position commit together: a crash repeats nothing, loses
         // nothing.
         let summary = crate::db::write_transaction(target, |conn| {
-            let s = crate::db::ingest::store_conversations(conn, batch, opts)?;
+            let s = crate::db::ingest::store_within_transaction(
+                conn,
+                batch,
+                &std::collections::HashMap::new(),
+                opts,
+            )?;
             settings::set(conn, &key, &next.render())?;
             diesel::QueryResult::Ok(s)
         })?;

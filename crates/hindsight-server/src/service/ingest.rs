@@ -37,7 +37,7 @@ pub struct StoredBatch {
 }
 
 /// Stores a batch in one write transaction: the events and the conversations' environments
-/// (through [`db::ingest::store_with_environments`], which drops events already stored and
+/// (through [`db::ingest::store_within_transaction`], which drops events already stored and
 /// lets review queues take the new conversations), export runs' progress and rejected
 /// messages; on PostgreSQL it also notifies every server process of the changed
 /// conversations on commit. All or nothing.
@@ -57,8 +57,8 @@ pub fn store_batch(
         senders.dedup();
         let refs: Vec<&str> = senders.iter().map(String::as_str).collect();
         let before = db::broker::event_counts(conn, &refs)?;
-        // Nested in this transaction (a savepoint): one commit for the whole batch.
-        let summary = db::ingest::store_with_environments(
+        // In this transaction: one commit for the whole batch.
+        let summary = db::ingest::store_within_transaction(
             conn,
             batch.conversations,
             &batch.environments,
