@@ -5,12 +5,15 @@
 //! backend in turn, so the pool uses [`DbConnectionManager`] instead).
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use super::checkpoint::{Checkpointer, DEFERRED_AUTOCHECKPOINT_PAGES};
 
 /// A connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -292,6 +295,8 @@ pub struct DbConnectionManager {
     sqlite_cache_kib: i64,
     /// PostgreSQL's `statement_timeout` on each pooled connection, in ms (0: none).
     statement_timeout_ms: u64,
+    /// SQLite's checkpoints on a thread of their own, for as long as the pool lives.
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// SQLite's page cache is per connection, so a pool's connections each cache the same hot
@@ -308,8 +313,15 @@ impl r2d2::ManageConnection for DbConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.url
-            .connect_with(self.sqlite_cache_kib, self.statement_timeout_ms)
+        let mut conn = self
+            .url
+            .connect_with(self.sqlite_cache_kib, self.statement_timeout_ms)?;
+        if self.checkpointer.is_some() {
+            conn.batch_execute(&format!(
+                "PRAGMA wal_autocheckpoint = {DEFERRED_AUTOCHECKPOINT_PAGES}"
+            ))?;
+        }
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
@@ -420,6 +432,7 @@ pub fn open_pool_with_timeout(
         tracing::info!(rehashed, "event content hashes recomputed");
     }
     drop(first);
+    let checkpointer = Checkpointer::start(&url)?.map(Arc::new);
     let pool = Pool::builder()
         .max_size(max_size)
         // How long a request waits for a connection: for a free one under load, or for the
@@ -432,6 +445,7 @@ pub fn open_pool_with_timeout(
             statement_timeout_ms: statement_timeout
                 // At least 1 ms (0 would mean none); at most PostgreSQL's largest (i32 ms).
                 .map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128) as u64),
+            checkpointer,
         })?;
     Ok(pool)
 }

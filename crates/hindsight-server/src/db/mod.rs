@@ -20,6 +20,7 @@ pub mod broker;
 pub mod bulk;
 pub mod cached_sql;
 pub mod changes;
+pub mod checkpoint;
 pub mod comments;
 pub mod connection;
 pub mod conversations;
