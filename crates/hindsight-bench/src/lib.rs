@@ -111,6 +111,10 @@ pub struct BenchOptions {
     /// Measure nothing: write the report again from the previous run's results.
     #[arg(long)]
     pub render_only: bool,
+    /// Load the demo data, then measure only the event broker (its drain and live traffic), and
+    /// print its figures as JSON rather than writing the report: for working on the consumer.
+    #[arg(long)]
+    pub only_broker: bool,
 }
 
 impl BenchOptions {
@@ -135,6 +139,7 @@ impl BenchOptions {
             verbose: false,
             keep_previous: false,
             render_only: false,
+            only_broker: false,
         }
     }
 }
@@ -217,6 +222,14 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         if opts.amqp_url.is_none() {
             notes.push("The event broker figures were not measured: no RabbitMQ (`--amqp-url` or HINDSIGHT_TEST_AMQP_URL; `just bench` starts one).".into());
         }
+    }
+    if opts.only_broker {
+        let figures: Vec<_> = results
+            .iter()
+            .map(|r| (&r.backend, &r.broker, &r.mismatches))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+        return Ok(results);
     }
     let mut meta = (
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),

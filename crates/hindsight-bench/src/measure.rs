@@ -286,15 +286,18 @@ pub(super) fn run_on(
         timezone: chrono_tz::UTC,
         restore_deleted: false,
     };
-    let mut conn = hindsight_server::db::DatabaseUrl::parse(url)?.connect()?;
-    hindsight_server::db::connection::run_migrations(&mut conn)?;
+    // As `hindsight demo-data` and `hindsight import` open the database: a pool of one, with
+    // SQLite's checkpoints on a thread of their own.
+    let pool = hindsight_server::db::open_pool(url, 1)?;
+    let mut pooled = pool.get()?;
+    let conn: &mut DbConnection = &mut pooled;
     say(
         opts,
         format!("{}: loading {conversations} conversations", r.backend),
     );
     let step = (conversations / 20).max(1);
     let mut next = step;
-    let loaded = hindsight_server::demo::load(&mut conn, conversations, opts.seed, &ingest, |n| {
+    let loaded = hindsight_server::demo::load(conn, conversations, opts.seed, &ingest, |n| {
         if n >= next {
             say(opts, format!("{n} conversations"));
             next += step;
@@ -303,7 +306,7 @@ pub(super) fn run_on(
     r.events = loaded.events;
     r.import_seconds = loaded.seconds;
     r.import_events_per_s = loaded.events as f64 / loaded.seconds.max(1e-9);
-    r.disk_bytes = disk_bytes(&mut conn, url)?;
+    r.disk_bytes = disk_bytes(conn, url)?;
     if backend == Backend::Postgres {
         #[derive(QueryableByName)]
         struct Setting {
@@ -313,7 +316,7 @@ pub(super) fn run_on(
         let mut show = |name: &str| -> anyhow::Result<String> {
             let s: Setting =
                 diesel::sql_query(format!("SELECT current_setting('{name}') AS setting"))
-                    .get_result(&mut conn)?;
+                    .get_result(conn)?;
             Ok(s.setting)
         };
         let (fsync, shared_buffers) = (show("fsync")?, show("shared_buffers")?);
@@ -338,9 +341,22 @@ pub(super) fn run_on(
         Some(p) => p.clone(),
         None => std::env::current_exe()?,
     };
+    if opts.only_broker {
+        let token = bench_token(conn)?;
+        r.broker = broker_figures(
+            opts,
+            &exe,
+            url,
+            conn,
+            token,
+            conversations,
+            &mut r.mismatches,
+        );
+        return Ok(r);
+    }
     let server = Server::start(&exe, url, &[])?;
     let mut client = Client::new(&server.addr);
-    client.token = bench_token(&mut conn)?;
+    client.token = bench_token(conn)?;
     let runs = opts.runs;
     let pg = backend == Backend::Postgres;
 
@@ -411,15 +427,15 @@ pub(super) fn run_on(
         } else {
             &case.sql
         };
-        let page_q = page_sql(&mut conn, cond, case.order, "")?;
+        let page_q = page_sql(conn, cond, case.order, "")?;
         let count_q = count_sql(cond);
         #[derive(QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let sql_total: N = diesel::sql_query(count_q.replace("count(*)", "count(*) AS n"))
-            .get_result(&mut conn)?;
+        let sql_total: N =
+            diesel::sql_query(count_q.replace("count(*)", "count(*) AS n")).get_result(conn)?;
         if sql_total.n != total {
             r.mismatches.push(format!(
                 "{}: the API counts {total}, the hand-written SQL {}",
@@ -476,11 +492,11 @@ pub(super) fn run_on(
             "SELECT c.id FROM conversations c WHERE c.deleted_at IS NULL ORDER BY {LATEST} LIMIT 1 OFFSET {}",
             offset
         ))
-        .get_result::<OneId>(&mut conn)?
+        .get_result::<OneId>(conn)?
         .id
     };
     let deep_q = page_sql(
-        &mut conn,
+        conn,
         "TRUE",
         LATEST,
         &format!(" AND (c.latest_event_at, c.id) < (SELECT latest_event_at, id FROM conversations WHERE id = {last_id})"),
@@ -578,7 +594,7 @@ pub(super) fn run_on(
     // Training data: annotate, save, and the NLU export of many annotated examples.
     r.training = Some(measure_training(
         opts,
-        &mut conn,
+        conn,
         &mut client,
         runs,
         &mut r.mismatches,
@@ -633,7 +649,7 @@ pub(super) fn run_on(
         opts,
         &exe,
         url,
-        &mut conn,
+        conn,
         client.token.clone(),
         conversations,
         &mut r.mismatches,
