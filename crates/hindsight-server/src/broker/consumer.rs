@@ -172,7 +172,7 @@ async fn session(
     state: &AppState,
     settings: &BrokerSettings,
     url: &str,
-    status: &Status,
+    status: &Arc<Status>,
     backoff: &mut Duration,
 ) -> Result<(), String> {
     let conn = Connection::connect(url, ConnectionProperties::default())
@@ -203,9 +203,17 @@ async fn session(
     let max = settings
         .batch
         .clamp(1, usize::from(settings.prefetch.max(1)));
+    // The batch being stored, on the blocking pool, while the next one is gathered and
+    // decoded here: the two overlap on two cores. One at a time, so batches commit in order.
+    let mut storing: Option<Storing> = None;
     loop {
         let first = tokio::select! {
             d = consumer.next() => d,
+            done = finish(&mut storing) => {
+                // Acknowledged at once, not when the next message happens to arrive.
+                ack(&channel, done?).await?;
+                continue;
+            }
             _ = lag_tick.tick() => {
                 count_lag(&lag_channel, settings, status).await;
                 continue;
@@ -222,14 +230,50 @@ async fn session(
             }
         }
         let messages: Vec<Message> = deliveries.iter().map(message_of).collect();
-        store_until_done(state, status, &messages).await;
+        let batch = build_batch(&messages, None);
         let last = deliveries.last().map_or(0, |d| d.delivery_tag);
-        // Everything up to `last` is committed: one acknowledgement for the batch.
-        channel
-            .basic_ack(last, BasicAckOptions { multiple: true })
-            .await
-            .map_err(broker_error)?;
+        if storing.is_some() {
+            let done = finish(&mut storing).await?;
+            ack(&channel, done).await?;
+        }
+        let (state, status) = (state.clone(), status.clone());
+        storing = Some(Storing {
+            task: tokio::spawn(async move {
+                store_until_done(&state, &status, &messages, Some(batch)).await;
+            }),
+            last,
+        });
     }
+}
+
+/// A batch being stored, and the delivery tag of its last message.
+struct Storing {
+    task: tokio::task::JoinHandle<()>,
+    last: u64,
+}
+
+/// Waits for the batch being stored (forever when there is none) and returns its last
+/// delivery tag: the batch is then committed.
+async fn finish(storing: &mut Option<Storing>) -> Result<u64, String> {
+    let Some(s) = storing else {
+        return std::future::pending().await;
+    };
+    let stored = (&mut s.task).await;
+    let last = s.last;
+    *storing = None;
+    // The task ends only once its batch is stored; should it panic, the connection ends and
+    // RabbitMQ delivers the batch again.
+    stored
+        .map(|()| last)
+        .map_err(|e| format!("event broker: storing a batch failed: {e}"))
+}
+
+/// Acknowledges every message up to `last`, all committed, in one acknowledgement.
+async fn ack(channel: &Channel, last: u64) -> Result<(), String> {
+    channel
+        .basic_ack(last, BasicAckOptions { multiple: true })
+        .await
+        .map_err(broker_error)
 }
 
 fn next_delivery(
@@ -263,11 +307,21 @@ async fn count_lag(channel: &Channel, settings: &BrokerSettings, status: &Status
 /// meanwhile, so RabbitMQ keeps the messages). A batch that fails for another reason is
 /// stored message by message, and a message that fails alone is recorded as an ingest error:
 /// one bad message never holds up the queue.
-async fn store_until_done(state: &AppState, status: &Status, messages: &[Message]) {
+///
+/// `decoded` is the batch of `messages` when the caller has already built it.
+async fn store_until_done(
+    state: &AppState,
+    status: &Status,
+    messages: &[Message],
+    mut decoded: Option<IngestBatch>,
+) {
     let mut wait = MIN_BACKOFF;
     let mut failure: Option<String> = None;
     loop {
-        let batch = build_batch(messages, failure.as_deref());
+        let batch = match decoded.take() {
+            Some(batch) => batch,
+            None => build_batch(messages, failure.as_deref()),
+        };
         let accepted = (messages.len() - batch.rejected.len()) as u64;
         let opts = IngestOptions {
             timezone: state.config.timezone,
@@ -294,7 +348,7 @@ async fn store_until_done(state: &AppState, status: &Status, messages: &[Message
             Err(e) if messages.len() > 1 => {
                 tracing::warn!(error = %e, "event broker: a batch failed; storing its messages one by one");
                 for one in messages.chunks(1) {
-                    Box::pin(store_until_done(state, status, one)).await;
+                    Box::pin(store_until_done(state, status, one, None)).await;
                 }
                 return;
             }
