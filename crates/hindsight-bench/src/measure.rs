@@ -286,8 +286,7 @@ pub(super) fn run_on(
         timezone: chrono_tz::UTC,
         restore_deleted: false,
     };
-    // As `hindsight demo-data` and `hindsight import` open the database: a pool of one, with
-    // SQLite's checkpoints on a thread of their own.
+    // As `hindsight demo-data` and `hindsight import` open the database: a pool of one.
     let pool = hindsight_server::db::open_pool(url, 1)?;
     let mut pooled = pool.get()?;
     let conn: &mut DbConnection = &mut pooled;

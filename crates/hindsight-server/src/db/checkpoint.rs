@@ -7,8 +7,9 @@
 //! spent about a tenth of its time there (perf, 100,000 conversations, a 400,000-event
 //! backlog: 23,400 events/s with the default, 25,600–27,000 with no checkpoints at all). The
 //! [`Checkpointer`] copies from its own connection on the other core while the writer goes on,
-//! and the pool's connections checkpoint themselves only past
-//! [`DEFERRED_AUTOCHECKPOINT_PAGES`], a bound on the WAL should the thread fall behind.
+//! beside a serving pool ([`super::connection::open_pool_with_timeout`]), whose connections
+//! checkpoint themselves only past [`DEFERRED_AUTOCHECKPOINT_PAGES`], a bound on the WAL
+//! should the thread fall behind.
 
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
@@ -87,7 +88,8 @@ mod tests {
     fn the_thread_copies_the_wal_while_the_writer_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("checkpoint.db");
-        let pool = crate::db::open_pool(&format!("sqlite://{}", path.display()), 2).unwrap();
+        let url = format!("sqlite://{}", path.display());
+        let pool = crate::db::connection::open_pool_with_timeout(&url, 2, None).unwrap();
         let mut conn = pool.get().unwrap();
         let pages: Pages = diesel::sql_query("PRAGMA wal_autocheckpoint")
             .get_result(&mut *conn)
