@@ -216,8 +216,11 @@ pub fn store_within_transaction(
     let batch = merge_by_sender(batch);
     lock_senders(conn, batch.iter().map(|c| c.sender_id.as_str()))?;
     record_timezone(conn, opts.timezone)?;
-    let (summary, changed) = store_in_transaction(conn, batch, opts)?;
-    super::broker::set_environments(conn, environments)?;
+    let (summary, changed, created) = store_in_transaction(conn, batch, environments, opts)?;
+    // New conversations took theirs as they were inserted.
+    let mut updated = environments.clone();
+    updated.retain(|sender, _| !created.contains(sender));
+    super::broker::set_environments(conn, &updated)?;
     super::queue_fill::follow_imports(conn, &changed)?;
     Ok(summary)
 }
@@ -427,13 +430,15 @@ fn plan(
     }
 }
 
-/// Stores the batch; returns its summary and the conversations it created, gave new events
-/// or restored.
+/// Stores the batch, new conversations with their environments (sender id → name); returns
+/// its summary, the conversations it created, gave new events or restored, and the sender ids
+/// of those it created.
 fn store_in_transaction(
     conn: &mut DbConnection,
     batch: Vec<IncomingConversation>,
+    environments: &HashMap<String, String>,
     opts: &IngestOptions,
-) -> QueryResult<(ImportSummary, Vec<i64>)> {
+) -> QueryResult<(ImportSummary, Vec<i64>, HashSet<String>)> {
     let mut summary = ImportSummary::default();
     let now = Utc::now().naive_utc();
     let senders: Vec<&str> = batch.iter().map(|c| c.sender_id.as_str()).collect();
@@ -460,6 +465,8 @@ fn store_in_transaction(
                     conversations::updated_at.eq(now),
                     // The `oldest` order's key: set once, never updated.
                     conversations::started_at.eq(p.columns.first_event_at),
+                    conversations::environment
+                        .eq(environments.get(&p.sender_id).map(String::as_str)),
                 )
             })
             .collect();
@@ -474,6 +481,7 @@ fn store_in_transaction(
         ids.extend(rows);
     }
     summary.conversations_created += fresh.len() as u64;
+    let created: HashSet<String> = fresh.iter().map(|p| p.sender_id.clone()).collect();
 
     let mut new_events = Vec::new();
     let mut new_features = Vec::new();
@@ -567,7 +575,7 @@ fn store_in_transaction(
     super::facets::add_counts(conn, &facet_counts)?;
     // PostgreSQL's inbox counts grew by a row per new conversation: fold them.
     super::counts::compact(conn)?;
-    Ok((summary, changed))
+    Ok((summary, changed, created))
 }
 
 /// The largest event id (0 when there is none), before a batch's events are inserted.
