@@ -553,6 +553,7 @@ async fn a_reviewer_works_through_the_inbox() {
         (1024, "07-medium-1024"),
         (390, "08-narrow-390"),
     ] {
+        step(&format!("  at {width} px"));
         b.resize(width, 900).await;
         b.goto(&message_path).await;
         b.wait_text("#story", "stories:").await;

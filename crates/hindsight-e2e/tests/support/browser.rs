@@ -11,7 +11,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use super::{eventually, free_port, screenshot_dir};
+use super::{eventually, eventually_or, free_port, screenshot_dir};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -236,10 +236,23 @@ impl Browser {
 
     /// Waits until an element's text contains `needle`; returns the text.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
-        eventually(&format!("`{css}` to contain {needle:?}"), || async {
-            let el = self.c.find(Locator::Css(css)).await.ok()?;
-            el.text().await.ok().filter(|t| t.contains(needle))
-        })
+        // What the element last showed, so that a timeout says whether it was missing,
+        // empty (not laid out) or showing something else.
+        let last = std::cell::RefCell::new(String::from("no such element"));
+        eventually_or(
+            &format!("`{css}` to contain {needle:?}"),
+            || last.borrow().clone(),
+            || async {
+                let el = self.c.find(Locator::Css(css)).await.ok()?;
+                let text = el.text().await.ok()?;
+                if text.contains(needle) {
+                    return Some(text);
+                }
+                let shown: String = text.chars().take(200).collect();
+                *last.borrow_mut() = format!("{shown:?}");
+                None
+            },
+        )
         .await
     }
 

@@ -30,7 +30,17 @@ pub fn screenshot_dir() -> PathBuf {
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Polls `probe` every 50 ms until it answers `Some`, or fails naming `what`.
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    eventually_or(what, String::new, probe).await
+}
+
+/// [`eventually`], whose failure also says what `last_seen` reports then (for instance the
+/// text an element held), so a timeout shows what the page showed instead.
+pub async fn eventually_or<T, F, Fut>(what: &str, last_seen: impl Fn() -> String, mut probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -41,7 +51,11 @@ where
             return v;
         }
         if start.elapsed() > PATIENCE {
-            panic!("timed out after {PATIENCE:?} waiting for {what}");
+            let seen = last_seen();
+            if seen.is_empty() {
+                panic!("timed out after {PATIENCE:?} waiting for {what}");
+            }
+            panic!("timed out after {PATIENCE:?} waiting for {what}; last seen: {seen}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
