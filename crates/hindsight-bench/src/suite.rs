@@ -41,10 +41,12 @@ pub(super) fn text_sql(word: &str) -> (String, String) {
 }
 
 /// The substring condition (`text_mode=substring`): SQLite's FTS5 trigram index,
-/// PostgreSQL's pg_trgm index.
+/// PostgreSQL's pg_trgm index. On SQLite the order's index is walked, each row looked up in
+/// the matches (`+`), as the API does for the suite's common substring; PostgreSQL's planner
+/// chooses.
 pub(super) fn substring_sql(word: &str) -> (String, String) {
     (
-        format!("c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
+        format!("+c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
         format!("c.id IN (SELECT m.conversation_id FROM user_messages m WHERE m.lowered LIKE '%{word}%')"),
     )
 }
@@ -200,5 +202,8 @@ pub(super) fn page_sql(
 }
 
 pub(super) fn count_sql(cond: &str) -> String {
+    // A leading `+` asks a page to walk its order (see `substring_sql`); a count has no order
+    // to walk and reads the matches, as the API's count does.
+    let cond = cond.strip_prefix('+').unwrap_or(cond);
     format!("SELECT count(*) FROM conversations c WHERE c.deleted_at IS NULL AND {cond}")
 }

@@ -397,14 +397,26 @@ pub fn only_text(filter: &ConversationFilter) -> bool {
     filter.text.is_some() && rest == ConversationFilter::default()
 }
 
-/// Whether the page should walk the sort order and test each conversation's messages for a
-/// substring, from the share of a sample that matched (`matched` of `sampled`, of
-/// `population` conversations): a common substring alone. PostgreSQL only: SQLite's trigram
-/// index keys its rows by conversation and gathers cheaply.
-pub fn probe_substring(limit: i64, matched: i64, sampled: i64, population: i64) -> bool {
+/// Whether the page should walk the sort order testing each conversation for a substring,
+/// from the share of a sample that matched (`matched` of `sampled`, of `population`
+/// conversations): a common substring alone. What a walked row costs differs by backend:
+/// PostgreSQL reads and searches the conversation's messages, SQLite looks it up in the
+/// trigram index's matches, read once.
+pub fn probe_substring(
+    backend: Backend,
+    limit: i64,
+    matched: i64,
+    sampled: i64,
+    population: i64,
+) -> bool {
     let density = matched as f64 / sampled.max(1) as f64;
     let matches = (density * population as f64).round() as i64;
-    should_probe(population, limit, &[matches], 1.0, PROBE_SUBSTRING_COST)
+    // Which backend: the cost of a walked row was measured on each (see the constants).
+    let probe_cost = match backend {
+        Backend::Postgres => PROBE_SUBSTRING_COST,
+        Backend::Sqlite => PROBE_COST,
+    };
+    should_probe(population, limit, &[matches], 1.0, probe_cost)
 }
 
 /// Whether the page should walk its order's index and test the channel on each row, rather
@@ -549,10 +561,28 @@ mod tests {
     #[test]
     fn a_common_substring_is_probed_a_rare_one_gathered() {
         // "refund" in 15 % of a million: 670 conversations walked and tested.
-        assert!(probe_substring(100, 154, 1024, 1_000_000));
+        assert!(probe_substring(
+            Backend::Postgres,
+            100,
+            154,
+            1024,
+            1_000_000
+        ));
         // 0.2 %: 50,000 conversations tested cost more than gathering 2,000.
-        assert!(!probe_substring(100, 2, 1024, 1_000_000));
-        assert!(!probe_substring(100, 0, 1024, 1_000_000));
+        assert!(!probe_substring(Backend::Postgres, 100, 2, 1024, 1_000_000));
+        assert!(!probe_substring(Backend::Postgres, 100, 0, 1024, 1_000_000));
+        // SQLite tests a walked row against the matches read once: cheaper, so a substring in
+        // 1.5 % of a million (about 13,500 rows walked for 15,000 gathered) is walked there
+        // and gathered on PostgreSQL.
+        assert!(probe_substring(Backend::Sqlite, 100, 15, 1000, 1_000_000));
+        assert!(!probe_substring(
+            Backend::Postgres,
+            100,
+            15,
+            1000,
+            1_000_000
+        ));
+        assert!(!probe_substring(Backend::Sqlite, 100, 5, 1000, 1_000_000));
     }
 
     #[test]

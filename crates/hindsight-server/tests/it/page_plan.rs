@@ -73,13 +73,13 @@ both_backends! {
         } else {
             assert_eq!(row_by_row, 0);
         }
-        // A common substring alone: PostgreSQL walks the order for a short page and tests
-        // each conversation's messages (the pages above compared it with the gathered page);
-        // SQLite always gathers it from its trigram index.
+        // A common substring alone walks the order for a short page (the pages above compared
+        // it with the gathered page): PostgreSQL tests each conversation's messages, SQLite
+        // looks each row up in its trigram index's matches.
         use hindsight_server::db::conversations::probes_text;
         let filter = ConversationFilter::from_query("text=want&text_mode=substring").unwrap();
         let mut conn = app.state.pool.get().unwrap();
-        assert_eq!(probes_text(&mut conn, &filter, 2).unwrap(), !sqlite);
+        assert!(probes_text(&mut conn, &filter, 2).unwrap());
         assert!(!probes_text(&mut conn, &filter, 500).unwrap());
     }
 }
