@@ -426,7 +426,8 @@ pub(super) fn run_on(
         } else {
             &case.sql
         };
-        let page_q = page_sql(conn, cond, case.order, "")?;
+        let walk = if pg { &case.walk_pg } else { &case.walk };
+        let page_q = page_sql(conn, walk.as_deref().unwrap_or(cond), case.order, "")?;
         let count_q = count_sql(cond);
         #[derive(QueryableByName)]
         struct N {

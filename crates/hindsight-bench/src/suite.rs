@@ -16,6 +16,11 @@ pub(super) struct Case {
     /// Portable SQL; `{text}` cases give one per backend.
     pub(super) sql: String,
     pub(super) sql_pg: Option<String>,
+    /// The page's condition on SQLite where the API walks the order testing each row rather
+    /// than gathering the matches (its count still reads them: `sql`).
+    pub(super) walk: Option<String>,
+    /// The same on PostgreSQL (its count: `sql_pg`).
+    pub(super) walk_pg: Option<String>,
     pub(super) order: &'static str,
 }
 
@@ -40,13 +45,27 @@ pub(super) fn text_sql(word: &str) -> (String, String) {
     )
 }
 
+/// A feature tested on each row as the page walks its order, fenced from PostgreSQL's
+/// planner (`OFFSET 0`), as the API walks words with features there.
+pub(super) fn feature_probe_pg(kind: &str, name: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM conversation_features f WHERE f.conversation_id = c.id AND f.kind = '{kind}' AND f.name = '{name}' OFFSET 0)"
+    )
+}
+
+/// The word condition tested on each row, as [`feature_probe_pg`].
+pub(super) fn word_probe_pg(word: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM user_messages w WHERE w.conversation_id = c.id AND (w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}'))) IS TRUE OFFSET 0)"
+    )
+}
+
 /// The substring condition (`text_mode=substring`): SQLite's FTS5 trigram index,
-/// PostgreSQL's pg_trgm index. On SQLite the order's index is walked, each row looked up in
-/// the matches (`+`), as the API does for the suite's common substring; PostgreSQL's planner
-/// chooses.
+/// PostgreSQL's pg_trgm index. Prefixed with `+`, SQLite walks the order's index and looks
+/// each row up in the matches, as the API does for a common substring's page.
 pub(super) fn substring_sql(word: &str) -> (String, String) {
     (
-        format!("+c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
+        format!("c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
         format!("c.id IN (SELECT m.conversation_id FROM user_messages m WHERE m.lowered LIKE '%{word}%')"),
     )
 }
@@ -90,6 +109,8 @@ pub(super) fn sequence_case(name: &'static str, pattern: &str) -> Case {
                 None => format!("p.steps ~ '{regex}'"),
             },
         )),
+        walk: None,
+        walk_pg: None,
         order: LATEST,
     }
 }
@@ -102,6 +123,8 @@ pub(super) fn suite() -> Vec<Case> {
         query: query.into(),
         sql,
         sql_pg: None,
+        walk: None,
+        walk_pg: None,
         order: LATEST,
     };
     let (refund, refund_pg) = text_sql("refund");
@@ -131,9 +154,9 @@ pub(super) fn suite() -> Vec<Case> {
         case("review status", "review_status=saved_for_later", "c.review_status = 'saved_for_later'".into()),
         case("tag", "tag=bug", tagged("bug")),
         case("flagged", "flagged=true", "c.flagged = TRUE".into()),
-        Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), order: LATEST },
-        Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), order: LATEST },
-        Case { name: "free text (substring)", query: "text=refund&text_mode=substring".into(), sql: refund_sub, sql_pg: Some(refund_sub_pg), order: LATEST },
+        Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), walk: None, walk_pg: None, order: LATEST },
+        Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), walk: None, walk_pg: None, order: LATEST },
+        Case { name: "free text (substring)", query: "text=refund&text_mode=substring".into(), sql: refund_sub.clone(), sql_pg: Some(refund_sub_pg), walk: Some(format!("+{refund_sub}")), walk_pg: None, order: LATEST },
         sequence_case("sequence: 2 steps", "intent:intent_000 > action:utter_001"),
         sequence_case("sequence: 4 steps to the end", "intent:intent_003 > intent:intent_000 > action:utter_002 > end"),
         sequence_case("sequence: never this action, to the end", "intent:intent_000 > !action:utter_000 > end"),
@@ -154,20 +177,23 @@ pub(super) fn suite() -> Vec<Case> {
             query: "action=utter_010&policy=TEDPolicy&time_of_day=08:00-12:00&text=refund".into(),
             sql: format!("{} AND {} AND c.start_minute_local >= 480 AND c.start_minute_local < 720 AND {refund3}", feature("action", "utter_010"), feature("policy", "TEDPolicy")),
             sql_pg: Some(format!("{} AND {} AND c.start_minute_local >= 480 AND c.start_minute_local < 720 AND {refund3_pg}", feature("action", "utter_010"), feature("policy", "TEDPolicy"))),
+            walk: None,
+            // The API walks the order on PostgreSQL here (`db::plan::walks_words_on_postgres`).
+            walk_pg: Some(format!("c.start_minute_local >= 480 AND c.start_minute_local < 720 AND {} AND {} AND {}", feature_probe_pg("action", "utter_010"), feature_probe_pg("policy", "TEDPolicy"), word_probe_pg("refund"))),
             order: LATEST,
         },
         Case {
             name: "lowest confidence order + intent",
             query: "sort=lowest_confidence&intent=intent_001".into(),
             sql: feature("intent", "intent_001"),
-            sql_pg: None,
+            sql_pg: None, walk: None, walk_pg: None,
             order: "c.lowest_confidence ASC, c.id ASC",
         },
         Case {
             name: "length order + channel + tag",
             query: "sort=length&channel=rest&tag=needs-training".into(),
             sql: format!("c.channel = 'rest' AND {}", tagged("needs-training")),
-            sql_pg: None,
+            sql_pg: None, walk: None, walk_pg: None,
             order: "c.user_message_count DESC, c.id DESC",
         },
     ]
@@ -202,8 +228,5 @@ pub(super) fn page_sql(
 }
 
 pub(super) fn count_sql(cond: &str) -> String {
-    // A leading `+` asks a page to walk its order (see `substring_sql`); a count has no order
-    // to walk and reads the matches, as the API's count does.
-    let cond = cond.strip_prefix('+').unwrap_or(cond);
     format!("SELECT count(*) FROM conversations c WHERE c.deleted_at IS NULL AND {cond}")
 }

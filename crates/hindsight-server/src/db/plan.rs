@@ -386,6 +386,40 @@ fn only_known_shares(filter: &ConversationFilter) -> bool {
     rest == ConversationFilter::default()
 }
 
+/// Whether PostgreSQL may walk the page's order for this filter, testing each row: words
+/// with any-of features and plain columns (length, confidence, dates, time of day, review
+/// status), nothing else. Its planner cannot estimate a word together with features: four
+/// conditions with "refund" at a million (5,345 matches) joined the features' posting lists
+/// and probed the word for 13,393 of them (560 ms for the page), where walking the newest
+/// first tests 18,700 rows in 20 ms. Other conditions stay with its planner.
+pub fn walks_words_on_postgres(filter: &ConversationFilter) -> bool {
+    let rest = ConversationFilter {
+        text: None,
+        text_mode: Default::default(),
+        sort: Default::default(),
+        intents: Vec::new(),
+        actions: Vec::new(),
+        entities: Vec::new(),
+        policies: Vec::new(),
+        min_user_messages: None,
+        max_user_messages: None,
+        min_intent_confidence: None,
+        max_intent_confidence: None,
+        min_action_confidence: None,
+        max_action_confidence: None,
+        start: None,
+        until: None,
+        time_of_day: None,
+        review_status: Vec::new(),
+        ..filter.clone()
+    };
+    let words = filter
+        .text
+        .as_deref()
+        .is_some_and(|t| super::conversations::matches_words(filter, t));
+    words && !only_text(filter) && rest == ConversationFilter::default()
+}
+
 /// Whether the filter holds nothing but its text (and its order).
 pub fn only_text(filter: &ConversationFilter) -> bool {
     let rest = ConversationFilter {

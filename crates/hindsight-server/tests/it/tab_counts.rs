@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::harness::{Db, TestApp};
 
 /// One filter of each kind the inbox offers, alone and combined.
-pub const FILTERS: [&str; 26] = [
+pub const FILTERS: [&str; 28] = [
     "",
     "channel=rest",
     "review_status=reviewed",
@@ -33,6 +33,8 @@ pub const FILTERS: [&str; 26] = [
     "misclassified=true",
     "text=want",
     "text=want&text_mode=substring",
+    "intent=intent_000&text=want",
+    "action=utter_001&policy=RulePolicy&min_user_messages=2&text=want",
     "max_intent_confidence=0.5",
     "time_of_day=08:00-12:00",
     "min_user_messages=3&max_user_messages=6",

@@ -129,6 +129,17 @@ impl Plan {
         self.per_row || self.ids.is_some() || self.sample
     }
 
+    /// Whether the row-by-row tests are fenced from PostgreSQL's planner (`OFFSET 0`), as
+    /// the page walks its order: written as a plain `EXISTS`, it turns each into a semi-join
+    /// that reads every holder of the feature before the walk starts (see
+    /// `sequence::with_fenced_probe`). The estimate's sample and id windows are left to it.
+    fn fences_probes(&self) -> bool {
+        self.per_row
+            && self.ids.is_none()
+            && !self.sample
+            && self.backend == Some(Backend::Postgres)
+    }
+
     /// Whether the any-of filter of `kind` is tested row by row.
     fn probes(&self, kind: &str) -> bool {
         self.per_row() || self.probe.contains(&kind)
@@ -210,12 +221,19 @@ pub(super) fn filtered_on<'a>(
         ("policy", &f.policies, &f.exclude_policies),
     ] {
         if !any.is_empty() && plan.probes(kind) {
-            q = q.filter(exists(
-                conversation_features::table
-                    .filter(conversation_features::conversation_id.eq(conversations::id))
-                    .filter(conversation_features::kind.eq(kind))
-                    .filter(conversation_features::name.eq_any(any)),
-            ));
+            let probe = conversation_features::table
+                .filter(conversation_features::conversation_id.eq(conversations::id))
+                .filter(conversation_features::kind.eq(kind))
+                .filter(conversation_features::name.eq_any(any));
+            q = if plan.fences_probes() {
+                q.filter(exists(
+                    probe
+                        .select(conversation_features::conversation_id)
+                        .offset(0),
+                ))
+            } else {
+                q.filter(exists(probe))
+            };
         } else if !any.is_empty() {
             q = q.filter(conversations::id.eq_any(with_feature(kind, any)));
         }

@@ -375,8 +375,10 @@ fn conditions_plan(
     // 1.8 s), so a pattern's page is judged from the sample as on SQLite.
     let sequence_on_postgres =
         conn.backend() == super::Backend::Postgres && filter.sequence.is_some();
+    let words_on_postgres =
+        conn.backend() == super::Backend::Postgres && super::plan::walks_words_on_postgres(filter);
     if !plan.probe.is_empty()
-        || (conn.backend() != super::Backend::Sqlite && !sequence_on_postgres)
+        || (conn.backend() != super::Backend::Sqlite && !sequence_on_postgres && !words_on_postgres)
         || substring
         || !super::plan::gathers(filter)
     {

@@ -108,14 +108,15 @@ pub(super) fn with_text<'a>(
                     .sql(")"),
                 ),
             },
-            // PostgreSQL, probed (a common word, see `super::plan`) or in the estimate's
-            // sample: each conversation's own rows of the user messages' table (migration
+            // PostgreSQL, probed (a common word, see `super::plan`), walking the order with
+            // every condition row by row (`super::page_plan`) or in the estimate's sample: each conversation's own rows of the user messages' table (migration
             // 2026-12-04-000140_postgres_user_messages), by its primary key. `OFFSET 0` keeps the
             // planner from turning the EXISTS into a join that gathers every matching message
             // from the GIN index before the newest could be picked; `IS TRUE` keeps it from
             // intersecting each conversation's rows with the GIN index's matches.
             Some(Backend::Postgres)
-                if (plan.probe.contains(&"text") || plan.sample) && plan.ids.is_none() =>
+                if (plan.probe.contains(&"text") || plan.sample || plan.per_row)
+                    && plan.ids.is_none() =>
             {
                 q.filter(
                     sql::<Bool>(
