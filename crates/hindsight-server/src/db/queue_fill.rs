@@ -197,10 +197,7 @@ fn insert_members(conn: &mut DbConnection, rows: &[NewMember]) -> QueryResult<()
     Ok(())
 }
 
-/// Adds the candidates the queue does not hold yet, each with its stratum and the rule's
-/// decision; a count per stratum is filled up to its number and never past it. Returns
-/// (added, sampled).
-/// Entries a queue's creation adds from which it refreshes the planner's statistics of them.
+/// Entries a fill adds from which it refreshes the planner's statistics of them.
 pub const FILL_REFRESHES_STATISTICS: i64 = 1_000;
 
 /// Brings the planner's statistics of queue entries up to date after a large fill, outside
@@ -218,6 +215,9 @@ pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Adds the candidates the queue does not hold yet, each with its stratum and the rule's
+/// decision; a count per stratum is filled up to its number and never past it. Returns
+/// (added, sampled).
 pub fn fill(
     conn: &mut DbConnection,
     queue: i64,

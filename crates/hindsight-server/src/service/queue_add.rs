@@ -59,7 +59,7 @@ pub async fn add_conversations(
     }
     state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
+            let added = write_transaction(conn, |conn| -> AppResult<_> {
                 let row = explicit_queue(conn, id)?;
                 let rule = sampling_of(&row)?;
                 let found = db::queue_fill::live_candidates(
@@ -89,7 +89,9 @@ pub async fn add_conversations(
                 });
                 record_added(conn, &caller, id, after)?;
                 Ok(result)
-            })
+            })?;
+            super::queues::refresh_statistics_after_fill(conn, id, added.added);
+            Ok(added)
         })
         .await
 }
@@ -111,7 +113,7 @@ pub async fn add_matching(
     super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     state
         .db(move |conn| {
-            write_transaction(conn, |conn| {
+            let added = write_transaction(conn, |conn| -> AppResult<_> {
                 let row = explicit_queue(conn, id)?;
                 let rule = sampling_of(&row)?;
                 let by = sampling::stratify_by(&rule);
@@ -142,7 +144,9 @@ pub async fn add_matching(
                     sampled,
                     already_present: matched - added,
                 })
-            })
+            })?;
+            super::queues::refresh_statistics_after_fill(conn, id, added.added);
+            Ok(added)
         })
         .await
 }

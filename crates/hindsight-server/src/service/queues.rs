@@ -204,16 +204,21 @@ pub async fn create_queue(
                 audit_queue(conn, &caller.name, "queue_created", id, None, Some(&queue))?;
                 Ok(queue)
             })?;
-            // So that the first `next` is planned for the queue's size. The queue is stored
-            // whatever happens here: a failure is only logged.
-            if queue.sampled >= db::queue_fill::FILL_REFRESHES_STATISTICS {
-                if let Err(e) = db::queue_fill::refresh_statistics(conn) {
-                    tracing::warn!(error = %e, queue = queue.id, "queue entries' statistics not refreshed");
-                }
-            }
+            refresh_statistics_after_fill(conn, queue.id, queue.sampled);
             Ok(queue)
         })
         .await
+}
+
+/// After a fill's transaction committed `added` entries to `queue`: a large one refreshes the
+/// planner's statistics of queue entries, so that the next `next` is planned for the queue's
+/// size. The entries are stored whatever happens here: a failure is only logged.
+pub(super) fn refresh_statistics_after_fill(conn: &mut DbConnection, queue: i64, added: i64) {
+    if added >= db::queue_fill::FILL_REFRESHES_STATISTICS {
+        if let Err(e) = db::queue_fill::refresh_statistics(conn) {
+            tracing::warn!(error = %e, queue, "queue entries' statistics not refreshed");
+        }
+    }
 }
 
 /// Every queue, by name: viewer or above.
