@@ -30,9 +30,9 @@ pub fn event_counts(
 }
 
 /// Sets each conversation's environment (sender id → environment).
-pub fn set_environments(
+pub fn set_environments<'a>(
     conn: &mut DbConnection,
-    environments: &HashMap<String, String>,
+    environments: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> QueryResult<()> {
     let mut by_env: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (sender, env) in environments {

@@ -218,9 +218,11 @@ pub fn store_within_transaction(
     record_timezone(conn, opts.timezone)?;
     let (summary, changed, created) = store_in_transaction(conn, batch, environments, opts)?;
     // New conversations took theirs as they were inserted.
-    let mut updated = environments.clone();
-    updated.retain(|sender, _| !created.contains(sender));
-    super::broker::set_environments(conn, &updated)?;
+    let updated = environments
+        .iter()
+        .filter(|(sender, _)| !created.contains(*sender))
+        .map(|(sender, env)| (sender.as_str(), env.as_str()));
+    super::broker::set_environments(conn, updated)?;
     super::queue_fill::follow_imports(conn, &changed)?;
     Ok(summary)
 }
