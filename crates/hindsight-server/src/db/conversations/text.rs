@@ -109,7 +109,8 @@ pub(super) fn with_text<'a>(
                 ),
             },
             // PostgreSQL, probed (a common word, see `super::plan`), walking the order with
-            // every condition row by row (`super::page_plan`) or in the estimate's sample: each conversation's own rows of the user messages' table (migration
+            // every condition row by row (`super::page_plan`) or in the estimate's sample:
+            // each conversation's own rows of the user messages' table (migration
             // 2026-12-04-000140_postgres_user_messages), by its primary key. `OFFSET 0` keeps the
             // planner from turning the EXISTS into a join that gathers every matching message
             // from the GIN index before the newest could be picked; `IS TRUE` keeps it from
@@ -174,15 +175,16 @@ pub(super) fn with_text<'a>(
             // the index per conversation, as for words, costs 260 µs here: a substring is
             // several trigrams, each a long posting list.
             Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
-                sql::<Bool>(if plan.probe.contains(&"text") {
-                    "+conversations.id IN (SELECT rowid >> 24 FROM user_texts \
+                sql::<Bool>(&format!(
+                    "{}conversations.id IN (SELECT rowid >> 24 FROM user_texts \
                      WHERE ((rowid >> 24) % 64 <> 0 OR hindsight_within_budget()) \
-                     AND user_texts MATCH "
-                } else {
-                    "conversations.id IN (SELECT rowid >> 24 FROM user_texts \
-                     WHERE ((rowid >> 24) % 64 <> 0 OR hindsight_within_budget()) \
-                     AND user_texts MATCH "
-                })
+                     AND user_texts MATCH ",
+                    if plan.probe.contains(&"text") {
+                        "+"
+                    } else {
+                        ""
+                    }
+                ))
                 .bind::<Text, _>(fts_phrase(text))
                 .sql(")"),
             ),
