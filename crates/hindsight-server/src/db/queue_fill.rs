@@ -127,8 +127,13 @@ pub fn live_candidates(
 
 /// Whether the queue holds any conversation (live or not).
 fn holds_any(conn: &mut DbConnection, queue: i64) -> QueryResult<bool> {
+    // In the primary key's order, so that the first entry is read from that index: without
+    // an order, PostgreSQL's generic plan for the prepared statement scanned the table until
+    // it met one of the queue's rows (11 queues of 9,400 at 100,000 conversations: 0.9 ms
+    // a call on average, up to 6 ms; every import batch asks once per following queue).
     let any: Option<i64> = qc::table
         .filter(qc::queue_id.eq(queue))
+        .order(qc::conversation_id)
         .select(qc::conversation_id)
         .first(conn)
         .optional()?;
