@@ -32,7 +32,8 @@ pub struct PathGraph {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathNode {
     /// The step as a sequence pattern step (`intent:greet`, `action:utter_greet`,
-    /// `slot:city`, `bot:*` for a message with no action), or `other`.
+    /// `slot:city`, `intent:""` for a message without an intent, `action:""` for a bot
+    /// message no action sent), or `other`.
     pub step: String,
     /// The less travelled steps of the level folded into one.
     pub other: bool,

@@ -47,11 +47,7 @@ fn steps_of(
                 "u" => {
                     let low = fields.next().is_some_and(|c| below(c, low_bound));
                     let fallback = fallbacks.fallback_intents.contains(&name);
-                    let name = if name.is_empty() {
-                        "*".to_owned()
-                    } else {
-                        name
-                    };
+                    // A message without an intent is `intent:""`.
                     Step {
                         label: Condition::Intent(name).to_string(),
                         low,
@@ -69,11 +65,8 @@ fn steps_of(
                 },
                 _ => Step {
                     fallback: fallbacks.fallback_actions.contains(&name),
-                    label: if name.is_empty() {
-                        Condition::Bot("*".to_owned()).to_string()
-                    } else {
-                        Condition::Action(name).to_string()
-                    },
+                    // A bot message no action sent is `action:""`.
+                    label: Condition::Action(name).to_string(),
                     low: false,
                 },
             }
@@ -105,9 +98,8 @@ fn prefix(level: usize, steps: &[&str]) -> Option<String> {
 }
 
 /// The step of a level's "other": `*!(…)`, none of the shown steps. None when a shown step
-/// is a wildcard (`intent:*` is a message without an intent, `bot:*` a message without an
-/// action: as patterns they match more than their node, so "none of them" would match less
-/// than "other").
+/// reads as a wildcard (an intent or action named `*` itself: as a pattern it matches more
+/// than its node, so "none of them" would match less than "other").
 fn other_step(shown: &[(&str, i64)]) -> Option<String> {
     let labels: Vec<&str> = shown.iter().map(|(label, _)| *label).collect();
     if labels.iter().any(|l| l.ends_with(":*")) {
@@ -347,25 +339,56 @@ mod tests {
     }
 
     #[test]
-    fn other_has_no_pattern_beside_a_wildcard_step() {
+    fn steps_without_a_name_link_exactly_their_conversations() {
         let paths = vec![
-            path(&["u\t-\tno intent"]),
-            path(&["u\t-\tno intent either"]),
-            path(&["ugreet\t0900000=\thi"]),
+            path(&["u\t-\tno intent", "a\tbutter_x"]),
+            path(&["u\t-\tno intent either", "a\tb"]),
+            path(&["ugreet\t0900000=\thi", "autter_greet"]),
             path(&["uodd\t0900000=\t!"]),
         ];
         let g = graph(&paths, SHAPE, &PathSettings::default(), false);
-        let level0: Vec<(&str, Option<&str>)> = g.levels[0]
+        let level0: Vec<(&str, i64, Option<&str>)> = g.levels[0]
             .iter()
-            .map(|n| (n.step.as_str(), n.seq.as_deref()))
+            .map(|n| (n.step.as_str(), n.conversations, n.seq.as_deref()))
             .collect();
         assert_eq!(
             level0,
             [
-                ("intent:*", Some("start >> intent:*")),
-                ("intent:greet", Some("start >> intent:greet")),
-                ("other", None)
+                ("intent:\"\"", 2, Some("start >> intent:\"\"")),
+                ("intent:greet", 1, Some("start >> intent:greet")),
+                ("other", 1, Some("start >> *!(intent:\"\" | intent:greet)"))
             ]
         );
+        assert_eq!(g.levels[1][0].step, "action:\"\"");
+        assert_eq!(
+            g.levels[1][0].seq.as_deref(),
+            Some("start >> * >> action:\"\"")
+        );
+        // Each link's pattern finds exactly its node's paths.
+        for (level, nodes) in g.levels.iter().enumerate() {
+            for node in nodes {
+                let pattern: hindsight_types::SequencePattern =
+                    node.seq.as_deref().unwrap().parse().unwrap();
+                let regex = crate::sequence::to_regex(&pattern);
+                let matched = paths
+                    .iter()
+                    .filter(|p| crate::sequence::path_matches(&regex, p).unwrap())
+                    .count() as i64;
+                assert_eq!(matched, node.conversations, "level {level}: {}", node.step);
+            }
+        }
+    }
+
+    #[test]
+    fn other_has_no_pattern_beside_an_intent_named_like_the_wildcard() {
+        let paths = vec![
+            path(&["u*\t-\tnamed *"]),
+            path(&["u*\t-\tnamed * too"]),
+            path(&["ugreet\t0900000=\thi"]),
+            path(&["uodd\t0900000=\t!"]),
+        ];
+        let g = graph(&paths, SHAPE, &PathSettings::default(), false);
+        assert_eq!(g.levels[0][2].step, "other");
+        assert_eq!(g.levels[0][2].seq, None);
     }
 }

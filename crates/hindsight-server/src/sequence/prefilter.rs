@@ -81,7 +81,8 @@ fn step_fragment(conditions: &[Condition]) -> Option<Fragment> {
         StepKind::Action => "\na",
         StepKind::Slot => "\ns",
     });
-    let mut beyond_features = false;
+    // `""`, no name, is not in the feature index: only the path can tell.
+    let mut beyond_features = name == Some("");
     if let Some(n) = name {
         push_escaped(&mut like, n);
         if kind != StepKind::Action {
@@ -118,7 +119,7 @@ fn step_fragment(conditions: &[Condition]) -> Option<Fragment> {
     }
     Some(Fragment {
         like,
-        named: name.is_some(),
+        named: name.is_some_and(|n| !n.is_empty()),
         beyond_features,
     })
 }

@@ -189,7 +189,8 @@ impl SequencePattern {
                         Condition::Slot(n, _) => ("slot", n),
                         _ => continue,
                     };
-                    if name != "*" && !out.contains(&(kind, name.as_str())) {
+                    // `*` is any name; `""` none, which the feature index does not hold.
+                    if name != "*" && !name.is_empty() && !out.contains(&(kind, name.as_str())) {
                         out.push((kind, name.as_str()));
                     }
                 }

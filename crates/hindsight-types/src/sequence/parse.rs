@@ -248,9 +248,11 @@ impl Parser {
         }
     }
 
+    /// A name, bare or quoted; `""` is the empty name (a user message without an intent, a
+    /// bot message without an action or response), which only quotes can write.
     fn name(&mut self) -> Result<String, SequenceError> {
         if self.peek() == Some('"') {
-            return self.quoted();
+            return self.quoted_text(true);
         }
         let start = self.pos;
         while self.peek().is_some_and(|c| !ends_name(c)) {
@@ -263,6 +265,10 @@ impl Parser {
     }
 
     fn quoted(&mut self) -> Result<String, SequenceError> {
+        self.quoted_text(false)
+    }
+
+    fn quoted_text(&mut self, may_be_empty: bool) -> Result<String, SequenceError> {
         let start = self.pos;
         if !self.eat("\"") {
             return self.error(start, "expected text in double quotes");
@@ -289,7 +295,7 @@ impl Parser {
                 }
             }
         }
-        if out.contains(['\n', '\t']) || out.is_empty() {
+        if out.contains(['\n', '\t']) || (out.is_empty() && !may_be_empty) {
             return self.error(
                 start,
                 "the quoted text must not be empty or hold tabs or line breaks",
@@ -351,7 +357,11 @@ impl Parser {
                 if !self.eat(":") {
                     return self.error(self.pos, "expected `:` and a name after `slot`");
                 }
+                let at = self.pos;
                 let name = self.name()?;
+                if name.is_empty() {
+                    return self.error(at, "a slot's name must not be empty");
+                }
                 let value = if self.eat("=") {
                     Some(self.slot_value()?)
                 } else {

@@ -86,6 +86,27 @@ fn errors_point_at_the_character() {
 fn required_features_skip_negations_and_wildcards() {
     let p = parse("intent:a > !action:b > slot:c > intent:* > bot:utter_x > slot:c");
     assert_eq!(p.required_features(), vec![("intent", "a"), ("slot", "c")]);
+    // No name is not a feature the index holds.
+    let p = parse(r#"intent:"" > action:"" > action:b"#);
+    assert_eq!(p.required_features(), vec![("action", "b")]);
+}
+
+#[test]
+fn the_empty_name_is_quoted_and_only_for_names() {
+    let p = parse(r#"intent:"" >> action:"" > bot:"""#);
+    assert_eq!(
+        p.elements[0].what,
+        Matches::Step(vec![Condition::Intent(String::new())])
+    );
+    assert_eq!(
+        p.elements[1].what,
+        Matches::Step(vec![Condition::Action(String::new())])
+    );
+    assert_eq!(p.to_string(), r#"intent:"" >> action:"" > bot:"""#);
+    assert_eq!(error(r#"slot:"""#).at, 6);
+    assert!(error(r#"slot:"""#).message.contains("slot's name"));
+    assert_eq!(error(r#"user_text~"""#).at, 11);
+    assert_eq!(error(r#"slot:a="""#).at, 8);
 }
 
 #[test]

@@ -77,7 +77,16 @@ pub fn typed_slot_trackers(rng: &mut StdRng, n: usize) -> Vec<Value> {
             for _ in 0..rng.gen_range(1..=4) {
                 t += 1.0;
                 let intent = ["greet", "inform", "deny"].choose(rng).unwrap();
-                events.push(user("typed", intent, rng.gen_range(0.2..1.0), t, "rest"));
+                if rng.gen_bool(0.15) {
+                    // A message the assistant found no intent for (`intent:""`).
+                    events.push(json!({"event": "user", "timestamp": t, "text": "hm", "input_channel": "rest"}));
+                } else {
+                    events.push(user("typed", intent, rng.gen_range(0.2..1.0), t, "rest"));
+                }
+                if rng.gen_bool(0.15) {
+                    // A message no action sent (`action:""`), nor any response (`bot:""`).
+                    events.push(bot("orphan", t + 0.05));
+                }
                 for _ in 0..rng.gen_range(0..=3) {
                     let (name, values) = slots.choose(rng).unwrap();
                     events.push(slot(name, values.choose(rng).unwrap().clone(), t));
@@ -142,10 +151,18 @@ impl Vocabulary {
 
     fn condition(&self, rng: &mut StdRng, kind: u8) -> String {
         let pick = |rng: &mut StdRng, list: &[String]| list.choose(rng).unwrap().clone();
+        // `""`, no name, as often as a few names: the typed conversations hold such steps.
+        let named = |rng: &mut StdRng, list: &[String]| {
+            if rng.gen_bool(0.1) {
+                "\"\"".to_owned()
+            } else {
+                pick(rng, list)
+            }
+        };
         match kind {
-            0 => format!("intent:{}", pick(rng, &self.intents)),
-            1 => format!("action:{}", pick(rng, &self.actions)),
-            2 => format!("bot:{}", pick(rng, &self.responses)),
+            0 => format!("intent:{}", named(rng, &self.intents)),
+            1 => format!("action:{}", named(rng, &self.actions)),
+            2 => format!("bot:{}", named(rng, &self.responses)),
             3 => {
                 let name = pick(rng, &self.slots);
                 match self.slot_values.get(&name) {
