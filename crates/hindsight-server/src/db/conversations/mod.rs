@@ -247,7 +247,7 @@ pub(super) fn by_status(
 /// The share of the sample at or below which a filter is rare enough to try counting exactly
 /// (0.5 %: 5,000 of a million conversations): its matches are few to gather, so the exact
 /// count usually fits the time limit, and an estimate from a few matches would be coarse.
-const RARE_SHARE: f64 = 0.005;
+pub const RARE_SHARE: f64 = 0.005;
 
 /// The tab counts, exact or estimated (the flag: `true` when exact).
 ///
@@ -273,8 +273,8 @@ pub fn count_by_status_or_estimate(
         if let Some(rows) = exact(conn)? {
             return Ok((rows, true));
         }
-        let size = if filter.text.is_some() {
-            SampleSize::INBOX_TEXT_POSTGRES
+        let size = if filter.text.is_some() || filter.sequence.is_some() {
+            SampleSize::INBOX_SLOW_ROWS_POSTGRES
         } else {
             SampleSize::INBOX
         };
