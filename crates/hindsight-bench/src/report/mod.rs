@@ -5,6 +5,11 @@ use std::process::Command;
 
 use super::*;
 
+mod causes;
+
+use causes::TabCountRules;
+pub(super) use causes::{has_view, misses, view_target, worst_view};
+
 // ------------------------------------------------------------------------------------------
 // The report
 
@@ -99,188 +104,6 @@ pub(super) fn ratio(api: f64, sql: f64) -> f64 {
     api / sql.max(0.01)
 }
 
-/// Why a filter costs what it costs, from what it filters on.
-pub(super) fn filter_cause(f: &FilterResult, all: i64) -> String {
-    let q = &f.query;
-    if q.contains("text=") && !q.contains("text_mode=substring") {
-        format!("word search: the word index (FTS5 unicode61 on SQLite, a `simple` tsvector GIN index over the `user_messages` table on PostgreSQL) lists the messages holding the word, and an exact count gathers every one of the {} matching conversations from it; a page walks the inbox order testing each conversation when the word is common, and gathers when it is rare", f.total)
-    } else if q.contains("text=") {
-        format!("substring search: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
-    } else if q.contains("seq=") {
-        format!("sequence pattern: the conversations holding every positive step's feature are gathered from the feature index (more than the {} matches), then each one's turn sequence is checked in order (SQLite: a matcher function over its path of turns; PostgreSQL: a `LIKE` over the path, then a regular expression, several times SQLite's cost per conversation)", f.total)
-    } else if q.contains("start=") || q.contains("until=") {
-        "date range: activity overlapping [start, until] is a range on the sort index plus a check of first_event_at in each entry; the newest matches sit behind every conversation active after `until`, whose index entries are read first".into()
-    } else if [
-        "intent=",
-        "action=",
-        "entity=",
-        "policy=",
-        "slot=",
-        "tag=",
-        "tags_none=",
-    ]
-    .iter()
-    .any(|k| q.contains(k))
-    {
-        format!("a many-valued filter is a semi-join: the ids of every conversation having the value ({} of {all}) are gathered before they are ordered", f.total)
-    } else {
-        format!("the {} matches are spread over the whole sort order, so the scan reads many index entries per row kept", f.total)
-    }
-}
-
-/// Why an inbox view takes longer than its page: how its tab counts are answered on
-/// `backend` (`db::conversations::count_by_status_or_estimate`).
-pub(super) fn view_cause(backend: &str) -> String {
-    let counts = if backend == "postgres" {
-        "its tab counts are counted exactly when that takes at most 30 ms, else estimated from a sample of 8,192 conversations (2,048 for a text filter) in one statement"
-    } else {
-        "its tab counts are estimated from a sample of 8,192 conversations, every condition tested on each (one the sample finds in 0.5 % or fewer is first counted exactly, for up to 30 ms)"
-    };
-    format!("the view waits for the slower of its page and its tab counts, and {counts}; the two requests, the server and the bench's client share the 2 cores")
-}
-
-/// The view target of a backend.
-pub(super) fn view_target(r: &BackendResult) -> f64 {
-    if r.backend == "postgres" {
-        target::VIEW_MS_PG
-    } else {
-        target::VIEW_MS
-    }
-}
-
-/// Whether the results hold the inbox view (results kept from a bench version before it do
-/// not).
-pub(super) fn has_view(r: &BackendResult) -> bool {
-    r.filters.iter().any(|f| f.view.runs > 0)
-}
-
-/// The slowest inbox view of a backend: its p95 and the filter's name.
-pub(super) fn worst_view(r: &BackendResult) -> (f64, String) {
-    r.filters
-        .iter()
-        .max_by(|a, b| a.view.p95.total_cmp(&b.view.p95))
-        .map(|f| (f.view.p95, f.name.clone()))
-        .unwrap_or_default()
-}
-
-/// Each missed target of a backend: by how much and why.
-pub(super) fn misses(r: &BackendResult) -> Vec<String> {
-    let mut out = Vec::new();
-    let all = r.filters.first().map_or(0, |f| f.total);
-    let view_ms = view_target(r);
-    for f in r.filters.iter().filter(|f| f.view.p95 > view_ms) {
-        out.push(format!(
-            "inbox view `{}` p95 {:.0} ms, {:.1}× the {view_ms:.0} ms target (its page {:.0} ms alone, its exact tabs {:.0} ms): {}.",
-            f.name, f.view.p95, f.view.p95 / view_ms, f.page.p95, f.exact_tabs.p95, view_cause(&r.backend)
-        ));
-    }
-    for f in r.filters.iter().filter(|f| f.page.p95 > target::PAGE_MS) {
-        out.push(format!(
-            "first page `{}` p95 {:.0} ms, {:.1}× the 50 ms target (hand-written SQL {:.0} ms, {:.2}×): {}.",
-            f.name, f.page.p95, f.page.p95 / target::PAGE_MS, f.sql_page.p50, ratio(f.page.p50, f.sql_page.p50), filter_cause(f, all)
-        ));
-    }
-    for f in r.filters.iter().filter(|f| f.count.p95 > target::COUNT_MS) {
-        out.push(format!(
-            "count `{}` p95 {:.0} ms, {:.1}× the 250 ms target (hand-written SQL {:.0} ms): {}.",
-            f.name,
-            f.count.p95,
-            f.count.p95 / target::COUNT_MS,
-            f.sql_count.p50,
-            filter_cause(f, all)
-        ));
-    }
-    let over: Vec<String> = r
-        .filters
-        .iter()
-        .filter(|f| ratio(f.page.p50, f.sql_page.p50) > target::RATIO)
-        .map(|f| format!("`{}` {:.1} vs {:.1} ms", f.name, f.page.p50, f.sql_page.p50))
-        .collect();
-    if !over.is_empty() {
-        out.push(format!(
-            "page over 1.5× the hand-written SQL for {} filters ({}). Where the SQL takes about a millisecond the ratio measures the request's fixed cost (HTTP, the filter parsed and the query built by diesel with bound parameters, three queries for the rows, their intents/actions and their tags, 50 rows of JSON), about {:.1} ms here; where the SQL is slower, the API's query shape (IN-subqueries instead of the SQL's choice) or its plan differs.",
-            over.len(),
-            over.join("; "),
-            r.filters.iter().map(|f| f.page.p50 - f.sql_page.p50).fold(f64::INFINITY, f64::min).max(0.0)
-        ));
-    }
-    let counts_over: Vec<String> = r
-        .filters
-        .iter()
-        .filter(|f| ratio(f.count.p50, f.sql_count.p50) > target::RATIO)
-        .map(|f| {
-            format!(
-                "`{}` {:.1} vs {:.1} ms",
-                f.name, f.count.p50, f.sql_count.p50
-            )
-        })
-        .collect();
-    if !counts_over.is_empty() {
-        out.push(format!("count over 1.5× the hand-written SQL for {} filters ({}): the same fixed cost per request, or a different plan for the API's query shape.", counts_over.len(), counts_over.join("; ")));
-    }
-    let first = r.filters.first().map_or(0.0, |f| f.page.p95);
-    if r.deep_page.p95 > target::RATIO * first.max(1.0) {
-        out.push(format!(
-            "deep page {} p95 {:.1} ms, {:.1}× the first page's {:.1} ms (the target is 1.5×).",
-            r.deep_page_number,
-            r.deep_page.p95,
-            r.deep_page.p95 / first.max(0.01),
-            first
-        ));
-    }
-    for (what, s, t) in [
-        ("conversation open", &r.open, target::OPEN_MS),
-        ("story and slots", &r.story, target::OPEN_MS),
-        ("facets", &r.facets, target::FACETS_MS),
-        ("bulk tag", &r.bulk, target::BULK_MS),
-    ] {
-        if s.p95 > t {
-            out.push(format!(
-                "{what} p95 {:.0} ms, {:.1}× the {t:.0} ms target.",
-                s.p95,
-                s.p95 / t
-            ));
-        }
-    }
-    if let Some(t) = &r.training {
-        out.extend(training_misses(t));
-    }
-    if let Some(e) = &r.conversation_export {
-        out.extend(export_misses(e));
-    }
-    if let Some(q) = &r.queues {
-        out.extend(queue_misses(q));
-    }
-    if r.import_events_per_s < target::IMPORT_EPS {
-        out.push(format!(
-            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses the JSON once and hashes its canonical form (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row (SQLite: 2,000-row INSERTs; PostgreSQL: binary COPY), its unique (conversation, seq) index, the conversation's filter features and the two text indexes of user messages (words and trigrams). The bench process generates the demo JSON on one of the same 2 cores.",
-            r.import_events_per_s,
-            100.0 * r.import_events_per_s / target::IMPORT_EPS,
-            r.disk_bytes as f64 / r.events.max(1) as f64
-        ));
-    }
-    if let Some(peak) = r.peak_rss_mb.or(r.rss_mb) {
-        if peak > target::RSS_MB {
-            let why = if r.backend == "sqlite" {
-                "the NLU export's working set (100,000 examples held about 150 MB at once until their entities were parsed one at a time) and the pooled connections' SQLite page caches (128 MB between them at most)"
-            } else {
-                "the server's own memory, not analysed further"
-            };
-            out.push(format!(
-                "server peak RSS {peak:.0} MB, {:.0} MB over: {why}.",
-                peak - target::RSS_MB
-            ));
-        }
-    }
-    if let Ok(rps) = r.wrk_rps {
-        if rps < target::RPS {
-            out.push(format!("{rps:.0} inbox pages/s, {:.0} % of 2,000: wrk, the server's workers and the database share the same 2 cores; each page is three queries (rows, their intents/actions, their tags) and 50 rows of JSON.", 100.0 * rps / target::RPS));
-        }
-    }
-    out.extend(broker_misses(&r.broker));
-    out
-}
-
 /// Writes the Markdown report.
 pub fn report(
     opts: &BenchOptions,
@@ -315,7 +138,8 @@ pub fn report(
 
     // The figure a reviewer feels, first.
     let _ = writeln!(o, "\n## What a reviewer waits for\n");
-    let _ = writeln!(o, "The inbox view as the web app requests it: the first page of 100 (without its total) and the four tabs' counts in one request (`tab-counts?estimate=true`: exact when counting takes at most 30 ms, else an estimate from a sample of 8,192 conversations, marked `≈` on screen), two requests sent in parallel, timed until the last answer. The web app then asks for the exact counts when it got an estimate: that figure is the table's \"exact tabs\".\n");
+    let rules = TabCountRules::of_server();
+    let _ = writeln!(o, "The inbox view as the web app requests it: the first page of 100 (without its total) and the four tabs' counts in one request (`tab-counts?estimate=true`: exact when counting takes at most {} ms, else an estimate from a sample of {} conversations ({} on PostgreSQL for a text or sequence filter), marked `≈` on screen), two requests sent in parallel, timed until the last answer. The web app then asks for the exact counts when it got an estimate: that figure is the table's \"exact tabs\".\n", rules.within, rules.inbox, rules.slow);
     for r in results {
         if !has_view(r) {
             let _ = writeln!(
