@@ -272,8 +272,13 @@ pub(super) fn filtered_on<'a>(
         // Implied by the condition above, given the longest conversation (migration
         // `2026-12-03-000096_longest_span`), and what lets the default order's index start at
         // `until` rather than at the newest conversation. Timestamp arithmetic is spelled
-        // differently by each backend.
+        // differently by each backend. Not where the rows are read by id (an estimate's
+        // sample): PostgreSQL, misjudging the bounded range as a few rows, read it from the
+        // date index once per window of the sample (a million conversations, June: 78 ms
+        // against 9 ms without it).
+        let by_id = plan.sample || plan.ids.is_some();
         let ends_by = match backend {
+            _ if by_id => None,
             Some(Backend::Sqlite) => Some(
                 "conversations.latest_event_at <= datetime(?, '+' || (SELECT longest_seconds \
                  FROM conversation_span_bound WHERE id = 1) || ' seconds')",
