@@ -189,6 +189,11 @@ pub(super) fn filtered_on<'a>(
     if !f.channels.is_empty() {
         q = if (walking && !channel_walks_in_order) || plan.channels_by_order {
             q.filter(verbatim::<Nullable<Text>>("+conversations.channel").eq_any(&f.channels))
+        } else if let [channel] = f.channels.as_slice() {
+            // `=`, not `= ANY(array)`: PostgreSQL walks an index in order only under an
+            // equality (a million conversations, slack + intent + confidence, a page of 100:
+            // 62 ms through the date index filtering 19,000 rows, 14 ms through the channel's).
+            q.filter(conversations::channel.eq(channel))
         } else {
             q.filter(conversations::channel.eq_any(&f.channels))
         };
