@@ -199,12 +199,19 @@ pub async fn create_queue(
                     created_by: &caller.name,
                 };
                 let id = db::queues::insert(conn, &fields, &origin)?;
-                fill(conn, id, &input.sampling, &candidates)?;
-                let queue = load(conn, id)?;
+                let (added, sampled) = fill(conn, id, &input.sampling, &candidates)?;
+                // The new queue's sizes are what the fill wrote: the live conversations the
+                // filter found in this transaction. Counting them again through a join with
+                // the conversations took PostgreSQL 300 ms of a 2.6 s fill of 93,890 at a
+                // million; later reads of the queue count (a deletion since is left out).
+                let mut queue = unsized_api(queue_row(conn, id)?)?;
+                queue.population = added;
+                queue.sampled = sampled;
                 audit_queue(conn, &caller.name, "queue_created", id, None, Some(&queue))?;
-                Ok(queue)
+                Ok((queue, added))
             })?;
-            refresh_statistics_after_fill(conn, queue.id, queue.sampled);
+            let (queue, added) = queue;
+            refresh_statistics_after_fill(conn, queue.id, added);
             Ok(queue)
         })
         .await
