@@ -659,7 +659,8 @@ pub(super) fn run_on(
 }
 
 /// The requests of one inbox view, as the web app sends them
-/// (`frontend/src/components/conversation_list.rs`): the first page of 100 without its total,
+/// (`frontend/src/components/conversation_list.rs`, `PAGE_SIZE` in `frontend/src/api`): the
+/// first page of 50 without its total,
 /// and the tabs' counts (the filter without its review status) allowing an estimate.
 pub(super) fn view_paths(query: &str) -> Vec<String> {
     let rest: Vec<&str> = query
@@ -669,7 +670,7 @@ pub(super) fn view_paths(query: &str) -> Vec<String> {
     let sep = if query.is_empty() { "" } else { "&" };
     let rest_sep = if rest.is_empty() { "" } else { "&" };
     vec![
-        format!("/api/conversations?{query}{sep}limit=100&total=false"),
+        format!("/api/conversations?{query}{sep}limit=50&total=false"),
         format!(
             "/api/conversations/tab-counts?{}{rest_sep}estimate=true",
             rest.join("&")

@@ -8,7 +8,11 @@ use hindsight_types::{
 use super::{enc, get, no_body, with_body, with_body_no_answer, ApiResult, Method};
 
 /// Rows per inbox page (the list draws only the rows in view, so a page costs the DOM nothing).
-pub const PAGE_SIZE: u32 = 100;
+/// Fifty fill three screens of rows (62 px each) and the rest load as the list nears its end;
+/// the first page is what a reviewer waits for, and a page's server time grows with its rows
+/// where a filter is tested row by row (a million conversations, SQLite, four conditions with
+/// a word: 80–90 ms for 100 rows, 45 ms for 50).
+pub const PAGE_SIZE: u32 = 50;
 
 fn join(path: &str, query: &str) -> String {
     if query.is_empty() {
