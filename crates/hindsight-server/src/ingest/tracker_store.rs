@@ -159,6 +159,7 @@ pub fn import_tracker_store(
         // The batch and the new position commit together: a crash repeats nothing, loses
         // nothing.
         let summary = crate::db::write_transaction(target, |conn| {
+            // No environments: a tracker store's rows name none (Rasa's event broker does).
             let s = crate::db::ingest::store_within_transaction(
                 conn,
                 batch,

@@ -38,9 +38,10 @@ impl SampleSize {
     /// The inbox's sample on PostgreSQL for a filter it tests slowly row by row, a quarter of
     /// [`Self::INBOX`]: a text filter (each sampled conversation's messages, about 19 µs a
     /// conversation at a million, 157 ms for the whole inbox sample) or a sequence pattern
-    /// (its regular expression over the path, about 7 µs; the whole sample of `intent:intent_000
-    /// > !action:utter_000 > end` 97 ms). A filter matching 15 % of the conversations is
-    /// estimated within about ±1.6 percentage points, until the exact count replaces it.
+    /// (its regular expression over the path, about 7 µs; the whole inbox sample of
+    /// `intent:intent_000 > !action:utter_000 > end` 97 ms). A filter matching 15 % of the
+    /// conversations is estimated within about ±1.6 percentage points, until the exact count
+    /// replaces it.
     pub const INBOX_SLOW_ROWS_POSTGRES: SampleSize = SampleSize {
         windows: 32,
         ids_per_window: 64,
