@@ -233,7 +233,7 @@ fn PathDrawing(graph: PathGraph, open: Callback<String>) -> impl IntoView {
             let (sx, ex) = (x0 + BAR, x1);
             let mid = (sx + ex) / 2.0;
             let d = format!("M{sx:.1},{y0:.1} C{mid:.1},{y0:.1} {mid:.1},{y1:.1} {ex:.1},{y1:.1}");
-            let title = format!("{} → {}: {} ({})", from.step, to.step, e.conversations, percent(e.conversations, total));
+            let title = format!("{} → {}: {} ({})", shown_step(&from.step), shown_step(&to.step), e.conversations, percent(e.conversations, total));
             let seq = e.seq.clone();
             let clickable = seq.is_some();
             view! {
@@ -251,7 +251,7 @@ fn PathDrawing(graph: PathGraph, open: Callback<String>) -> impl IntoView {
         .flat_map(|(l, level)| level.iter().enumerate().map(move |(i, n)| (l, i, n.clone())))
         .map(|(l, i, n)| {
             let (x, y, h) = at[l][i];
-            let label = n.step.clone();
+            let label = shown_step(&n.step);
             let detail = format!(
                 "{} · {} · ends {}",
                 n.conversations,
@@ -269,7 +269,7 @@ fn PathDrawing(graph: PathGraph, open: Callback<String>) -> impl IntoView {
             let seq = n.seq.clone();
             let clickable = seq.is_some();
             let seq_key = seq.clone();
-            let (step_attr, aria) = (label.clone(), title.clone());
+            let (step_attr, aria) = (n.step.clone(), title.clone());
             view! {
                 <g class=node_class(&n) class:clickable=clickable data-step=step_attr data-level=l.to_string()
                     tabindex=if clickable { "0" } else { "-1" } role=if clickable { "link" } else { "group" } aria-label=aria
@@ -293,5 +293,15 @@ fn PathDrawing(graph: PathGraph, open: Callback<String>) -> impl IntoView {
                 <g class="nodes">{nodes}</g>
             </svg>
         </div>
+    }
+}
+
+/// A step as the graph shows it: its pattern step, in words where the pattern reads oddly
+/// (`intent:""`, a message without an intent; `action:""`, a bot message no action sent).
+fn shown_step(step: &str) -> String {
+    match step {
+        r#"intent:"""# => "intent: none".to_owned(),
+        r#"action:"""# => "bot message, no action".to_owned(),
+        step => step.to_owned(),
     }
 }

@@ -148,7 +148,7 @@ pub async fn create_queue(
     check_rubric(&input.rubric)?;
     state
         .db(move |conn| {
-            let queue = write_transaction(conn, |conn| {
+            let (queue, added) = write_transaction(conn, |conn| {
                 check_work(
                     conn,
                     &input.assignees,
@@ -210,7 +210,6 @@ pub async fn create_queue(
                 audit_queue(conn, &caller.name, "queue_created", id, None, Some(&queue))?;
                 Ok((queue, added))
             })?;
-            let (queue, added) = queue;
             refresh_statistics_after_fill(conn, queue.id, added);
             Ok(queue)
         })
