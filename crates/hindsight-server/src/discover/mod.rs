@@ -10,6 +10,7 @@
 //! without costing a point per message.
 
 pub mod candidates;
+pub mod labelled;
 pub mod quality;
 pub mod text;
 pub mod vectors;
@@ -122,9 +123,9 @@ pub const MAX_FIT_POINTS: usize = 4_000;
 ///
 /// Each text is a point as often as it was sent, up to `min_samples` times. Beyond
 /// [`MAX_FIT_POINTS`] points, HDBSCAN is fitted on a sample of the messages (a frequent text
-/// is drawn more often), and every other text joins the cluster of its nearest sampled point
-/// when it lies within that point's core distance (its dense neighbourhood), else it is
-/// noise: a group then needs `min_group_size` messages in the sample.
+/// is drawn more often): a group then needs `min_group_size` messages in the sample. Every
+/// text left out of the fit or left as noise by it then joins the cluster of its nearest
+/// clustered point when it is close to that cluster's centre ([`join_nearest`]).
 fn cluster(vectors: &Vectors, counts: &[u32], params: &Params) -> Vec<Option<usize>> {
     let cap = params.min_samples.max(1);
     let points: usize = counts.iter().map(|&n| (n as usize).min(cap)).sum();
@@ -148,7 +149,6 @@ fn cluster(vectors: &Vectors, counts: &[u32], params: &Params) -> Vec<Option<usi
         }
         drawn.into_iter().map(|d| d.min(cap)).collect()
     };
-    let sampled = points > MAX_FIT_POINTS;
     let mut owner: Vec<usize> = Vec::new();
     let mut data: Vec<f32> = Vec::new();
     for (k, &c) in copies.iter().enumerate() {
@@ -187,25 +187,72 @@ fn cluster(vectors: &Vectors, counts: &[u32], params: &Params) -> Vec<Option<usi
             labels[owner[r]] = *label;
         }
     }
-    if sampled {
-        let tree = BallTree::new(fitted.view(), Euclidean::default()).expect("non-empty");
-        let core: Vec<f32> = fitted
-            .rows()
-            .into_iter()
-            .map(|r| tree.query(&r, min_samples).1.last().copied().unwrap_or(0.0))
-            .collect();
-        for (k, &c) in copies.iter().enumerate() {
-            if c > 0 {
-                continue;
-            }
-            let point = ndarray::ArrayView1::from(vectors.row(k));
-            let (nearest, distance) = tree.query_nearest(&point);
-            if distance <= core[nearest] * 1.0001 {
-                labels[k] = fitted_label[nearest];
+    join_nearest(&fitted, &owner, &fitted_label, vectors, &mut labels);
+    labels
+}
+
+/// Least cosine similarity (exact, of the sparse TF-IDF vectors) of a text left out of the
+/// fit, or left as noise by it, to the centre of the cluster of its nearest clustered point,
+/// for the text to join that cluster. HDBSCAN keeps only a cluster's dense core: the texts
+/// around it that say the same in other words or with a typo, and at 100,000 messages every
+/// text outside the sample of [`MAX_FIT_POINTS`], are otherwise noise.
+///
+/// Measured on the shipped paraphrase families (`examples/discover_quality.rs`): at 100,000
+/// messages, 0.25 groups 97.4 % of the goals' messages at purity 0.966, 0.35 96.6 % at
+/// 0.987, 0.4 95.9 % at 0.988; without joining, 27.9 %.
+const JOIN_SIMILARITY: f32 = 0.35;
+
+/// Gives each text without a cluster (`labels[k]` `None`) the cluster of its nearest
+/// clustered fitted point when the text is close enough to that cluster's centre
+/// ([`JOIN_SIMILARITY`]).
+fn join_nearest(
+    fitted: &Array2<f32>,
+    owner: &[usize],
+    fitted_label: &[Option<usize>],
+    vectors: &Vectors,
+    labels: &mut [Option<usize>],
+) {
+    let clustered: Vec<usize> = (0..owner.len())
+        .filter(|&r| fitted_label[r].is_some())
+        .collect();
+    if clustered.is_empty() {
+        return;
+    }
+    // The sparse centres of the clusters, from their distinct texts.
+    let mut centres: HashMap<usize, HashMap<u64, f32>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for &r in &clustered {
+        if seen.insert(owner[r]) {
+            let centre = centres
+                .entry(fitted_label[r].expect("clustered"))
+                .or_default();
+            for &(id, w) in &vectors.sparse[owner[r]] {
+                *centre.entry(id).or_default() += w;
             }
         }
     }
-    labels
+    for centre in centres.values_mut() {
+        let norm = centre.values().map(|x| x * x).sum::<f32>().sqrt();
+        centre.values_mut().for_each(|x| *x /= norm);
+    }
+    let points = fitted.select(ndarray::Axis(0), &clustered);
+    let tree = BallTree::new(points.view(), Euclidean::default()).expect("non-empty");
+    for (k, slot) in labels.iter_mut().enumerate() {
+        if slot.is_some() {
+            continue;
+        }
+        let point = ndarray::ArrayView1::from(vectors.row(k));
+        let (nearest, _) = tree.query_nearest(&point);
+        let label = fitted_label[clustered[nearest]].expect("clustered");
+        let centre = &centres[&label];
+        let cosine: f32 = vectors.sparse[k]
+            .iter()
+            .map(|(id, w)| w * centre.get(id).copied().unwrap_or(0.0))
+            .sum();
+        if cosine >= JOIN_SIMILARITY {
+            *slot = Some(label);
+        }
+    }
 }
 
 use vectors::Vectors;

@@ -168,3 +168,54 @@ fn small_groups_with_the_default_density() {
         );
     }
 }
+
+/// The shipped paraphrase families (`samples/discover/goals.json`): the texts HDBSCAN left as
+/// noise around a group's dense core join the group of their phrasing, and the noise stays
+/// out. (Beyond the fit's sample, at 100,000 messages, `examples/discover_quality.rs`
+/// measures it: a test in a debug build would take minutes.)
+#[test]
+fn the_shipped_families_are_found() {
+    let families =
+        labelled::Families::parse(include_str!("../../../../samples/discover/goals.json"))
+            .expect("the shipped families parse");
+    let set = families.expand(2_000, 0.2, 15);
+    let refs: Vec<&str> = set.texts.iter().map(String::as_str).collect();
+    let groups = group(&refs, &Params::default());
+    let members: Vec<Vec<usize>> = groups.into_iter().map(|g| g.members).collect();
+    let q = quality::quality(&set.truth, &members);
+    // Measured: purity 0.959, 92.6 % of the goals' messages grouped; 91.0 % without
+    // `join_nearest`.
+    assert!(q.purity >= 0.94, "{q:?}");
+    assert!(q.coverage >= 0.92, "{q:?}");
+    assert_eq!(q.labels_found, families.goals.len(), "{q:?}");
+}
+
+#[test]
+fn a_text_outside_the_fit_joins_the_cluster_it_is_close_to() {
+    let texts = fixture();
+    let mut folded: Vec<String> = texts.iter().map(|t| text::fold(t)).collect();
+    // Not fitted: a rephrasing with a typo, one of a store, and one of nothing.
+    folded.extend(["can i pay in bitcoinn", "any store near me", "quantum jazz"].map(String::from));
+    let refs: Vec<&str> = folded.iter().map(String::as_str).collect();
+    let ones = vec![1; refs.len()];
+    let v = vectors::vectorise(&refs, &ones, 64);
+    // The fit: the bitcoin texts cluster 7, the stores 3, the humans noise.
+    let owner: Vec<usize> = (0..18).collect();
+    let fitted_label: Vec<Option<usize>> = (0..18)
+        .map(|k| match k {
+            0..6 => Some(7),
+            6..12 => Some(3),
+            _ => None,
+        })
+        .collect();
+    let data: Vec<f32> = owner.iter().flat_map(|&k| v.row(k).to_vec()).collect();
+    let fitted = Array2::from_shape_vec((18, v.dims), data).expect("rows × dims");
+    let mut labels: Vec<Option<usize>> = fitted_label.clone();
+    labels.resize(refs.len(), None);
+    join_nearest(&fitted, &owner, &fitted_label, &v, &mut labels);
+    assert_eq!(&labels[..12], &fitted_label[..12], "the fitted keep theirs");
+    // "talk to a human" texts have no cluster near them: the nearest clustered point is
+    // a bitcoin or store text, whose centre they share too little with.
+    assert_eq!(&labels[12..18], &[None; 6]);
+    assert_eq!(&labels[21..], &[Some(7), Some(3), None]);
+}
