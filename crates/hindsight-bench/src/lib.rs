@@ -23,6 +23,7 @@ use hindsight_server::db::Backend;
 
 mod broker;
 mod client;
+mod discover_quality;
 mod export;
 mod measure;
 mod queues;
@@ -34,6 +35,8 @@ pub use broker::BrokerResult;
 use broker::*;
 pub use client::Client;
 use client::*;
+pub use discover_quality::QualityResult;
+use discover_quality::*;
 pub use export::ConversationExport;
 use export::*;
 use measure::*;
@@ -187,6 +190,10 @@ struct Saved {
     pub(crate) date: String,
     pub(crate) commit: String,
     pub(crate) results: Vec<BackendResult>,
+    /// Discover's groups scored on the shipped paraphrase families (absent from reports
+    /// saved before it).
+    #[serde(default)]
+    pub(crate) discover_quality: Vec<QualityResult>,
 }
 
 fn saved_path(opts: &BenchOptions) -> PathBuf {
@@ -204,7 +211,20 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
     };
     let mut results = Vec::new();
     let mut notes = notes.to_vec();
+    let mut discover_quality = Vec::new();
     if !opts.render_only {
+        // The grouping of 100,000 messages takes seconds in a release build, minutes in the
+        // debug build of the bench's own test: that one groups fewer.
+        let sizes: &[usize] = if opts.conversations >= 100_000 {
+            &[10_000, 100_000]
+        } else {
+            &[2_000]
+        };
+        say(
+            opts,
+            format!("discover quality: grouping {sizes:?} labelled messages"),
+        );
+        discover_quality = measure_discover_quality(sizes)?;
         if !opts.no_sqlite {
             results.push(run_backend(opts, Backend::Sqlite, opts.conversations)?);
         }
@@ -247,6 +267,9 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         if opts.render_only {
             meta = (prev.date, prev.commit);
         }
+        if discover_quality.is_empty() {
+            discover_quality = prev.discover_quality;
+        }
     }
     results.sort_by_key(|r| r.backend != "sqlite");
     if let Some(dir) = opts.output.parent() {
@@ -260,11 +283,12 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         date: meta.0.clone(),
         commit: meta.1.clone(),
         results: results.clone(),
+        discover_quality: discover_quality.clone(),
     };
     if !opts.render_only {
         std::fs::write(saved_path(opts), serde_json::to_string_pretty(&saved)?)?;
     }
-    let text = report(opts, &meta, &results, &notes);
+    let text = report(opts, &meta, &results, &discover_quality, &notes);
     std::fs::write(&opts.output, text)?;
     say(opts, format!("wrote {}", opts.output.display()));
     Ok(results)

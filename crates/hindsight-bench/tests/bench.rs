@@ -141,6 +141,9 @@ fn bench_writes_a_sane_report_on_both_backends() {
     for needle in [
         "## What a reviewer waits for",
         "Inbox view (page + tab counts, in parallel)",
+        // Scored on the shipped paraphrase families, kept with the results.
+        "## Discover: what the groups are worth",
+        "| 2000 | 30 | ",
         "Exact tabs p50 / p95",
         "## Targets",
         "## Misses",
@@ -177,7 +180,7 @@ fn the_report_says_the_broker_was_not_run() {
         broker: Err("not run: no RabbitMQ".into()),
         ..Default::default()
     };
-    let text = hindsight_bench::report(&opts, &("now".into(), "abc".into()), &[r], &[]);
+    let text = hindsight_bench::report(&opts, &("now".into(), "abc".into()), &[r], &[], &[]);
     let rows: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("Event broker") || l.contains("event broker"))

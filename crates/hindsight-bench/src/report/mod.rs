@@ -111,6 +111,7 @@ pub fn report(
     opts: &BenchOptions,
     meta: &(String, String),
     results: &[BackendResult],
+    discover_quality: &[QualityResult],
     notes: &[String],
 ) -> String {
     let mut o = String::new();
@@ -526,6 +527,9 @@ pub fn report(
         for m in &r.mismatches {
             let _ = writeln!(o, "\n**Mismatch:** {m}");
         }
+    }
+    if !discover_quality.is_empty() {
+        discover_quality_section(&mut o, discover_quality);
     }
     o
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 /// A grouping measured against the messages' known labels.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Quality {
     /// Of the messages in groups, the share whose label (noise counting as one) is their
     /// group's most frequent.
