@@ -15,7 +15,7 @@ pub mod quality;
 pub mod text;
 pub mod vectors;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ndarray::Array2;
 use petal_clustering::{Fit, HDbscan};
@@ -100,11 +100,15 @@ pub fn group(texts: &[&str], params: &Params) -> Vec<Group> {
     if by_label.is_empty() && texts.len() <= MAX_FIT_POINTS {
         by_label.insert(0, (0..distinct.len()).collect());
     }
-    let mut groups: Vec<Group> = by_label
+    let clusters: Vec<Vec<usize>> = by_label
         .into_values()
         .map(|ks| without_strays(ks, &counts, &vectors))
-        .map(|ks| describe(&ks, &refs, &counts, &messages, &vectors))
-        .filter(|g| g.members.len() >= params.min_group_size)
+        .filter(|ks| ks.iter().map(|&k| counts[k] as usize).sum::<usize>() >= params.min_group_size)
+        .collect();
+    let generic = generic_words(&clusters, &refs, &counts);
+    let mut groups: Vec<Group> = clusters
+        .iter()
+        .map(|ks| describe(ks, &refs, &counts, &messages, &vectors, &generic))
         .collect();
     groups.sort_by(|a, b| {
         b.members
@@ -302,6 +306,46 @@ fn without_strays(ks: Vec<usize>, counts: &[u32], vectors: &Vectors) -> Vec<usiz
         .collect()
 }
 
+/// The words of each group's messages, each once, with how many messages hold it.
+fn word_shares(ks: &[usize], texts: &[&str], counts: &[u32]) -> (HashMap<String, u32>, u32) {
+    let mut in_group: HashMap<String, u32> = HashMap::new();
+    let mut size = 0u32;
+    for &k in ks {
+        size += counts[k];
+        let words: Vec<&str> = texts[k].split(' ').collect();
+        let mut seen: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        seen.extend(words.windows(2).map(|p| p.join(" ")));
+        seen.sort();
+        seen.dedup();
+        for term in seen {
+            *in_group.entry(term).or_default() += counts[k];
+        }
+    }
+    (in_group, size)
+}
+
+/// Words too common to name a group: in a quarter of the messages of many groups (at least
+/// three, and a twentieth of them), as "to", "my" or "can" are in most languages' requests
+/// (found from the groups themselves: no list of a language's stop words). With fewer than
+/// three groups, none.
+fn generic_words(clusters: &[Vec<usize>], texts: &[&str], counts: &[u32]) -> HashSet<String> {
+    let mut groups_holding: HashMap<String, usize> = HashMap::new();
+    for ks in clusters {
+        let (shares, size) = word_shares(ks, texts, counts);
+        for (term, n) in shares {
+            if !term.contains(' ') && n * 4 >= size {
+                *groups_holding.entry(term).or_default() += 1;
+            }
+        }
+    }
+    let many = (clusters.len() / 20).max(3);
+    groups_holding
+        .into_iter()
+        .filter(|(_, n)| *n >= many)
+        .map(|(w, _)| w)
+        .collect()
+}
+
 /// A group's members, label and representatives from its distinct texts `ks`.
 fn describe(
     ks: &[usize],
@@ -309,6 +353,7 @@ fn describe(
     counts: &[u32],
     messages: &[Vec<usize>],
     vectors: &Vectors,
+    generic: &HashSet<String>,
 ) -> Group {
     let centre = centre(ks, counts, vectors);
     let mut closest: Vec<(f32, usize)> = ks
@@ -327,7 +372,7 @@ fn describe(
         .collect();
     members.sort_unstable();
     Group {
-        terms: terms(ks, texts, counts, vectors),
+        terms: terms(ks, texts, counts, vectors, generic),
         members,
         representatives,
     }
@@ -335,25 +380,21 @@ fn describe(
 
 /// The words and word pairs most characteristic of a group: in many of its messages and
 /// rare elsewhere (share of the group's messages × inverse document frequency), a term
-/// left out when a better one already holds all its words.
-fn terms(ks: &[usize], texts: &[&str], counts: &[u32], vectors: &Vectors) -> Vec<String> {
-    let mut in_group: HashMap<String, u32> = HashMap::new();
-    let mut size = 0u32;
-    for &k in ks {
-        size += counts[k];
-        let words: Vec<&str> = texts[k].split(' ').collect();
-        let mut seen: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
-        seen.extend(words.windows(2).map(|p| p.join(" ")));
-        seen.sort();
-        seen.dedup();
-        for term in seen {
-            *in_group.entry(term).or_default() += counts[k];
-        }
-    }
+/// left out when a better one already holds all its words, or when it holds a `generic`
+/// word.
+fn terms(
+    ks: &[usize],
+    texts: &[&str],
+    counts: &[u32],
+    vectors: &Vectors,
+    generic: &HashSet<String>,
+) -> Vec<String> {
+    let (in_group, size) = word_shares(ks, texts, counts);
     let mut scored: Vec<(f32, String)> = in_group
         .into_iter()
         // A single letter (`a`, `i`) says nothing alone.
         .filter(|(term, n)| *n * 4 >= size && term.chars().count() > 1)
+        .filter(|(term, _)| !term.split(' ').any(|w| generic.contains(w)))
         .map(|(term, n)| {
             let idf = vectors
                 .idf

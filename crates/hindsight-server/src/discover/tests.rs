@@ -219,3 +219,63 @@ fn a_text_outside_the_fit_joins_the_cluster_it_is_close_to() {
     assert_eq!(&labels[12..18], &[None; 6]);
     assert_eq!(&labels[21..], &[Some(7), Some(3), None]);
 }
+
+#[test]
+fn a_word_common_to_many_groups_names_none() {
+    // Four topics, every message asking "please": without the rule, "please" is in every
+    // message of each group and so among its most characteristic terms.
+    let mut texts = Vec::new();
+    for forms in [
+        [
+            "refund",
+            "refund now",
+            "a refund",
+            "refund it",
+            "my refund",
+            "refund today",
+        ],
+        [
+            "invoice",
+            "invoice now",
+            "an invoice",
+            "invoice it",
+            "my invoice",
+            "invoice today",
+        ],
+        [
+            "visa",
+            "visa now",
+            "a visa",
+            "visa info",
+            "my visa",
+            "visa today",
+        ],
+        [
+            "lounge",
+            "lounge now",
+            "a lounge",
+            "lounge pass",
+            "my lounge",
+            "lounge today",
+        ],
+    ] {
+        for form in forms {
+            texts.push(format!("please {form} please"));
+        }
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let params = Params {
+        min_group_size: 4,
+        ..Params::default()
+    };
+    let groups = group(&refs, &params);
+    assert_eq!(groups.len(), 4, "{groups:#?}");
+    for g in &groups {
+        assert!(
+            g.terms.iter().all(|t| !t.split(' ').any(|w| w == "please")),
+            "{:?}",
+            g.terms
+        );
+        assert!(!g.terms.is_empty(), "{g:?}");
+    }
+}
