@@ -31,6 +31,8 @@ mod paths;
 mod pg_restart;
 mod queue_add;
 mod queue_disagreements;
+mod queue_findings;
+mod queue_review;
 mod queue_scores;
 mod queues;
 mod queues_follow;
