@@ -6,34 +6,24 @@
 //! same height ([`ROW_HEIGHT`], fixed in the stylesheet), and two spacers stand for the rest,
 //! so a list scrolled through 10,000 conversations keeps about a hundred row elements.
 
-use hindsight_types::{
-    BulkAction, BulkRequest, BulkSelection, ConversationFilter, ConversationSummary, ReviewStatus,
-    Role, TabCounts,
-};
+mod foot;
+mod row;
+mod tabs;
+
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api;
-use crate::components::add_to_queue::AddToQueue;
 use crate::components::charts::DayChart;
-use crate::components::common::{
-    load_error, ConfidenceBadge, ErrorBox, Spinner, StatusBadge, TagChip,
-};
+use crate::components::common::{load_error, ErrorBox, Spinner};
 use crate::components::live_news::LiveNews;
-use crate::format::{ago, now_ms};
-use crate::live::{live, refresh_on_changes};
-use crate::state::{
-    conversation_href, filter_from_query, parse_route, with_query, workspace, Command,
-};
-
-/// The tabs: a review status, or all of them.
-const TABS: [(Option<ReviewStatus>, &str); 4] = [
-    (Some(ReviewStatus::Unread), "Unread"),
-    (Some(ReviewStatus::SavedForLater), "Saved"),
-    (Some(ReviewStatus::Reviewed), "Reviewed"),
-    (None, "All"),
-];
+use crate::live::live;
+use crate::state::{conversation_href, filter_from_query, parse_route, workspace, Command};
+use foot::ListFoot;
+use row::{empty_state, Row};
+pub use tabs::Count;
+use tabs::{with_status, StatusTabs};
 
 /// Height of a row in CSS pixels, as the stylesheet fixes it (`.rows .row`); measured again
 /// from a drawn row, should fonts make it differ.
@@ -50,41 +40,6 @@ pub fn window_of(len: usize, scroll_top: f64, height: f64, row: f64) -> (usize, 
     let first = top.saturating_sub(OVERSCAN).min(len);
     let shown = (height.max(0.0) / row).ceil() as usize + 1;
     (first, (top + shown + OVERSCAN).min(len))
-}
-
-/// A tab's count as shown: exact, or an estimate from a sample (`≈`, two significant digits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Count {
-    /// The number.
-    pub n: i64,
-    /// Counted exactly, not estimated.
-    pub exact: bool,
-}
-
-impl std::fmt::Display for Count {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.exact {
-            return write!(f, "{}", self.n);
-        }
-        // Two significant digits: the sample does not support more.
-        let n = self.n;
-        let digits = n.max(1).ilog10();
-        let unit = 10i64.pow(digits.saturating_sub(1));
-        let rounded = (n + unit / 2) / unit * unit;
-        match rounded {
-            r if r >= 1_000_000 => write!(f, "≈{:.1}M", r as f64 / 1e6),
-            r if r >= 10_000 => write!(f, "≈{}k", r / 1000),
-            r if r >= 1_000 => write!(f, "≈{:.1}k", r as f64 / 1e3),
-            r => write!(f, "≈{r}"),
-        }
-    }
-}
-
-fn with_status(filter: &ConversationFilter, status: Option<ReviewStatus>) -> ConversationFilter {
-    ConversationFilter {
-        review_status: status.into_iter().collect(),
-        ..filter.clone()
-    }
 }
 
 /// The list pane.
@@ -108,9 +63,6 @@ pub fn ConversationList() -> impl IntoView {
     // The first page's snapshot: "mark all reviewed" changes what was counted then, not
     // what arrived since.
     let snapshot = StoredValue::new(None::<i64>);
-    // Per tab: not known yet, the count, or not available (`Err`).
-    let counts = RwSignal::new([None::<Result<Count, ()>>; 4]);
-    let counts_generation = StoredValue::new(0u32);
     // The scroll position, the view's height and a row's height: which rows to draw.
     let scroll_top = RwSignal::new(0.0f64);
     let view_height = RwSignal::new(900.0f64);
@@ -188,59 +140,6 @@ pub fn ConversationList() -> impl IntoView {
         move |_, _, _| load(false),
         false,
     );
-
-    // Conversations imported meanwhile change the counts: fetched again, not per event.
-    refresh_on_changes(COUNTS_EVERY, move || ws.counts_version.update(|v| *v += 1));
-
-    // Tab counts: one request for the four tabs (the filter without its review status). An
-    // estimate first when counting exactly would keep the list waiting, then the exact
-    // numbers. The open tab's count is also the footer's total, so the two agree after rows
-    // leave the tab (marked reviewed, deleted).
-    Effect::new(move |_| {
-        ws.counts_version.track();
-        api::retries().track();
-        counts_generation.update_value(|g| *g += 1);
-        let mine = counts_generation.get_value();
-        let Ok(f) = filter.get() else {
-            counts.set([Some(Err(())); 4]);
-            return;
-        };
-        let q = with_status(&f, None).to_query();
-        // The list's total: the open tab, or the statuses of a typed address summed.
-        let statuses = f.review_status.clone();
-        let show = move |answer: Result<TabCounts, ()>| {
-            if counts_generation.try_get_value() != Some(mine) {
-                return;
-            }
-            let per_tab = TABS.map(|(status, _)| {
-                Some(answer.map(|c| Count {
-                    n: c.of(status),
-                    exact: c.exact,
-                }))
-            });
-            if let Ok(c) = answer {
-                let n = if statuses.is_empty() {
-                    c.all
-                } else {
-                    statuses.iter().map(|s| c.of(Some(*s))).sum()
-                };
-                total.try_set(Some(Count { n, exact: c.exact }));
-            }
-            counts.try_set(per_tab);
-        };
-        leptos::task::spawn_local(async move {
-            let first = api::conversations::tab_counts(&q, true).await.map_err(drop);
-            let exact = first.as_ref().map(|c| c.exact).unwrap_or(true);
-            show(first);
-            // An exact count that fails (over the server's time budget: a common word at a
-            // million conversations on PostgreSQL) leaves the estimate on screen, marked `≈`.
-            if !exact {
-                if let Ok(counted) = api::conversations::tab_counts(&q, false).await {
-                    show(Ok(counted));
-                }
-            }
-        });
-    });
 
     let scroller = NodeRef::<Div>::new();
     // Where the open conversation sits, so "next" still works after it left the list; and
@@ -390,79 +289,9 @@ pub fn ConversationList() -> impl IntoView {
         ws.list_version.update(|v| *v += 1);
     });
 
-    // The export of the filter as shown, for a download link.
-    let export_href = move |format: &str| {
-        let q = filter.with(|f| f.as_ref().map(|f| f.to_query()).unwrap_or_default());
-        api::conversations::export_url(&q, format)
-    };
-    let can_bulk =
-        move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role != Role::Viewer));
-    let is_admin =
-        move || api::session().with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin));
-    let bulk_reviewed = move |n: Option<Count>| {
-        let Some(n) = n else {
-            return;
-        };
-        let q = query.get_untracked();
-        if !window()
-            .confirm_with_message(&format!(
-                "Mark all {n} conversations of this list reviewed?"
-            ))
-            .unwrap_or(false)
-        {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let request = BulkRequest {
-                selection: BulkSelection::Filter(q),
-                action: BulkAction::SetReviewStatus {
-                    review_status: ReviewStatus::Reviewed,
-                },
-                as_of: snapshot.get_value(),
-            };
-            match api::conversations::bulk(&request).await {
-                Ok(r) => {
-                    ws.notify(format!("{} conversations marked reviewed.", r.changed));
-                    ws.list_version.update(|v| *v += 1);
-                    ws.counts_version.update(|v| *v += 1);
-                }
-                Err(e) => ws.fail(e),
-            }
-        });
-    };
-
-    let tab = move |(i, (status, label)): (usize, (Option<ReviewStatus>, &'static str))| {
-        let active = move || {
-            filter.with(|f| {
-                f.as_ref()
-                    .map(|f| f.review_status == status.into_iter().collect::<Vec<_>>())
-                    .unwrap_or(false)
-            })
-        };
-        let href = move || {
-            let f = filter.get().unwrap_or_default();
-            let path = location.pathname.get();
-            with_query(path, &with_status(&f, status).to_query())
-        };
-        view! {
-            <a class="tab" class:active=active href=href data-status=status.map(|s| s.as_str()).unwrap_or("all")>
-                {label}" "{move || match counts.get()[i] {
-                    None => view! { <span class="count" title="Counting…">"…"</span> }.into_any(),
-                    Some(Ok(c)) if c.exact => view! { <span class="count">{c.n}</span> }.into_any(),
-                    Some(Ok(c)) => view! {
-                        <span class="count count-estimate" title="Estimated from a sample; counting exactly…">{c.to_string()}</span>
-                    }.into_any(),
-                    Some(Err(())) => view! {
-                        <span class="count count-error" title="Could not be counted" aria-label="count unavailable">"!"</span>
-                    }.into_any(),
-                }}
-            </a>
-        }
-    };
-
     view! {
         <div class="list-pane">
-            <nav class="tabs" aria-label="Review status">{TABS.into_iter().enumerate().map(tab).collect_view()}</nav>
+            <StatusTabs filter total/>
             {move || filter.get().err().map(|e| view! {
                 <ErrorBox message=format!("The filter in the address is not valid: {}", e.message)/>
                 <a class="btn" href="/">"Clear the filter"</a>
@@ -485,23 +314,7 @@ pub fn ConversationList() -> impl IntoView {
                     empty_state(unfiltered, total.get().filter(|t| t.exact).map(|t| t.n))
                 })}
             </div>
-            <div class="list-foot muted small">
-                <span>{move || total.get().map(|t| format!("{} of {t} shown", ws.rows.with(Vec::len)))}</span>
-                <Show when=move || { total.get().is_some_and(|t| t.n > 0) }>
-                    <a class="btn btn-small" id="export" download title="Every conversation of this filter, as JSON lines"
-                        href=move || export_href("jsonl")>"Export"</a>
-                    <a class="btn btn-small" id="export-csv" download title="Every conversation of this filter, as CSV"
-                        href=move || export_href("csv")>"CSV"</a>
-                </Show>
-                <Show when=move || { can_bulk() && total.get().is_some_and(|t| t.n > 0) }>
-                    <button class="btn btn-small" id="bulk-reviewed" on:click=move |_| bulk_reviewed(total.get_untracked())>
-                        "Mark all reviewed"
-                    </button>
-                </Show>
-                <Show when=move || { is_admin() && total.get().is_some_and(|t| t.n > 0) }>
-                    <AddToQueue query count=Signal::derive(move || total.get().map(|t| t.n))/>
-                </Show>
-            </div>
+            <ListFoot filter query total snapshot/>
         </div>
     }
 }
@@ -518,90 +331,9 @@ fn focus_first_row() {
     }
 }
 
-fn empty_state(unfiltered: bool, total: Option<i64>) -> impl IntoView {
-    if unfiltered && total == Some(0) {
-        view! {
-            <div class="empty-state" id="empty-inbox">
-                <h3>"Nothing here"</h3>
-                <p>"No conversation has this status. Try the other tabs, or import conversations:"</p>
-                <pre>"just import path/to/trackers/\nhindsight import tracker_store.db"</pre>
-                <p class="muted">"Or point Rasa's tracker store or event broker at Hindsight (see the README)."</p>
-            </div>
-        }
-        .into_any()
-    } else {
-        view! {
-            <div class="empty-state" id="empty-inbox">
-                <h3>"No conversation matches"</h3>
-                <p>"Loosen the filter, or "<a href="/">"clear it"</a>"."</p>
-            </div>
-        }
-        .into_any()
-    }
-}
-
-/// One inbox row.
-#[component]
-fn Row(
-    row: ConversationSummary,
-    current: Memo<Option<String>>,
-    query: Memo<String>,
-) -> impl IntoView {
-    let id = row.id.clone();
-    let href = {
-        let id = id.clone();
-        move || conversation_href(&id, None, &query.get())
-    };
-    let active = {
-        let id = id.clone();
-        move || current.with(|c| c.as_deref() == Some(id.as_str()))
-    };
-    let first = row
-        .first_user_message
-        .clone()
-        .unwrap_or_else(|| "(no user message)".into());
-    let status = row.review_status;
-    let low = row
-        .min_intent_confidence
-        .map(|c| view! { <ConfidenceBadge value=c title="Lowest intent confidence"/> });
-    view! {
-        <a class="row" class:active=active class:unread=status == ReviewStatus::Unread href=href data-id=id.clone()>
-            <div class="row-line">
-                {(status == ReviewStatus::Unread).then(|| view! { <span class="unread-dot" title="Unread"></span> })}
-                <span class="row-text" title=first.clone()>{first.clone()}</span>
-                {row.flagged.then(|| view! { <span class="flag-mark" title="Has a flagged message">"⚑"</span> })}
-            </div>
-            <div class="row-meta">
-                {row.channel.clone().map(|c| view! { <span class="channel">{c}</span> })}
-                <span title=crate::format::local(row.latest_event_at)>{ago(row.latest_event_at, now_ms())}</span>
-                <span title="User messages">{format!("{} msg", row.user_message_count)}</span>
-                {low}
-                {row.has_news.then(|| view! { <span class="badge badge-news">"new"</span> })}
-                {(status != ReviewStatus::Unread).then(|| view! { <StatusBadge status=status/> })}
-                // On the meta line: every row has the same height (see `ROW_HEIGHT`).
-                {(!row.tags.is_empty()).then(|| view! {
-                    <span class="row-tags">{row.tags.clone().into_iter().map(|t| view! { <TagChip tag=t/> }).collect_view()}</span>
-                })}
-            </div>
-        </a>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_estimate_shows_two_significant_digits_and_an_exact_count_every_digit() {
-        let shown = |n, exact| Count { n, exact }.to_string();
-        assert_eq!(shown(123_456, true), "123456");
-        assert_eq!(shown(0, false), "≈0");
-        assert_eq!(shown(87, false), "≈87");
-        assert_eq!(shown(1_249, false), "≈1.2k");
-        assert_eq!(shown(9_960, false), "≈10k");
-        assert_eq!(shown(123_456, false), "≈120k");
-        assert_eq!(shown(1_250_000, false), "≈1.3M");
-    }
 
     #[test]
     fn the_window_is_the_rows_in_view_and_the_overscan() {
