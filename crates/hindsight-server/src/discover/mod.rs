@@ -10,6 +10,7 @@
 //! without costing a point per message.
 
 pub mod candidates;
+mod label;
 pub mod labelled;
 pub mod quality;
 pub mod text;
@@ -21,6 +22,8 @@ use ndarray::Array2;
 use petal_clustering::{Fit, HDbscan};
 use petal_neighbors::distance::Euclidean;
 use petal_neighbors::BallTree;
+
+use label::{generic_words, terms};
 
 /// How the messages are grouped.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,8 +60,6 @@ pub struct Group {
 
 /// Representative messages of a group.
 pub const REPRESENTATIVES: usize = 5;
-/// Terms of a group's label.
-const LABEL_TERMS: usize = 3;
 
 /// Groups the messages `texts`: the groups, largest first. A text without a letter or digit
 /// is in none.
@@ -224,7 +225,7 @@ fn join_nearest(
     }
     // The sparse centres of the clusters, from their distinct texts.
     let mut centres: HashMap<usize, HashMap<u64, f32>> = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     for &r in &clustered {
         if seen.insert(owner[r]) {
             let centre = centres
@@ -306,46 +307,6 @@ fn without_strays(ks: Vec<usize>, counts: &[u32], vectors: &Vectors) -> Vec<usiz
         .collect()
 }
 
-/// The words of each group's messages, each once, with how many messages hold it.
-fn word_shares(ks: &[usize], texts: &[&str], counts: &[u32]) -> (HashMap<String, u32>, u32) {
-    let mut in_group: HashMap<String, u32> = HashMap::new();
-    let mut size = 0u32;
-    for &k in ks {
-        size += counts[k];
-        let words: Vec<&str> = texts[k].split(' ').collect();
-        let mut seen: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
-        seen.extend(words.windows(2).map(|p| p.join(" ")));
-        seen.sort();
-        seen.dedup();
-        for term in seen {
-            *in_group.entry(term).or_default() += counts[k];
-        }
-    }
-    (in_group, size)
-}
-
-/// Words too common to name a group: in a quarter of the messages of many groups (at least
-/// three, and a twentieth of them), as "to", "my" or "can" are in most languages' requests
-/// (found from the groups themselves: no list of a language's stop words). With fewer than
-/// three groups, none.
-fn generic_words(clusters: &[Vec<usize>], texts: &[&str], counts: &[u32]) -> HashSet<String> {
-    let mut groups_holding: HashMap<String, usize> = HashMap::new();
-    for ks in clusters {
-        let (shares, size) = word_shares(ks, texts, counts);
-        for (term, n) in shares {
-            if !term.contains(' ') && n * 4 >= size {
-                *groups_holding.entry(term).or_default() += 1;
-            }
-        }
-    }
-    let many = (clusters.len() / 20).max(3);
-    groups_holding
-        .into_iter()
-        .filter(|(_, n)| *n >= many)
-        .map(|(w, _)| w)
-        .collect()
-}
-
 /// A group's members, label and representatives from its distinct texts `ks`.
 fn describe(
     ks: &[usize],
@@ -376,49 +337,6 @@ fn describe(
         members,
         representatives,
     }
-}
-
-/// The words and word pairs most characteristic of a group: in many of its messages and
-/// rare elsewhere (share of the group's messages × inverse document frequency), a term
-/// left out when a better one already holds all its words, or when it holds a `generic`
-/// word.
-fn terms(
-    ks: &[usize],
-    texts: &[&str],
-    counts: &[u32],
-    vectors: &Vectors,
-    generic: &HashSet<String>,
-) -> Vec<String> {
-    let (in_group, size) = word_shares(ks, texts, counts);
-    let mut scored: Vec<(f32, String)> = in_group
-        .into_iter()
-        // A single letter (`a`, `i`) says nothing alone.
-        .filter(|(term, n)| *n * 4 >= size && term.chars().count() > 1)
-        .filter(|(term, _)| !term.split(' ').any(|w| generic.contains(w)))
-        .map(|(term, n)| {
-            let idf = vectors
-                .idf
-                .get(&text::word_id(&term))
-                .copied()
-                .unwrap_or(1.0);
-            (n as f32 / size as f32 * idf, term)
-        })
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let mut chosen: Vec<String> = Vec::new();
-    for (_, term) in scored {
-        let covered = chosen.iter().any(|c| {
-            term.split(' ').all(|w| c.split(' ').any(|cw| cw == w))
-                || c.split(' ').all(|w| term.split(' ').any(|tw| tw == w))
-        });
-        if !covered {
-            chosen.push(term);
-        }
-        if chosen.len() == LABEL_TERMS {
-            break;
-        }
-    }
-    chosen
 }
 
 #[cfg(test)]
