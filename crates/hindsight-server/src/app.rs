@@ -139,7 +139,8 @@ pub async fn api_not_found(
     )))
 }
 
-/// Builds and starts the HTTP server (returned running; await it to serve until stopped).
+/// Builds and starts the HTTP server (returned running; await it to serve until stopped), with
+/// the Discover refresher. Call it on the actix system that will run the server.
 pub fn start_server(
     state: AppState,
     opts: &ServeOptions,
@@ -150,6 +151,8 @@ pub fn start_server(
     state
         .changes
         .listen(state.backend, &state.config.database_url);
+    // Discover refreshes itself as conversations arrive; it stops with this server's system.
+    crate::service::discover_refresh::start(&state);
     let csp = crate::auth::headers::policy_for(&static_dir);
     let server = HttpServer::new(move || {
         App::new()

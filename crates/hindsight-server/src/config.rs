@@ -80,6 +80,12 @@ pub struct Config {
         default_value_t = 10_000
     )]
     pub rewrite_paths_before_serving: u64,
+
+    /// Seconds between the Discover refresher's checks: when conversations arrived or changed
+    /// since the latest finished run started, a new run starts with that run's settings (and
+    /// filter), so the Discover page opens on a recent result. 0: no refreshing.
+    #[arg(long, env = "HINDSIGHT_DISCOVER_REFRESH_SECS", default_value_t = 900)]
+    pub discover_refresh_secs: u64,
 }
 
 impl Default for Config {
@@ -99,6 +105,7 @@ impl Default for Config {
             query_timeout_ms: 10_000,
             exact_counts_within_ms: 30,
             rewrite_paths_before_serving: 10_000,
+            discover_refresh_secs: 900,
         }
     }
 }
@@ -107,6 +114,12 @@ impl Config {
     /// The time budget of a request's queries, `None` when unlimited.
     pub fn query_timeout(&self) -> Option<std::time::Duration> {
         (self.query_timeout_ms > 0).then(|| std::time::Duration::from_millis(self.query_timeout_ms))
+    }
+
+    /// How often the Discover refresher checks for new conversations, `None` when it is off.
+    pub fn discover_refresh(&self) -> Option<std::time::Duration> {
+        (self.discover_refresh_secs > 0)
+            .then(|| std::time::Duration::from_secs(self.discover_refresh_secs))
     }
 
     /// The login rate limits this configuration asks for.

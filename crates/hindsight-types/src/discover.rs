@@ -92,8 +92,11 @@ pub struct DiscoverRun {
     pub state: DiscoverRunState,
     /// What it read.
     pub settings: DiscoverSettings,
-    /// Who started it.
+    /// Who started it: a username or token name, or `refresh` when `automatic`.
     pub started_by: String,
+    /// Whether the server's refresher started it, because conversations arrived since the
+    /// run before (with that run's settings), rather than a person.
+    pub automatic: bool,
     /// When.
     pub started_at: DateTime<Utc>,
     /// When it finished or failed.
@@ -217,6 +220,9 @@ pub struct DiscoverResult {
     pub groups: Vec<DiscoverGroup>,
     /// A run under way, if any.
     pub running: Option<DiscoverRun>,
+    /// How often the server checks for conversations that arrived since the latest run and,
+    /// if any did, runs again with its settings (seconds); `None`: it does not.
+    pub refresh_every_secs: Option<u64>,
 }
 
 /// One of a group's messages, as `GET /api/discover/groups/{group_id}/messages` lists them

@@ -34,6 +34,15 @@ fn age(seconds: i64) -> String {
     }
 }
 
+/// An interval in words ("15 min").
+fn every(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 120 * 60 => format!("{} min", s / 60),
+        s => format!("{} h", s / 3600),
+    }
+}
+
 /// The page.
 #[component]
 pub fn DiscoverPage() -> impl IntoView {
@@ -142,12 +151,19 @@ pub fn DiscoverPage() -> impl IntoView {
                 {move || result.with(|r| match r {
                     Some(Ok(r)) => {
                         let last = match (&r.run, r.age_seconds) {
-                            (Some(run), Some(a)) => format!("Last run {} · {} candidates{} · {} groups", age(a), run.candidates,
+                            (Some(run), Some(a)) => format!("Last run{} {} · {} candidates{} · {} groups",
+                                if run.automatic { " (automatic)" } else { "" }, age(a), run.candidates,
                                 if run.truncated { " (the newest only)" } else { "" }, r.groups.len()),
                             _ => "No run yet.".to_owned(),
                         };
                         let running = r.running.as_ref().map(|run| format!(" · run {} under way…", run.id));
-                        view! { <span id="discover-last">{last}{running}</span> }.into_any()
+                        // Only a finished run is refreshed (with its settings and filter).
+                        let refresh = r.refresh_every_secs.filter(|_| r.run.is_some()).map(|s| view! {
+                            <span class="muted" id="discover-refresh">{format!(
+                                "Refreshed automatically every {} when new conversations arrive (the same settings and filter).",
+                                every(s))}</span>
+                        });
+                        view! { <span id="discover-last">{last}{running}</span>{refresh} }.into_any()
                     }
                     _ => ().into_any(),
                 })}

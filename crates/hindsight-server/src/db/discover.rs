@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{discover_dismissed, discover_group_messages, discover_groups, discover_runs};
+use super::schema::{
+    conversations, discover_dismissed, discover_group_messages, discover_groups, discover_runs,
+};
 use super::DbConnection;
 
 /// A run as stored.
@@ -30,6 +32,8 @@ pub struct RunRow {
     pub error: Option<String>,
     /// When its thread last said it was alive (while `running`).
     pub heartbeat_at: Option<NaiveDateTime>,
+    /// Whether the refresher started it (not a person).
+    pub automatic: bool,
 }
 
 /// What a group says about its messages, as stored (the JSON columns as text): written
@@ -83,9 +87,14 @@ pub struct NewGroup {
     pub messages: Vec<(i64, i64)>,
 }
 
-/// Starts a run; returns it. A second `running` row is a unique violation (the partial
-/// index `discover_runs_one_running`).
-pub fn insert_run(conn: &mut DbConnection, settings: &str, by: &str) -> QueryResult<RunRow> {
+/// Starts a run started `by` someone or, `automatic`, by the refresher; returns it. A second
+/// `running` row is a unique violation (the partial index `discover_runs_one_running`).
+pub fn insert_run(
+    conn: &mut DbConnection,
+    settings: &str,
+    by: &str,
+    automatic: bool,
+) -> QueryResult<RunRow> {
     let now = chrono::Utc::now().naive_utc();
     let id: i64 = diesel::insert_into(discover_runs::table)
         .values((
@@ -94,6 +103,7 @@ pub fn insert_run(conn: &mut DbConnection, settings: &str, by: &str) -> QueryRes
             discover_runs::started_by.eq(by),
             discover_runs::started_at.eq(now),
             discover_runs::heartbeat_at.eq(now),
+            discover_runs::automatic.eq(automatic),
         ))
         .returning(discover_runs::id)
         .get_result(conn)?;
@@ -117,6 +127,21 @@ pub fn latest_in(conn: &mut DbConnection, state: &str) -> QueryResult<Option<Run
         .select(RunRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Whether a live conversation was written (created, or given new events, by an import)
+/// after `since`: one probe of the partial index `conversations_updated` on both backends.
+pub fn conversations_written_since(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        conversations::table
+            .filter(conversations::deleted_at.is_null())
+            .filter(conversations::updated_at.gt(since))
+            .select(conversations::id),
+    ))
+    .get_result(conn)
 }
 
 /// The run in state `running`, if any (at most one: the partial unique index), fresh or

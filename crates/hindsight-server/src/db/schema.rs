@@ -300,6 +300,7 @@ diesel::table! {
         truncated -> Bool,
         error -> Nullable<Text>,
         heartbeat_at -> Nullable<Timestamp>,
+        automatic -> Bool,
     }
 }
 

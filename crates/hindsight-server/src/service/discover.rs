@@ -136,6 +136,7 @@ pub fn run_to_api(mut row: RunRow) -> AppResult<DiscoverRun> {
             .map_err(|()| internal(format!("state `{}`", row.state)))?,
         settings: serde_json::from_str(&row.settings).map_err(|e| internal(e.to_string()))?,
         started_by: row.started_by,
+        automatic: row.automatic,
         started_at: row.started_at.and_utc(),
         finished_at: row.finished_at.map(|t| t.and_utc()),
         candidates: row.candidates,
@@ -186,6 +187,27 @@ pub fn group_to_api(row: GroupRow) -> AppResult<DiscoverGroup> {
     })
 }
 
+/// Who starts a run.
+#[derive(Debug, Clone)]
+pub enum StartedBy {
+    /// A person or API token (its name).
+    Caller(String),
+    /// The server's refresher ([`super::discover_refresh`]).
+    Refresher,
+}
+
+/// The `started_by` of the runs the refresher starts, and the actor of their audit rows.
+pub const REFRESHER: &str = "refresh";
+
+impl StartedBy {
+    fn name(&self) -> &str {
+        match self {
+            StartedBy::Caller(name) => name,
+            StartedBy::Refresher => REFRESHER,
+        }
+    }
+}
+
 /// Starts a run with `settings` on a thread of its own (202): reviewer or above; 409 naming
 /// the run under way when there is one, whichever server started it.
 pub async fn start_run(
@@ -194,7 +216,18 @@ pub async fn start_run(
     settings: AppResult<DiscoverSettings>,
 ) -> AppResult<DiscoverRun> {
     caller.require(Role::Reviewer)?;
-    let mut settings = settings?;
+    begin(state, StartedBy::Caller(caller.name), settings?).await
+}
+
+/// Starts a run for `by`, who may (the caller checked): validates and completes `settings`,
+/// stores the run and its audit row in one transaction, and spawns its thread. The one start
+/// path of the HTTP route and the refresher, so both obey the same one-run-at-a-time rule:
+/// 409 naming the run under way.
+pub async fn begin(
+    state: &AppState,
+    by: StartedBy,
+    mut settings: DiscoverSettings,
+) -> AppResult<DiscoverRun> {
     let filter = check_settings(&mut settings)?;
     super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let pool = state.pool.clone();
@@ -213,11 +246,12 @@ pub async fn start_run(
                 if let Some(row) = db::discover::running(conn)? {
                     return Err(under_way(row.id));
                 }
-                let row = db::discover::insert_run(conn, &text, &caller.name)?;
+                let automatic = matches!(by, StartedBy::Refresher);
+                let row = db::discover::insert_run(conn, &text, by.name(), automatic)?;
                 audit::record(
                     conn,
                     Change {
-                        actor: &caller.name,
+                        actor: by.name(),
                         action: "discover_run_started",
                         conversation: None,
                         target: Some(format!("discover run {}", row.id)),
@@ -270,6 +304,7 @@ pub async fn get_run(state: &AppState, caller: AuthUser, id: i64) -> AppResult<D
 /// viewer or above.
 pub async fn latest(state: &AppState, caller: AuthUser) -> AppResult<DiscoverResult> {
     caller.require(Role::Viewer)?;
+    let refresh_every_secs = state.config.discover_refresh().map(|d| d.as_secs());
     state
         .db(move |conn| {
             let finished = db::discover::latest_in(conn, DiscoverRunState::Finished.as_str())?;
@@ -283,6 +318,7 @@ pub async fn latest(state: &AppState, caller: AuthUser) -> AppResult<DiscoverRes
                     age_seconds: None,
                     groups: Vec::new(),
                     running,
+                    refresh_every_secs,
                 });
             };
             let mut groups = db::discover::groups_of(conn, row.id)?
@@ -299,6 +335,7 @@ pub async fn latest(state: &AppState, caller: AuthUser) -> AppResult<DiscoverRes
                 age_seconds: age,
                 groups,
                 running,
+                refresh_every_secs,
             })
         })
         .await

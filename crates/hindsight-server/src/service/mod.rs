@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod cursor;
 pub mod discover;
 pub mod discover_labels;
+pub mod discover_refresh;
 pub mod discover_run;
 pub mod export;
 pub mod filters;

@@ -14,6 +14,7 @@ mod conversation;
 mod counts;
 mod discover;
 mod discover_labels;
+mod discover_refresh;
 mod discover_runs;
 mod errors;
 mod event_window;
