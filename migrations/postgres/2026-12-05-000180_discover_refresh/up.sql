@@ -1,8 +1,8 @@
--- Discover refreshes itself as conversations arrive: the refresher asks, every interval,
--- whether a live conversation was written (imported or given new events: `updated_at`)
--- since the newest finished run started. This index answers that with one probe, however
--- many conversations there are.
-CREATE INDEX conversations_updated ON conversations (updated_at) WHERE deleted_at IS NULL;
+-- Discover refreshes itself as conversations arrive: a run keeps the newest event id when it
+-- started, and the refresher asks whether an event came after it (one probe of the events'
+-- primary key). An index on when conversations were written would have cost every import
+-- an index update per conversation.
+ALTER TABLE discover_runs ADD COLUMN events_through BIGINT;
 -- Runs the refresher started (not a person), so the API can say so whatever the names of
 -- the users.
 ALTER TABLE discover_runs ADD COLUMN automatic BOOLEAN NOT NULL DEFAULT FALSE;

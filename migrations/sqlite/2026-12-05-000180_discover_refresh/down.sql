@@ -1,2 +1,2 @@
 ALTER TABLE discover_runs DROP COLUMN automatic;
-DROP INDEX conversations_updated;
+ALTER TABLE discover_runs DROP COLUMN events_through;

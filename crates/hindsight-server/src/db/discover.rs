@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    conversations, discover_dismissed, discover_group_messages, discover_groups, discover_runs,
+    discover_dismissed, discover_group_messages, discover_groups, discover_runs, events,
 };
 use super::DbConnection;
 
@@ -34,6 +34,9 @@ pub struct RunRow {
     pub heartbeat_at: Option<NaiveDateTime>,
     /// Whether the refresher started it (not a person).
     pub automatic: bool,
+    /// The newest event's id when it started (`None`: there was none, or the run is older
+    /// than the column).
+    pub events_through: Option<i64>,
 }
 
 /// What a group says about its messages, as stored (the JSON columns as text): written
@@ -87,8 +90,9 @@ pub struct NewGroup {
     pub messages: Vec<(i64, i64)>,
 }
 
-/// Starts a run started `by` someone or, `automatic`, by the refresher; returns it. A second
-/// `running` row is a unique violation (the partial index `discover_runs_one_running`).
+/// Starts a run started `by` someone or, `automatic`, by the refresher, noting the newest
+/// event's id; returns it. A second `running` row is a unique violation (the partial index
+/// `discover_runs_one_running`).
 pub fn insert_run(
     conn: &mut DbConnection,
     settings: &str,
@@ -96,6 +100,9 @@ pub fn insert_run(
     automatic: bool,
 ) -> QueryResult<RunRow> {
     let now = chrono::Utc::now().naive_utc();
+    let events_through: Option<i64> = events::table
+        .select(diesel::dsl::max(events::id))
+        .get_result(conn)?;
     let id: i64 = diesel::insert_into(discover_runs::table)
         .values((
             discover_runs::state.eq("running"),
@@ -104,6 +111,7 @@ pub fn insert_run(
             discover_runs::started_at.eq(now),
             discover_runs::heartbeat_at.eq(now),
             discover_runs::automatic.eq(automatic),
+            discover_runs::events_through.eq(events_through),
         ))
         .returning(discover_runs::id)
         .get_result(conn)?;
@@ -129,17 +137,13 @@ pub fn latest_in(conn: &mut DbConnection, state: &str) -> QueryResult<Option<Run
         .optional()
 }
 
-/// Whether a live conversation was written (created, or given new events, by an import)
-/// after `since`: one probe of the partial index `conversations_updated` on both backends.
-pub fn conversations_written_since(
-    conn: &mut DbConnection,
-    since: NaiveDateTime,
-) -> QueryResult<bool> {
+/// Whether an event was stored after the event `through` (any event, for `None`): one probe
+/// of the events' primary key on both backends.
+pub fn events_after(conn: &mut DbConnection, through: Option<i64>) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        conversations::table
-            .filter(conversations::deleted_at.is_null())
-            .filter(conversations::updated_at.gt(since))
-            .select(conversations::id),
+        events::table
+            .filter(events::id.gt(through.unwrap_or(i64::MIN)))
+            .select(events::id),
     ))
     .get_result(conn)
 }

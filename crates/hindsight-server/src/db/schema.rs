@@ -301,6 +301,7 @@ diesel::table! {
         error -> Nullable<Text>,
         heartbeat_at -> Nullable<Timestamp>,
         automatic -> Bool,
+        events_through -> Nullable<BigInt>,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Discover refreshes itself (issue 15, "incrementally as conversations arrive"): every
-//! `--discover-refresh-secs` the server asks whether a live conversation was written (imported,
-//! or given new events) since the newest finished run started and, if one was, starts a run
+//! `--discover-refresh-secs` the server asks whether an event was stored (a conversation
+//! imported or given new events) since the newest finished run started and, if one was, starts a run
 //! with that run's settings and filter (the team's last choice) through the same start as
 //! `POST /api/discover/runs`, so the Discover page opens on a recent result.
 //!
@@ -9,10 +9,11 @@
 //! 409); so do paths still being written after an upgrade (503). Any other error is logged
 //! and the next tick tries again: the refresher never stops the server.
 //!
-//! "Written" is `conversations.updated_at`, which imports set (restoring from the trash or
-//! deleting does not). On PostgreSQL an import batch whose transaction was open when a run
-//! started stamps its conversations before that start: the run may miss them, and the next
-//! run, which the next arrival starts, counts them.
+//! A run notes the newest event's id when it starts (`events_through`); an event with a
+//! greater id arrived since (restoring from the trash or deleting stores none). On
+//! PostgreSQL an import batch whose transaction was open when a run started took its ids
+//! before that: the run may miss its events, and the next run, which the next arrival
+//! starts, counts them.
 
 use actix_web::http::StatusCode;
 use hindsight_types::{DiscoverRun, DiscoverRunState, DiscoverSettings};
@@ -64,15 +65,15 @@ pub async fn tick(state: &AppState) -> AppResult<Option<DiscoverRun>> {
     }
 }
 
-/// The settings of the newest finished run when a live conversation was written after it
-/// started; `None` when no run ever finished or nothing arrived since.
+/// The settings of the newest finished run when an event was stored after it started; `None`
+/// when no run ever finished or nothing arrived since.
 fn due(conn: &mut db::DbConnection) -> AppResult<Option<DiscoverSettings>> {
     let Some(last) = db::discover::latest_in(conn, DiscoverRunState::Finished.as_str())? else {
         return Ok(None);
     };
-    // A run reads the conversations committed once it started: those written since may be
+    // A run reads the conversations committed once it started: events stored since may be
     // missing from it.
-    if !db::discover::conversations_written_since(conn, last.started_at)? {
+    if !db::discover::events_after(conn, last.events_through)? {
         return Ok(None);
     }
     let settings = serde_json::from_str(&last.settings)
