@@ -23,6 +23,7 @@ use hindsight_server::db::Backend;
 
 mod broker;
 mod client;
+mod discover;
 mod discover_quality;
 mod export;
 mod measure;
@@ -35,6 +36,8 @@ pub use broker::BrokerResult;
 use broker::*;
 pub use client::Client;
 use client::*;
+use discover::*;
+pub use discover::{DiscoverResult, ViewDuringRun};
 pub use discover_quality::QualityResult;
 use discover_quality::*;
 pub use export::ConversationExport;
@@ -118,6 +121,16 @@ pub struct BenchOptions {
     /// print its figures as JSON rather than writing the report: for working on the consumer.
     #[arg(long)]
     pub only_broker: bool,
+    /// Load the demo data, then measure only Discover (a run over everything, the server's
+    /// memory and two inbox views during it), and print its figures as JSON rather than
+    /// writing the report.
+    #[arg(long)]
+    pub only_discover: bool,
+    /// With `--only-discover`: measure the SQLite database an earlier run left at
+    /// `<workdir>/bench.db` as it is, without loading a fresh one (the run stores its groups in
+    /// it: point `--workdir` at a copy).
+    #[arg(long, requires = "only_discover")]
+    pub reuse_sqlite: bool,
 }
 
 impl BenchOptions {
@@ -143,6 +156,8 @@ impl BenchOptions {
             keep_previous: false,
             render_only: false,
             only_broker: false,
+            only_discover: false,
+            reuse_sqlite: false,
         }
     }
 }
@@ -247,6 +262,14 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         let figures: Vec<_> = results
             .iter()
             .map(|r| (&r.backend, &r.broker, &r.mismatches))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+        return Ok(results);
+    }
+    if opts.only_discover {
+        let figures: Vec<_> = results
+            .iter()
+            .map(|r| (&r.backend, r.conversations, &r.discover))
             .collect();
         println!("{}", serde_json::to_string_pretty(&figures)?);
         return Ok(results);

@@ -113,6 +113,10 @@ pub struct BackendResult {
     /// results of older bench versions.
     #[serde(default)]
     pub queues: Option<QueueResult>,
+    /// A Discover run over everything, with the server's memory and two inbox views during it
+    /// (issue 15); absent from results of older bench versions.
+    #[serde(default)]
+    pub discover: Option<DiscoverResult>,
     /// The path explorer (issue 14) for a few filters; absent from results of older bench
     /// versions.
     #[serde(default)]
@@ -159,6 +163,7 @@ impl Default for BackendResult {
             training: None,
             conversation_export: None,
             queues: None,
+            discover: None,
             rss_mb: None,
             peak_rss_mb: None,
             wrk_rps: Err("not run".into()),
@@ -263,7 +268,15 @@ pub(super) fn run_backend(
     backend: Backend,
     conversations: u64,
 ) -> anyhow::Result<BackendResult> {
-    let url = fresh_database(opts, backend)?;
+    let url = if opts.reuse_sqlite && backend == Backend::Sqlite {
+        let path = opts.workdir.join("bench.db");
+        if !path.is_file() {
+            bail!("--reuse-sqlite: no database at {}", path.display());
+        }
+        format!("sqlite://{}", path.display())
+    } else {
+        fresh_database(opts, backend)?
+    };
     let result = run_on(opts, backend, conversations, &url);
     if backend == Backend::Postgres {
         drop_database(opts, &url);
@@ -296,15 +309,18 @@ pub(super) fn run_on(
     );
     let step = (conversations / 20).max(1);
     let mut next = step;
-    let loaded = hindsight_server::demo::load(conn, conversations, opts.seed, &ingest, |n| {
-        if n >= next {
-            say(opts, format!("{n} conversations"));
-            next += step;
-        }
-    })?;
-    r.events = loaded.events;
-    r.import_seconds = loaded.seconds;
-    r.import_events_per_s = loaded.events as f64 / loaded.seconds.max(1e-9);
+    // A database an earlier run left is measured as it is (`--reuse-sqlite`).
+    if !(opts.reuse_sqlite && backend == Backend::Sqlite) {
+        let loaded = hindsight_server::demo::load(conn, conversations, opts.seed, &ingest, |n| {
+            if n >= next {
+                say(opts, format!("{n} conversations"));
+                next += step;
+            }
+        })?;
+        r.events = loaded.events;
+        r.import_seconds = loaded.seconds;
+        r.import_events_per_s = loaded.events as f64 / loaded.seconds.max(1e-9);
+    }
     r.disk_bytes = disk_bytes(conn, url)?;
     if backend == Backend::Postgres {
         #[derive(QueryableByName)]
@@ -358,6 +374,13 @@ pub(super) fn run_on(
     client.token = bench_token(conn)?;
     let runs = opts.runs;
     let pg = backend == Backend::Postgres;
+    if opts.only_discover {
+        r.conversations = client.get_json("/api/conversations/count")?["total"]
+            .as_i64()
+            .unwrap_or(0) as u64;
+        r.discover = Some(discover_figures(opts, &r.backend, &mut client, &server)?);
+        return Ok(r);
+    }
 
     // The inbox suite.
     for case in suite() {
@@ -642,6 +665,10 @@ pub(super) fn run_on(
     let (rss, peak) = server.memory_mb();
     r.rss_mb = rss;
     r.peak_rss_mb = peak;
+
+    // Discover, after the serving memory was read: its run's working set is a figure of its
+    // own (≤ 1 GB), not the serving process's 200 MB.
+    r.discover = Some(discover_figures(opts, &r.backend, &mut client, &server)?);
     drop(server);
 
     // Rasa's event broker, consumed by a fresh server into the same database.

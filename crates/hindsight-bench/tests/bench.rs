@@ -95,6 +95,23 @@ fn bench_writes_a_sane_report_on_both_backends() {
             "{}: the queue figures: {q:?}",
             r.backend
         );
+        // A run over every conversation finished (a failed run fails the bench) with the
+        // low-confidence messages of 1,500 conversations, and the views were asked during it.
+        let d = r.discover.as_ref().expect("Discover figures");
+        assert!(
+            d.candidates > 100 && d.candidates < 100_000 && !d.truncated && d.run_seconds > 0.0,
+            "{}: the Discover run: {d:?}",
+            r.backend
+        );
+        assert!(
+            d.rss_peak_mb >= d.rss_before_mb
+                && d.views.len() == 2
+                && d.views
+                    .iter()
+                    .all(|v| v.quiet.runs == 3 && v.during.runs >= 1),
+            "{}: Discover's memory and views: {d:?}",
+            r.backend
+        );
         let b = r.broker.as_ref().expect("event broker figures");
         assert_eq!(
             (b.backlog_events, b.live_events),
@@ -143,6 +160,8 @@ fn bench_writes_a_sane_report_on_both_backends() {
         "Inbox view (page + tab counts, in parallel)",
         // Scored on the shipped paraphrase families, kept with the results.
         "## Discover: what the groups are worth",
+        "### Discover",
+        "Server RSS during a Discover run ≤ 1 GB",
         "| 2000 | 30 | ",
         "Exact tabs p50 / p95",
         "## Targets",

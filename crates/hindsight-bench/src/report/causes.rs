@@ -211,6 +211,9 @@ pub(crate) fn misses(r: &BackendResult) -> Vec<String> {
     if let Some(q) = &r.queues {
         out.extend(queue_misses(q));
     }
+    if let Some(d) = &r.discover {
+        out.extend(discover_misses(d, view_target(r)));
+    }
     if r.import_events_per_s < target::IMPORT_EPS {
         out.push(format!(
             "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses the JSON once and hashes its canonical form (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row (SQLite: 2,000-row INSERTs; PostgreSQL: binary COPY), its unique (conversation, seq) index, the conversation's filter features and the two text indexes of user messages (words and trigrams). The bench process generates the demo JSON on one of the same 2 cores.",

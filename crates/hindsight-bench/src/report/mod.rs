@@ -8,7 +8,7 @@ use super::*;
 mod causes;
 
 use causes::TabCountRules;
-pub(super) use causes::{has_view, misses, rps_target, view_target, worst_view};
+pub(super) use causes::{grouped, has_view, misses, rps_target, view_target, worst_view};
 
 // ------------------------------------------------------------------------------------------
 // The report
@@ -56,6 +56,10 @@ pub(super) mod target {
     pub const QUEUE_FILL_MS: f64 = 2_000.0;
     /// A review queue's `next` (issue 13).
     pub const QUEUE_NEXT_MS: f64 = 20.0;
+    /// A Discover run over 100,000 candidate messages, seconds (issue 15).
+    pub const DISCOVER_S: f64 = 30.0;
+    /// The server's resident memory during a Discover run, MB (issue 15: 1 GB).
+    pub const DISCOVER_RSS_MB: f64 = 1_000.0;
 }
 
 pub(super) fn mark(ok: bool) -> &'static str {
@@ -341,6 +345,9 @@ pub fn report(
         if let Some(q) = &r.queues {
             queue_rows(&mut o, b, q);
         }
+        if let Some(d) = &r.discover {
+            discover_rows(&mut o, b, d, view_target(r));
+        }
         broker_rows(&mut o, b, &r.broker);
     }
     if let (Some(s), Some(p)) = (sqlite, results.iter().find(|r| r.backend == "postgres")) {
@@ -370,6 +377,9 @@ pub fn report(
         if let (Some(a), Some(b)) = (&p.queues, &s.queues) {
             check("queue fill", a.fill.p95, b.fill.p95);
             check("queue next", a.next.p95, b.next.p95);
+        }
+        if let (Some(a), Some(b)) = (&p.discover, &s.discover) {
+            check("Discover run", a.seconds() * 1e3, b.seconds() * 1e3);
         }
         if let (Ok(a), Ok(b)) = (&p.broker, &s.broker) {
             check(
@@ -501,6 +511,9 @@ pub fn report(
         }
         if let Some(q) = &r.queues {
             queue_section(&mut o, q);
+        }
+        if let Some(d) = &r.discover {
+            discover_section(&mut o, d);
         }
         let _ = writeln!(
             o,
