@@ -66,17 +66,17 @@ pub fn within<T>(
     limit: Duration,
     work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
 ) -> QueryResult<Option<T>> {
+    // The thread's deadline: what SQLite's budget function checks, and work done between
+    // statements (a count testing paths in this process) on either backend.
+    let deadline = Instant::now() + limit;
+    let sooner = DEADLINE.get().map_or(deadline, |d| d.min(deadline));
+    let _budget = QueryBudget {
+        previous: DEADLINE.replace(Some(sooner)),
+    };
     // Each backend bounds a statement its own way: SQLite by the budget function the filter's
     // queries call, PostgreSQL by `statement_timeout`, set for one transaction only.
     let result = match conn {
-        DbConnection::Sqlite(_) => {
-            let deadline = Instant::now() + limit;
-            let sooner = DEADLINE.get().map_or(deadline, |d| d.min(deadline));
-            let _budget = QueryBudget {
-                previous: DEADLINE.replace(Some(sooner)),
-            };
-            work(conn)
-        }
+        DbConnection::Sqlite(_) => work(conn),
         DbConnection::Pg(_) => conn.transaction(|conn| {
             let ms = limit.as_millis().max(1);
             diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}")).execute(conn)?;

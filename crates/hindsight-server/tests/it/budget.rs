@@ -143,3 +143,23 @@ async fn postgres_statement_over_its_budget_is_a_503_and_the_server_serves_on() 
     assert_eq!(app.count("").await, 1);
     assert_serves_on(&app).await;
 }
+
+/// PostgreSQL counts a sequence pattern in the server, reading the candidates' paths batch by
+/// batch: the request's deadline stops it between batches (no statement runs long enough for
+/// `statement_timeout`), and the error is the budget's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sequence_count_stops_at_the_request_deadline() {
+    use hindsight_server::db::connection::{is_timeout, QueryBudget};
+    let app = TestApp::start(Db::Postgres).await;
+    app.import(&json!([greeting("a", T0, "rest", 0.9, 0.9)]))
+        .await;
+    let filter = ConversationFilter::from_query("seq=intent%3A*").unwrap();
+    let mut conn = app.state.pool.get().unwrap();
+    let count = hindsight_server::db::conversations::count;
+    assert_eq!(count(&mut conn, &filter).unwrap(), 1);
+    let budget = QueryBudget::start(Some(std::time::Duration::ZERO));
+    let err = count(&mut conn, &filter).unwrap_err();
+    assert!(is_timeout(&err.to_string()), "{err}");
+    drop(budget);
+    assert_eq!(count(&mut conn, &filter).unwrap(), 1);
+}

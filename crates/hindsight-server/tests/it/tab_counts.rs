@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::harness::{Db, TestApp};
 
 /// One filter of each kind the inbox offers, alone and combined.
-pub const FILTERS: [&str; 28] = [
+pub const FILTERS: [&str; 30] = [
     "",
     "channel=rest",
     "review_status=reviewed",
@@ -39,6 +39,9 @@ pub const FILTERS: [&str; 28] = [
     "time_of_day=08:00-12:00",
     "min_user_messages=3&max_user_messages=6",
     "score.outcome=failure",
+    // PostgreSQL counts a sequence pattern by reading the candidates' paths in batches.
+    "seq=intent%3Aintent_000%20%3E%20%21action%3Autter_000%20%3E%20end",
+    "review_status=unread&channel=rest&seq=intent%3A*%20%3E%20action%3Autter_001",
 ];
 
 pub fn load_demo(app: &TestApp, conversations: u64) {

@@ -107,6 +107,9 @@ pub(super) struct Plan {
     /// A word's matches tested against the rows another condition's shorter posting list
     /// yields, rather than driving the query (SQLite cannot tell how many a word matches).
     pub words_follow: bool,
+    /// The sequence pattern's paths are left untested: the caller reads the candidates' paths
+    /// and tests them itself (`sequence::count_by_status_in_process`).
+    pub paths_tested_apart: bool,
 }
 
 impl Plan {

@@ -189,6 +189,9 @@ pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResul
     if let Some(n) = super::counts::total(conn, filter)? {
         return Ok(n);
     }
+    if let Some(rows) = sequence::count_by_status_in_process(conn, filter)? {
+        return Ok(rows.iter().map(|(_, n)| n).sum());
+    }
     filtered_for(conn.backend(), filter)
         .count()
         .get_result(conn)
@@ -218,6 +221,9 @@ fn counted_by_status(
         review_status: Vec::new(),
         ..filter.clone()
     };
+    if let Some(rows) = sequence::count_by_status_in_process(conn, &rest)? {
+        return Ok(rows);
+    }
     by_status(filtered_for(conn.backend(), &rest), conn)
 }
 

@@ -6,12 +6,13 @@
 use diesel::dsl::{exists, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
-use hindsight_types::SequencePattern;
+use hindsight_types::{ConversationFilter, ReviewStatus, SequencePattern};
 
 use super::filter::Plan;
 use super::BoxedConversations;
-use crate::db::connection::Backend;
+use crate::db::connection::{within_deadline, Backend, QUERY_BUDGET_EXCEEDED};
 use crate::db::schema::{conversation_features, conversations};
+use crate::db::DbConnection;
 
 /// Adds the sequence filter's conditions to `q`, shaped by `plan`.
 pub(super) fn with_sequence<'a>(
@@ -82,6 +83,9 @@ pub(super) fn with_sequence<'a>(
     // 100,000 conversations on PostgreSQL it took 447 ms, now 129.
     if let Some(bound) = crate::sequence::lowest_confidence_below(pattern) {
         q = q.filter(conversations::min_intent_confidence.lt(bound));
+    }
+    if plan.paths_tested_apart {
+        return q;
     }
     with_path_test(q, pattern, plan)
 }
@@ -166,4 +170,86 @@ fn with_path_test<'a>(
             .sql(", p.steps))"),
         ),
     }
+}
+
+/// Paths read per query when a count tests them in this process: a few megabytes.
+const PATHS_PER_READ: usize = 10_000;
+
+/// How many live conversations of `filter` match in each review status, with every
+/// candidate's path read and tested against the pattern in this process, rather than by the
+/// database; `None` when the filter holds no sequence pattern or the database is SQLite.
+///
+/// PostgreSQL's regular expressions cost about 9 ns a byte of path: at a million
+/// conversations, `intent:intent_000 > !action:utter_000 > end` tested 254,686 paths of 615
+/// bytes on average (157 MB) in 4.7 s, where the `regex` crate's automaton, behind SQLite's
+/// function, reads a path at several times that speed. So the candidates (every other
+/// condition, the features the steps need and the confidence bound applied by PostgreSQL)
+/// are listed first, then their paths are read by id in batches of [`PATHS_PER_READ`] and
+/// tested here: memory stays at one batch, and the request's time budget is checked between
+/// batches. SQLite calls the same matcher row by row already, in its own process.
+pub(super) fn count_by_status_in_process(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<Vec<(String, i64)>>> {
+    use crate::db::schema::conversation_paths;
+    let Some(pattern) = &filter.sequence else {
+        return Ok(None);
+    };
+    // The backend decides where the paths are tested: see above.
+    if conn.backend() != Backend::Postgres {
+        return Ok(None);
+    }
+    let plan = Plan {
+        paths_tested_apart: true,
+        ..Plan::on(Backend::Postgres)
+    };
+    let mut candidates: Vec<(i64, String)> = super::filter::filtered_on(filter, &plan)
+        .select((conversations::id, conversations::review_status))
+        .load(conn)?;
+    candidates.sort_unstable_by_key(|(id, _)| *id);
+    let matcher = fancy_regex::Regex::new(&crate::sequence::to_regex(pattern))
+        .map_err(|e| sequence_error(&e))?;
+    let mut counts = ReviewStatus::ALL.map(|s| (s.as_str().to_owned(), 0_i64));
+    for batch in candidates.chunks(PATHS_PER_READ) {
+        if !within_deadline() {
+            return Err(budget_exceeded());
+        }
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let paths: Vec<(i64, String)> = conversation_paths::table
+            .filter(conversation_paths::conversation_id.eq_any(&ids))
+            .select((
+                conversation_paths::conversation_id,
+                conversation_paths::steps,
+            ))
+            .load(conn)?;
+        for (id, steps) in paths {
+            if !matcher.is_match(&steps).map_err(|e| sequence_error(&e))? {
+                continue;
+            }
+            let Ok(at) = batch.binary_search_by_key(&id, |(id, _)| *id) else {
+                continue;
+            };
+            if let Some(count) = counts.iter_mut().find(|(s, _)| *s == batch[at].1) {
+                count.1 += 1;
+            }
+        }
+    }
+    Ok(Some(counts.into()))
+}
+
+/// The error of a pattern the matcher could not test (its expression, or a search that gave
+/// up): what SQLite's matcher function fails its statement with.
+fn sequence_error(e: &fancy_regex::Error) -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::Unknown,
+        Box::new(format!("hindsight: sequence pattern: {e}")),
+    )
+}
+
+/// The error a statement past the request's time budget fails with.
+fn budget_exceeded() -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::Unknown,
+        Box::new(QUERY_BUDGET_EXCEEDED.to_owned()),
+    )
 }

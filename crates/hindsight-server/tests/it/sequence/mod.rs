@@ -62,7 +62,8 @@ both_backends! {
             let query = format!("seq={}", urlencode(&text));
             let got = app.all_ids(&query).await;
             assert_eq!(got, expected, "seq={text}\nregex: {}", hindsight_server::sequence::to_regex(&pattern));
-            if checked % 25 == 0 {
+            // A count is its own path on PostgreSQL (the candidates' paths tested in the server).
+            if checked % 4 == 0 {
                 assert_eq!(app.count(&query).await, expected.len() as i64, "count of seq={text}");
             }
             checked += 1;
