@@ -278,6 +278,7 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         commit(),
     );
+    let mut render_opts = opts.clone();
     if let Some(prev) = previous {
         for r in prev.results {
             if !results.iter().any(|x| x.backend == r.backend) {
@@ -289,6 +290,9 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         }
         if opts.render_only {
             meta = (prev.date, prev.commit);
+            // The report states the runs and seed: those of the run measured, not the defaults.
+            render_opts.runs = prev.runs;
+            render_opts.seed = prev.seed;
         }
         if discover_quality.is_empty() {
             discover_quality = prev.discover_quality;
@@ -301,8 +305,8 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         }
     }
     let saved = Saved {
-        runs: opts.runs,
-        seed: opts.seed,
+        runs: render_opts.runs,
+        seed: render_opts.seed,
         date: meta.0.clone(),
         commit: meta.1.clone(),
         results: results.clone(),
@@ -311,7 +315,7 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
     if !opts.render_only {
         std::fs::write(saved_path(opts), serde_json::to_string_pretty(&saved)?)?;
     }
-    let text = report(opts, &meta, &results, &discover_quality, &notes);
+    let text = report(&render_opts, &meta, &results, &discover_quality, &notes);
     std::fs::write(&opts.output, text)?;
     say(opts, format!("wrote {}", opts.output.display()));
     Ok(results)
