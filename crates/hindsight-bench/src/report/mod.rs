@@ -8,7 +8,10 @@ use super::*;
 mod causes;
 
 use causes::TabCountRules;
-pub(super) use causes::{grouped, has_view, misses, rps_target, view_target, worst_view};
+pub(super) use causes::{
+    count_target, fixed_cost_notes, grouped, has_view, is_sequence, misses, page_target,
+    rps_target, view_target, worst_of, worst_view, Compared,
+};
 
 // ------------------------------------------------------------------------------------------
 // The report
@@ -21,7 +24,24 @@ pub(super) mod target {
     pub const VIEW_MS_PG: f64 = 100.0;
     pub const PAGE_MS: f64 = 50.0;
     pub const COUNT_MS: f64 = 250.0;
+    /// The API's page and count within this factor of the best hand-written SQL (p50)…
     pub const RATIO: f64 = 1.5;
+    /// … where the SQL takes at least this, in ms (the issue: "page vs hand-written SQL (p50)
+    /// ≤ 1.5× where the SQL takes ≥ 2 ms"). Under it the ratio measures the request's fixed
+    /// cost, not the query.
+    pub const RATIO_MIN_SQL_MS: f64 = 2.0;
+    /// A sequence filter's first page p95 on SQLite, patterns of up to
+    /// [`SEQ_MAX_STEPS`] steps (issue 14: "At a million conversations on SQLite: a sequence
+    /// filter's first page p95 ≤ 100 ms and its count ≤ 500 ms for patterns of up to 4 steps").
+    pub const SEQ_PAGE_MS: f64 = 100.0;
+    /// The same on PostgreSQL (issue 14: "PostgreSQL within 2× of these").
+    pub const SEQ_PAGE_MS_PG: f64 = 200.0;
+    /// A sequence filter's exact count p95 on SQLite (issue 14).
+    pub const SEQ_COUNT_MS: f64 = 500.0;
+    /// The same on PostgreSQL (issue 14: within 2×).
+    pub const SEQ_COUNT_MS_PG: f64 = 1_000.0;
+    /// The longest pattern the sequence targets speak of (issue 14).
+    pub const SEQ_MAX_STEPS: usize = 4;
     pub const OPEN_MS: f64 = 10.0;
     pub const PATHS_MS: f64 = 1000.0;
     pub const FACETS_MS: f64 = 100.0;
@@ -187,30 +207,6 @@ pub fn report(
     );
     for r in results {
         let b = &r.backend;
-        let worst_page = r.filters.iter().map(|f| f.page.p95).fold(0.0, f64::max);
-        let worst_page_name = r
-            .filters
-            .iter()
-            .max_by(|a, b| a.page.p95.total_cmp(&b.page.p95))
-            .map(|f| f.name.clone())
-            .unwrap_or_default();
-        let worst_count = r.filters.iter().map(|f| f.count.p95).fold(0.0, f64::max);
-        let worst_count_name = r
-            .filters
-            .iter()
-            .max_by(|a, b| a.count.p95.total_cmp(&b.count.p95))
-            .map(|f| f.name.clone())
-            .unwrap_or_default();
-        let worst_ratio = r
-            .filters
-            .iter()
-            .map(|f| ratio(f.page.p50, f.sql_page.p50))
-            .fold(0.0, f64::max);
-        let worst_count_ratio = r
-            .filters
-            .iter()
-            .map(|f| ratio(f.count.p50, f.sql_count.p50))
-            .fold(0.0, f64::max);
         let first = r.filters.first().map(|f| f.page.p95).unwrap_or(0.0);
         let (worst_view, worst_view_name) = worst_view(r);
         let view_row = format!(
@@ -232,26 +228,56 @@ pub fn report(
         let mut row = |t: &str, m: String, ok: bool| {
             let _ = writeln!(o, "| {t} | {b} | {m} | {} |", mark(ok));
         };
+        let inbox = |f: &FilterResult| !is_sequence(f);
+        let (worst, name) = worst_of(r, inbox, |f| f.page.p95).unwrap_or_default();
         row(
-            "Inbox first page p95 ≤ 50 ms, every filter",
-            format!("worst {worst_page:.1} ms ({worst_page_name})"),
-            worst_page <= target::PAGE_MS,
+            "Inbox first page p95 ≤ 50 ms, every filter but sequence patterns",
+            format!("worst {worst:.1} ms ({name})"),
+            worst <= target::PAGE_MS,
         );
+        let (worst, name) = worst_of(r, inbox, |f| f.count.p95).unwrap_or_default();
         row(
-            "Exact total count p95 ≤ 250 ms, every filter",
-            format!("worst {worst_count:.1} ms ({worst_count_name})"),
-            worst_count <= target::COUNT_MS,
+            "Exact total count p95 ≤ 250 ms, every filter but sequence patterns",
+            format!("worst {worst:.1} ms ({name})"),
+            worst <= target::COUNT_MS,
         );
-        row(
-            "Page ≤ 1.5× hand-written SQL (p50)",
-            format!("worst {worst_ratio:.2}×"),
-            worst_ratio <= target::RATIO,
-        );
-        row(
-            "Count ≤ 1.5× hand-written SQL (p50)",
-            format!("worst {worst_count_ratio:.2}×"),
-            worst_count_ratio <= target::RATIO,
-        );
+        // Absent from results of bench versions before the sequence filter.
+        if let Some(f) = r.filters.iter().find(|f| is_sequence(f)) {
+            let (page_ms, count_ms) = (page_target(r, f), count_target(r, f));
+            let (worst, name) = worst_of(r, is_sequence, |f| f.page.p95).unwrap_or_default();
+            row(
+                &format!(
+                    "Sequence pattern (≤ {} steps) first page p95 ≤ {} ms",
+                    target::SEQ_MAX_STEPS,
+                    grouped(page_ms as i64)
+                ),
+                format!("worst {worst:.1} ms ({name})"),
+                worst <= page_ms,
+            );
+            let (worst, name) = worst_of(r, is_sequence, |f| f.count.p95).unwrap_or_default();
+            row(
+                &format!(
+                    "Sequence pattern exact count p95 ≤ {} ms",
+                    grouped(count_ms as i64)
+                ),
+                format!("worst {worst:.1} ms ({name})"),
+                worst <= count_ms,
+            );
+        }
+        for (what, compared) in [("Page", Compared::Page), ("Count", Compared::Count)] {
+            let name = format!("{what} ≤ 1.5× hand-written SQL (p50) where the SQL takes ≥ 2 ms");
+            match compared.worst_ratio(r) {
+                Some((worst, f)) => {
+                    let (api, sql) = compared.p50s(f);
+                    row(
+                        &name,
+                        format!("worst {worst:.2}× ({}: {api:.1} vs {sql:.1} ms)", f.name),
+                        worst <= target::RATIO,
+                    )
+                }
+                None => row(&name, "no filter's SQL takes 2 ms".into(), true),
+            }
+        }
         row(
             &format!(
                 "Deep page (page {}) by cursor ≤ 1.5× first page (p95)",
@@ -428,6 +454,20 @@ pub fn report(
     }
     if !any {
         let _ = writeln!(o, "None.");
+    }
+    let mut fixed = results
+        .iter()
+        .flat_map(|r| {
+            fixed_cost_notes(r)
+                .into_iter()
+                .map(move |n| (&r.backend, n))
+        })
+        .peekable();
+    if fixed.peek().is_some() {
+        let _ = writeln!(o, "\nRatios over 1.5× where the hand-written SQL takes under 2 ms, not counted as misses:\n");
+        for (backend, line) in fixed {
+            let _ = writeln!(o, "- **{backend}**: {line}");
+        }
     }
     for r in results {
         let _ = writeln!(
