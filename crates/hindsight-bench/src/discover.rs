@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 
 use super::*;
-use crate::report::{grouped, mark, ms, target};
+use crate::report::{grouped, mark, ms, query_shown, target};
 
 /// How often the server's resident memory is read during the run.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
@@ -301,11 +301,7 @@ pub(crate) fn discover_section(o: &mut String, d: &DiscoverResult) {
             o,
             "| {} | `{}` | {} | {} | {} |",
             v.name,
-            if v.query.is_empty() {
-                "(none)"
-            } else {
-                &v.query
-            },
+            query_shown(&v.query),
             ms(&v.quiet),
             ms(&v.during),
             v.during.runs

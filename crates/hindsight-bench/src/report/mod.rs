@@ -126,6 +126,15 @@ pub(super) fn ms(s: &Stats) -> String {
     format!("{:.1} / {:.1}", s.p50, s.p95)
 }
 
+/// A filter's query string as the report's tables show it: "(none)" for no filter.
+pub(super) fn query_shown(query: &str) -> &str {
+    if query.is_empty() {
+        "(none)"
+    } else {
+        query
+    }
+}
+
 pub(super) fn ratio(api: f64, sql: f64) -> f64 {
     api / sql.max(0.01)
 }
@@ -485,11 +494,7 @@ pub fn report(
                 o,
                 "| {} | `{}` | {} | {}{} | {} | {} | {:.1} | {:.2}× | {} | {:.1} | {:.2}× |",
                 f.name,
-                if f.query.is_empty() {
-                    "(none)"
-                } else {
-                    &f.query
-                },
+                query_shown(&f.query),
                 f.total,
                 ms(&f.view),
                 if f.estimated {
