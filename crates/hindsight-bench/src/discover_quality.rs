@@ -60,26 +60,26 @@ pub fn discover_quality_section(o: &mut String, results: &[QualityResult]) {
         "\n## Discover: what the groups are worth\n\nThe paraphrase families of `samples/discover/goals.json` (goals the sample assistant does not handle, 8 phrasings each with slots, written for Hindsight) expanded into messages with openings, closings, capitals and typos (seed {SEED}), {:.0} % of them noise, grouped as a run groups its candidates and scored against their goals (`hindsight_server::discover::quality`). Purity: of the grouped messages, the share of their group's most frequent goal (noise counting as one). Grouped: of the goals' messages, the share in any group. Adjusted Rand index: between goals and groups, over the goals' messages grouped (1 when the groups are the goals).\n",
         NOISE * 100.0
     );
-    let _ = writeln!(
-        o,
-        "| messages | goals | groups | grouping | purity | grouped | in a group of their goal | adjusted Rand index | goals found |"
-    );
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|");
-    for r in results {
-        let q = &r.quality;
+    // The quality's columns and their precision: `Quality::figures`, as the examples print.
+    if let Some(first) = results.first() {
+        let names: Vec<&str> = first.quality.figures().iter().map(|(n, _)| *n).collect();
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {:.1} s | {:.3} | {:.1} % | {:.1} % | {:.3} | {} of {} |",
+            "| messages | goals | groups | grouping | {} |",
+            names.join(" | ")
+        );
+        let _ = writeln!(o, "|---|---|---|---|{}", "---|".repeat(names.len()));
+    }
+    for r in results {
+        let values: Vec<String> = r.quality.figures().into_iter().map(|(_, v)| v).collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {:.1} s | {} |",
             r.messages,
             r.goals,
             r.groups,
             r.seconds,
-            q.purity,
-            100.0 * q.coverage,
-            100.0 * q.recovered,
-            q.ari,
-            q.labels_found,
-            q.labels
+            values.join(" | ")
         );
     }
     let _ = writeln!(

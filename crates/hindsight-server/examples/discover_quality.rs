@@ -23,14 +23,9 @@ fn main() {
     let members: Vec<Vec<usize>> = groups.iter().map(|g| g.members.clone()).collect();
     let q = quality::quality(&set.truth, &members);
     println!(
-        "{n} messages, {} goals: {} groups in {elapsed:.2?}; purity {:.3}, {:.1} % of goal messages grouped, {:.1} % in a group of their goal, ARI {:.3}, {} goals found",
+        "{n} messages, {} goals: {} groups in {elapsed:.2?}; {q}",
         families.goals.len(),
         groups.len(),
-        q.purity,
-        100.0 * q.coverage,
-        100.0 * q.recovered,
-        q.ari,
-        q.labels_found
     );
     for g in &groups {
         let mut goals: std::collections::HashMap<Option<usize>, usize> = Default::default();

@@ -90,15 +90,7 @@ fn main() {
     );
     let members: Vec<Vec<usize>> = groups.iter().map(|g| g.members.clone()).collect();
     let q = hindsight_server::discover::quality::quality(&truth, &members);
-    println!(
-        "quality: purity {:.3}; {:.1} % of the goal messages grouped, {:.1} % in a group of their goal; adjusted Rand index {:.3} over those grouped; {} of {} goals the most frequent of a group",
-        q.purity,
-        100.0 * q.coverage,
-        100.0 * q.recovered,
-        q.ari,
-        q.labels_found,
-        q.labels
-    );
+    println!("quality: {q}");
     for g in groups.iter().take(3) {
         let examples: Vec<&str> = g.representatives.iter().map(|&r| refs[r]).collect();
         println!(

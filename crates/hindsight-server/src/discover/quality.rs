@@ -23,6 +23,38 @@ pub struct Quality {
     pub labels: usize,
 }
 
+impl Quality {
+    /// The figures as the measurements show them, each with its name (the bench's table
+    /// columns): purity, the shares grouped and in a group of their goal, the adjusted Rand
+    /// index, and the goals found.
+    pub fn figures(&self) -> [(&'static str, String); 5] {
+        [
+            ("purity", format!("{:.3}", self.purity)),
+            ("grouped", format!("{:.1} %", 100.0 * self.coverage)),
+            (
+                "in a group of their goal",
+                format!("{:.1} %", 100.0 * self.recovered),
+            ),
+            ("adjusted Rand index", format!("{:.3}", self.ari)),
+            (
+                "goals found",
+                format!("{} of {}", self.labels_found, self.labels),
+            ),
+        ]
+    }
+}
+
+/// The named figures on one line: "purity 0.959, grouped 92.6 %, …".
+impl std::fmt::Display for Quality {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, value)) in self.figures().iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{name} {value}")?;
+        }
+        Ok(())
+    }
+}
+
 fn pairs(n: usize) -> f64 {
     let n = n as f64;
     n * (n - 1.0) / 2.0
