@@ -1,8 +1,9 @@
 //! `bench/RESULTS.md`: the targets, every miss with how much and why, and every figure.
 //!
-//! Here: the targets ([`target`]), small formatting helpers, and the report's order and
-//! opening sections. The Targets table and the Misses are in `targets`, each backend's
-//! figures in `backend`, and why each miss costs what it costs in `causes`.
+//! Here: small formatting helpers, and the report's order and opening sections. The targets
+//! and which one applies to a figure are in [`target`], the Targets table and the Misses in
+//! `summary`, each backend's figures in `backend`, and why each miss costs what it costs in
+//! `causes`.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -11,85 +12,19 @@ use super::*;
 
 mod backend;
 mod causes;
-mod targets;
+mod summary;
+pub(super) mod target;
 
 use backend::backend_section;
 use causes::TabCountRules;
-pub(super) use causes::{
-    count_target, fixed_cost_notes, grouped, has_view, is_sequence, misses, page_target,
-    rps_target, view_target, worst_of, worst_view, Compared,
+pub(super) use causes::{fixed_cost_notes, grouped, misses};
+use summary::{misses_section, targets_section};
+pub(super) use target::{
+    count_target, has_view, is_sequence, page_target, rps_target, view_target, worst_of,
+    worst_view, Compared,
 };
-use targets::{misses_section, targets_section};
 
-// ------------------------------------------------------------------------------------------
-// The report
-
-/// Targets of the issue, for SQLite on 2 cores.
-pub(super) mod target {
-    /// The inbox view (page, total and the four tab counts in parallel) on SQLite.
-    pub const VIEW_MS: f64 = 50.0;
-    /// The same on PostgreSQL.
-    pub const VIEW_MS_PG: f64 = 100.0;
-    pub const PAGE_MS: f64 = 50.0;
-    pub const COUNT_MS: f64 = 250.0;
-    /// The API's page and count within this factor of the best hand-written SQL (p50)…
-    pub const RATIO: f64 = 1.5;
-    /// … where the SQL takes at least this, in ms (the issue: "page vs hand-written SQL (p50)
-    /// ≤ 1.5× where the SQL takes ≥ 2 ms"). Under it the ratio measures the request's fixed
-    /// cost, not the query.
-    pub const RATIO_MIN_SQL_MS: f64 = 2.0;
-    /// A sequence filter's first page p95 on SQLite, patterns of up to
-    /// [`SEQ_MAX_STEPS`] steps (issue 14: "At a million conversations on SQLite: a sequence
-    /// filter's first page p95 ≤ 100 ms and its count ≤ 500 ms for patterns of up to 4 steps").
-    pub const SEQ_PAGE_MS: f64 = 100.0;
-    /// The same on PostgreSQL (issue 14: "PostgreSQL within 2× of these").
-    pub const SEQ_PAGE_MS_PG: f64 = 200.0;
-    /// A sequence filter's exact count p95 on SQLite (issue 14).
-    pub const SEQ_COUNT_MS: f64 = 500.0;
-    /// The same on PostgreSQL (issue 14: within 2×).
-    pub const SEQ_COUNT_MS_PG: f64 = 1_000.0;
-    /// The longest pattern the sequence targets speak of (issue 14).
-    pub const SEQ_MAX_STEPS: usize = 4;
-    pub const OPEN_MS: f64 = 10.0;
-    pub const PATHS_MS: f64 = 1000.0;
-    pub const FACETS_MS: f64 = 100.0;
-    pub const BULK_MS: f64 = 1000.0;
-    pub const IMPORT_EPS: f64 = 50_000.0;
-    pub const RSS_MB: f64 = 200.0;
-    pub const RPS: f64 = 2_000.0;
-    /// Inbox pages per second on PostgreSQL (issue 12: "≥ 2,000 SQLite, ≥ 1,000 PostgreSQL").
-    pub const RPS_PG: f64 = 1_000.0;
-    pub const PG_FACTOR: f64 = 2.0;
-    /// Annotation and save (issue 10).
-    pub const ANNOTATE_MS: f64 = 20.0;
-    /// NLU export of 100,000 annotated examples (issue 10).
-    pub const NLU_EXPORT_MS: f64 = 2_000.0;
-    /// The examples the NLU export target speaks of.
-    pub const NLU_EXAMPLES: u64 = 100_000;
-    /// Conversations streamed per second by the conversation export (issue 10).
-    pub const EXPORT_PER_S: f64 = 20_000.0;
-    /// The conversations the export target speaks of.
-    pub const EXPORT_CONVERSATIONS: u64 = 1_000_000;
-    /// Events per second stored from the event broker's queue (issue 16).
-    pub const BROKER_EPS: f64 = 20_000.0;
-    /// The least backlog whose drain counts as sustained: 5 s at the target rate.
-    pub const BROKER_SUSTAINED_EVENTS: u64 = 100_000;
-    /// The backlog the memory target speaks of.
-    pub const BROKER_BACKLOG: u64 = 1_000_000;
-    /// Publish → in the inbox list, p95 (issue 16).
-    pub const BROKER_LATENCY_MS: f64 = 1_000.0;
-    /// The live traffic the latency target speaks of, events per second.
-    pub const BROKER_LIVE_RATE: f64 = 200.0;
-    /// Filling a review queue from a filter of 100,000 conversations (issue 13).
-    pub const QUEUE_FILL_MS: f64 = 2_000.0;
-    /// A review queue's `next` (issue 13).
-    pub const QUEUE_NEXT_MS: f64 = 20.0;
-    /// A Discover run over 100,000 candidate messages, seconds (issue 15).
-    pub const DISCOVER_S: f64 = 30.0;
-    /// The server's resident memory during a Discover run, MB (issue 15: 1 GB).
-    pub const DISCOVER_RSS_MB: f64 = 1_000.0;
-}
-
+/// "meets" or "**MISS**", a Targets row's verdict.
 pub(super) fn mark(ok: bool) -> &'static str {
     if ok {
         "meets"

@@ -1,5 +1,5 @@
-//! The report's Targets table, each target of each backend met or missed, and its Misses
-//! section: by how much, and why.
+//! The report's summary: the Targets table, each target of each backend met or missed, and
+//! the Misses section: by how much, and why.
 
 use std::fmt::Write as _;
 
