@@ -11,7 +11,7 @@ fn filter_cause(f: &FilterResult, all: i64) -> String {
     } else if q.contains("text=") {
         format!("substring search: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) must find every user message holding all the word's trigrams, {} conversations here, before the newest can be picked; the cost follows the matches, not the page", f.total)
     } else if q.contains("seq=") {
-        format!("sequence pattern: the conversations holding every positive step's feature are gathered from the feature index (more than the {} matches), then each one's turn sequence is checked in order (SQLite: a matcher function over its path of turns; PostgreSQL: a `LIKE` over the path, then a regular expression, several times SQLite's cost per conversation)", f.total)
+        format!("sequence pattern: the conversations holding every positive step's feature are gathered from the feature index (more than the {} matches), then each one's path of turns is tested against the pattern, in order (SQLite: the server's matcher as a SQL function, row by row; PostgreSQL: a page tests a `LIKE` over the path, then its own regular expression, several times SQLite's cost per conversation; an exact count reads the candidates' paths in batches and tests them in the server with SQLite's matcher, the reading costing about 3 µs a path)", f.total)
     } else if q.contains("start=") || q.contains("until=") {
         "date range: activity overlapping [start, until] is a range on the sort index plus a check of first_event_at in each entry; the newest matches sit behind every conversation active after `until`, whose index entries are read first".into()
     } else if [
