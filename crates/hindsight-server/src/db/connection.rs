@@ -180,6 +180,14 @@ impl DatabaseUrl {
         self.connect_with(SQLITE_CACHE_BUDGET_KIB, 0)
     }
 
+    /// Opens one connection as a serving pool of `pool_size` opens each of its own: its share
+    /// of the SQLite page-cache budget, no statement timeout. What a measurement that stands
+    /// beside the server's queries (the bench's hand-written SQL) runs on, so that both read
+    /// through the same cache.
+    pub fn connect_as_pooled(&self, pool_size: u32) -> Result<DbConnection, ConnectError> {
+        self.connect_with(cache_share_kib(pool_size), 0)
+    }
+
     /// Opens one connection whose SQLite page cache holds `cache_kib` KiB and whose
     /// PostgreSQL statements are cancelled after `statement_timeout_ms` (0: never).
     fn connect_with(
@@ -304,6 +312,11 @@ pub struct DbConnectionManager {
 /// 64 MiB held 275 MB of a million-conversation database in a serving process). Pages
 /// beyond it come from the operating system's file cache.
 const SQLITE_CACHE_BUDGET_KIB: i64 = 128 * 1024;
+
+/// Each connection's page cache in a pool of `pool_size`: its share of the budget.
+fn cache_share_kib(pool_size: u32) -> i64 {
+    (SQLITE_CACHE_BUDGET_KIB / i64::from(pool_size.max(1))).max(SQLITE_CACHE_FLOOR_KIB)
+}
 
 /// The smallest page cache a pooled SQLite connection gets, however large the pool.
 const SQLITE_CACHE_FLOOR_KIB: i64 = 4 * 1024;
@@ -460,8 +473,7 @@ fn open(
         .connection_timeout(Duration::from_secs(5))
         .build(DbConnectionManager {
             url,
-            sqlite_cache_kib: (SQLITE_CACHE_BUDGET_KIB / i64::from(max_size.max(1)))
-                .max(SQLITE_CACHE_FLOOR_KIB),
+            sqlite_cache_kib: cache_share_kib(max_size),
             statement_timeout_ms: statement_timeout
                 // At least 1 ms (0 would mean none); at most PostgreSQL's largest (i32 ms).
                 .map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128) as u64),
