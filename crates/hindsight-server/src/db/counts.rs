@@ -22,6 +22,15 @@ diesel::table! {
 /// Rows past which a PostgreSQL reader folds the appended changes back to one row per key.
 const COMPACT_ROWS: usize = 512;
 
+/// The key's order, in which the readers ask for the rows: so that PostgreSQL reads them
+/// through the key's index rather than the whole heap. Every appended change leaves a dead
+/// row once folded, and a table whose few live rows were appended last cannot be truncated
+/// by a vacuum: after a million conversations were imported the table was 30 MB for 18 rows,
+/// and reading all of it took 6 ms, against 0.5 ms through the index (the same 18 rows).
+/// SQLite reads its primary key in that order anyway.
+const KEY_ORDER: (inbox_counts::channel, inbox_counts::review_status) =
+    (inbox_counts::channel, inbox_counts::review_status);
+
 /// Whether the filter's total can be read from the maintained counts: it holds nothing but
 /// channels and review statuses (and an order). A channel spelled `''` cannot, since the
 /// counts use `''` for conversations without one.
@@ -43,6 +52,7 @@ pub fn total(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResul
     }
     let mut q = inbox_counts::table
         .select(inbox_counts::conversations)
+        .order(KEY_ORDER)
         .into_boxed();
     if !filter.channels.is_empty() {
         q = q.filter(inbox_counts::channel.eq_any(&filter.channels));
@@ -77,6 +87,7 @@ pub fn by_status(
     }
     let mut q = inbox_counts::table
         .select((inbox_counts::review_status, inbox_counts::conversations))
+        .order(KEY_ORDER)
         .into_boxed();
     if !rest.channels.is_empty() {
         q = q.filter(inbox_counts::channel.eq_any(&rest.channels));
