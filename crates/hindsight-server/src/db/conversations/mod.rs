@@ -14,6 +14,7 @@ use super::connection::MultiBackend;
 use super::schema::{conversation_features, conversation_tags, conversations, tags};
 use super::DbConnection;
 
+mod complement;
 mod estimate;
 mod filter;
 mod order;
@@ -192,6 +193,17 @@ pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResul
     if let Some(rows) = sequence::count_by_status_in_process(conn, filter)? {
         return Ok(rows.iter().map(|(_, n)| n).sum());
     }
+    let rest = ConversationFilter {
+        review_status: Vec::new(),
+        ..filter.clone()
+    };
+    if let Some(rows) = complement::by_status_as_difference(conn, &rest)? {
+        let asked = |status: &str| {
+            filter.review_status.is_empty()
+                || filter.review_status.iter().any(|s| s.as_str() == status)
+        };
+        return Ok(rows.iter().filter(|(s, _)| asked(s)).map(|(_, n)| n).sum());
+    }
     filtered_for(conn.backend(), filter)
         .count()
         .get_result(conn)
@@ -222,6 +234,9 @@ fn counted_by_status(
         ..filter.clone()
     };
     if let Some(rows) = sequence::count_by_status_in_process(conn, &rest)? {
+        return Ok(rows);
+    }
+    if let Some(rows) = complement::by_status_as_difference(conn, &rest)? {
         return Ok(rows);
     }
     by_status(filtered_for(conn.backend(), &rest), conn)
