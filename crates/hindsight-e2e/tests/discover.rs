@@ -24,6 +24,50 @@ fn unhandled(sender: &str, text: &str, ts: f64) -> Value {
     ]})
 }
 
+/// What does not fit the window on the Discover page, as a list of sentences (empty when all
+/// fits): the page scrolling sideways, anything in a group past the group's card, a group's
+/// action past the window's edge or over another action, a label that cannot wrap.
+const NARROW_PROBLEMS: &str = r#"
+const out = [];
+const vw = document.documentElement.clientWidth;
+const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') +
+    ' "' + (e.textContent || '').trim().slice(0, 40) + '"';
+if (document.documentElement.scrollWidth > innerWidth)
+    out.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${innerWidth} px window`);
+for (const s of document.querySelectorAll('.training-page, .discover-groups'))
+    if (s.scrollWidth > s.clientWidth + 1) out.push(`${name(s)} scrolls sideways: ${s.scrollWidth} > ${s.clientWidth}`);
+const groups = document.querySelectorAll('.discover-group');
+if (groups.length === 0) out.push('no group shown');
+for (const g of groups) {
+    const card = g.getBoundingClientRect();
+    if (card.left < 0 || card.right > vw) out.push(`${g.id} spans ${card.left}..${card.right} of ${vw}`);
+    for (const e of g.querySelectorAll('*')) {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        if (r.left < card.left - 0.5 || r.right > card.right + 0.5)
+            out.push(`${name(e)} spans ${Math.round(r.left)}..${Math.round(r.right)}, past its card ${Math.round(card.left)}..${Math.round(card.right)}`);
+    }
+    const actions = [...g.querySelectorAll('.group-actions .btn')]
+        .map(e => [e, e.getBoundingClientRect()]).filter(([, r]) => r.width > 0);
+    if (actions.length < 4) out.push(`${g.id} shows ${actions.length} actions`);
+    for (const [e, r] of actions) {
+        if (r.left < 0 || r.right > vw) out.push(`${name(e)} is cut off: ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);
+        if (e.scrollWidth > e.clientWidth + 1) out.push(`${name(e)} cuts its text: ${e.scrollWidth} > ${e.clientWidth}`);
+    }
+    for (let i = 0; i < actions.length; i++) for (let j = i + 1; j < actions.length; j++) {
+        const [a, p] = actions[i], [c, q] = actions[j];
+        if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 && q.top < p.bottom - 0.5)
+            out.push(`${name(a)} overlaps ${name(c)}`);
+    }
+    const label = g.querySelector('.group-label');
+    const ls = getComputedStyle(label);
+    if (label.scrollWidth > label.clientWidth + 1) out.push(`${name(label)} is cut: ${label.scrollWidth} > ${label.clientWidth}`);
+    if (ls.whiteSpace === 'nowrap' || ls.textOverflow === 'ellipsis') out.push(`${name(label)} cannot wrap (${ls.whiteSpace}, ${ls.textOverflow})`);
+}
+return out;
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_runs_discover_and_opens_a_group_in_the_inbox() {
     let server = Server::start().await;
@@ -83,6 +127,22 @@ async fn a_reviewer_runs_discover_and_opens_a_group_in_the_inbox() {
     assert!(text.contains("human"), "{text}");
     b.wait_text("#discover-last", "Last run").await;
     support::axe::check(&b, "the Discover page").await;
+
+    step("at 390 px (a phone) the groups fit: no sideways scroll, actions whole and apart");
+    b.resize(390, 844).await;
+    eventually("a 390 px viewport", || async {
+        (b.js("return window.innerWidth", vec![]).await.as_u64()? <= 390).then_some(())
+    })
+    .await;
+    let problems = b.js(NARROW_PROBLEMS, vec![]).await;
+    assert_eq!(problems, json!([]), "the Discover page at 390 px");
+    b.js(
+        "document.querySelector('.discover-group .group-actions').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await;
+    b.screenshot("discover-narrow-390").await;
+    b.resize(1440, 900).await;
 
     step("j selects the next group, o opens it in the inbox with its filter in the URL");
     b.js("document.getElementById('discover-groups').focus()", vec![])
@@ -153,6 +213,20 @@ async fn a_reviewer_runs_discover_and_opens_a_group_in_the_inbox() {
     .await;
     support::axe::check(&b, "the Discover page's labelling form").await;
     b.screenshot("discover-label").await;
+    b.resize(390, 844).await;
+    eventually("a 390 px viewport", || async {
+        (b.js("return window.innerWidth", vec![]).await.as_u64()? <= 390).then_some(())
+    })
+    .await;
+    let problems = b.js(NARROW_PROBLEMS, vec![]).await;
+    assert_eq!(problems, json!([]), "the labelling form at 390 px");
+    b.js(
+        "document.querySelector('.label-group-form .form-actions').scrollIntoView({block: 'end'})",
+        vec![],
+    )
+    .await;
+    b.screenshot("discover-label-narrow-390").await;
+    b.resize(1440, 900).await;
     b.click(&format!("#group-{left}-label-submit")).await;
     b.wait_text(
         ".toast",
