@@ -287,8 +287,24 @@ pub fn count_by_status_or_estimate(
     if let Some(rows) = super::counts::by_status(conn, filter)? {
         return Ok((rows, true));
     }
+    // An exclusion of a rare value costs what counting its holders costs: exact at once
+    // when that fits the limit.
+    let rest = ConversationFilter {
+        review_status: Vec::new(),
+        ..filter.clone()
+    };
+    let difference = |c: &mut DbConnection| complement::by_status_as_difference(c, &rest);
+    if let Some(rows) = super::connection::within(conn, limit, difference)?.flatten() {
+        return Ok((rows, true));
+    }
+    // Within the limit, one statement: a sequence pattern's count in the server
+    // (`counted_by_status`) lists its candidates first, which no limit of tens of ms leaves
+    // time for; with it, `just bench` at a million conversations measured PostgreSQL's view of
+    // the two patterns with a common step at 163 ms (p50), against 46 – 51 ms the run before.
     let exact = |conn: &mut DbConnection| {
-        super::connection::within(conn, limit, |c| counted_by_status(c, filter))
+        super::connection::within(conn, limit, |c| {
+            by_status(filtered_for(c.backend(), &rest), c)
+        })
     };
     if conn.backend() == super::Backend::Postgres {
         if let Some(rows) = exact(conn)? {
