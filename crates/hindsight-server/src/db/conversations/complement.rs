@@ -50,6 +50,12 @@ pub(super) fn by_status_as_difference(
     ))
 }
 
+/// Whether the filter's only conditions beyond channels exclude values of one kind: what
+/// [`by_status_as_difference`] may answer (it also needs the holders to be few).
+pub(super) fn applies(rest: &ConversationFilter) -> bool {
+    one_exclusion(rest).is_some_and(|(_, _, without)| crate::db::counts::answers(&without))
+}
+
 /// The kind and values of the filter's only exclusion, and the filter without it; `None`
 /// when it excludes values of no kind or of several.
 fn one_exclusion(

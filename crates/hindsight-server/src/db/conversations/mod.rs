@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hindsight_types::{
-    ConversationFilter, ConversationPage, ConversationSummary, PageRequest, ReviewStatus, Tag,
+    ConversationFilter, ConversationPage, ConversationSummary, PageRequest, Tag,
 };
 
 use super::cached_sql::id_in;
@@ -15,6 +15,7 @@ use super::schema::{conversation_features, conversation_tags, conversations, tag
 use super::DbConnection;
 
 mod complement;
+mod count;
 mod estimate;
 mod filter;
 mod order;
@@ -22,6 +23,8 @@ mod score;
 mod sequence;
 mod text;
 
+use count::by_status;
+pub use count::{count, count_by_status, count_by_status_or_estimate, RARE_SHARE};
 pub use estimate::{estimate_by_status, Estimate, SampleSize};
 pub use filter::{filtered, filtered_among, filtered_for};
 pub use order::{Cursor, CursorError};
@@ -182,152 +185,6 @@ pub fn summarise(
             summary(&r, tags, names.get(&r.id).copied().unwrap_or_default())
         })
         .collect())
-}
-
-/// How many live conversations match the filter: from the maintained counts when the filter
-/// holds only channels and review statuses ([`super::counts`]), else counted.
-pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<i64> {
-    if let Some(n) = super::counts::total(conn, filter)? {
-        return Ok(n);
-    }
-    if let Some(rows) = sequence::count_by_status_in_process(conn, filter)? {
-        return Ok(rows.iter().map(|(_, n)| n).sum());
-    }
-    let rest = ConversationFilter {
-        review_status: Vec::new(),
-        ..filter.clone()
-    };
-    if let Some(rows) = complement::by_status_as_difference(conn, &rest)? {
-        let asked = |status: &str| {
-            filter.review_status.is_empty()
-                || filter.review_status.iter().any(|s| s.as_str() == status)
-        };
-        return Ok(rows.iter().filter(|(s, _)| asked(s)).map(|(_, n)| n).sum());
-    }
-    filtered_for(conn.backend(), filter)
-        .count()
-        .get_result(conn)
-}
-
-/// How many live conversations match the filter (its own review status left out) in each
-/// review status, as `(status, count)` rows (a status with none may be missing): from the
-/// maintained counts when the rest holds only channels, else counted in one grouped pass,
-/// which costs about what one count of the filter costs.
-pub fn count_by_status(
-    conn: &mut DbConnection,
-    filter: &ConversationFilter,
-) -> QueryResult<Vec<(String, i64)>> {
-    if let Some(rows) = super::counts::by_status(conn, filter)? {
-        return Ok(rows);
-    }
-    counted_by_status(conn, filter)
-}
-
-/// [`count_by_status`] counted over the conversations, for a caller that has already found
-/// the filter not answered by the maintained counts.
-fn counted_by_status(
-    conn: &mut DbConnection,
-    filter: &ConversationFilter,
-) -> QueryResult<Vec<(String, i64)>> {
-    let rest = ConversationFilter {
-        review_status: Vec::new(),
-        ..filter.clone()
-    };
-    if let Some(rows) = sequence::count_by_status_in_process(conn, &rest)? {
-        return Ok(rows);
-    }
-    if let Some(rows) = complement::by_status_as_difference(conn, &rest)? {
-        return Ok(rows);
-    }
-    by_status(filtered_for(conn.backend(), &rest), conn)
-}
-
-/// The live conversations of `query` per review status, in one pass: a conditional count per
-/// status (diesel cannot group a boxed query).
-pub(super) fn by_status(
-    query: BoxedConversations<'_>,
-    conn: &mut DbConnection,
-) -> QueryResult<Vec<(String, i64)>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
-    let [a, b, c] = ReviewStatus::ALL.map(|s| {
-        // The statuses are this program's own constants, not input.
-        sql::<BigInt>(&format!(
-            "count(CASE WHEN conversations.review_status = '{}' THEN 1 END)",
-            s.as_str()
-        ))
-    });
-    let counts: (i64, i64, i64) = query.select((a, b, c)).get_result(conn)?;
-    Ok(ReviewStatus::ALL
-        .iter()
-        .map(|s| s.as_str().to_owned())
-        .zip([counts.0, counts.1, counts.2])
-        .collect())
-}
-
-/// The share of the sample at or below which a filter is rare enough to try counting exactly
-/// (0.5 %: 5,000 of a million conversations): its matches are few to gather, so the exact
-/// count usually fits the time limit, and an estimate from a few matches would be coarse.
-pub const RARE_SHARE: f64 = 0.005;
-
-/// The tab counts, exact or estimated (the flag: `true` when exact).
-///
-/// On SQLite the sample comes first (a few milliseconds): when it held every conversation it
-/// is the exact count; when the filter is rare in it, the exact count is tried within
-/// `limit`; otherwise, or when the limit is reached, the estimate answers. (SQLite checks the
-/// limit only on the conversations a query visits, so an exact count tried first would gather
-/// a common condition's matches before it could be stopped.) On PostgreSQL the exact count is
-/// tried first: `statement_timeout` stops it anywhere, and a sample of 32 windows costs
-/// PostgreSQL more than a small exact count (226 ms against 10 ms at 20,000 conversations).
-pub fn count_by_status_or_estimate(
-    conn: &mut DbConnection,
-    filter: &ConversationFilter,
-    limit: std::time::Duration,
-) -> QueryResult<(Vec<(String, i64)>, bool)> {
-    if let Some(rows) = super::counts::by_status(conn, filter)? {
-        return Ok((rows, true));
-    }
-    // An exclusion of a rare value costs what counting its holders costs: exact at once
-    // when that fits the limit.
-    let rest = ConversationFilter {
-        review_status: Vec::new(),
-        ..filter.clone()
-    };
-    let difference = |c: &mut DbConnection| complement::by_status_as_difference(c, &rest);
-    if let Some(rows) = super::connection::within(conn, limit, difference)?.flatten() {
-        return Ok((rows, true));
-    }
-    // Within the limit, one statement: a sequence pattern's count in the server
-    // (`counted_by_status`) lists its candidates first, which no limit of tens of ms leaves
-    // time for; with it, `just bench` at a million conversations measured PostgreSQL's view of
-    // the two patterns with a common step at 163 ms (p50), against 46 – 51 ms the run before.
-    let exact = |conn: &mut DbConnection| {
-        super::connection::within(conn, limit, |c| {
-            by_status(filtered_for(c.backend(), &rest), c)
-        })
-    };
-    if conn.backend() == super::Backend::Postgres {
-        if let Some(rows) = exact(conn)? {
-            return Ok((rows, true));
-        }
-        let size = if filter.text.is_some() || filter.sequence.is_some() {
-            SampleSize::INBOX_SLOW_ROWS_POSTGRES
-        } else {
-            SampleSize::INBOX
-        };
-        let estimate = estimate_by_status(conn, filter, size)?;
-        return Ok((estimate.by_status, estimate.complete));
-    }
-    let estimate = estimate_by_status(conn, filter, SampleSize::INBOX)?;
-    if estimate.complete {
-        return Ok((estimate.by_status, true));
-    }
-    if estimate.matched_in_sample as f64 <= RARE_SHARE * estimate.sampled as f64 {
-        if let Some(rows) = exact(conn)? {
-            return Ok((rows, true));
-        }
-    }
-    Ok((estimate.by_status, false))
 }
 
 /// Whether a page of `walk` rows tests every condition row by row while walking its order
