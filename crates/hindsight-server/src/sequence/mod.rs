@@ -122,6 +122,25 @@ pub fn slot_field(value: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// The expression of `user_text~"TEXT"`: a path with a user message whose text contains
+/// `text`, case ignored — the substring filter (`text_mode=substring`) as a test of one
+/// conversation's path. The path holds each message lower-cased, its tabs and line breaks as
+/// spaces, so the text is written the same way.
+pub fn user_text_regex(text: &str) -> String {
+    use hindsight_types::sequence::{Condition, Link, Matches, SequenceElement};
+    let mut cleaned = String::with_capacity(text.len());
+    push_clean(&mut cleaned, &text.to_lowercase());
+    to_regex(&hindsight_types::SequencePattern {
+        elements: vec![SequenceElement {
+            link: Link::Later,
+            negated: false,
+            what: Matches::Step(vec![Condition::UserText(cleaned)]),
+            at_least: 1,
+            within_turns: None,
+        }],
+    })
+}
+
 /// The compiled expressions of the patterns this thread tested last: a count or a page tests
 /// one pattern against many paths, and compiling costs far more than matching.
 const CACHED_PATTERNS: usize = 16;

@@ -87,7 +87,7 @@ both_backends! {
         }
         // A common substring alone walks the order for a short page (the pages above compared
         // it with the gathered page): PostgreSQL tests each conversation's messages, SQLite
-        // looks each row up in its trigram index's matches.
+        // each conversation's path of turns.
         use hindsight_server::db::conversations::probes_text;
         let filter = ConversationFilter::from_query("text=want&text_mode=substring").unwrap();
         let mut conn = app.state.pool.get().unwrap();

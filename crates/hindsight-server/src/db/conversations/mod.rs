@@ -249,7 +249,7 @@ fn conditions_plan(
     // at a million). Gathered, each is then read by id and sorted: 140 ms on SQLite, 1.2 s and
     // more on PostgreSQL. A common one alone is walked in the order instead, judged from a
     // small sample of its density: PostgreSQL tests each conversation's messages, SQLite
-    // tests each row against the index's matches read once (47 ms: see `text::with_text`).
+    // each conversation's path of turns (see `text::with_text`).
     if substring && super::plan::only_text(filter) {
         let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
         if super::plan::probe_substring(

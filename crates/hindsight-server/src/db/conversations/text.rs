@@ -163,28 +163,32 @@ pub(super) fn with_text<'a>(
                     substring_matches(text).filter(events::conversation_id.between(first, last)),
                 ))
             }
-            // SQLite: the FTS5 trigram index, case-insensitive; it needs 3 characters or more
-            // (the query parameter asks for them). Its rowid names the conversation (migration
-            // 2026-12-04-000110_substring_index_key), so no match reads its event. The
+            // SQLite, walked (a common substring, see `super::page_plan`): each conversation's
+            // path of turns (`crate::sequence`), which holds its user messages lower-cased, read
+            // by primary key and searched for a user line holding the text by the matcher the
+            // sequence filter uses. The trigram index first reads every match ("refund" at a
+            // million: 210,811 messages, 47 ms) or, sought per conversation as words are,
+            // costs 260 µs a row: a substring is several trigrams, each a long posting list.
+            Some(Backend::Sqlite) if plan.probe.contains(&"text") => q.filter(
+                sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM conversation_paths p \
+                     WHERE p.conversation_id = conversations.id AND hindsight_sequence_match(",
+                )
+                .bind::<Text, _>(crate::sequence::user_text_regex(text))
+                .sql(", p.steps))"),
+            ),
+            // SQLite, gathered: the FTS5 trigram index, case-insensitive; it needs 3
+            // characters or more (the query parameter asks for them). Its rowid names the
+            // conversation (migration 2026-12-04-000110_substring_index_key), so no match reads
+            // its event; each match is then read by id and sorted ("refund": 140 ms). The
             // matching messages of one conversation in 64 check the budget (as in
             // `filter::filtered_on`): every match calling it cost "refund" 210,811 calls.
-            // Walked (a common substring, see `super::page_plan`): `+` keeps SQLite from
-            // reading the matches as the rows to visit, so it walks the order's index and
-            // looks each row up in the matches, read once. Gathered, each match is read by id
-            // and sorted ("refund" at a million: 47 ms walked, 140 ms gathered). A seek in
-            // the index per conversation, as for words, costs 260 µs here: a substring is
-            // several trigrams, each a long posting list.
             Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
-                sql::<Bool>(&format!(
-                    "{}conversations.id IN (SELECT rowid >> 24 FROM user_texts \
+                sql::<Bool>(
+                    "conversations.id IN (SELECT rowid >> 24 FROM user_texts \
                      WHERE ((rowid >> 24) % 64 <> 0 OR hindsight_within_budget()) \
                      AND user_texts MATCH ",
-                    if plan.probe.contains(&"text") {
-                        "+"
-                    } else {
-                        ""
-                    }
-                ))
+                )
                 .bind::<Text, _>(fts_phrase(text))
                 .sql(")"),
             ),
