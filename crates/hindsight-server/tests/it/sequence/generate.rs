@@ -181,6 +181,30 @@ impl Vocabulary {
         }
     }
 
+    /// A random pattern of at most one named step and negated named steps, `>` between them
+    /// (`intent:X > !action:Y > end`).
+    pub fn negation_pattern(&self, rng: &mut StdRng) -> String {
+        let named = |rng: &mut StdRng, slots: bool| {
+            let (kind, names) = match rng.gen_range(0..if slots { 3 } else { 2 }) {
+                0 => ("intent", &self.intents),
+                1 => ("action", &self.actions),
+                _ => ("slot", &self.slots),
+            };
+            format!("{kind}:{}", names.choose(rng).unwrap())
+        };
+        let mut steps: Vec<String> = (0..rng.gen_range(1..=2))
+            .map(|_| format!("!{}", named(rng, true)))
+            .collect();
+        if rng.gen_bool(0.8) {
+            let at = rng.gen_range(0..=steps.len());
+            steps.insert(at, named(rng, false));
+        }
+        if rng.gen_bool(0.3) {
+            steps.push("end".to_owned());
+        }
+        steps.join(" > ")
+    }
+
     /// A random pattern's text (which may be one the parser refuses).
     pub fn pattern(&self, rng: &mut StdRng) -> String {
         let n = rng.gen_range(1..=4);

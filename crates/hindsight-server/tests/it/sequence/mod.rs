@@ -71,6 +71,24 @@ both_backends! {
             with_like += usize::from(hindsight_server::sequence::like_prefilter(&pattern).is_some());
             with_bound += usize::from(hindsight_server::sequence::lowest_confidence_below(&pattern).is_some());
         }
+        // And a hundred of one step with negated steps around it (`intent:X > !action:Y >
+        // end`, "never"), the shape the random ones rarely take, listed and counted.
+        let mut never_discriminates = 0;
+        for _ in 0..100 {
+            let text = vocabulary.negation_pattern(&mut rng);
+            let pattern: SequencePattern = text.parse().unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            let expected: Vec<String> = conversations
+                .iter()
+                .filter(|(_, steps)| follows(steps, &pattern))
+                .map(|(sender, _)| sender.clone())
+                .collect();
+            let query = format!("seq={}", urlencode(&text));
+            assert_eq!(app.all_ids(&query).await, expected, "seq={text}");
+            assert_eq!(app.count(&query).await, expected.len() as i64, "count of seq={text}");
+            never_discriminates += usize::from(!expected.is_empty() && expected.len() < conversations.len());
+        }
+        assert!(never_discriminates >= 50, "{never_discriminates} of 100 negations matched some but not all");
+
         // The random patterns must discriminate, not all match nothing (or everything).
         assert!(nonempty >= 100, "only {nonempty} of {checked} patterns matched some but not all");
         assert!(with_like >= 50 && with_bound >= 20, "{with_like} patterns with a LIKE, {with_bound} with a confidence bound");
