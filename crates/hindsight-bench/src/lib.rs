@@ -126,10 +126,10 @@ pub struct BenchOptions {
     /// writing the report.
     #[arg(long)]
     pub only_discover: bool,
-    /// With `--only-discover`: measure the SQLite database an earlier run left at
-    /// `<workdir>/bench.db` as it is, without loading a fresh one (the run stores its groups in
-    /// it: point `--workdir` at a copy).
-    #[arg(long, requires = "only_discover")]
+    /// With `--only-discover` or `--only-broker`: measure the SQLite database an earlier run
+    /// left at `<workdir>/bench.db` as it is, without loading a fresh one (the run adds to it:
+    /// point `--workdir` at a copy).
+    #[arg(long)]
     pub reuse_sqlite: bool,
 }
 
@@ -217,6 +217,9 @@ fn saved_path(opts: &BenchOptions) -> PathBuf {
 
 /// Runs the benchmark and writes the report; returns the results.
 pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendResult>> {
+    if opts.reuse_sqlite && !(opts.only_broker || opts.only_discover) {
+        anyhow::bail!("--reuse-sqlite measures only with --only-broker or --only-discover");
+    }
     let previous: Option<Saved> = if opts.keep_previous || opts.render_only {
         let text = std::fs::read_to_string(saved_path(opts))
             .with_context(|| format!("reading {}", saved_path(opts).display()))?;
