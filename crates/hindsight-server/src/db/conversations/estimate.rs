@@ -152,21 +152,13 @@ pub fn estimate_by_status(
         // each sampled conversation against reading a condition's matches once (an intent's
         // 44,627 postings hashed: 11 ms); a statement per window read them once per window
         // (32 times, 320 ms). See `Plan::sample`.
-        // A sequence pattern's paths are tested in this process, as its exact count's are
-        // (`sequence::count_by_status_in_process`): PostgreSQL's expressions took 97 ms of
-        // the sample of 2,048 for `intent:intent_000 > !action:utter_000 > end`.
         Backend::Postgres => {
             let plan = Plan {
                 sample: true,
-                paths_tested_apart: rest.sequence.is_some(),
                 ..Plan::on(Backend::Postgres)
             };
             let rows = in_sample(filtered_on(&rest, &plan), backend, &ids, &ranges);
-            let counted = match &rest.sequence {
-                Some(pattern) => super::sequence::count_candidates_by_status(conn, pattern, rows)?,
-                None => super::by_status(rows, conn)?,
-            };
-            add_up(&mut matched, counted);
+            add_up(&mut matched, super::by_status(rows, conn)?);
         }
     }
     let live = population.iter().map(|(_, n)| n).sum();

@@ -184,12 +184,14 @@ const PATHS_PER_READ: usize = 10_000;
 /// bytes on average (157 MB) in 4.7 s, where the `regex` crate's automaton, behind SQLite's
 /// function, reads a path at several times that speed. So the candidates (every other
 /// condition, the features the steps need and the confidence bound applied by PostgreSQL)
-/// are listed first, then tested by [`count_candidates_by_status`]. SQLite calls the same
-/// matcher row by row already, in its own process.
+/// are listed first, then their paths are read by id in batches of [`PATHS_PER_READ`] and
+/// tested here: memory stays at one batch, and the request's time budget is checked between
+/// batches. SQLite calls the same matcher row by row already, in its own process.
 pub(super) fn count_by_status_in_process(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
 ) -> QueryResult<Option<Vec<(String, i64)>>> {
+    use crate::db::schema::conversation_paths;
     let Some(pattern) = &filter.sequence else {
         return Ok(None);
     };
@@ -201,22 +203,7 @@ pub(super) fn count_by_status_in_process(
         paths_tested_apart: true,
         ..Plan::on(Backend::Postgres)
     };
-    let candidates = super::filter::filtered_on(filter, &plan);
-    count_candidates_by_status(conn, pattern, candidates).map(Some)
-}
-
-/// How many of the conversations `candidates` lists (a filter with every condition but its
-/// paths' test applied: [`Plan::paths_tested_apart`]) match `pattern`, per review status: the
-/// candidates listed, then their paths read by id in batches of [`PATHS_PER_READ`] and tested
-/// in this process. Memory stays at one batch, and the request's time budget is checked
-/// between batches.
-pub(super) fn count_candidates_by_status(
-    conn: &mut DbConnection,
-    pattern: &SequencePattern,
-    candidates: BoxedConversations<'_>,
-) -> QueryResult<Vec<(String, i64)>> {
-    use crate::db::schema::conversation_paths;
-    let mut candidates: Vec<(i64, String)> = candidates
+    let mut candidates: Vec<(i64, String)> = super::filter::filtered_on(filter, &plan)
         .select((conversations::id, conversations::review_status))
         .load(conn)?;
     candidates.sort_unstable_by_key(|(id, _)| *id);
@@ -247,7 +234,7 @@ pub(super) fn count_candidates_by_status(
             }
         }
     }
-    Ok(counts.into())
+    Ok(Some(counts.into()))
 }
 
 /// The error of a pattern the matcher could not test (its expression, or a search that gave
