@@ -128,7 +128,8 @@ pub struct BenchOptions {
     pub only_discover: bool,
     /// With `--only-discover` or `--only-broker`: measure the SQLite database an earlier run
     /// left at `<workdir>/bench.db` as it is, without loading a fresh one (the run adds to it:
-    /// point `--workdir` at a copy).
+    /// point `--workdir` at a copy). With `--only-broker`, pass a `--seed` the database has not
+    /// seen: events already stored are skipped as re-imports, and the drain would measure that.
     #[arg(long)]
     pub reuse_sqlite: bool,
 }
