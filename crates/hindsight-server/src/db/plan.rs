@@ -612,10 +612,11 @@ mod tests {
         // 0.2 %: 50,000 conversations tested cost more than gathering 2,000.
         assert!(!probe_substring(Backend::Postgres, 100, 2, 1024, 1_000_000));
         assert!(!probe_substring(Backend::Postgres, 100, 0, 1024, 1_000_000));
-        // SQLite tests a walked row against the matches read once: cheaper, so a substring in
-        // 1.5 % of a million (about 13,500 rows walked for 15,000 gathered) is walked there
-        // and gathered on PostgreSQL.
-        assert!(probe_substring(Backend::Sqlite, 100, 15, 1000, 1_000_000));
+        // SQLite tests a walked row's path of turns (about 6 gathered ids' worth): a substring
+        // in 5 % of a million (about 2,000 rows walked for 50,000 gathered) is walked, one in
+        // 1.5 % (6,700 rows, 40,000 ids' worth, for 15,000) gathered, as on PostgreSQL.
+        assert!(probe_substring(Backend::Sqlite, 100, 50, 1000, 1_000_000));
+        assert!(!probe_substring(Backend::Sqlite, 100, 15, 1000, 1_000_000));
         assert!(!probe_substring(
             Backend::Postgres,
             100,
