@@ -51,14 +51,18 @@ both_backends! {
         // Patterns narrowed before their expression: by a `LIKE` (PostgreSQL) and by the
         // conversation's lowest confidence (both); those must not lose a match either.
         let (mut with_like, mut with_bound) = (0, 0);
+        // The senders of the conversations the brute-force matcher finds, in order.
+        let matching = |pattern: &SequencePattern| -> Vec<String> {
+            conversations
+                .iter()
+                .filter(|(_, steps)| follows(steps, pattern))
+                .map(|(sender, _)| sender.clone())
+                .collect()
+        };
         while checked < 400 {
             let text = vocabulary.pattern(&mut rng);
             let Ok(pattern) = text.parse::<SequencePattern>() else { continue };
-            let expected: Vec<String> = conversations
-                .iter()
-                .filter(|(_, steps)| follows(steps, &pattern))
-                .map(|(sender, _)| sender.clone())
-                .collect();
+            let expected = matching(&pattern);
             let query = format!("seq={}", urlencode(&text));
             let got = app.all_ids(&query).await;
             assert_eq!(got, expected, "seq={text}\nregex: {}", hindsight_server::sequence::to_regex(&pattern));
@@ -77,11 +81,7 @@ both_backends! {
         for _ in 0..100 {
             let text = vocabulary.negation_pattern(&mut rng);
             let pattern: SequencePattern = text.parse().unwrap_or_else(|e| panic!("{text}: {e:?}"));
-            let expected: Vec<String> = conversations
-                .iter()
-                .filter(|(_, steps)| follows(steps, &pattern))
-                .map(|(sender, _)| sender.clone())
-                .collect();
+            let expected = matching(&pattern);
             let query = format!("seq={}", urlencode(&text));
             assert_eq!(app.all_ids(&query).await, expected, "seq={text}");
             assert_eq!(app.count(&query).await, expected.len() as i64, "count of seq={text}");
