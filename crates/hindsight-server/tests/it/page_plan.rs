@@ -93,6 +93,13 @@ both_backends! {
         let mut conn = app.state.pool.get().unwrap();
         assert!(probes_text(&mut conn, &filter, 2).unwrap());
         assert!(!probes_text(&mut conn, &filter, 500).unwrap());
+        // While an upgrade rewrites the paths, SQLite gathers from the trigram index instead.
+        use diesel::connection::SimpleConnection;
+        let format = "UPDATE settings SET value = '{}' WHERE key = 'sequence_paths_format'";
+        conn.batch_execute(&format.replace("{}", "1")).unwrap();
+        let on_postgres = matches!(*conn, hindsight_server::db::DbConnection::Pg(_));
+        assert_eq!(probes_text(&mut conn, &filter, 2).unwrap(), on_postgres);
+        conn.batch_execute(&format.replace("{}", "2")).unwrap();
     }
 }
 

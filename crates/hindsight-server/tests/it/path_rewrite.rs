@@ -112,6 +112,11 @@ both_backends! {
         assert_eq!(health["path_rewrite"], json!({"written": 0, "total": 3}));
         // Everything else answers, and imports go on (an event appended to `c`).
         assert_eq!(upgraded.count("").await, 3);
+        // A substring, which SQLite may test against the paths, reads the messages meanwhile.
+        let substring = "text=HELL&text_mode=substring";
+        assert_eq!(upgraded.ids(substring).await, ["b"]);
+        let tabs = upgraded.get_ok(&format!("/api/conversations/tab-counts?estimate=true&{substring}")).await;
+        assert_eq!(tabs["all"], 1, "{tabs}");
         upgraded.import(&json!([tracker("c", vec![user("bye again", "bye", 0.9, t + 30.0, "rest")])])).await;
 
         release_paths(&mut upgraded.state.pool.get().unwrap());

@@ -139,7 +139,10 @@ pub fn estimate_by_status(
         // window's few ids keep SQLite reading by id rather than through another condition's
         // index, and bound the text filter's index range.
         Backend::Sqlite => {
-            let mut plan = Plan::on(Backend::Sqlite);
+            let mut plan = Plan {
+                paths_current: !crate::db::paths::rewrite_needed(conn)?,
+                ..Plan::on(Backend::Sqlite)
+            };
             for first in firsts {
                 plan.ids = Some((first..first + window).collect());
                 add_up(

@@ -110,6 +110,10 @@ pub(super) struct Plan {
     /// The sequence pattern's paths are left untested: the caller reads the candidates' paths
     /// and tests them itself (`sequence::count_by_status_in_process`).
     pub paths_tested_apart: bool,
+    /// Every conversation's path is written and of the current format (none is left to an
+    /// upgrade's rewrite, [`crate::db::paths::rewrite_needed`]): SQLite may then test a
+    /// substring against the paths rather than the messages (`text::with_text`).
+    pub paths_current: bool,
 }
 
 impl Plan {

@@ -250,7 +250,14 @@ fn conditions_plan(
     // more on PostgreSQL. A common one alone is walked in the order instead, judged from a
     // small sample of its density: PostgreSQL tests each conversation's messages, SQLite
     // each conversation's path of turns (see `text::with_text`).
+    // SQLite walks only once every path is current (not during an upgrade's rewrite).
     if substring && super::plan::only_text(filter) {
+        if conn.backend() == super::Backend::Sqlite {
+            plan.paths_current = !crate::db::paths::rewrite_needed(conn)?;
+            if !plan.paths_current {
+                return Ok(plan);
+            }
+        }
         let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
         if super::plan::probe_substring(
             conn.backend(),
