@@ -350,6 +350,8 @@ pub fn list(
     if let Some(offset) = page.offset {
         q = q.offset(offset);
     }
+    // How the page was read, for whoever asks why one is slow (`RUST_LOG=hindsight_server::db=debug`).
+    tracing::debug!(?plan, "inbox page");
     let mut rows: Vec<ConversationRow> = q.select(ConversationRow::as_select()).load(conn)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
