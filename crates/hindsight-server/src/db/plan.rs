@@ -292,19 +292,10 @@ pub fn shortest_posting_list(
     filter: &ConversationFilter,
 ) -> QueryResult<Option<i64>> {
     use super::schema::{conversation_tags, tags};
-    let kinds = any_of_kinds(filter);
-    let mut shortest: Option<i64> = None;
-    if !kinds.is_empty() {
-        let counts = facet_counts_of(conn, &kinds, &[])?;
-        for (kind, names) in &kinds {
-            let postings = counts
-                .iter()
-                .filter(|(k, n, _)| k == kind && names.contains(n))
-                .map(|(_, _, c)| c)
-                .sum::<i64>();
-            shortest = Some(shortest.map_or(postings, |s| s.min(postings)));
-        }
-    }
+    let mut shortest: Option<i64> = feature_postings(conn, filter)?
+        .into_iter()
+        .map(|(_, postings)| postings)
+        .min();
     // The intents and actions a sequence pattern needs are gathered the same way.
     if let Some(pattern) = &filter.sequence {
         let required: Vec<(&'static str, [String; 1])> = pattern
@@ -337,6 +328,31 @@ pub fn shortest_posting_list(
         shortest = Some(shortest.map_or(postings, |s| s.min(postings)));
     }
     Ok(shortest)
+}
+
+/// For each feature kind the filter asks any of (`intent=a,b`), how many conversations hold
+/// one of its names (a conversation holding two counted twice): from the maintained facet
+/// counts, in one read.
+pub fn feature_postings(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Vec<(&'static str, i64)>> {
+    let kinds = any_of_kinds(filter);
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts = facet_counts_of(conn, &kinds, &[])?;
+    Ok(kinds
+        .iter()
+        .map(|(kind, names)| {
+            let postings = counts
+                .iter()
+                .filter(|(k, n, _)| k == kind && names.contains(n))
+                .map(|(_, _, c)| c)
+                .sum();
+            (*kind, postings)
+        })
+        .collect())
 }
 
 /// Whether the filter holds a condition the plain page gathers (`IN` a subquery): features,

@@ -150,6 +150,38 @@ async fn estimates_hold_every_conversation(db: Db) {
             (sampled_all as f64 - all).abs() <= 0.2 * 600.0,
             "{query}: {estimate:?} vs {exact}"
         );
+
+        // A tiny sample (4 windows of 2 ids), where PostgreSQL looks a common feature up per
+        // sampled conversation instead of hashing its holders: its matches are those of the
+        // filter applied to the sampled ids themselves.
+        let tiny = SampleSize {
+            windows: 4,
+            ids_per_window: 2,
+        };
+        let rest = ConversationFilter::from_query(&without_status(query)).unwrap();
+        let estimate = estimate_by_status(&mut conn, &rest, tiny).unwrap();
+        let last_id: i64 = {
+            use diesel::prelude::*;
+            use hindsight_server::db::schema::conversations;
+            conversations::table
+                .select(diesel::dsl::max(conversations::id))
+                .first::<Option<i64>>(&mut conn)
+                .unwrap()
+                .unwrap()
+        };
+        let step = last_id / tiny.windows;
+        let ids: Vec<i64> = (0..tiny.windows)
+            .flat_map(|k| (1 + k * step)..(1 + k * step + tiny.ids_per_window))
+            .collect();
+        let backend = conn.backend();
+        let matched: i64 = {
+            use diesel::prelude::*;
+            hindsight_server::db::conversations::filtered_among(backend, &rest, ids)
+                .count()
+                .get_result(&mut conn)
+                .unwrap()
+        };
+        assert_eq!(estimate.matched_in_sample, matched, "{query}: tiny sample");
     }
 }
 

@@ -114,6 +114,11 @@ pub(super) struct Plan {
     /// upgrade's rewrite, [`crate::db::paths::rewrite_needed`]): SQLite may then test a
     /// substring against the paths rather than the messages (`text::with_text`).
     pub paths_current: bool,
+    /// Feature kinds whose probe is fenced from PostgreSQL's planner (`OFFSET 0`) in the
+    /// estimate's sample: kinds with many holders, which its statistics underrate and it
+    /// would hash whole rather than look up per sampled conversation (see
+    /// `estimate::estimate_by_status`).
+    pub fenced_kinds: Vec<&'static str>,
 }
 
 impl Plan {
@@ -237,7 +242,7 @@ pub(super) fn filtered_on<'a>(
                 .filter(conversation_features::conversation_id.eq(conversations::id))
                 .filter(conversation_features::kind.eq(kind))
                 .filter(conversation_features::name.eq_any(any));
-            q = if plan.fences_probes() {
+            q = if plan.fences_probes() || plan.fenced_kinds.contains(&kind) {
                 q.filter(exists(
                     probe
                         .select(conversation_features::conversation_id)
