@@ -124,6 +124,9 @@ both_backends! {
         let share_q = queue(&app, "share", Some(web), shared.clone()).await;
         let paused_q = queue(&app, "paused", Some(web), json!({"paused": true})).await;
         let explicit_q = queue(&app, "explicit", None, json!({})).await;
+        // A substring: tested on the imported conversations' own messages.
+        let holds_again = saved_filter(&app, "again", "text=AGAIN&text_mode=substring").await;
+        let text_q = queue(&app, "text", Some(holds_again), json!({})).await;
         let count_q = queue(&app, "count", Some(both), json!({"sampling": {"rule": "stratified",
             "by": "channel", "seed": 2, "count": 3, "strata": {"slack": {"count": 6}}}})).await;
         assert_eq!(members(&app, share_q).keys().cloned().collect::<Vec<_>>(), {
@@ -160,6 +163,7 @@ both_backends! {
         // The same rule over the same data at creation: the same conversations.
         let again = queue(&app, "again", Some(web), shared.clone()).await;
         assert_eq!(members(&app, again), share);
+        assert_eq!(members(&app, text_q).keys().collect::<Vec<_>>(), ["s0"]);
         // A paused queue keeps what it had; an explicit one takes nothing by itself.
         assert_eq!(members(&app, paused_q).len(), 12);
         assert!(members(&app, explicit_q).is_empty());

@@ -185,15 +185,18 @@ pub(super) fn with_text<'a>(
             // its event; each match is then read by id and sorted ("refund": 140 ms). The
             // matching messages of one conversation in 64 check the budget (as in
             // `filter::filtered_on`): every match calling it cost "refund" 210,811 calls.
-            Some(Backend::Sqlite) if text.chars().count() >= 3 => q.filter(
-                sql::<Bool>(
-                    "conversations.id IN (SELECT rowid >> 24 FROM user_texts \
+            // Not in an id window (a queue following an import, or a sample while paths are
+            // rewritten): that window's own messages are fewer than the index's matches.
+            Some(Backend::Sqlite) if text.chars().count() >= 3 && plan.window().is_none() => q
+                .filter(
+                    sql::<Bool>(
+                        "conversations.id IN (SELECT rowid >> 24 FROM user_texts \
                      WHERE ((rowid >> 24) % 64 <> 0 OR hindsight_within_budget()) \
                      AND user_texts MATCH ",
-                )
-                .bind::<Text, _>(fts_phrase(text))
-                .sql(")"),
-            ),
+                    )
+                    .bind::<Text, _>(fts_phrase(text))
+                    .sql(")"),
+                ),
             // PostgreSQL, in the estimate's sample, an id window (a queue following an import)
             // or walking the order for a common substring (`super::page_plan`): each
             // conversation's own user messages (`OFFSET 0`: not turned into a join that
