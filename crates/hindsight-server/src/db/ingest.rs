@@ -30,6 +30,7 @@ struct SummaryColumns {
     first_event_at: NaiveDateTime,
     latest_event_at: NaiveDateTime,
     start_minute_local: i64,
+    start_day_local: i64,
     user_message_count: i64,
     event_count: i64,
     min_intent_confidence: Option<f64>,
@@ -64,6 +65,13 @@ pub fn local_minute(at: NaiveDateTime, tz: chrono_tz::Tz) -> i64 {
     i64::from(local.hour() * 60 + local.minute())
 }
 
+/// The date of `at` (naive UTC) in `tz`, as days since 1970-01-01: the key of the maintained
+/// day counts (`db::stats`).
+pub fn local_day(at: NaiveDateTime, tz: chrono_tz::Tz) -> i64 {
+    let local = at.and_utc().with_timezone(&tz).date_naive();
+    (local - DateTime::UNIX_EPOCH.date_naive()).num_days()
+}
+
 fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -79,6 +87,7 @@ impl SummaryColumns {
             first_event_at: at,
             latest_event_at: at,
             start_minute_local: 0,
+            start_day_local: 0,
             user_message_count: 0,
             event_count: 0,
             min_intent_confidence: None,
@@ -255,7 +264,8 @@ pub(super) fn lock_senders<'a>(
     }
 }
 
-/// The setting naming the zone every conversation's `start_minute_local` was computed in.
+/// The setting naming the zone every conversation's `start_minute_local` and
+/// `start_day_local` were computed in.
 pub(super) const TIMEZONE_KEY: &str = "timezone";
 
 /// Keeps [`TIMEZONE_KEY`] true for rows an import computes in `tz`: set when there is none
@@ -415,6 +425,7 @@ fn plan(
     }
     summary.events_added += events_out.len() as u64;
     columns.start_minute_local = local_minute(columns.first_event_at, opts.timezone);
+    columns.start_day_local = local_day(columns.first_event_at, opts.timezone);
     let features = feature_counts
         .into_iter()
         .map(|(key, n)| match known_features.get(&key) {

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::ingest::{local_minute, TIMEZONE_KEY};
+use super::ingest::{local_day, local_minute, TIMEZONE_KEY};
 use super::schema::{conversations, events};
 use super::DbConnection;
 
@@ -42,9 +42,11 @@ pub fn after_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
              PRAGMA wal_autocheckpoint = {DEFAULT_WAL_AUTOCHECKPOINT};"
         )),
         // VACUUM also sets the visibility map, without which counts cannot be index-only.
-        // First the inbox counts are folded (a bulk status change appends two rows each).
+        // First the inbox counts are folded (a bulk status change appends two rows each), and
+        // the day and confidence counts (an import appends a row per key per statement).
         DbConnection::Pg(_) => {
             crate::db::write_transaction(conn, super::counts::compact)?;
+            crate::db::write_transaction(conn, super::stats::compact)?;
             conn.batch_execute("VACUUM ANALYZE")
         }
     }
@@ -74,7 +76,10 @@ pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult
             let Some(&(last, _)) = rows.last() else { break };
             for (id, first) in rows {
                 diesel::update(conversations::table.find(id))
-                    .set(conversations::start_minute_local.eq(local_minute(first, tz)))
+                    .set((
+                        conversations::start_minute_local.eq(local_minute(first, tz)),
+                        conversations::start_day_local.eq(local_day(first, tz)),
+                    ))
                     .execute(conn)?;
                 changed += 1;
             }

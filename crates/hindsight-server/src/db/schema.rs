@@ -8,6 +8,7 @@ diesel::table! {
         first_event_at -> Timestamp,
         latest_event_at -> Timestamp,
         start_minute_local -> BigInt,
+        start_day_local -> BigInt,
         user_message_count -> BigInt,
         event_count -> BigInt,
         min_intent_confidence -> Nullable<Double>,

@@ -1,8 +1,13 @@
-//! The inbox's statistics: the conversations a filter matches counted by start time (per
-//! quarter hour, which the service folds into days of the configured time zone) and by
-//! lowest intent confidence, with SQL `GROUP BY` on the listing's own filtered query, so they
-//! count exactly what the listing lists.
+//! The inbox's statistics: the conversations a filter matches counted by the day they
+//! started on and by lowest intent confidence. A filter of nothing but channels and review
+//! statuses is read from counts maintained by triggers (migration
+//! `2026-12-06-000190_inbox_stat_counts`); any other is counted with SQL `GROUP BY` on the
+//! listing's own filtered query (per quarter hour, which the service folds into days of the
+//! configured time zone), so both count exactly what the listing lists.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
@@ -13,6 +18,34 @@ use super::connection::{Backend, MultiBackend};
 use super::conversations::filtered_for;
 use super::schema::conversations;
 use super::DbConnection;
+
+diesel::table! {
+    /// Live conversations per channel ('' for none), review status and the day they started
+    /// on (`conversations.start_day_local`: days since 1970-01-01 in the zone the `timezone`
+    /// setting names). On PostgreSQL a key may have several rows (changes are appended, see
+    /// the migration): always sum them.
+    inbox_day_counts (channel, review_status, day) {
+        channel -> Text,
+        review_status -> Text,
+        day -> BigInt,
+        conversations -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Live conversations per channel, review status and lowest intent confidence bin (as
+    /// [`BIN_SQL`] bins), summed like [`inbox_day_counts`].
+    inbox_confidence_counts (channel, review_status, bin) {
+        channel -> Text,
+        review_status -> Text,
+        bin -> BigInt,
+        conversations -> BigInt,
+    }
+}
+
+/// Appended rows (beyond one per key) past which a PostgreSQL reader folds the changes back
+/// to one row per key.
+const COMPACT_ROWS: usize = 2_048;
 
 /// Matching conversations that started in one quarter hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +58,26 @@ pub struct QuarterCount {
     pub reviewed: i64,
 }
 
-/// The raw counts of one filter, read from one snapshot.
+/// Matching conversations that started on one day of the zone the maintained counts were
+/// computed in (the configured one: [`counts`] checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalDayCount {
+    /// The day.
+    pub day: NaiveDate,
+    /// Conversations.
+    pub conversations: i64,
+    /// Of them, reviewed.
+    pub reviewed: i64,
+}
+
+/// The raw counts of one filter, read from one snapshot: by start time either per quarter
+/// hour (counted) or per day (maintained), the other empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawStats {
     /// By the quarter hour the conversation started in (its first event), ascending.
     pub quarters: Vec<QuarterCount>,
+    /// By the day the conversation started on, ascending.
+    pub local_days: Vec<LocalDayCount>,
     /// `(bin, conversations)` of the lowest intent confidence, bin -1 for none.
     pub bins: Vec<(i64, i64)>,
 }
@@ -117,31 +165,184 @@ fn grouped(
     GroupedCounts { key, matching }.load(conn)
 }
 
-/// Counts the conversations `filter` matches per start quarter hour and per confidence bin.
+/// Counts the conversations `filter` matches per start day (or quarter hour) and per
+/// confidence bin, days taken in `tz`.
 ///
 /// Both counts come from one snapshot, so their totals agree while imports run: a read-only
 /// transaction, which on PostgreSQL is made REPEATABLE READ (its default, READ COMMITTED,
 /// gives each statement its own snapshot); SQLite's WAL reader keeps one snapshot for the
 /// whole transaction anyway. Not `write_transaction`: nothing is written, and SQLite's
 /// `BEGIN IMMEDIATE` would take the write lock for a read.
-pub fn counts(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<RawStats> {
+pub fn counts(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    tz: chrono_tz::Tz,
+) -> QueryResult<RawStats> {
     let backend = conn.backend();
-    conn.transaction(|conn| {
+    let (raw, appended) = conn.transaction(|conn| -> QueryResult<(RawStats, usize)> {
         if backend == Backend::Postgres {
             conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         }
-        let quarters = grouped(conn, filter, quarter_sql(backend))?;
-        let bins = grouped(conn, filter, BIN_SQL)?;
-        Ok(RawStats {
-            quarters: quarters
-                .into_iter()
-                .map(|(quarter, conversations, reviewed)| QuarterCount {
-                    quarter,
-                    conversations,
-                    reviewed,
-                })
-                .collect(),
-            bins: bins.into_iter().map(|(bin, n, _)| (bin, n)).collect(),
-        })
+        match maintained(conn, filter, tz)? {
+            Some(read) => Ok(read),
+            None => Ok((scanned(conn, filter)?, 0)),
+        }
+    })?;
+    if backend == Backend::Postgres && appended > COMPACT_ROWS {
+        // Maintenance, not the answer: a failure (a lock timeout) leaves the rows to the next.
+        if let Err(e) = super::write_transaction(conn, compact) {
+            tracing::warn!(%e, "folding the inbox's day and confidence counts failed");
+        }
+    }
+    Ok(raw)
+}
+
+/// Counts what `filter` matches from the conversations themselves, whatever it holds.
+pub fn scanned(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<RawStats> {
+    let backend = conn.backend();
+    let quarters = grouped(conn, filter, quarter_sql(backend))?;
+    let bins = grouped(conn, filter, BIN_SQL)?;
+    Ok(RawStats {
+        quarters: quarters
+            .into_iter()
+            .map(|(quarter, conversations, reviewed)| QuarterCount {
+                quarter,
+                conversations,
+                reviewed,
+            })
+            .collect(),
+        local_days: Vec::new(),
+        bins: bins.into_iter().map(|(bin, n, _)| (bin, n)).collect(),
     })
+}
+
+/// The stats of `filter` from the maintained counts, with the number of appended rows read
+/// beyond one per key (PostgreSQL's changes not folded yet); `None`
+/// when the filter holds more than channels and review statuses ([`super::counts::answers`]),
+/// or when the conversations' start days were not all computed in `tz` (a changed time zone
+/// before the start that recomputes them, or an import in another zone since).
+pub fn maintained(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    tz: chrono_tz::Tz,
+) -> QueryResult<Option<(RawStats, usize)>> {
+    if !super::counts::answers(filter) {
+        return Ok(None);
+    }
+    if super::settings::get(conn, super::ingest::TIMEZONE_KEY)?.as_deref() != Some(tz.name()) {
+        return Ok(None);
+    }
+    let statuses: Vec<&str> = filter.review_status.iter().map(|s| s.as_str()).collect();
+    let mut days = inbox_day_counts::table
+        .select((
+            inbox_day_counts::channel,
+            inbox_day_counts::review_status,
+            inbox_day_counts::day,
+            inbox_day_counts::conversations,
+        ))
+        // The key's order: PostgreSQL then reads through the key's index (see db::counts).
+        .order((
+            inbox_day_counts::channel,
+            inbox_day_counts::review_status,
+            inbox_day_counts::day,
+        ))
+        .into_boxed();
+    let mut bins = inbox_confidence_counts::table
+        .select((
+            inbox_confidence_counts::channel,
+            inbox_confidence_counts::review_status,
+            inbox_confidence_counts::bin,
+            inbox_confidence_counts::conversations,
+        ))
+        .order((
+            inbox_confidence_counts::channel,
+            inbox_confidence_counts::review_status,
+            inbox_confidence_counts::bin,
+        ))
+        .into_boxed();
+    if !filter.channels.is_empty() {
+        days = days.filter(inbox_day_counts::channel.eq_any(&filter.channels));
+        bins = bins.filter(inbox_confidence_counts::channel.eq_any(&filter.channels));
+    }
+    if !statuses.is_empty() {
+        days = days.filter(inbox_day_counts::review_status.eq_any(&statuses));
+        bins = bins.filter(inbox_confidence_counts::review_status.eq_any(&statuses));
+    }
+    let day_rows: Vec<(String, String, i64, i64)> = days.load(conn)?;
+    let bin_rows: Vec<(String, String, i64, i64)> = bins.load(conn)?;
+    // Rows beyond one per key are appended changes not folded yet (the rows come in key
+    // order, so a key is a row that differs from the one before).
+    let appended = surplus(&day_rows) + surplus(&bin_rows);
+    // Summed here, not by SQL: diesel types a BIGINT sum as NUMERIC.
+    let mut per_day: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (_, status, day, n) in day_rows {
+        let entry = per_day.entry(day).or_default();
+        entry.0 += n;
+        if status == hindsight_types::ReviewStatus::Reviewed.as_str() {
+            entry.1 += n;
+        }
+    }
+    let mut per_bin: BTreeMap<i64, i64> = BTreeMap::new();
+    for (_, _, bin, n) in bin_rows {
+        *per_bin.entry(bin).or_default() += n;
+    }
+    let epoch = DateTime::UNIX_EPOCH.date_naive();
+    let raw = RawStats {
+        quarters: Vec::new(),
+        local_days: per_day
+            .into_iter()
+            .filter(|(_, (n, _))| *n != 0)
+            .map(|(day, (conversations, reviewed))| LocalDayCount {
+                day: epoch + Duration::days(day),
+                conversations,
+                reviewed,
+            })
+            .collect(),
+        bins: per_bin.into_iter().filter(|(_, n)| *n != 0).collect(),
+    };
+    Ok(Some((raw, appended)))
+}
+
+/// Rows of `(channel, status, key, count)` in key order beyond one per key.
+fn surplus(rows: &[(String, String, i64, i64)]) -> usize {
+    let keys = 1 + rows
+        .windows(2)
+        .filter(|w| (&w[0].0, &w[0].1, w[0].2) != (&w[1].0, &w[1].1, w[1].2))
+        .count();
+    rows.len().saturating_sub(keys)
+}
+
+/// Folds PostgreSQL's appended day and confidence counts into one row per key, in the
+/// caller's transaction; nothing on SQLite (one row per key already). One compactor at a
+/// time, the others skip (as [`super::counts::compact`]).
+pub fn compact(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::sql_types::Bool;
+    #[derive(QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = Bool)]
+        got: bool,
+    }
+    // Only PostgreSQL appends rows, and only it has advisory locks.
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(());
+    };
+    // The key: "inbox_day_counts" as a number (see db::counts for the other).
+    let got: Got =
+        diesel::sql_query("SELECT pg_try_advisory_xact_lock(7308604897068083572) AS got")
+            .get_result(pg)?;
+    if !got.got {
+        return Ok(());
+    }
+    pg.batch_execute(
+        "WITH gone AS (DELETE FROM inbox_day_counts \
+             RETURNING channel, review_status, day, conversations) \
+         INSERT INTO inbox_day_counts (channel, review_status, day, conversations) \
+         SELECT channel, review_status, day, sum(conversations) FROM gone \
+         GROUP BY channel, review_status, day HAVING sum(conversations) <> 0; \
+         WITH gone AS (DELETE FROM inbox_confidence_counts \
+             RETURNING channel, review_status, bin, conversations) \
+         INSERT INTO inbox_confidence_counts (channel, review_status, bin, conversations) \
+         SELECT channel, review_status, bin, sum(conversations) FROM gone \
+         GROUP BY channel, review_status, bin HAVING sum(conversations) <> 0",
+    )
 }

@@ -24,7 +24,7 @@ pub async fn conversation_stats(
     super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let tz = state.config.timezone;
     let raw = state
-        .db(move |conn| Ok(db::stats::counts(conn, &filter)?))
+        .db(move |conn| Ok(db::stats::counts(conn, &filter, tz)?))
         .await?;
     Ok(assemble(tz, &raw))
 }
@@ -42,8 +42,9 @@ fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-/// Folds the quarter hours into the days of `tz` (every day from the first to the last,
-/// empty ones included) and the bins into the histogram.
+/// Folds the quarter hours into the days of `tz` (with the days counted in `tz` already:
+/// every day from the first to the last, empty ones included) and the bins into the
+/// histogram.
 pub fn assemble(tz: Tz, raw: &RawStats) -> ConversationStats {
     let mut per_day: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
     for q in &raw.quarters {
@@ -52,6 +53,11 @@ pub fn assemble(tz: Tz, raw: &RawStats) -> ConversationStats {
         let entry = per_day.entry(day).or_default();
         entry.0 += q.conversations;
         entry.1 += q.reviewed;
+    }
+    for d in &raw.local_days {
+        let entry = per_day.entry(d.day).or_default();
+        entry.0 += d.conversations;
+        entry.1 += d.reviewed;
     }
     let mut days = Vec::new();
     if let (Some(first), Some(last)) = (
@@ -113,6 +119,7 @@ mod tests {
                 quarter("2026-03-01T23:45:00Z", 1, 0),
                 quarter("2026-03-03T12:00:00Z", 4, 4),
             ],
+            local_days: vec![],
             bins: vec![(-1, 1), (3, 2), (9, 4)],
         };
         let s = assemble(chrono_tz::UTC, &raw);
@@ -146,6 +153,7 @@ mod tests {
                 quarter("2026-03-29T21:45:00Z", 1, 0), // 23:45 on the 29th (summer time)
                 quarter("2026-03-29T22:00:00Z", 1, 0), // 00:00 on the 30th
             ],
+            local_days: vec![],
             bins: vec![],
         };
         let s = assemble(chrono_tz::Europe::Berlin, &raw);
@@ -159,11 +167,48 @@ mod tests {
                 quarter("2026-05-01T18:15:00Z", 1, 1),
                 quarter("2026-05-01T18:30:00Z", 1, 0),
             ],
+            local_days: vec![],
             bins: vec![],
         };
         let s = assemble(chrono_tz::Asia::Kolkata, &raw);
         assert_eq!(s.days.len(), 2);
         assert_eq!(s.days[1].start.to_rfc3339(), "2026-05-01T18:30:00+00:00");
+    }
+
+    #[test]
+    fn maintained_days_are_taken_as_they_are_with_the_gaps_filled() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let raw = RawStats {
+            local_days: vec![
+                crate::db::stats::LocalDayCount {
+                    day: day("2026-05-01"),
+                    conversations: 3,
+                    reviewed: 1,
+                },
+                crate::db::stats::LocalDayCount {
+                    day: day("2026-05-03"),
+                    conversations: 2,
+                    reviewed: 2,
+                },
+            ],
+            ..RawStats::default()
+        };
+        let s = assemble(chrono_tz::Asia::Kolkata, &raw);
+        let got: Vec<(NaiveDate, i64, i64)> = s
+            .days
+            .iter()
+            .map(|d| (d.day, d.conversations, d.reviewed))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (day("2026-05-01"), 3, 1),
+                (day("2026-05-02"), 0, 0),
+                (day("2026-05-03"), 2, 2)
+            ]
+        );
+        assert_eq!((s.total, s.reviewed), (5, 3));
+        assert_eq!(s.days[0].start.to_rfc3339(), "2026-04-30T18:30:00+00:00");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The maintained inbox counts (per channel and review status) equal a recount of the
-//! conversations after imports, status changes, trash, restore, purge and appended events,
-//! one at a time and concurrently; and the count endpoint answers from them.
+//! The maintained inbox counts (per channel and review status, and per start day and
+//! confidence bin) equal a recount of the conversations after imports, status changes, trash,
+//! restore, purge and appended events, one at a time and concurrently; and the count and
+//! stats endpoints answer from them.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -37,8 +38,39 @@ fn recount(app: &TestApp) -> Vec<(String, String, i64)> {
         .collect()
 }
 
+/// The day chart and histogram of `query` (nothing but channels and review statuses) as read
+/// from the maintained counts equal those counted from the conversations: the same filter
+/// with `min_user_messages=0` (which matches every conversation but is not answered by the
+/// maintained counts).
+async fn stats_agree(app: &TestApp, when: &str, query: &str) {
+    use hindsight_server::db::stats::maintained;
+    let counted = format!("{query}&min_user_messages=0");
+    {
+        let parse = |q: &str| hindsight_types::ConversationFilter::from_query(q).unwrap();
+        let mut conn = app.state.pool.get().unwrap();
+        let tz = app.state.config.timezone;
+        assert!(
+            maintained(&mut conn, &parse(query), tz).unwrap().is_some(),
+            "{when}: {query} maintained"
+        );
+        assert!(
+            maintained(&mut conn, &parse(&counted), tz)
+                .unwrap()
+                .is_none(),
+            "{when}: {counted} counted"
+        );
+    }
+    let read = app
+        .get_ok(&format!("/api/conversations/stats?{query}"))
+        .await;
+    let recounted = app
+        .get_ok(&format!("/api/conversations/stats?{counted}"))
+        .await;
+    assert_eq!(read, recounted, "{when}: stats of {query:?}");
+}
+
 /// The maintained counts equal a recount, and `/count` of each channel and status, and of
-/// every tab, answers the same.
+/// every tab, answers the same; so do the stats.
 async fn check(app: &TestApp, when: &str) {
     let expected = recount(app);
     let maintained = {
@@ -64,6 +96,20 @@ async fn check(app: &TestApp, when: &str) {
             .count(&format!("channel={channel}&review_status={status}"))
             .await;
         assert_eq!(got, *n, "{when}: {channel} {status}");
+        stats_agree(
+            app,
+            when,
+            &format!("channel={channel}&review_status={status}"),
+        )
+        .await;
+    }
+    for query in [
+        "",
+        "review_status=unread",
+        "review_status=reviewed,saved_for_later",
+        "channel=rest,slack",
+    ] {
+        stats_agree(app, when, query).await;
     }
 }
 
@@ -86,11 +132,12 @@ fn no_channel(sender: &str, ts: f64) -> Value {
 
 both_backends! {
     async fn maintained_counts_equal_a_recount_after_each_change(app: TestApp) {
+        // Over three days and several confidence bins.
         app.import(&json!([
             greeting("a", T0, "rest", 0.9, 0.9),
-            greeting("b", T0 + 10.0, "slack", 0.9, 0.9),
-            greeting("c", T0 + 20.0, "rest", 0.9, 0.9),
-            greeting("d", T0 + 30.0, "telegram", 0.9, 0.9),
+            greeting("b", T0 + 86_400.0, "slack", 0.35, 0.9),
+            greeting("c", T0 + 20.0, "rest", 0.3, 0.9),
+            greeting("d", T0 + 2.0 * 86_400.0, "telegram", 0.05, 0.9),
             no_channel("e", T0 + 40.0),
         ]))
         .await;
@@ -128,6 +175,13 @@ both_backends! {
         // Re-importing the same trackers changes nothing.
         app.import(&json!([greeting("a", T0, "rest", 0.9, 0.9)])).await;
         check(&app, "appended events").await;
+
+        // An earlier event moves a start day (its channel and confidence change nothing); a lower
+        // confidence moves a bin.
+        app.import(&json!([tracker("b", vec![user("earlier", "greet", 0.95, T0 - 3.0 * 86_400.0, "telegram")])])).await;
+        check(&app, "an earlier start").await;
+        app.import(&json!([tracker("c", vec![user("later", "greet", 0.15, T0 + 60.0, "rest")])])).await;
+        check(&app, "a lower confidence").await;
 
         // Purged from the trash, and a live conversation deleted outright.
         app.state.pool.get().unwrap()

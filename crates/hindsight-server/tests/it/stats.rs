@@ -256,6 +256,62 @@ async fn days_are_days_of_the_configured_time_zone() {
     }
 }
 
+/// Start days are computed in the configured zone: after a change of zone the maintained
+/// counts are not read until every conversation's day was recomputed in the new one (as each
+/// start does), and then they equal the stats counted from the conversations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintained_days_follow_a_change_of_time_zone() {
+    use hindsight_server::db::stats::{maintained, scanned};
+    use hindsight_server::service::stats::assemble;
+    use hindsight_types::ConversationFilter;
+    for db in [Db::Sqlite, Db::Postgres] {
+        let app = TestApp::start(db).await;
+        dataset(&app).await;
+        let mut conn = app.state.pool.get().unwrap();
+        let kolkata = chrono_tz::Asia::Kolkata;
+        for query in ["", "channel=rest", "review_status=reviewed"] {
+            let f = ConversationFilter::from_query(query).unwrap();
+            let (read, _) = maintained(&mut conn, &f, chrono_tz::UTC).unwrap().unwrap();
+            let counted = scanned(&mut conn, &f).unwrap();
+            assert_eq!(
+                assemble(chrono_tz::UTC, &read),
+                assemble(chrono_tz::UTC, &counted),
+                "{db:?} {query}"
+            );
+            assert!(
+                maintained(&mut conn, &f, kolkata).unwrap().is_none(),
+                "{db:?}: computed in UTC"
+            );
+        }
+        let changed =
+            hindsight_server::db::ingest_upkeep::apply_timezone(&mut conn, kolkata).unwrap();
+        assert_eq!(changed, 25);
+        for query in ["", "channel=telegram", "review_status=unread,reviewed"] {
+            let f = ConversationFilter::from_query(query).unwrap();
+            assert!(
+                maintained(&mut conn, &f, chrono_tz::UTC).unwrap().is_none(),
+                "{db:?}: now in Kolkata"
+            );
+            let (read, _) = maintained(&mut conn, &f, kolkata).unwrap().unwrap();
+            let counted = scanned(&mut conn, &f).unwrap();
+            let (read, counted) = (assemble(kolkata, &read), assemble(kolkata, &counted));
+            assert_eq!(read, counted, "{db:?} {query}");
+            if query.is_empty() {
+                // Starts between 18:30 and midnight UTC fall on the next day in Kolkata.
+                let utc = assemble(chrono_tz::UTC, &scanned(&mut conn, &f).unwrap());
+                assert_ne!(
+                    read.days
+                        .iter()
+                        .map(|d| d.conversations)
+                        .collect::<Vec<_>>(),
+                    utc.days.iter().map(|d| d.conversations).collect::<Vec<_>>(),
+                    "{db:?}"
+                );
+            }
+        }
+    }
+}
+
 /// The stats run under the query budget like the listing: over it, a 503 `query_timeout`
 /// with the JSON error shape and no internal cause.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,7 +357,10 @@ async fn stats_respect_the_query_budget() {
 }
 
 async fn assert_timeout(app: &TestApp) {
-    let (status, body) = app.get("/api/conversations/stats").await;
+    // A condition the maintained counts do not answer: the conversations are grouped.
+    let (status, body) = app
+        .get("/api/conversations/stats?min_user_messages=0")
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "query_timeout", "{body}");
     let text = body.to_string();
