@@ -51,32 +51,18 @@ SELECT coalesce(c.channel, ''), c.review_status, CASE WHEN c.min_intent_confiden
         ELSE 0 END, count(*)
 FROM conversations c WHERE c.deleted_at IS NULL GROUP BY 1, 2, 3;
 
--- Kept by triggers on `conversations`, in the transaction of every change: imports (new
--- conversations, an earlier first event, a lower confidence, a new latest channel), review
--- status changes, trash, restore and purge, and the recomputation for a new time zone. One
--- row per key, updated in place: SQLite's writers are serialised by its lock anyway. (The
--- confidence's bin is spelled out in each trigger: SQLite has no SQL functions of its own.)
-CREATE TRIGGER conversations_stat_counts_insert AFTER INSERT ON conversations
-WHEN new.deleted_at IS NULL
-BEGIN
-    INSERT INTO inbox_day_counts (channel, review_status, day, conversations)
-    VALUES (coalesce(new.channel, ''), new.review_status, new.start_day_local, 1)
-    ON CONFLICT (channel, review_status, day) DO UPDATE SET conversations = conversations + 1;
-    INSERT INTO inbox_confidence_counts (channel, review_status, bin, conversations)
-    VALUES (coalesce(new.channel, ''), new.review_status, CASE WHEN new.min_intent_confidence IS NULL THEN -1
-        WHEN new.min_intent_confidence >= 0.9 THEN 9
-        WHEN new.min_intent_confidence >= 0.8 THEN 8
-        WHEN new.min_intent_confidence >= 0.7 THEN 7
-        WHEN new.min_intent_confidence >= 0.6 THEN 6
-        WHEN new.min_intent_confidence >= 0.5 THEN 5
-        WHEN new.min_intent_confidence >= 0.4 THEN 4
-        WHEN new.min_intent_confidence >= 0.3 THEN 3
-        WHEN new.min_intent_confidence >= 0.2 THEN 2
-        WHEN new.min_intent_confidence >= 0.1 THEN 1
-        ELSE 0 END, 1)
-    ON CONFLICT (channel, review_status, bin) DO UPDATE SET conversations = conversations + 1;
-END;
+-- New conversations are counted by the importer, one statement per table for each batch
+-- (db::counts::count_new_conversations), rather than by a trigger upserting a row per table
+-- for each new conversation; the inbox counts' own insert trigger gives way to it too. Only
+-- the importer creates conversations.
+DROP TRIGGER conversations_inbox_counts_insert;
 
+-- Every other change is counted by triggers on `conversations`, in the transaction of the
+-- change: an import's changes to existing conversations (an earlier first event, a lower
+-- confidence, a new latest channel, a restore), review status changes, trash, restore and
+-- purge, and the recomputation for a new time zone. One row per key, updated in place:
+-- SQLite's writers are serialised by its lock anyway. (The confidence's bin is spelled out
+-- in each trigger: SQLite has no SQL functions of its own.)
 CREATE TRIGGER conversations_stat_counts_update
 AFTER UPDATE OF channel, review_status, deleted_at, start_day_local, min_intent_confidence
 ON conversations

@@ -1,5 +1,6 @@
 //! Maintained counts of live conversations per (channel, review status), kept by triggers
-//! (migration `2026-12-02-000060_inbox_counts`): the total of a filter that holds nothing but
+//! (migration `2026-12-02-000060_inbox_counts`) and, for new conversations on SQLite, by the
+//! importer ([`count_new_conversations`]): the total of a filter that holds nothing but
 //! channels and review statuses — the inbox with no filter, its tabs, a channel — is a sum of
 //! a few rows instead of a count over every conversation.
 
@@ -98,6 +99,52 @@ pub fn by_status(
         *sums.entry(status).or_default() += n;
     }
     Ok(Some(sums.into_iter().collect()))
+}
+
+/// Counts the conversations an import batch created (every id after `before`) in the inbox
+/// counts and in the day and confidence counts of [`super::stats`], one statement per table
+/// for the whole batch rather than a trigger per row (migration
+/// `2026-12-06-000190_inbox_stat_counts`). The batch's transaction holds SQLite's write lock,
+/// so the ids after `before` are exactly the batch's. Nothing on PostgreSQL, where the
+/// triggers count them (a statement-level one for the day and confidence counts).
+pub fn count_new_conversations(conn: &mut DbConnection, before: i64) -> QueryResult<()> {
+    use diesel::sql_types::BigInt;
+    // Only SQLite leaves new conversations to the importer: see the migration.
+    let DbConnection::Sqlite(c) = conn else {
+        return Ok(());
+    };
+    let bin = super::stats::BIN_SQL;
+    for (table, key, key_sql, positions) in [
+        (
+            "inbox_counts",
+            "channel, review_status",
+            "coalesce(m.channel, ''), m.review_status",
+            "1, 2",
+        ),
+        (
+            "inbox_day_counts",
+            "channel, review_status, day",
+            "coalesce(m.channel, ''), m.review_status, m.start_day_local",
+            "1, 2, 3",
+        ),
+        (
+            "inbox_confidence_counts",
+            "channel, review_status, bin",
+            &format!("coalesce(m.channel, ''), m.review_status, {bin}"),
+            "1, 2, 3",
+        ),
+    ] {
+        // `WHERE` before `ON CONFLICT`, as SQLite's upsert from a SELECT requires.
+        diesel::sql_query(format!(
+            "INSERT INTO {table} ({key}, conversations) SELECT {key_sql}, count(*) \
+             FROM conversations AS m WHERE m.id > ? AND m.deleted_at IS NULL \
+             GROUP BY {positions} \
+             ON CONFLICT ({key}) DO UPDATE SET conversations = conversations + excluded.conversations"
+        ))
+        .bind::<BigInt, _>(before)
+        .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Every key's count, summed: `(channel, review status, live conversations)`, for checks.

@@ -466,6 +466,10 @@ fn store_in_transaction(
     // New conversations, inserted with their final summary so each costs one row write.
     let fresh: Vec<&Planned> = planned.iter().filter(|p| p.prior.is_none()).collect();
     let mut ids: HashMap<String, i64> = HashMap::new();
+    let last_conversation = match fresh.is_empty() {
+        true => 0,
+        false => last_conversation_id(conn)?,
+    };
     for chunk in fresh.chunks(CONVERSATION_ROWS) {
         let rows: Vec<_> = chunk
             .iter()
@@ -492,6 +496,9 @@ fn store_in_transaction(
             .select((conversations::sender_id, conversations::id))
             .load(conn)?;
         ids.extend(rows);
+    }
+    if !fresh.is_empty() {
+        super::counts::count_new_conversations(conn, last_conversation)?;
     }
     summary.conversations_created += fresh.len() as u64;
     let created: HashSet<String> = fresh.iter().map(|p| p.sender_id.clone()).collect();
@@ -589,6 +596,14 @@ fn store_in_transaction(
     // PostgreSQL's inbox counts grew by a row per new conversation: fold them.
     super::counts::compact(conn)?;
     Ok((summary, changed, created))
+}
+
+/// The largest conversation id (0 when there is none), before a batch's are inserted.
+fn last_conversation_id(conn: &mut DbConnection) -> QueryResult<i64> {
+    let last: Option<i64> = conversations::table
+        .select(diesel::dsl::max(conversations::id))
+        .first(conn)?;
+    Ok(last.unwrap_or(0))
 }
 
 /// The largest event id (0 when there is none), before a batch's events are inserted.

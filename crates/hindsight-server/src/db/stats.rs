@@ -98,7 +98,7 @@ fn quarter_sql(backend: Backend) -> &'static str {
 /// `min_intent_confidence` filter makes (`>=`), so bins `i` and up hold exactly what
 /// `min_intent_confidence=i/10` lists. Portable SQL (a cast would round on one backend and
 /// truncate on the other). Cast: PostgreSQL's CASE of literals is a 4-byte integer.
-const BIN_SQL: &str = "CAST(CASE WHEN m.min_intent_confidence IS NULL THEN -1 \
+pub(super) const BIN_SQL: &str = "CAST(CASE WHEN m.min_intent_confidence IS NULL THEN -1 \
      WHEN m.min_intent_confidence >= 0.9 THEN 9 \
      WHEN m.min_intent_confidence >= 0.8 THEN 8 \
      WHEN m.min_intent_confidence >= 0.7 THEN 7 \
