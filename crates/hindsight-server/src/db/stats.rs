@@ -114,7 +114,7 @@ pub(super) const BIN_SQL: &str = "CAST(CASE WHEN m.min_intent_confidence IS NULL
 /// diesel cannot group a boxed query, and the filter is only available boxed, so the
 /// grouping wraps it as a derived table (both backends flatten it into one scan).
 struct GroupedCounts<'a> {
-    key: &'static str,
+    key: String,
     matching: Matching<'a>,
 }
 
@@ -122,6 +122,7 @@ type Matching<'a> = diesel::dsl::Select<
     conversations::BoxedQuery<'a, MultiBackend>,
     (
         conversations::first_event_at,
+        conversations::start_day_local,
         conversations::review_status,
         conversations::min_intent_confidence,
     ),
@@ -142,28 +143,18 @@ impl QueryFragment<MultiBackend> for GroupedCounts<'_> {
         mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>,
     ) -> QueryResult<()> {
         out.push_sql("SELECT ");
-        out.push_sql(self.key);
+        out.push_sql(&self.key);
         out.push_sql(", COUNT(*), COUNT(CASE WHEN m.review_status = 'reviewed' THEN 1 END) FROM (");
         QueryFragment::<MultiBackend>::walk_ast(&self.matching, out.reborrow())?;
-        out.push_sql(") AS m GROUP BY 1 ORDER BY 1");
+        out.push_sql(") AS m GROUP BY 1");
         Ok(())
     }
 }
 
 impl RunQueryDsl<DbConnection> for GroupedCounts<'_> {}
 
-fn grouped(
-    conn: &mut DbConnection,
-    filter: &ConversationFilter,
-    key: &'static str,
-) -> QueryResult<Vec<(i64, i64, i64)>> {
-    let matching = filtered_for(conn.backend(), filter).select((
-        conversations::first_event_at,
-        conversations::review_status,
-        conversations::min_intent_confidence,
-    ));
-    GroupedCounts { key, matching }.load(conn)
-}
+/// Bins a start key holds: the grouping key is `start * BINS_PER_START + bin + 1`.
+const BINS_PER_START: i64 = 16;
 
 /// Counts the conversations `filter` matches per start day (or quarter hour) and per
 /// confidence bin, days taken in `tz`.
@@ -185,7 +176,10 @@ pub fn counts(
         }
         match maintained(conn, filter, tz)? {
             Some(read) => Ok(read),
-            None => Ok((scanned(conn, filter)?, 0)),
+            None => {
+                let days_current = days_current(conn, tz)?;
+                Ok((scanned(conn, filter, days_current)?, 0))
+            }
         }
     })?;
     if backend == Backend::Postgres && appended > COMPACT_ROWS {
@@ -197,23 +191,76 @@ pub fn counts(
     Ok(raw)
 }
 
-/// Counts what `filter` matches from the conversations themselves, whatever it holds.
-pub fn scanned(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<RawStats> {
+/// Counts what `filter` matches from the conversations themselves, whatever it holds, in one
+/// pass grouped by start and confidence bin: by the start day in `tz` when every
+/// conversation's was computed in it (`days_current`), by the quarter hour otherwise.
+pub fn scanned(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    days_current: bool,
+) -> QueryResult<RawStats> {
     let backend = conn.backend();
-    let quarters = grouped(conn, filter, quarter_sql(backend))?;
-    let bins = grouped(conn, filter, BIN_SQL)?;
+    let start = match days_current {
+        true => "m.start_day_local",
+        false => quarter_sql(backend),
+    };
+    let matching = filtered_for(backend, filter).select((
+        conversations::first_event_at,
+        conversations::start_day_local,
+        conversations::review_status,
+        conversations::min_intent_confidence,
+    ));
+    let key = format!("({start}) * {BINS_PER_START} + {BIN_SQL} + 1");
+    let groups: Vec<(i64, i64, i64)> = GroupedCounts { key, matching }.load(conn)?;
+    let mut per_start: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut per_bin: BTreeMap<i64, i64> = BTreeMap::new();
+    for (key, conversations, reviewed) in groups {
+        let entry = per_start.entry(key.div_euclid(BINS_PER_START)).or_default();
+        entry.0 += conversations;
+        entry.1 += reviewed;
+        *per_bin
+            .entry(key.rem_euclid(BINS_PER_START) - 1)
+            .or_default() += conversations;
+    }
+    let counts = per_start.into_iter();
+    let (quarters, local_days) = match days_current {
+        true => (Vec::new(), local_days(counts)),
+        false => (
+            counts
+                .map(|(quarter, (conversations, reviewed))| QuarterCount {
+                    quarter,
+                    conversations,
+                    reviewed,
+                })
+                .collect(),
+            Vec::new(),
+        ),
+    };
     Ok(RawStats {
-        quarters: quarters
-            .into_iter()
-            .map(|(quarter, conversations, reviewed)| QuarterCount {
-                quarter,
-                conversations,
-                reviewed,
-            })
-            .collect(),
-        local_days: Vec::new(),
-        bins: bins.into_iter().map(|(bin, n, _)| (bin, n)).collect(),
+        quarters,
+        local_days,
+        bins: per_bin.into_iter().collect(),
     })
+}
+
+/// Days as days since 1970-01-01 with their counts, as dates; days without any left out.
+fn local_days(days: impl Iterator<Item = (i64, (i64, i64))>) -> Vec<LocalDayCount> {
+    let epoch = DateTime::UNIX_EPOCH.date_naive();
+    days.filter(|(_, (n, _))| *n != 0)
+        .map(|(day, (conversations, reviewed))| LocalDayCount {
+            day: epoch + Duration::days(day),
+            conversations,
+            reviewed,
+        })
+        .collect()
+}
+
+/// Whether every conversation's start day was computed in `tz` (the `timezone` setting names
+/// it), so that days can be read from them or from the maintained counts: not after a change
+/// of zone until the start that recomputes them, nor after an import in another zone.
+fn days_current(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult<bool> {
+    let stored = super::settings::get(conn, super::ingest::TIMEZONE_KEY)?;
+    Ok(stored.as_deref() == Some(tz.name()))
 }
 
 /// The stats of `filter` from the maintained counts, with the number of appended rows read
@@ -229,7 +276,7 @@ pub fn maintained(
     if !super::counts::answers(filter) {
         return Ok(None);
     }
-    if super::settings::get(conn, super::ingest::TIMEZONE_KEY)?.as_deref() != Some(tz.name()) {
+    if !days_current(conn, tz)? {
         return Ok(None);
     }
     let statuses: Vec<&str> = filter.review_status.iter().map(|s| s.as_str()).collect();
@@ -286,18 +333,9 @@ pub fn maintained(
     for (_, _, bin, n) in bin_rows {
         *per_bin.entry(bin).or_default() += n;
     }
-    let epoch = DateTime::UNIX_EPOCH.date_naive();
     let raw = RawStats {
         quarters: Vec::new(),
-        local_days: per_day
-            .into_iter()
-            .filter(|(_, (n, _))| *n != 0)
-            .map(|(day, (conversations, reviewed))| LocalDayCount {
-                day: epoch + Duration::days(day),
-                conversations,
-                reviewed,
-            })
-            .collect(),
+        local_days: local_days(per_day.into_iter()),
         bins: per_bin.into_iter().filter(|(_, n)| *n != 0).collect(),
     };
     Ok(Some((raw, appended)))
