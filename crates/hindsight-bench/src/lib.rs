@@ -351,6 +351,7 @@ pub fn figures(r: &BackendResult) -> BTreeMap<String, Stats> {
     for f in &r.filters {
         m.insert(format!("view: {}", f.name), f.view);
         m.insert(format!("exact tabs: {}", f.name), f.exact_tabs);
+        m.insert(format!("day chart: {}", f.name), f.day_chart);
         m.insert(format!("page: {}", f.name), f.page);
         m.insert(format!("count: {}", f.name), f.count);
     }

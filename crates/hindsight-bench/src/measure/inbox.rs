@@ -25,6 +25,7 @@ pub(super) fn inbox_suite(
         let sep = if case.query.is_empty() { "" } else { "&" };
         let page_path = format!("/api/conversations?{}{sep}limit=50&total=false", case.query);
         let count_path = format!("/api/conversations/count?{}", case.query);
+        let chart_path = format!("/api/conversations/stats?{}", case.query);
         let first = client.get_json(&page_path.replace("&total=false", ""))?;
         let total = first["total"].as_i64().unwrap_or(-1);
         let counted = client.get_json(&count_path)?["total"]
@@ -33,6 +34,15 @@ pub(super) fn inbox_suite(
         if total != counted {
             r.mismatches.push(format!(
                 "{}: the page says {total} conversations, /count says {counted}",
+                case.name
+            ));
+        }
+        let charted = client.get_json(&chart_path)?["total"]
+            .as_i64()
+            .unwrap_or(-3);
+        if charted != total {
+            r.mismatches.push(format!(
+                "{}: the page says {total} conversations, the day chart {charted}",
                 case.name
             ));
         }
@@ -80,6 +90,7 @@ pub(super) fn inbox_suite(
         let view = time(runs, || view_once(&mut view_clients, &view_paths).map(drop))?;
         drop(view_clients);
         let exact_tabs = time(runs, || client.get_json(&tabs_path).map(drop))?;
+        let day_chart = time(runs, || client.get_json(&chart_path).map(drop))?;
         let page = time(runs, || client.get_json(&page_path).map(drop))?;
         let count = time(runs, || client.get_json(&count_path).map(drop))?;
         let cond = if pg {
@@ -108,9 +119,9 @@ pub(super) fn inbox_suite(
         say(
             opts,
             format!(
-                "{:<40} {total:>8} view p95 {:>7.1} ms{}  exact tabs p95 {:>7.1} ms  page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
+                "{:<40} {total:>8} view p95 {:>7.1} ms{}  exact tabs p95 {:>7.1} ms  day chart p95 {:>7.1} ms  page p95 {:>7.1} ms  count p95 {:>7.1} ms  (SQL {:.1} + {:.1})",
                 case.name, view.p95, if estimated { format!(" (≈, off by {:.1} %)", estimate_error * 100.0) } else { String::new() },
-                exact_tabs.p95, page.p95, count.p95, sql_page.p95, sql_count.p95
+                exact_tabs.p95, day_chart.p95, page.p95, count.p95, sql_page.p95, sql_count.p95
             ),
         );
         r.filters.push(FilterResult {
@@ -119,6 +130,7 @@ pub(super) fn inbox_suite(
             total,
             view,
             exact_tabs,
+            day_chart,
             estimated,
             estimate_error,
             page,

@@ -37,6 +37,10 @@ pub struct FilterResult {
     /// after an estimate.
     #[serde(default)]
     pub exact_tabs: Stats,
+    /// The day chart and confidence histogram above the list (`/api/conversations/stats`),
+    /// which the web app asks for with every view and draws when it answers.
+    #[serde(default)]
+    pub day_chart: Stats,
     /// Whether the view's counts were an estimate.
     #[serde(default)]
     pub estimated: bool,

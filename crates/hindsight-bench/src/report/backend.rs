@@ -15,13 +15,13 @@ pub(super) fn backend_section(o: &mut String, r: &BackendResult) {
     );
     let _ = writeln!(o, "Import: {:.1} s, **{:.0} events/s**. Size on disk: {:.0} MB, **{:.0} MB per million events**.\n",
         r.import_seconds, r.import_events_per_s, r.disk_bytes as f64 / 1e6, r.disk_bytes as f64 / 1e6 / (r.events.max(1) as f64 / 1e6));
-    let _ = writeln!(o, "### The inbox view (page and tab counts in parallel, ≈: the counts were an estimate, with its largest error relative to \"All\"), the tabs counted exactly; the first page alone (50 rows, `total=false`) and its exact total (`/count`, a separate request)\n");
-    let _ = writeln!(o, "| Filter | Query | Matches | View p50 / p95 | Exact tabs p50 / p95 | Page p50 / p95 | SQL page p50 | Ratio | Count p50 / p95 | SQL count p50 | Ratio |");
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "### The inbox view (page and tab counts in parallel, ≈: the counts were an estimate, with its largest error relative to \"All\"), the tabs counted exactly, the day chart above the list (`/stats`, asked with every view and drawn when it answers); the first page alone (50 rows, `total=false`) and its exact total (`/count`, a separate request)\n");
+    let _ = writeln!(o, "| Filter | Query | Matches | View p50 / p95 | Exact tabs p50 / p95 | Day chart p50 / p95 | Page p50 / p95 | SQL page p50 | Ratio | Count p50 / p95 | SQL count p50 | Ratio |");
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for f in &r.filters {
         let _ = writeln!(
             o,
-            "| {} | `{}` | {} | {}{} | {} | {} | {:.1} | {:.2}× | {} | {:.1} | {:.2}× |",
+            "| {} | `{}` | {} | {}{} | {} | {} | {} | {:.1} | {:.2}× | {} | {:.1} | {:.2}× |",
             f.name,
             query_shown(&f.query),
             f.total,
@@ -32,6 +32,7 @@ pub(super) fn backend_section(o: &mut String, r: &BackendResult) {
                 String::new()
             },
             ms(&f.exact_tabs),
+            ms(&f.day_chart),
             ms(&f.page),
             f.sql_page.p50,
             ratio(f.page.p50, f.sql_page.p50),
