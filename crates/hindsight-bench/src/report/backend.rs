@@ -17,7 +17,10 @@ pub(super) fn backend_section(o: &mut String, r: &BackendResult) {
         r.import_seconds, r.import_events_per_s, r.disk_bytes as f64 / 1e6, r.disk_bytes as f64 / 1e6 / (r.events.max(1) as f64 / 1e6));
     let _ = writeln!(o, "### The inbox view (page and tab counts in parallel, ≈: the counts were an estimate, with its largest error relative to \"All\"), the tabs counted exactly, the day chart above the list (`/stats`, asked with every view and drawn when it answers); the first page alone (50 rows, `total=false`) and its exact total (`/count`, a separate request)\n");
     let _ = writeln!(o, "| Filter | Query | Matches | View p50 / p95 | Exact tabs p50 / p95 | Day chart p50 / p95 | Page p50 / p95 | SQL page p50 | Ratio | Count p50 / p95 | SQL count p50 | Ratio |");
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for f in &r.filters {
         let _ = writeln!(
             o,

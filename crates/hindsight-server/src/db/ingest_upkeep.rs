@@ -52,16 +52,16 @@ pub fn after_bulk_import(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
-/// Recomputes every conversation's local start minute when the configured time zone differs
-/// from the one they were computed in (kept in settings), so the time-of-day filter stays
-/// right after a change of `HINDSIGHT_TIMEZONE`.
+/// Recomputes every conversation's local start minute and day when the configured time zone
+/// differs from the one they were computed in (kept in settings), so the time-of-day filter
+/// and the day chart stay right after a change of `HINDSIGHT_TIMEZONE`.
 pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult<u64> {
     if super::settings::get(conn, TIMEZONE_KEY)?.as_deref() == Some(tz.name()) {
         return Ok(0);
     }
     tracing::info!(
         tz = tz.name(),
-        "recomputing every conversation's local start minute"
+        "recomputing every conversation's local start minute and day"
     );
     crate::db::write_transaction(conn, |conn| {
         let mut changed = 0u64;
@@ -74,14 +74,30 @@ pub fn apply_timezone(conn: &mut DbConnection, tz: chrono_tz::Tz) -> QueryResult
                 .select((conversations::id, conversations::first_event_at))
                 .load(conn)?;
             let Some(&(last, _)) = rows.last() else { break };
-            for (id, first) in rows {
-                diesel::update(conversations::table.find(id))
-                    .set((
-                        conversations::start_minute_local.eq(local_minute(first, tz)),
-                        conversations::start_day_local.eq(local_day(first, tz)),
-                    ))
-                    .execute(conn)?;
-                changed += 1;
+            // One statement per thousand rows, not one per row: PostgreSQL's day counts are
+            // kept by a trigger that fires once per statement. The values are integers
+            // computed here, so they are written into the statement as they are; both
+            // backends name a VALUES list's columns `column1`, `column2`, ….
+            for chunk in rows.chunks(1_000) {
+                let values: Vec<String> = chunk
+                    .iter()
+                    .map(|&(id, first)| {
+                        format!(
+                            "({id}, {}, {})",
+                            local_minute(first, tz),
+                            local_day(first, tz)
+                        )
+                    })
+                    .collect();
+                diesel::sql_query(format!(
+                    "UPDATE conversations SET start_minute_local = v.minute, \
+                     start_day_local = v.day FROM (SELECT column1 AS id, column2 AS minute, \
+                     column3 AS day FROM (VALUES {}) AS listed) AS v \
+                     WHERE conversations.id = v.id",
+                    values.join(", ")
+                ))
+                .execute(conn)?;
+                changed += chunk.len() as u64;
             }
             after = last;
         }
