@@ -63,14 +63,15 @@ DROP TRIGGER conversations_inbox_counts_insert;
 -- purge, and the recomputation for a new time zone. One row per key, updated in place:
 -- SQLite's writers are serialised by its lock anyway. (The confidence's bin is spelled out
 -- in each trigger: SQLite has no SQL functions of its own.)
-CREATE TRIGGER conversations_stat_counts_update
-AFTER UPDATE OF channel, review_status, deleted_at, start_day_local, min_intent_confidence
-ON conversations
+-- Two update triggers, one per table, each firing only when its key moved: an import that
+-- lowers a conversation's confidence (live traffic, every few events) leaves the day counts
+-- alone, and one whose lowest confidence stays in its bin leaves both.
+CREATE TRIGGER conversations_day_counts_update
+AFTER UPDATE OF channel, review_status, deleted_at, start_day_local ON conversations
 WHEN (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
     OR (new.deleted_at IS NULL
         AND (old.channel IS NOT new.channel OR old.review_status <> new.review_status
-            OR old.start_day_local <> new.start_day_local
-            OR old.min_intent_confidence IS NOT new.min_intent_confidence))
+            OR old.start_day_local <> new.start_day_local))
 BEGIN
     UPDATE inbox_day_counts SET conversations = conversations - 1
     WHERE old.deleted_at IS NULL AND channel = coalesce(old.channel, '')
@@ -79,6 +80,36 @@ BEGIN
     SELECT coalesce(new.channel, ''), new.review_status, new.start_day_local, 1
     WHERE new.deleted_at IS NULL
     ON CONFLICT (channel, review_status, day) DO UPDATE SET conversations = conversations + 1;
+END;
+
+CREATE TRIGGER conversations_confidence_counts_update
+AFTER UPDATE OF channel, review_status, deleted_at, min_intent_confidence ON conversations
+WHEN (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
+    OR (new.deleted_at IS NULL
+        AND (old.channel IS NOT new.channel OR old.review_status <> new.review_status
+            OR (CASE WHEN old.min_intent_confidence IS NULL THEN -1
+            WHEN old.min_intent_confidence >= 0.9 THEN 9
+            WHEN old.min_intent_confidence >= 0.8 THEN 8
+            WHEN old.min_intent_confidence >= 0.7 THEN 7
+            WHEN old.min_intent_confidence >= 0.6 THEN 6
+            WHEN old.min_intent_confidence >= 0.5 THEN 5
+            WHEN old.min_intent_confidence >= 0.4 THEN 4
+            WHEN old.min_intent_confidence >= 0.3 THEN 3
+            WHEN old.min_intent_confidence >= 0.2 THEN 2
+            WHEN old.min_intent_confidence >= 0.1 THEN 1
+            ELSE 0 END)
+                <> (CASE WHEN new.min_intent_confidence IS NULL THEN -1
+            WHEN new.min_intent_confidence >= 0.9 THEN 9
+            WHEN new.min_intent_confidence >= 0.8 THEN 8
+            WHEN new.min_intent_confidence >= 0.7 THEN 7
+            WHEN new.min_intent_confidence >= 0.6 THEN 6
+            WHEN new.min_intent_confidence >= 0.5 THEN 5
+            WHEN new.min_intent_confidence >= 0.4 THEN 4
+            WHEN new.min_intent_confidence >= 0.3 THEN 3
+            WHEN new.min_intent_confidence >= 0.2 THEN 2
+            WHEN new.min_intent_confidence >= 0.1 THEN 1
+            ELSE 0 END)))
+BEGIN
     UPDATE inbox_confidence_counts SET conversations = conversations - 1
     WHERE old.deleted_at IS NULL AND channel = coalesce(old.channel, '')
         AND review_status = old.review_status
