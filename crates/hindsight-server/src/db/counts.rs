@@ -172,22 +172,13 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
 /// (a transaction-scoped advisory lock, tried, not waited for), so compactors never wait on
 /// each other's deleted rows; writers only append, so they never wait on a compactor.
 pub fn compact(conn: &mut DbConnection) -> QueryResult<()> {
-    use diesel::sql_types::Bool;
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = Bool)]
-        got: bool,
-    }
     // Only PostgreSQL appends rows, and only it has advisory locks.
     let DbConnection::Pg(pg) = conn else {
         return Ok(());
     };
     // The key: "inbox_counts" as a number, far from any hashtextextended value in practice
     // (and harmless if equal: the compaction is then skipped for that transaction).
-    let got: Got =
-        diesel::sql_query("SELECT pg_try_advisory_xact_lock(7308604897068083571) AS got")
-            .get_result(pg)?;
-    if !got.got {
+    if !try_transaction_lock(pg, 7308604897068083571)? {
         return Ok(());
     }
     diesel::sql_query(
@@ -198,6 +189,21 @@ pub fn compact(conn: &mut DbConnection) -> QueryResult<()> {
     )
     .execute(pg)
     .map(drop)
+}
+
+/// Takes PostgreSQL's transaction-scoped advisory lock `key` unless another transaction holds
+/// it (tried, not waited for); whether it was taken.
+pub(super) fn try_transaction_lock(pg: &mut diesel::PgConnection, key: i64) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Bool};
+    #[derive(QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = Bool)]
+        got: bool,
+    }
+    let got: Got = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS got")
+        .bind::<BigInt, _>(key)
+        .get_result(pg)?;
+    Ok(got.got)
 }
 
 #[cfg(test)]

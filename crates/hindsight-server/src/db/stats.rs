@@ -1,9 +1,10 @@
 //! The inbox's statistics: the conversations a filter matches counted by the day they
 //! started on and by lowest intent confidence. A filter of nothing but channels and review
 //! statuses is read from counts maintained by triggers (migration
-//! `2026-12-06-000190_inbox_stat_counts`); any other is counted with SQL `GROUP BY` on the
-//! listing's own filtered query (per quarter hour, which the service folds into days of the
-//! configured time zone), so both count exactly what the listing lists.
+//! `2026-12-06-000190_inbox_stat_counts`); any other is counted with one SQL `GROUP BY` on
+//! the listing's own filtered query (by the start day stored with each conversation, or per
+//! quarter hour, which the service folds into days of the configured time zone, while the
+//! stored days are of another zone), so both count exactly what the listing lists.
 
 use std::collections::BTreeMap;
 
@@ -174,13 +175,14 @@ pub fn counts(
         if backend == Backend::Postgres {
             conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         }
-        match maintained(conn, filter, tz)? {
-            Some(read) => Ok(read),
-            None => {
-                let days_current = days_current(conn, tz)?;
-                Ok((scanned(conn, filter, days_current)?, 0))
-            }
+        if let Some(read) = maintained(conn, filter, tz)? {
+            return Ok(read);
         }
+        if let Some(read) = as_difference(conn, filter, tz)? {
+            return Ok(read);
+        }
+        let days_current = days_current(conn, tz)?;
+        Ok((scanned(conn, filter, days_current)?, 0))
     })?;
     if backend == Backend::Postgres && appended > COMPACT_ROWS {
         // Maintenance, not the answer: a failure (a lock timeout) leaves the rows to the next.
@@ -341,6 +343,65 @@ pub fn maintained(
     Ok(Some((raw, appended)))
 }
 
+/// The stats of a filter that only excludes values of one kind (with channels and statuses
+/// or not) as those of the filter without the exclusion (maintained) less those of the
+/// excluded values' holders (counted), when the holders are fewer than half; with the
+/// appended rows read as [`maintained`]. As the counts of such a filter
+/// (`db::conversations::complement`): the conversations that do not hold a rare value are
+/// nearly all of them, and counted directly they are read one by one.
+fn as_difference(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    tz: chrono_tz::Tz,
+) -> QueryResult<Option<(RawStats, usize)>> {
+    let Some(difference) = super::conversations::complement::difference(filter) else {
+        return Ok(None);
+    };
+    let Some((everything, appended)) = maintained(conn, &difference.without, tz)? else {
+        return Ok(None);
+    };
+    let live = everything.local_days.iter().map(|d| d.conversations).sum();
+    if !difference.holders_are_few(conn, live)? {
+        return Ok(None);
+    }
+    // `maintained` answered, so the stored start days are of `tz`.
+    let held = scanned(conn, &difference.holding, true)?;
+    Ok(Some((everything.less(&held), appended)))
+}
+
+impl RawStats {
+    /// These counts less `other`'s, both by day; keys left at zero dropped.
+    fn less(&self, other: &RawStats) -> RawStats {
+        let mut days: BTreeMap<NaiveDate, (i64, i64)> = self
+            .local_days
+            .iter()
+            .map(|d| (d.day, (d.conversations, d.reviewed)))
+            .collect();
+        for d in &other.local_days {
+            let entry = days.entry(d.day).or_default();
+            entry.0 -= d.conversations;
+            entry.1 -= d.reviewed;
+        }
+        let mut bins: BTreeMap<i64, i64> = self.bins.iter().copied().collect();
+        for &(bin, n) in &other.bins {
+            *bins.entry(bin).or_default() -= n;
+        }
+        RawStats {
+            quarters: Vec::new(),
+            local_days: days
+                .into_iter()
+                .filter(|(_, (n, _))| *n != 0)
+                .map(|(day, (conversations, reviewed))| LocalDayCount {
+                    day,
+                    conversations,
+                    reviewed,
+                })
+                .collect(),
+            bins: bins.into_iter().filter(|(_, n)| *n != 0).collect(),
+        }
+    }
+}
+
 /// Rows of `(channel, status, key, count)` in key order beyond one per key.
 fn surplus(rows: &[(String, String, i64, i64)]) -> usize {
     let keys = 1 + rows
@@ -354,21 +415,12 @@ fn surplus(rows: &[(String, String, i64, i64)]) -> usize {
 /// caller's transaction; nothing on SQLite (one row per key already). One compactor at a
 /// time, the others skip (as [`super::counts::compact`]).
 pub fn compact(conn: &mut DbConnection) -> QueryResult<()> {
-    use diesel::sql_types::Bool;
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = Bool)]
-        got: bool,
-    }
     // Only PostgreSQL appends rows, and only it has advisory locks.
     let DbConnection::Pg(pg) = conn else {
         return Ok(());
     };
-    // The key: "inbox_day_counts" as a number (see db::counts for the other).
-    let got: Got =
-        diesel::sql_query("SELECT pg_try_advisory_xact_lock(7308604897068083572) AS got")
-            .get_result(pg)?;
-    if !got.got {
+    // Its own key (the inbox counts' plus one): folding these never waits on folding those.
+    if !super::counts::try_transaction_lock(pg, 7308604897068083572)? {
         return Ok(());
     }
     pg.batch_execute(

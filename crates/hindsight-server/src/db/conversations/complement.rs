@@ -10,6 +10,49 @@ use hindsight_types::ConversationFilter;
 use crate::db::facets::facet_counts;
 use crate::db::DbConnection;
 
+/// A filter whose only conditions beyond channels and review statuses exclude values of one
+/// kind, as the two sides of a difference: the filter without the exclusion (which the
+/// maintained counts answer) less the conversations among those holding an excluded value.
+pub(crate) struct Difference {
+    /// The filter without its exclusion.
+    pub without: ConversationFilter,
+    /// The filter's channels and statuses, holding any excluded value.
+    pub holding: ConversationFilter,
+    kind: &'static str,
+    excluded: Vec<String>,
+}
+
+/// `filter` as a [`Difference`], when its only conditions beyond channels and review statuses
+/// exclude values of one kind.
+pub(crate) fn difference(filter: &ConversationFilter) -> Option<Difference> {
+    let (kind, excluded, without) = one_exclusion(filter)?;
+    if !crate::db::counts::answers(&without) {
+        return None;
+    }
+    let holding = including(without.clone(), kind, excluded.clone());
+    Some(Difference {
+        without,
+        holding,
+        kind,
+        excluded,
+    })
+}
+
+impl Difference {
+    /// Whether the excluded values' holders are fewer than half of `live` (the conversations
+    /// of the filter without its exclusion), as the facet counts say: then the holders are
+    /// the cheaper side to count. A common value's complement is rare, and gathered quickly.
+    pub(crate) fn holders_are_few(&self, conn: &mut DbConnection, live: i64) -> QueryResult<bool> {
+        let holders: Vec<i64> = facet_counts::table
+            .filter(facet_counts::kind.eq(self.kind))
+            .filter(facet_counts::name.eq_any(&self.excluded))
+            .filter(facet_counts::value.eq(""))
+            .select(facet_counts::conversations)
+            .load(conn)?;
+        Ok(2 * holders.iter().sum::<i64>() <= live)
+    }
+}
+
 /// The live conversations per review status of `rest` (a filter without its review status),
 /// when its only conditions beyond channels exclude values of one kind and those values'
 /// holders are fewer than half the conversations: the maintained counts of the channels
@@ -19,26 +62,20 @@ pub(super) fn by_status_as_difference(
     conn: &mut DbConnection,
     rest: &ConversationFilter,
 ) -> QueryResult<Option<Vec<(String, i64)>>> {
-    let Some((kind, excluded, without)) = one_exclusion(rest) else {
+    let Some(difference) = difference(rest) else {
         return Ok(None);
     };
-    let Some(everything) = crate::db::counts::by_status(conn, &without)? else {
+    let Some(everything) = crate::db::counts::by_status(conn, &difference.without)? else {
         return Ok(None);
     };
-    // The holders' number from the facet counts decides which side is cheaper to count: a
-    // common value's complement is rare, and a direct count gathers it quickly.
-    let holders: Vec<i64> = facet_counts::table
-        .filter(facet_counts::kind.eq(kind))
-        .filter(facet_counts::name.eq_any(&excluded))
-        .filter(facet_counts::value.eq(""))
-        .select(facet_counts::conversations)
-        .load(conn)?;
     let live: i64 = everything.iter().map(|(_, n)| n).sum();
-    if 2 * holders.iter().sum::<i64>() > live {
+    if !difference.holders_are_few(conn, live)? {
         return Ok(None);
     }
-    let holding = including(without, kind, excluded);
-    let held = super::by_status(super::filtered_for(conn.backend(), &holding), conn)?;
+    let held = super::by_status(
+        super::filtered_for(conn.backend(), &difference.holding),
+        conn,
+    )?;
     Ok(Some(
         everything
             .into_iter()

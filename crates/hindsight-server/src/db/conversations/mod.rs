@@ -14,7 +14,7 @@ use super::connection::MultiBackend;
 use super::schema::{conversation_features, conversation_tags, conversations, tags};
 use super::DbConnection;
 
-mod complement;
+pub(crate) mod complement;
 mod count;
 mod estimate;
 mod filter;
