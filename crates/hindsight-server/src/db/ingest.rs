@@ -466,9 +466,11 @@ fn store_in_transaction(
     // New conversations, inserted with their final summary so each costs one row write.
     let fresh: Vec<&Planned> = planned.iter().filter(|p| p.prior.is_none()).collect();
     let mut ids: HashMap<String, i64> = HashMap::new();
-    let last_conversation = match fresh.is_empty() {
-        true => 0,
-        false => last_conversation_id(conn)?,
+    // Only SQLite counts a batch's new conversations itself (`counts::count_new_conversations`),
+    // from the ids after the last one before the batch.
+    let last_conversation = match conn {
+        DbConnection::Sqlite(_) if !fresh.is_empty() => Some(last_conversation_id(conn)?),
+        _ => None,
     };
     for chunk in fresh.chunks(CONVERSATION_ROWS) {
         let rows: Vec<_> = chunk
@@ -497,8 +499,8 @@ fn store_in_transaction(
             .load(conn)?;
         ids.extend(rows);
     }
-    if !fresh.is_empty() {
-        super::counts::count_new_conversations(conn, last_conversation)?;
+    if let Some(before) = last_conversation {
+        super::counts::count_new_conversations(conn, before)?;
     }
     summary.conversations_created += fresh.len() as u64;
     let created: HashSet<String> = fresh.iter().map(|p| p.sender_id.clone()).collect();
