@@ -42,9 +42,9 @@ fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-/// Folds the quarter hours into the days of `tz` (with the days counted in `tz` already:
-/// every day from the first to the last, empty ones included) and the bins into the
-/// histogram.
+/// Folds the quarter hours into the days of `tz`, adds the days counted in `tz` already,
+/// lists every day from the first to the last (empty ones included), and folds the bins into
+/// the histogram.
 pub fn assemble(tz: Tz, raw: &RawStats) -> ConversationStats {
     let mut per_day: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
     for q in &raw.quarters {
