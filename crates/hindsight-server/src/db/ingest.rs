@@ -536,7 +536,7 @@ fn store_in_transaction(
                     true => (None, None),
                     false => (prior.deleted_at, prior.deleted_by.clone()),
                 };
-                diesel::update(conversations::table.find(prior.id))
+                let updated = diesel::update(conversations::table.find(prior.id))
                     .set((
                         &p.columns,
                         conversations::has_news.eq(prior.has_news || news),
@@ -545,6 +545,13 @@ fn store_in_transaction(
                         conversations::updated_at.eq(now),
                     ))
                     .execute(conn)?;
+                // The update locks the row until commit, so no purge can delete it under the
+                // rows written below; one that did so since `load_stored` read it fails the
+                // batch here (PostgreSQL keeps no foreign key on those rows: migration
+                // `2026-12-06-000200`). SQLite's write lock, held since the start, excludes it.
+                if updated == 0 {
+                    return Err(purged_meanwhile(&p.sender_id));
+                }
                 prior.id
             }
         };
@@ -598,6 +605,17 @@ fn store_in_transaction(
     // PostgreSQL's inbox counts grew by a row per new conversation: fold them.
     super::counts::compact(conn)?;
     Ok((summary, changed, created))
+}
+
+/// The error of a batch whose conversation was purged while it was being planned: a
+/// conflict a retry cures (the retry finds no such conversation and creates it anew).
+fn purged_meanwhile(sender_id: &str) -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::SerializationFailure,
+        Box::new(format!(
+            "conversation {sender_id} was purged during the import; import it again"
+        )),
+    )
 }
 
 /// The largest conversation id (0 when there is none), before a batch's are inserted.

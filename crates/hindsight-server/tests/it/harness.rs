@@ -313,6 +313,21 @@ impl Drop for TestApp {
 }
 
 /// Whether a response is a server-sent event stream (whose body never ends).
+/// The single number a raw SQL query selects `AS n` (a count, an id): for checks of stored
+/// rows that the API does not show.
+pub fn count_sql(conn: &mut hindsight_server::db::DbConnection, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql)
+        .get_result::<Number>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .n
+}
+
 pub fn is_event_stream(res: &reqwest::Response) -> bool {
     res.headers()
         .get(reqwest::header::CONTENT_TYPE)

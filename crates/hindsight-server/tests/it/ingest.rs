@@ -260,3 +260,119 @@ mod files_and_tracker_stores {
         run_tracker_store(Db::Postgres)
     }
 }
+
+both_backends! {
+    // Purging a conversation takes every row an import wrote for it (PostgreSQL deletes them
+    // by statement-level triggers since migration `2026-12-06-000200`, not foreign keys) and
+    // what hangs off its events (a flag), and leaves the other conversation's rows whole.
+    async fn purged_conversations_leave_no_rows_behind(app: TestApp) {
+        use hindsight_server::db::DbConnection;
+        let with_slot = |sender: &str, at: f64| {
+            let mut t = greeting(sender, at, "rest", 0.9, 0.8);
+            t["events"].as_array_mut().unwrap().push(json!({"event": "slot", "timestamp": at + 3.0, "name": "city", "value": "Berlin"}));
+            t
+        };
+        app.import(&json!([with_slot("gone", T0), with_slot("kept", T0 + 10.0)])).await;
+        let event = app.get_ok("/api/conversations/gone").await["events"][1]["id"].as_i64().unwrap();
+        let flag = app.request(reqwest::Method::PUT, &format!("/api/conversations/gone/events/{event}/flag")).json(&json!({"note": "n"}));
+        let (status, body) = app.send(flag).await;
+        assert!(status.is_success(), "{body}");
+        let tables = ["events", "conversation_features", "conversation_paths", "message_flags"];
+        let rows = |conn: &mut DbConnection, sender: &str| -> Vec<i64> {
+            tables
+                .iter()
+                .map(|t| {
+                    crate::harness::count_sql(
+                        conn,
+                        &format!("SELECT count(*) AS n FROM {t} WHERE conversation_id = (SELECT id FROM conversations WHERE sender_id = '{sender}')"),
+                    )
+                })
+                .collect()
+        };
+        let mut conn = app.state.pool.get().unwrap();
+        let gone_id = crate::harness::count_sql(&mut conn, "SELECT id AS n FROM conversations WHERE sender_id = 'gone'");
+        let before = rows(&mut conn, "kept");
+        assert!(rows(&mut conn, "gone").iter().all(|&n| n > 0), "every table holds rows of it: {:?}", rows(&mut conn, "gone"));
+        drop(conn);
+        let (status, _) = app.send(app.request(reqwest::Method::DELETE, "/api/conversations/gone")).await;
+        assert_eq!(status, 204);
+        let mut conn = app.state.pool.get().unwrap();
+        assert_eq!(hindsight_server::db::triage::purge(&mut conn, 0).unwrap(), 1);
+        for table in tables {
+            let left = crate::harness::count_sql(&mut conn, &format!("SELECT count(*) AS n FROM {table} WHERE conversation_id = {gone_id}"));
+            assert_eq!(left, 0, "{table} keeps rows of the purged conversation");
+        }
+        let texts = match conn.backend() {
+            hindsight_server::db::Backend::Postgres => "SELECT count(*) AS n FROM user_messages",
+            hindsight_server::db::Backend::Sqlite => "SELECT count(*) AS n FROM user_words",
+        };
+        assert_eq!(crate::harness::count_sql(&mut conn, texts), 1, "the kept conversation's one user message");
+        assert_eq!(rows(&mut conn, "kept"), before);
+        drop(conn);
+        // Imported again, it is a new conversation with all its rows.
+        app.import(&json!([with_slot("gone", T0)])).await;
+        let mut conn = app.state.pool.get().unwrap();
+        assert_eq!(rows(&mut conn, "gone")[..3], before[..3]);
+    }
+}
+
+// PostgreSQL keeps no foreign key from an import's rows to their conversation (migration
+// `2026-12-06-000200`): a conversation purged between the import reading it and writing its
+// new events fails the import (a 503, retried by the client) instead of leaving events of no
+// conversation. Here the purge holds its transaction open until the import waits on the row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_into_a_conversation_purged_meanwhile_leaves_no_orphans() {
+    use crate::harness::count_sql;
+    let app = TestApp::start(Db::Postgres).await;
+    app.import(&json!([greeting("p", T0, "rest", 0.9, 0.8)]))
+        .await;
+    let mut purger = app.state.pool.get().unwrap();
+    purger
+        .batch_execute("BEGIN; DELETE FROM conversations WHERE sender_id = 'p'")
+        .unwrap();
+    let pool = app.state.pool.clone();
+    let commit_once_waited_on = tokio::task::spawn_blocking(move || {
+        let mut watcher = pool.get().unwrap();
+        let waiting = "SELECT count(*) AS n FROM pg_locks WHERE NOT granted";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while count_sql(&mut watcher, waiting) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the import never waited on the row"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        purger.batch_execute("COMMIT").unwrap();
+    });
+    let mut longer = greeting("p", T0, "rest", 0.9, 0.8);
+    longer["events"]
+        .as_array_mut()
+        .unwrap()
+        .push(user("more", "inform", 0.4, T0 + 10.0, "rest"));
+    let (status, body) = app.post_json("/api/trackers", &longer).await;
+    commit_once_waited_on.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    let mut conn = app.state.pool.get().unwrap();
+    for table in [
+        "events",
+        "conversation_features",
+        "conversation_paths",
+        "user_messages",
+    ] {
+        let orphans = format!(
+            "SELECT count(*) AS n FROM {table} t WHERE NOT EXISTS \
+             (SELECT 1 FROM conversations c WHERE c.id = t.conversation_id)"
+        );
+        assert_eq!(count_sql(&mut conn, &orphans), 0, "{table}");
+    }
+    drop(conn);
+    // Sent again, it is a new conversation with every event.
+    let again = app.import(&longer).await;
+    assert_eq!(
+        (
+            again["conversations_created"].as_i64(),
+            again["events_added"].as_i64()
+        ),
+        (Some(1), Some(6))
+    );
+}

@@ -86,16 +86,8 @@ both_backends! {
         assert!(app.ids("text=refund&text_mode=substring").await.is_empty());
         // The indexes hold exactly the user messages stored: the purged ones' rows are gone,
         // the new one's are there (SQLite's two FTS5 tables; PostgreSQL's table of user messages).
-        #[derive(diesel::QueryableByName)]
-        struct Rows {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
         let mut conn = app.state.pool.get().unwrap();
-        let count = |conn: &mut hindsight_server::db::DbConnection, sql: &str| -> i64 {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(sql).get_result::<Rows>(conn).unwrap().n
-        };
+        let count = crate::harness::count_sql;
         let messages = count(&mut conn, "SELECT count(*) AS n FROM events WHERE type_name = 'user' AND text IS NOT NULL");
         assert_eq!(messages, 1);
         let indexes: &[&str] = if conn.backend() == hindsight_server::db::Backend::Sqlite {
