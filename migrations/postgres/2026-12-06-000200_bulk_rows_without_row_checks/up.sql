@@ -4,9 +4,9 @@
 -- record when the row is not already locked), fired per row even by COPY. An import writes
 -- 18 events per conversation, a user message's row for each of its four or five messages
 -- (each locking a distinct event) and a dozen feature rows: measured on this machine,
--- 100,000 demo conversations (1.8 M events) into a fresh database imported at 15,300 and
--- 24,000 events/s with the keys, 34,400 and 39,500 without (`hindsight demo-data`, two
--- rounds each).
+-- 100,000 demo conversations (1.8 M events) into a fresh database imported at 23,100 and
+-- 30,200 events/s with the keys, 37,000 and 39,900 without (`hindsight demo-data`, two
+-- rounds each, alternating).
 --
 -- What the keys guaranteed still holds:
 -- - No row without its parent. The importer writes these rows only for conversations it
