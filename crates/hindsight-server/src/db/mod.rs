@@ -43,6 +43,7 @@ pub mod queue_settlements;
 pub mod queues;
 pub mod schema;
 pub mod settings;
+pub mod sql_log;
 pub mod stats;
 pub mod tags;
 pub mod training;
