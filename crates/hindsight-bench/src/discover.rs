@@ -286,7 +286,7 @@ pub(crate) fn discover_section(o: &mut String, d: &DiscoverResult) {
     );
     let _ = writeln!(
         o,
-        "\nThe server's resident memory (VmRSS, read every 20 ms): {:.0} MB before the run, **{:.0} MB** at most during it ({:+.0} MB).",
+        "\nThe server's private resident memory (`RssAnon` + `RssShmem`, read every 20 ms): {:.0} MB before the run, **{:.0} MB** at most during it ({:+.0} MB).",
         d.rss_before_mb,
         d.rss_peak_mb,
         d.rss_peak_mb - d.rss_before_mb

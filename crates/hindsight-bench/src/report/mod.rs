@@ -109,6 +109,7 @@ pub fn report(
         );
     }
     let _ = writeln!(o, "- The server is a child `hindsight serve` process (release build, default pool of 8); the client and the hand-written SQL run in the bench process on the same 2 cores, over loopback.");
+    let _ = writeln!(o, "- The server's memory is its private resident memory (`RssAnon` and `RssShmem` of `/proc/PID/status`; peaks read every 20 ms): SQLite reads the database through a memory map, whose pages are the operating system's file cache and not counted.");
     let _ = writeln!(o, "- \"SQL\" is the best hand-written SQL for the same answer (rows, their intents/actions/tags, and the count), run through the same driver in the bench process; \"ratio\" is API / SQL at p50.");
     for n in notes {
         let _ = writeln!(o, "- {n}");

@@ -203,6 +203,7 @@ impl DatabaseUrl {
                 // One statement each: SQLite applies only the first of a batch of PRAGMAs in
                 // some drivers, and a failing one should name itself.
                 let cache_size = format!("PRAGMA cache_size = -{cache_kib}");
+                let mmap_size = format!("PRAGMA mmap_size = {SQLITE_MMAP_BYTES}");
                 for pragma in [
                     "PRAGMA foreign_keys = ON",
                     "PRAGMA busy_timeout = 10000",
@@ -210,10 +211,14 @@ impl DatabaseUrl {
                     "PRAGMA synchronous = NORMAL",
                     cache_size.as_str(),
                     "PRAGMA temp_store = MEMORY",
+                    mmap_size.as_str(),
                 ] {
                     conn.batch_execute(pragma)?;
                 }
                 super::sqlite_functions::register(&mut conn)?;
+                if super::sql_log::enabled() {
+                    conn.set_instrumentation(super::sql_log::StatementLog::default());
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => {
@@ -222,6 +227,9 @@ impl DatabaseUrl {
                 // PostgreSQL's own budget, per statement; 0 is its "no limit" too.
                 conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))?;
                 conn.batch_execute(SERVING_SETTINGS)?;
+                if super::sql_log::enabled() {
+                    conn.set_instrumentation(super::sql_log::StatementLog::default());
+                }
                 Ok(DbConnection::Pg(conn))
             }
         }
@@ -317,6 +325,15 @@ const SQLITE_CACHE_BUDGET_KIB: i64 = 128 * 1024;
 fn cache_share_kib(pool_size: u32) -> i64 {
     (SQLITE_CACHE_BUDGET_KIB / i64::from(pool_size.max(1))).max(SQLITE_CACHE_FLOOR_KIB)
 }
+
+/// How much of the database file SQLite reads through a memory map (all of it, up to 1 TiB:
+/// `.cargo/config.toml` raises SQLite's compiled limit of 2 GB to this). Pages beyond the
+/// connection's own cache are then read from the operating system's file cache in place,
+/// where a `read` call copied each one: at a million conversations an inbox page that
+/// tests 10,000 conversations' rows in its order (four conditions and a word) took 32 ms
+/// without, 21 ms with. The mapped pages are the file cache's, shared by the connections;
+/// SQLite still writes through its own pages and the WAL.
+const SQLITE_MMAP_BYTES: u64 = 1 << 40;
 
 /// The smallest page cache a pooled SQLite connection gets, however large the pool.
 const SQLITE_CACHE_FLOOR_KIB: i64 = 4 * 1024;
