@@ -1,7 +1,7 @@
 //! The distinct values the filter menus offer, with conversation counts.
 
 use diesel::prelude::*;
-use hindsight_types::{FacetCount, Facets, SlotFacet};
+use hindsight_types::{ConversationFilter, FacetCount, Facets, SlotFacet};
 
 use super::DbConnection;
 
@@ -53,6 +53,42 @@ pub fn add_counts(
             .execute(c))?;
     }
     Ok(())
+}
+
+/// The number of live conversations matching `filter` from the maintained counts, when the
+/// filter is one feature value and nothing else (`intent=X`, `action=X`, `entity=X` or
+/// `policy=X`; an order aside): what a reviewer clicking a value of the facets asks. `None`
+/// for any other filter. The counts change in the transaction that changes the conversations
+/// (imports, appended events, trash, restore, deletion: `tests/it/facet_counts.rs`), so this
+/// is the exact number; counting it gathered every holder (at a million conversations,
+/// `action=utter_005`'s 99,168: 82 ms on SQLite, 408 ms on PostgreSQL).
+pub fn feature_total(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<i64>> {
+    let [(kind, [name])] = super::plan::any_of_kinds(filter)[..] else {
+        return Ok(None);
+    };
+    let rest = ConversationFilter {
+        intents: Vec::new(),
+        actions: Vec::new(),
+        entities: Vec::new(),
+        policies: Vec::new(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    if rest != ConversationFilter::default() {
+        return Ok(None);
+    }
+    let held: Option<i64> = facet_counts::table
+        .filter(facet_counts::kind.eq(kind))
+        .filter(facet_counts::name.eq(name))
+        .filter(facet_counts::value.eq(""))
+        .select(facet_counts::conversations)
+        .first(conn)
+        .optional()?;
+    // No row: no conversation ever held the value.
+    Ok(Some(held.unwrap_or(0)))
 }
 
 /// Every facet over live conversations, from the maintained counts.

@@ -2,6 +2,7 @@
 //! trash, restore, outright deletion, a changed channel and appended events.
 
 use diesel::connection::SimpleConnection;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
@@ -58,5 +59,61 @@ both_backends! {
         assert_eq!(count(&f, "intents", "goodbye"), 1, "{f}");
         assert_eq!(count(&f, "intents", "greet"), 2, "{f}");
         assert_eq!((count(&f, "channels", "rest"), count(&f, "channels", "telegram")), (1, 1), "{f}");
+    }
+}
+
+/// `/api/conversations/count` of every single intent, action, entity and policy the facets
+/// list (answered from the maintained counts) against the same filter counted over the
+/// conversations: `min_user_messages=0` holds for every conversation and takes the filter
+/// out of what the maintained counts answer.
+async fn assert_feature_totals_counted(app: &TestApp, when: &str) {
+    let facets = app.get_ok("/api/facets").await;
+    let mut checked = 0;
+    for (list, param) in [
+        ("intents", "intent"),
+        ("actions", "action"),
+        ("entities", "entity"),
+        ("policies", "policy"),
+    ] {
+        for facet in facets[list].as_array().unwrap() {
+            let value: String =
+                url::form_urlencoded::byte_serialize(facet["value"].as_str().unwrap().as_bytes())
+                    .collect();
+            let query = format!("{param}={value}");
+            let maintained = app.count(&query).await;
+            let counted = app.count(&format!("{query}&min_user_messages=0")).await;
+            assert_eq!(maintained, counted, "{when}: {query}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{when}: only {checked} values in {facets}");
+    assert_eq!(app.count("intent=no_such_intent").await, 0, "{when}");
+}
+
+both_backends! {
+    async fn a_single_features_total_from_the_maintained_counts_is_the_counted_one(app: TestApp) {
+        crate::tab_counts::load_demo(&app, 300);
+        assert_feature_totals_counted(&app, "imported").await;
+
+        let ids = app.ids("limit=4").await;
+        for id in &ids[..3] {
+            let (status, body) = app.send(app.request(Method::DELETE, &format!("/api/conversations/{id}"))).await;
+            assert_eq!(status, 204, "trash {id}: {body}");
+        }
+        assert_feature_totals_counted(&app, "three in the trash").await;
+
+        let (status, body) = app.post_json(&format!("/api/conversations/{}/restore", ids[0]), &json!({})).await;
+        assert_eq!(status, 204, "restore: {body}");
+        assert_feature_totals_counted(&app, "one restored").await;
+
+        sql(&app, &format!("DELETE FROM conversations WHERE sender_id = '{}'", ids[3]));
+        assert_feature_totals_counted(&app, "a live one deleted outright").await;
+
+        let (status, body) = app
+            .post_json(&format!("/api/conversations/{}/events", ids[0]), &json!([user("bye", "goodbye", 0.9, T0 + 1e8, "telegram")]))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(app.count("intent=goodbye").await, 1);
+        assert_feature_totals_counted(&app, "events appended").await;
     }
 }

@@ -11,9 +11,13 @@ use crate::db::connection::{within, Backend};
 use crate::db::DbConnection;
 
 /// How many live conversations match the filter: from the maintained counts when the filter
-/// holds only channels and review statuses ([`crate::db::counts`]), else counted.
+/// holds only channels and review statuses ([`crate::db::counts`]) or is one feature value
+/// ([`crate::db::facets::feature_total`]), else counted.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<i64> {
     if let Some(n) = crate::db::counts::total(conn, filter)? {
+        return Ok(n);
+    }
+    if let Some(n) = crate::db::facets::feature_total(conn, filter)? {
         return Ok(n);
     }
     if let Some(rows) = counted_apart(conn, &without_status(filter))? {
