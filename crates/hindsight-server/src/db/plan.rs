@@ -355,6 +355,39 @@ pub fn feature_postings(
         .collect())
 }
 
+/// For each feature a sequence pattern's steps require (`intent:a > action:b`), how many
+/// conversations hold it, from the maintained facet counts in one read; empty without a
+/// pattern.
+pub fn step_feature_postings(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Vec<((&'static str, String), i64)>> {
+    let Some(pattern) = &filter.sequence else {
+        return Ok(Vec::new());
+    };
+    let required = pattern.required_features();
+    if required.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<Vec<String>> = required.iter().map(|(_, n)| vec![n.to_string()]).collect();
+    let kinds: Vec<(&'static str, &[String])> = required
+        .iter()
+        .zip(&names)
+        .map(|((kind, _), names)| (*kind, names.as_slice()))
+        .collect();
+    let counts = facet_counts_of(conn, &kinds, &[])?;
+    Ok(required
+        .into_iter()
+        .map(|(kind, name)| {
+            let postings = counts
+                .iter()
+                .find(|(k, n, _)| k == kind && n == name)
+                .map_or(0, |(_, _, c)| *c);
+            ((kind, name.to_owned()), postings)
+        })
+        .collect())
+}
+
 /// Whether the filter holds a condition the plain page gathers (`IN` a subquery): features,
 /// their exclusions, slots, tags, annotations, scores, text, a Discover group, or a sequence that needs steps.
 pub fn gathers(filter: &ConversationFilter) -> bool {

@@ -119,6 +119,9 @@ pub(super) struct Plan {
     /// would hash whole rather than look up per sampled conversation (see
     /// `estimate::estimate_by_status`).
     pub fenced_kinds: Vec<&'static str>,
+    /// The sequence pattern's step features (kind, name) whose probe is fenced the same way
+    /// in the estimate's sample, for the same reason.
+    pub fenced_step_features: Vec<(&'static str, String)>,
 }
 
 impl Plan {

@@ -57,7 +57,11 @@ pub(super) fn with_sequence<'a>(
         let named = conversation_features::table
             .filter(kind.eq(feature))
             .filter(name.eq(feature_name));
-        q = if fenced {
+        let fenced_here = plan
+            .fenced_step_features
+            .iter()
+            .any(|(k, n)| *k == feature && n == feature_name);
+        q = if fenced || fenced_here {
             with_fenced_probe(q, feature, feature_name, None)
         } else if plan.per_row() {
             q.filter(exists(named.filter(conversation_id.eq(conversations::id))))
