@@ -238,8 +238,14 @@ fn conditions_plan(
 ) -> QueryResult<filter::Plan> {
     let mut plan = filter::Plan::on(conn.backend());
     plan.probe = super::plan::probe_kinds(conn, filter, walk)?;
-    if super::plan::probe_words(conn, filter, walk)? {
-        plan.probe.push("text");
+    match super::plan::read_words(conn, filter, walk)? {
+        super::plan::WordsRead::Gather => {}
+        super::plan::WordsRead::Probe => plan.probe.push("text"),
+        // Words alone: nothing else to test, nothing for a sample to decide.
+        super::plan::WordsRead::PerRow => {
+            plan.per_row = true;
+            return Ok(plan);
+        }
     }
     let substring = filter
         .text
