@@ -364,21 +364,8 @@ pub fn feature_postings(
     filter: &ConversationFilter,
 ) -> QueryResult<Vec<(&'static str, i64)>> {
     let kinds = any_of_kinds(filter);
-    if kinds.is_empty() {
-        return Ok(Vec::new());
-    }
-    let counts = facet_counts_of(conn, &kinds, &[])?;
-    Ok(kinds
-        .iter()
-        .map(|(kind, names)| {
-            let postings = counts
-                .iter()
-                .filter(|(k, n, _)| k == kind && names.contains(n))
-                .map(|(_, _, c)| c)
-                .sum();
-            (*kind, postings)
-        })
-        .collect())
+    let postings = postings_of(conn, &kinds)?;
+    Ok(kinds.iter().map(|(kind, _)| *kind).zip(postings).collect())
 }
 
 /// For each feature a sequence pattern's steps require (`intent:a > action:b`), how many
@@ -392,24 +379,38 @@ pub fn step_feature_postings(
         return Ok(Vec::new());
     };
     let required = pattern.required_features();
-    if required.is_empty() {
-        return Ok(Vec::new());
-    }
-    let names: Vec<Vec<String>> = required.iter().map(|(_, n)| vec![n.to_string()]).collect();
+    let names: Vec<[String; 1]> = required.iter().map(|(_, n)| [n.to_string()]).collect();
     let kinds: Vec<(&'static str, &[String])> = required
         .iter()
         .zip(&names)
         .map(|((kind, _), names)| (*kind, names.as_slice()))
         .collect();
-    let counts = facet_counts_of(conn, &kinds, &[])?;
+    let postings = postings_of(conn, &kinds)?;
     Ok(required
         .into_iter()
-        .map(|(kind, name)| {
-            let postings = counts
+        .map(|(kind, name)| (kind, name.to_owned()))
+        .zip(postings)
+        .collect())
+}
+
+/// For each (kind, any of names), how many conversations hold one of the names (a
+/// conversation holding two counted twice), from the facet counts in one read.
+fn postings_of(
+    conn: &mut DbConnection,
+    kinds: &[(&'static str, &[String])],
+) -> QueryResult<Vec<i64>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts = facet_counts_of(conn, kinds, &[])?;
+    Ok(kinds
+        .iter()
+        .map(|(kind, names)| {
+            counts
                 .iter()
-                .find(|(k, n, _)| k == kind && n == name)
-                .map_or(0, |(_, _, c)| *c);
-            ((kind, name.to_owned()), postings)
+                .filter(|(k, n, _)| k == kind && names.contains(n))
+                .map(|(_, _, c)| c)
+                .sum()
         })
         .collect())
 }
