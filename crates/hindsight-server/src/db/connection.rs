@@ -332,7 +332,9 @@ fn cache_share_kib(pool_size: u32) -> i64 {
 /// where a `read` call copied each one: at a million conversations an inbox page that
 /// tests 10,000 conversations' rows in its order (four conditions and a word) took 32 ms
 /// without, 21 ms with. The mapped pages are the file cache's, shared by the connections;
-/// SQLite still writes through its own pages and the WAL.
+/// SQLite still writes through its own pages and the WAL. The cost SQLite's documentation
+/// names: an I/O error while reading a mapped page arrives as a signal that stops the
+/// process, not as an error code; the database is a local file that Hindsight owns.
 const SQLITE_MMAP_BYTES: u64 = 1 << 40;
 
 /// The smallest page cache a pooled SQLite connection gets, however large the pool.
