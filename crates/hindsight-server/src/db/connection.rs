@@ -197,7 +197,7 @@ impl DatabaseUrl {
     ) -> Result<DbConnection, ConnectError> {
         // The only place that matches on the backend to open a connection: each driver needs
         // its own settings.
-        match self.backend {
+        let mut conn = match self.backend {
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target)?;
                 // One statement each: SQLite applies only the first of a batch of PRAGMAs in
@@ -216,10 +216,7 @@ impl DatabaseUrl {
                     conn.batch_execute(pragma)?;
                 }
                 super::sqlite_functions::register(&mut conn)?;
-                if super::sql_log::enabled() {
-                    conn.set_instrumentation(super::sql_log::StatementLog::default());
-                }
-                Ok(DbConnection::Sqlite(conn))
+                DbConnection::Sqlite(conn)
             }
             Backend::Postgres => {
                 let mut conn = diesel::PgConnection::establish(&self.target)?;
@@ -227,12 +224,13 @@ impl DatabaseUrl {
                 // PostgreSQL's own budget, per statement; 0 is its "no limit" too.
                 conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))?;
                 conn.batch_execute(SERVING_SETTINGS)?;
-                if super::sql_log::enabled() {
-                    conn.set_instrumentation(super::sql_log::StatementLog::default());
-                }
-                Ok(DbConnection::Pg(conn))
+                DbConnection::Pg(conn)
             }
+        };
+        if super::sql_log::enabled() {
+            conn.set_instrumentation(super::sql_log::StatementLog::default());
         }
+        Ok(conn)
     }
 }
 
