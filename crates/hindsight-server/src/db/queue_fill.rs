@@ -273,31 +273,56 @@ pub fn fill(
     Ok((rows.len() as i64, sampled))
 }
 
+/// First key of PostgreSQL's advisory lock that orders a queue's creation after imports.
+const CREATION_LOCK: i32 = 1364;
+/// First key of PostgreSQL's advisory lock that keeps purges out of a fill.
+const PURGE_LOCK: i32 = 1365;
+
+/// Takes PostgreSQL's transaction-scoped advisory lock `(key, 0)`, in its shared form or not.
+fn advisory_lock(conn: &mut DbConnection, key: i32, shared: bool) -> QueryResult<()> {
+    // Per backend: SQLite's write transaction (`BEGIN IMMEDIATE`) holds the database's write
+    // lock already, which every other writer waits for. PostgreSQL runs writers side by side.
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Pg(c) => {
+            let take = match shared {
+                true => "pg_advisory_xact_lock_shared",
+                false => "pg_advisory_xact_lock",
+            };
+            diesel::sql_query(format!("SELECT {take}({key}, 0)"))
+                .execute(c)
+                .map(drop)
+        }
+    }
+}
+
 /// Holds back imports while a queue is created, until its transaction ends, so that the new
 /// queue's fill sees every import committed before it and every import after it sees the
 /// queue (see [`follow_imports`]).
 pub fn lock_for_creation(conn: &mut DbConnection) -> QueryResult<()> {
-    // Per backend: SQLite's write transaction holds the database's write lock already, which
-    // imports wait for too. PostgreSQL runs imports side by side, each holding the shared
-    // form of this advisory lock (first key: "queue creation") from before it reads the
-    // queues until it commits; a creation takes the exclusive form.
-    match conn {
-        DbConnection::Sqlite(_) => Ok(()),
-        DbConnection::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock(1364, 0)")
-            .execute(c)
-            .map(drop),
-    }
+    // On PostgreSQL imports run side by side, each holding the shared form of this lock from
+    // before it reads the queues until it commits; a creation takes the exclusive form.
+    advisory_lock(conn, CREATION_LOCK, false)
 }
 
 /// An import's side of [`lock_for_creation`].
 fn share_creation_lock(conn: &mut DbConnection) -> QueryResult<()> {
-    // Per backend: as in `lock_for_creation`.
-    match conn {
-        DbConnection::Sqlite(_) => Ok(()),
-        DbConnection::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock_shared(1364, 0)")
-            .execute(c)
-            .map(drop),
-    }
+    advisory_lock(conn, CREATION_LOCK, true)
+}
+
+/// Holds back purges until the transaction ends; a fill takes it before it reads its
+/// candidates. PostgreSQL keeps no foreign key from a queue's entries to their conversations
+/// (migration `2026-12-06-000210`): a conversation the fill read live must not be deleted
+/// before the fill's entries are committed, or its entries would outlive it. (A queue that
+/// follows imports needs none: it takes only conversations its import holds locked.)
+pub fn hold_off_purges(conn: &mut DbConnection) -> QueryResult<()> {
+    advisory_lock(conn, PURGE_LOCK, true)
+}
+
+/// A purge's side of [`hold_off_purges`]: waits for the fills under way, and holds new ones
+/// back until the transaction ends.
+pub fn lock_for_purge(conn: &mut DbConnection) -> QueryResult<()> {
+    advisory_lock(conn, PURGE_LOCK, false)
 }
 
 /// A queue that takes imported conversations: id, kept query, sampling rule (JSON).

@@ -217,8 +217,13 @@ pub fn trash_count(conn: &mut DbConnection) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Deletes for good what has been in the trash longer than `days`; returns how many.
+/// Deletes for good what has been in the trash longer than `days`; returns how many. Waits
+/// for the review-queue fills under way ([`super::queue_fill::lock_for_purge`]).
 pub fn purge(conn: &mut DbConnection, days: i64) -> QueryResult<usize> {
     let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
-    diesel::delete(conversations::table.filter(conversations::deleted_at.lt(cutoff))).execute(conn)
+    super::write_transaction(conn, |conn| {
+        super::queue_fill::lock_for_purge(conn)?;
+        diesel::delete(conversations::table.filter(conversations::deleted_at.lt(cutoff)))
+            .execute(conn)
+    })
 }

@@ -24,9 +24,12 @@ pub const MAX_ADDED: usize = 10_000;
 /// memory, not a limit on how many are added.
 pub const MATCH_BATCH: i64 = 5_000;
 
-/// The queue, locked for the transaction; 409 unless it takes its conversations by id.
+/// The queue, locked for the transaction (and purges held off); 409 unless it takes its
+/// conversations by id.
 fn explicit_queue(conn: &mut DbConnection, id: i64) -> AppResult<QueueRow> {
     db::queues::lock(conn, id)?;
+    // Before the candidates are read: none of them is purged until the fill is committed.
+    db::queue_fill::hold_off_purges(conn)?;
     let row = queue_row(conn, id)?;
     if row.source_kind != "explicit" {
         return Err(conflict(

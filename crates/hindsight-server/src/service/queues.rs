@@ -167,6 +167,7 @@ pub async fn create_queue(
                         super::path_rewrite::require_paths_for(&path_rewrite, &filter)?;
                         // No import commits between this fill and the queue's creation.
                         db::queue_fill::lock_for_creation(conn)?;
+                        db::queue_fill::hold_off_purges(conn)?;
                         (
                             Some((*filter_id, query)),
                             db::queue_fill::candidates(

@@ -312,7 +312,6 @@ impl Drop for TestApp {
     }
 }
 
-/// Whether a response is a server-sent event stream (whose body never ends).
 /// The single number a raw SQL query selects `AS n` (a count, an id): for checks of stored
 /// rows that the API does not show.
 pub fn count_sql(conn: &mut hindsight_server::db::DbConnection, sql: &str) -> i64 {
@@ -328,6 +327,23 @@ pub fn count_sql(conn: &mut hindsight_server::db::DbConnection, sql: &str) -> i6
         .n
 }
 
+/// Blocks until a session of this test's PostgreSQL database waits on a lock (20 s at most):
+/// the moment a test holding a transaction open lets it go, having seen the other side wait.
+pub fn await_lock_wait(conn: &mut hindsight_server::db::DbConnection) {
+    // This test's database only: the cluster serves the other tests at the same time.
+    let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while count_sql(conn, waiting) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing ever waited on a lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Whether a response is a server-sent event stream (whose body never ends).
 pub fn is_event_stream(res: &reqwest::Response) -> bool {
     res.headers()
         .get(reqwest::header::CONTENT_TYPE)

@@ -262,9 +262,10 @@ mod files_and_tracker_stores {
 }
 
 both_backends! {
-    // Purging a conversation takes every row an import wrote for it (PostgreSQL deletes them
-    // by statement-level triggers since migration `2026-12-06-000200`, not foreign keys) and
-    // what hangs off its events (a flag), and leaves the other conversation's rows whole.
+    // Purging a conversation takes every row an import wrote for it, its entries in review
+    // queues (PostgreSQL deletes both by statement-level triggers since migrations
+    // `2026-12-06-000200` and `-000210`, not foreign keys) and what hangs off its events (a
+    // flag), and leaves the other conversation's rows whole.
     async fn purged_conversations_leave_no_rows_behind(app: TestApp) {
         use hindsight_server::db::DbConnection;
         let with_slot = |sender: &str, at: f64| {
@@ -273,11 +274,12 @@ both_backends! {
             t
         };
         app.import(&json!([with_slot("gone", T0), with_slot("kept", T0 + 10.0)])).await;
+        crate::queues::explicit(&app, "both", json!({}), &["gone".to_owned(), "kept".to_owned()]).await;
         let event = app.get_ok("/api/conversations/gone").await["events"][1]["id"].as_i64().unwrap();
         let flag = app.request(reqwest::Method::PUT, &format!("/api/conversations/gone/events/{event}/flag")).json(&json!({"note": "n"}));
         let (status, body) = app.send(flag).await;
         assert!(status.is_success(), "{body}");
-        let tables = ["events", "conversation_features", "conversation_paths", "message_flags"];
+        let tables = ["events", "conversation_features", "conversation_paths", "message_flags", "queue_conversations"];
         let rows = |conn: &mut DbConnection, sender: &str| -> Vec<i64> {
             tables
                 .iter()
@@ -332,18 +334,7 @@ async fn an_import_into_a_conversation_purged_meanwhile_leaves_no_orphans() {
         .unwrap();
     let pool = app.state.pool.clone();
     let commit_once_waited_on = tokio::task::spawn_blocking(move || {
-        let mut watcher = pool.get().unwrap();
-        // This test's database only: the cluster serves the other tests at the same time.
-        let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
-                       WHERE datname = current_database() AND wait_event_type = 'Lock'";
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while count_sql(&mut watcher, waiting) == 0 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the import never waited on the row"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        crate::harness::await_lock_wait(&mut pool.get().unwrap());
         purger.batch_execute("COMMIT").unwrap();
     });
     let mut longer = greeting("p", T0, "rest", 0.9, 0.8);

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::harness::TestApp;
+use crate::harness::{await_lock_wait, count_sql, Db, TestApp};
 use crate::queues::{as_user, create, rubric};
 use crate::tab_counts::load_demo;
 
@@ -69,4 +69,97 @@ both_backends! {
         let (status, err) = add_matching(&app, saved["id"].as_i64().unwrap(), "channel=rest").await;
         assert_eq!((status, err["error"]["field"].clone()), (StatusCode::CONFLICT, json!("source")), "{err}");
     }
+}
+
+both_backends! {
+    // Deleting a queue deletes its entries and no other queue's (PostgreSQL by a
+    // statement-level trigger since migration `2026-12-06-000210`, not a foreign key).
+    async fn a_deleted_queues_entries_go_with_it(app: TestApp) {
+        load_demo(&app, 50);
+        let ids = app.ids("limit=20").await;
+        let gone = crate::queues::explicit(&app, "gone", json!({}), &ids).await;
+        let kept = crate::queues::explicit(&app, "kept", json!({}), &ids).await;
+        let entries = |queue: i64| {
+            let mut conn = app.state.pool.get().unwrap();
+            count_sql(&mut conn, &format!("SELECT count(*) AS n FROM queue_conversations WHERE queue_id = {queue}"))
+        };
+        assert_eq!((entries(gone), entries(kept)), (20, 20));
+        let (status, body) = app.send(app.request(Method::DELETE, &format!("/api/queues/{gone}"))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        assert_eq!((entries(gone), entries(kept)), (0, 20));
+    }
+}
+
+// PostgreSQL keeps no foreign key from a queue's entries to their conversations (migration
+// `2026-12-06-000210`): a fill holds purges off from before it reads its candidates until it
+// commits, and a purge holds fills off until it commits. Each side here holds its lock in a
+// transaction left open until the other side is seen waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fills_and_purges_wait_for_each_other() {
+    use diesel::Connection;
+    use hindsight_server::db::{queue_fill, triage};
+    let app = TestApp::start(Db::Postgres).await;
+    load_demo(&app, 50);
+    let ids = app.ids("limit=2").await;
+    let queue = crate::queues::explicit(&app, "q", json!({}), &ids[..1]).await;
+    let (status, _) = app
+        .send(app.request(Method::DELETE, &format!("/api/conversations/{}", ids[0])))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // A fill under way: the purge waits for it to commit.
+    let pool = app.state.pool.clone();
+    let (held, hold) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let fill = std::thread::spawn(move || {
+        pool.get().unwrap().transaction(|c| {
+            queue_fill::hold_off_purges(c)?;
+            held.send(()).unwrap();
+            released.recv().unwrap();
+            diesel::QueryResult::Ok(())
+        })
+    });
+    hold.recv().unwrap();
+    let pool = app.state.pool.clone();
+    let purge = tokio::task::spawn_blocking(move || triage::purge(&mut pool.get().unwrap(), 0));
+    await_lock_wait(&mut app.state.pool.get().unwrap());
+    assert!(!purge.is_finished(), "the purge went ahead of the fill");
+    release.send(()).unwrap();
+    fill.join().unwrap().unwrap();
+    assert_eq!(purge.await.unwrap().unwrap(), 1, "the trashed conversation");
+    let mut conn = app.state.pool.get().unwrap();
+    let orphans = "SELECT count(*) AS n FROM queue_conversations q \
+                   WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = q.conversation_id)";
+    assert_eq!(count_sql(&mut conn, orphans), 0);
+    assert_eq!(
+        count_sql(
+            &mut conn,
+            &format!("SELECT count(*) AS n FROM queue_conversations WHERE queue_id = {queue}")
+        ),
+        0
+    );
+    drop(conn);
+
+    // A purge under way: a fill waits for it, then reads what the purge left.
+    let pool = app.state.pool.clone();
+    let (held, hold) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let purger = std::thread::spawn(move || {
+        pool.get().unwrap().transaction(|c| {
+            queue_fill::lock_for_purge(c)?;
+            held.send(()).unwrap();
+            released.recv().unwrap();
+            diesel::QueryResult::Ok(())
+        })
+    });
+    hold.recv().unwrap();
+    let add = app.request(Method::POST, &format!("/api/queues/{queue}/conversations"));
+    let add = tokio::spawn(add.json(&json!({"conversation_ids": [ids[1]]})).send());
+    await_lock_wait(&mut app.state.pool.get().unwrap());
+    assert!(!add.is_finished(), "the fill went ahead of the purge");
+    release.send(()).unwrap();
+    purger.join().unwrap().unwrap();
+    let added = add.await.unwrap().unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    assert_eq!(added.json::<Value>().await.unwrap()["added"], 1);
 }
