@@ -5,6 +5,7 @@ mod harness;
 mod rasa;
 
 mod annotations;
+mod appends;
 mod auth;
 mod broker;
 mod budget;
