@@ -5,8 +5,14 @@
 //! row. PostgreSQL streams the rows with `COPY … FROM STDIN (FORMAT binary)`, which skips
 //! parsing and planning a statement of tens of thousands of parameters (diesel never caches
 //! a multi-row insert of a `Vec`, so each was parsed and planned afresh).
+//!
+//! Rows that change ([`update_occurrences`]) are updated one statement per row on SQLite, a
+//! prepared statement run in process (about 17 µs a row while a broker backlog drains), and
+//! by one statement per batch on PostgreSQL, which joins the batch's values passed as arrays:
+//! a statement per row there costs a round trip and an executor start (about 100 µs a row).
 
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
 
 use super::schema::{conversation_features, events};
 use super::DbConnection;
@@ -90,5 +96,41 @@ pub fn insert_features(conn: &mut DbConnection, rows: &[NewFeature]) -> QueryRes
             .from_insertable(rows)
             .execute(c)
             .map(drop),
+    }
+}
+
+/// Sets the occurrence counts of stored feature rows to those of `rows` (matched by
+/// conversation, kind, name and value).
+pub fn update_occurrences(conn: &mut DbConnection, rows: &[NewFeature]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Each backend's way (see the module's documentation).
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for f in rows {
+                let key = (f.conversation_id, &f.kind, &f.name, &f.value);
+                diesel::update(conversation_features::table.find(key))
+                    .set(conversation_features::occurrences.eq(f.occurrences))
+                    .execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Pg(c) => {
+            let column = |get: fn(&NewFeature) -> &str| rows.iter().map(get).collect::<Vec<_>>();
+            diesel::sql_query(
+                "UPDATE conversation_features AS f SET occurrences = v.occurrences \
+                 FROM unnest($1, $2, $3, $4, $5) AS v (conversation_id, kind, name, value, occurrences) \
+                 WHERE f.conversation_id = v.conversation_id AND f.kind = v.kind \
+                 AND f.name = v.name AND f.value = v.value",
+            )
+            .bind::<Array<BigInt>, _>(rows.iter().map(|f| f.conversation_id).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(column(|f| &f.kind))
+            .bind::<Array<Text>, _>(column(|f| &f.name))
+            .bind::<Array<Text>, _>(column(|f| &f.value))
+            .bind::<Array<BigInt>, _>(rows.iter().map(|f| f.occurrences).collect::<Vec<_>>())
+            .execute(c)
+            .map(drop)
+        }
     }
 }

@@ -509,6 +509,9 @@ fn store_in_transaction(
     let mut new_events = Vec::new();
     let mut new_features = Vec::new();
     let mut new_paths = Vec::new();
+    // Rows that exist already and change, written together after the loop.
+    let mut changed_features = Vec::new();
+    let mut changed_paths = Vec::new();
     // Conversations that stay in the trash: their new features count in no facet until a
     // restore (whose trigger counts all of them).
     let mut in_trash: HashSet<i64> = HashSet::new();
@@ -560,7 +563,7 @@ fn store_in_transaction(
         match p.path {
             (steps, true) => {
                 if !p.events.is_empty() {
-                    super::paths::update(conn, cid, &steps)?;
+                    changed_paths.push((cid, steps));
                 }
             }
             (steps, false) => new_paths.push((cid, steps)),
@@ -570,18 +573,16 @@ fn store_in_transaction(
             ..e
         }));
         for ((kind, name, value), occurrences, exists) in p.features {
-            if exists {
-                diesel::update(conversation_features::table.find((cid, &kind, &name, &value)))
-                    .set(conversation_features::occurrences.eq(occurrences))
-                    .execute(conn)?;
-            } else {
-                new_features.push(NewFeature {
-                    conversation_id: cid,
-                    kind,
-                    name,
-                    value,
-                    occurrences,
-                });
+            let row = NewFeature {
+                conversation_id: cid,
+                kind,
+                name,
+                value,
+                occurrences,
+            };
+            match exists {
+                true => changed_features.push(row),
+                false => new_features.push(row),
             }
         }
     }
@@ -591,7 +592,9 @@ fn store_in_transaction(
         index_user_texts(conn, before)?;
     }
     insert_features(conn, &new_features)?;
+    super::bulk::update_occurrences(conn, &changed_features)?;
     super::paths::insert(conn, &new_paths)?;
+    super::paths::update(conn, &changed_paths)?;
     // Each new feature row of a live conversation adds one conversation to its facet value.
     let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
     for f in new_features
