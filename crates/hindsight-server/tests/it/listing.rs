@@ -151,19 +151,21 @@ both_backends! {
         )]))
         .await;
         assert_eq!(found(app.ids(&day(20.0)).await), ["grows"]);
-        // A conversation imported whole over 40 days (the insert path).
+        // A conversation imported whole over 70 days (the insert path), longer than any
+        // before it: only its own insert can raise the bound far enough for day 1.
         app.import(&json!([tracker(
             "long",
             vec![
                 user("hi", "greet", 0.9, T0 + 0.5 * DAY, "rest"),
-                user("still there?", "greet", 0.9, T0 + 40.5 * DAY, "rest"),
+                user("still there?", "greet", 0.9, T0 + 70.5 * DAY, "rest"),
             ]
         )]))
         .await;
         assert_eq!(found(app.ids(&day(35.0)).await), ["long"]);
         assert_eq!(found(app.ids(&day(20.0)).await), ["grows", "long"]);
         assert_eq!(found(app.ids(&day(40.0)).await), ["long", "short"]);
-        for d in [20.0, 35.0, 40.0] {
+        assert_eq!(found(app.ids(&day(1.0)).await), ["grows", "long"]);
+        for d in [1.0, 20.0, 35.0, 40.0] {
             assert_eq!(app.count(&day(d)).await, app.ids(&day(d)).await.len() as i64, "count on day {d}");
         }
     }
