@@ -40,27 +40,35 @@ pub fn record_each(
     let now = chrono::Utc::now().naive_utc();
     let before = change.before.as_ref().map(Value::to_string);
     let after = change.after.as_ref().map(Value::to_string);
-    let rows: Vec<_> = ids
+    let rows: Vec<NewAuditRow<'_>> = ids
         .iter()
-        .map(|id| {
-            (
-                audit_log::at.eq(now),
-                audit_log::actor.eq(change.actor),
-                audit_log::action.eq(change.action),
-                audit_log::conversation_id.eq(*id),
-                audit_log::target.eq(change.target.as_deref()),
-                audit_log::before.eq(before.as_deref()),
-                audit_log::after.eq(after.as_deref()),
-            )
+        .map(|&conversation_id| NewAuditRow {
+            at: now,
+            actor: change.actor,
+            action: change.action,
+            conversation_id,
+            target: change.target.as_deref(),
+            before: before.as_deref(),
+            after: after.as_deref(),
         })
         .collect();
-    // Under SQLite's 32,766 bound parameters (7 columns).
-    for chunk in rows.chunks(4_000) {
-        on_each_backend!(conn, |c| diesel::insert_into(audit_log::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(())
+    // 4,000 rows of 7 columns: under SQLite's bound parameters.
+    insert_in_bulk!(conn, audit_log::table, &rows[..], 4_000)
+}
+
+/// An audit row to insert.
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+// What PostgreSQL's binary COPY requires (no field may stand for DEFAULT).
+#[diesel(treat_none_as_default_value = false)]
+struct NewAuditRow<'a> {
+    at: chrono::NaiveDateTime,
+    actor: &'a str,
+    action: &'a str,
+    conversation_id: Option<i64>,
+    target: Option<&'a str>,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
 }
 
 type Row = (

@@ -1,12 +1,7 @@
 //! Writing an import batch's event and feature rows in bulk, each backend its fastest way.
 //!
-//! The backends differ here, hence the `match`es. SQLite takes multi-row `INSERT … VALUES`
-//! of thousands of rows: one statement (and one statement journal) per chunk rather than per
-//! row. PostgreSQL streams the rows with `COPY … FROM STDIN (FORMAT binary)`, which skips
-//! parsing and planning a statement of tens of thousands of parameters (diesel never caches
-//! a multi-row insert of a `Vec`, so each was parsed and planned afresh).
-//!
-//! Rows that change ([`update_occurrences`]) are updated one statement per row on SQLite, a
+//! New rows go through [`insert_in_bulk!`](crate::db): multi-row inserts on SQLite, a binary
+//! COPY on PostgreSQL. Rows that change ([`update_occurrences`]) are updated one statement per row on SQLite, a
 //! prepared statement run in process (about 17 µs a row while a broker backlog drains), and
 //! by one statement per batch on PostgreSQL, which joins the batch's values passed as arrays:
 //! a statement per row there costs a round trip and an executor start (about 100 µs a row).
@@ -57,46 +52,17 @@ pub struct NewFeature {
 
 /// Inserts event rows in the order given (their ids follow it).
 pub fn insert_events(conn: &mut DbConnection, rows: &[NewEvent]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    // Each backend's bulk path (see the module's documentation).
-    match conn {
-        DbConnection::Sqlite(c) => {
-            for chunk in rows.chunks(SQLITE_EVENT_ROWS) {
-                diesel::insert_into(events::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            Ok(())
-        }
-        DbConnection::Pg(c) => diesel::copy_from(events::table)
-            .from_insertable(rows)
-            .execute(c)
-            .map(drop),
-    }
+    insert_in_bulk!(conn, events::table, rows, SQLITE_EVENT_ROWS)
 }
 
 /// Inserts feature rows.
 pub fn insert_features(conn: &mut DbConnection, rows: &[NewFeature]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    // Each backend's bulk path (see the module's documentation).
-    match conn {
-        DbConnection::Sqlite(c) => {
-            for chunk in rows.chunks(SQLITE_FEATURE_ROWS) {
-                diesel::insert_into(conversation_features::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            Ok(())
-        }
-        DbConnection::Pg(c) => diesel::copy_from(conversation_features::table)
-            .from_insertable(rows)
-            .execute(c)
-            .map(drop),
-    }
+    insert_in_bulk!(
+        conn,
+        conversation_features::table,
+        rows,
+        SQLITE_FEATURE_ROWS
+    )
 }
 
 /// Sets the occurrence counts of stored feature rows to those of `rows` (matched by

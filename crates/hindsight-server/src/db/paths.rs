@@ -62,23 +62,26 @@ pub fn newest_matching(
     Ok(paths)
 }
 
+/// A conversation's path to insert.
+#[derive(Insertable)]
+#[diesel(table_name = conversation_paths)]
+// What PostgreSQL's binary COPY requires (no field may stand for DEFAULT).
+#[diesel(treat_none_as_default_value = false)]
+struct NewPath<'a> {
+    conversation_id: i64,
+    steps: &'a str,
+}
+
 /// Stores the paths of conversations that have none yet.
 pub fn insert(conn: &mut DbConnection, rows: &[(i64, String)]) -> QueryResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|(id, steps)| {
-                (
-                    conversation_paths::conversation_id.eq(*id),
-                    conversation_paths::steps.eq(steps),
-                )
-            })
-            .collect();
-        on_each_backend!(conn, |c| diesel::insert_into(conversation_paths::table)
-            .values(&values)
-            .execute(c))?;
-    }
-    Ok(())
+    let rows: Vec<NewPath<'_>> = rows
+        .iter()
+        .map(|(conversation_id, steps)| NewPath {
+            conversation_id: *conversation_id,
+            steps,
+        })
+        .collect();
+    insert_in_bulk!(conn, conversation_paths::table, &rows[..], ROWS_PER_INSERT)
 }
 
 /// Replaces the paths of conversations that have one: `(conversation id, steps)`.

@@ -97,6 +97,18 @@ pub fn of_conversation(conn: &mut DbConnection, conversation: i64) -> QueryResul
     Ok(rows.into_iter().map(tag_of).collect())
 }
 
+/// A conversation's tag to insert.
+#[derive(Insertable)]
+#[diesel(table_name = conversation_tags)]
+// What PostgreSQL's binary COPY requires (no field may stand for DEFAULT).
+#[diesel(treat_none_as_default_value = false)]
+struct NewTagging<'a> {
+    conversation_id: i64,
+    tag_id: i64,
+    tagged_by: &'a str,
+    tagged_at: chrono::NaiveDateTime,
+}
+
 /// Tags the conversations `ids` with `tag`, in batched inserts; returns those newly tagged.
 pub fn add_many(conn: &mut DbConnection, ids: &[i64], tag: i64, by: &str) -> QueryResult<Vec<i64>> {
     let now = chrono::Utc::now().naive_utc();
@@ -114,22 +126,16 @@ pub fn add_many(conn: &mut DbConnection, ids: &[i64], tag: i64, by: &str) -> Que
             .copied()
             .filter(|id| !already.contains(id))
             .collect();
-        let rows: Vec<_> = new
+        let rows: Vec<NewTagging<'_>> = new
             .iter()
-            .map(|id| {
-                (
-                    conversation_tags::conversation_id.eq(*id),
-                    conversation_tags::tag_id.eq(tag),
-                    conversation_tags::tagged_by.eq(by),
-                    conversation_tags::tagged_at.eq(now),
-                )
+            .map(|&conversation_id| NewTagging {
+                conversation_id,
+                tag_id: tag,
+                tagged_by: by,
+                tagged_at: now,
             })
             .collect();
-        if !rows.is_empty() {
-            on_each_backend!(conn, |c| diesel::insert_into(conversation_tags::table)
-                .values(&rows)
-                .execute(c))?;
-        }
+        insert_in_bulk!(conn, conversation_tags::table, &rows[..], CHUNK)?;
         added.extend(new);
     }
     Ok(added)
