@@ -90,13 +90,37 @@ both_backends! {
     }
 }
 
+/// Takes `lock` in a transaction on a connection of its own and holds it until the returned
+/// sender is used; the thread ends when the transaction has committed.
+fn held_in_a_transaction(
+    app: &TestApp,
+    lock: fn(&mut hindsight_server::db::DbConnection) -> diesel::QueryResult<()>,
+) -> (
+    std::thread::JoinHandle<diesel::QueryResult<()>>,
+    std::sync::mpsc::Sender<()>,
+) {
+    use diesel::Connection;
+    let pool = app.state.pool.clone();
+    let (held, hold) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        pool.get().unwrap().transaction(|c| {
+            lock(c)?;
+            held.send(()).unwrap();
+            released.recv().unwrap();
+            Ok(())
+        })
+    });
+    hold.recv().unwrap();
+    (holder, release)
+}
+
 // PostgreSQL keeps no foreign key from a queue's entries to their conversations (migration
 // `2026-12-06-000210`): a fill holds purges off from before it reads its candidates until it
 // commits, and a purge holds fills off until it commits. Each side here holds its lock in a
 // transaction left open until the other side is seen waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fills_and_purges_wait_for_each_other() {
-    use diesel::Connection;
     use hindsight_server::db::{queue_fill, triage};
     let app = TestApp::start(Db::Postgres).await;
     load_demo(&app, 50);
@@ -108,18 +132,7 @@ async fn fills_and_purges_wait_for_each_other() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     // A fill under way: the purge waits for it to commit.
-    let pool = app.state.pool.clone();
-    let (held, hold) = std::sync::mpsc::channel();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let fill = std::thread::spawn(move || {
-        pool.get().unwrap().transaction(|c| {
-            queue_fill::hold_off_purges(c)?;
-            held.send(()).unwrap();
-            released.recv().unwrap();
-            diesel::QueryResult::Ok(())
-        })
-    });
-    hold.recv().unwrap();
+    let (fill, release) = held_in_a_transaction(&app, queue_fill::hold_off_purges);
     let pool = app.state.pool.clone();
     let purge = tokio::task::spawn_blocking(move || triage::purge(&mut pool.get().unwrap(), 0));
     await_lock_wait(&mut app.state.pool.get().unwrap());
@@ -141,18 +154,7 @@ async fn fills_and_purges_wait_for_each_other() {
     drop(conn);
 
     // A purge under way: a fill waits for it, then reads what the purge left.
-    let pool = app.state.pool.clone();
-    let (held, hold) = std::sync::mpsc::channel();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let purger = std::thread::spawn(move || {
-        pool.get().unwrap().transaction(|c| {
-            queue_fill::lock_for_purge(c)?;
-            held.send(()).unwrap();
-            released.recv().unwrap();
-            diesel::QueryResult::Ok(())
-        })
-    });
-    hold.recv().unwrap();
+    let (purger, release) = held_in_a_transaction(&app, queue_fill::lock_for_purge);
     let add = app.request(Method::POST, &format!("/api/queues/{queue}/conversations"));
     let add = tokio::spawn(add.json(&json!({"conversation_ids": [ids[1]]})).send());
     await_lock_wait(&mut app.state.pool.get().unwrap());
