@@ -1,10 +1,11 @@
 //! Writing an import batch's event and feature rows in bulk, each backend its fastest way.
 //!
 //! New rows go through [`insert_in_bulk!`](crate::db): multi-row inserts on SQLite, a binary
-//! COPY on PostgreSQL. Rows that change ([`update_occurrences`]) are updated one statement per row on SQLite, a
-//! prepared statement run in process (about 17 µs a row while a broker backlog drains), and
-//! by one statement per batch on PostgreSQL, which joins the batch's values passed as arrays:
-//! a statement per row there costs a round trip and an executor start (about 100 µs a row).
+//! COPY on PostgreSQL. Rows that change ([`update_occurrences`]) are updated one statement
+//! per row on SQLite, a prepared statement run in process (about 17 µs a row while a broker
+//! backlog drains), and by one statement per batch on PostgreSQL, which joins the batch's
+//! values passed as arrays: a statement per row there costs a round trip and an executor
+//! start (about 100 µs a row).
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};

@@ -165,9 +165,12 @@ pub async fn create_queue(
                     QueueSource::Filter { filter_id } => {
                         let (query, filter) = source_filter(conn, &caller, *filter_id)?;
                         super::path_rewrite::require_paths_for(&path_rewrite, &filter)?;
+                        // Purges first: a purge may wait on an import's rows, and the import
+                        // on the creation lock, so waiting for a purge while holding that lock
+                        // could close a cycle.
+                        db::queue_fill::hold_off_purges(conn)?;
                         // No import commits between this fill and the queue's creation.
                         db::queue_fill::lock_for_creation(conn)?;
-                        db::queue_fill::hold_off_purges(conn)?;
                         (
                             Some((*filter_id, query)),
                             db::queue_fill::candidates(
