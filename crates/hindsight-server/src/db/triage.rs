@@ -221,6 +221,12 @@ pub fn trash_count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// for the review-queue fills under way ([`super::queue_fill::lock_for_purge`]).
 pub fn purge(conn: &mut DbConnection, days: i64) -> QueryResult<usize> {
     let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
+    let expired = conversations::table.filter(conversations::deleted_at.lt(cutoff));
+    // Every deletion from the trash asks for a purge, and most find nothing due: those need
+    // not wait for a fill under way (a large one holds its lock for seconds).
+    if !diesel::select(diesel::dsl::exists(expired)).get_result::<bool>(conn)? {
+        return Ok(0);
+    }
     super::write_transaction(conn, |conn| {
         super::queue_fill::lock_for_purge(conn)?;
         diesel::delete(conversations::table.filter(conversations::deleted_at.lt(cutoff)))
