@@ -174,7 +174,7 @@ pub fn SequenceBuilder(
                     on:change=move |ev| commit(event_target_value(&ev))/>
             </label>
             <p class="muted small" id="seq-help">
-                "> later, >> next, !step never, *!(a | b) any step but these, step{3,} repeated, within 2 turns; "
+                "> later, >> next, !step never, *!(a | b) any step but these, step{3,} three times or more, step{2,4} two to four times, within 2 turns; "
                 "user_text~\"…\", confidence<0.5, slot:cuisine=\"thai\" (or =4, =true, =null), & on one step."
             </p>
             {move || problem.get().map(|m| view! { <p class="field-error" role="alert" id="seq-problem">{m}</p> })}

@@ -77,6 +77,7 @@ pub(super) fn any_but(steps: &[Vec<Condition>]) -> String {
             negated: true,
             what: Matches::Step(conditions.clone()),
             at_least: 1,
+            at_most: None,
             within_turns: None,
         })
         .collect();

@@ -136,6 +136,7 @@ pub fn user_text_regex(text: &str) -> String {
             negated: false,
             what: Matches::Step(vec![Condition::UserText(cleaned)]),
             at_least: 1,
+            at_most: None,
             within_turns: None,
         }],
     })

@@ -19,16 +19,33 @@ pub(super) const MAX_KEY: u32 = 2_000_001;
 /// The regular expression that finds `pattern` in a conversation's path.
 pub fn to_regex(pattern: &SequencePattern) -> String {
     let elements = &pattern.elements;
+    // A step with an upper bound (`S{2,3}`) may not happen in the gaps on either side of its
+    // occurrences: its negation, which those gaps hold as if written there.
+    let bounded: Vec<Option<SequenceElement>> = elements
+        .iter()
+        .map(|e| {
+            e.at_most.map(|_| SequenceElement {
+                negated: true,
+                at_least: 1,
+                at_most: None,
+                within_turns: None,
+                ..e.clone()
+            })
+        })
+        .collect();
     let mut out = String::new();
     // Negations collected since the last step that must happen: (element, right after it).
     let mut negations: Vec<(&SequenceElement, bool)> = Vec::new();
     let mut seen_positive = false;
     let mut gap_is_later = false;
-    for e in elements {
+    for (e, bound) in elements.iter().zip(&bounded) {
         if e.negated {
             negations.push((e, seen_positive && e.link == Link::Next));
             gap_is_later |= e.link == Link::Later;
             continue;
+        }
+        if let Some(not_again) = bound {
+            negations.push((not_again, false));
         }
         if !seen_positive {
             // Before the first step: anchored at the start when something must not happen
@@ -67,8 +84,22 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
             Matches::Step(_) | Matches::AnyBut(_) => {
                 let step = step_regex(e);
                 out.push_str(&step);
-                for _ in 1..e.at_least {
-                    out.push_str(&format!("(?:{LINE})*{step}"));
+                match bound {
+                    // Between its occurrences, no other.
+                    Some(not_again) => {
+                        let between = gap(&[(not_again, false)], None);
+                        let (least, most) = (e.at_least - 1, e.at_most.unwrap_or(1) - 1);
+                        if most > 0 {
+                            out.push_str(&format!("(?:{between}{step}){{{least},{most}}}"));
+                        }
+                        // Nor after them, up to the next step that must happen.
+                        negations.push((not_again, false));
+                    }
+                    None => {
+                        for _ in 1..e.at_least {
+                            out.push_str(&format!("(?:{LINE})*{step}"));
+                        }
+                    }
                 }
             }
         }
@@ -80,9 +111,10 @@ pub fn to_regex(pattern: &SequencePattern) -> String {
         out.push('$');
     } else if !negations.is_empty() {
         // Negations after the last step: up to the end of the conversation (`>`), or the very
-        // next step (`>>`).
+        // next step (`>>`). A bounded last step does not happen again up to the end.
         out.push_str(&next_not(&negations));
-        if gap_is_later {
+        let wide = negations.iter().any(|(_, right_after)| !right_after);
+        if gap_is_later || wide {
             out.push_str(&gap(&negations, None));
             out.push('$');
         }

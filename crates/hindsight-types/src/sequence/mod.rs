@@ -24,7 +24,12 @@
 //!   is the first step); `*`: any one step (`start >> * >> intent:greet`: the second).
 //! - `A > B`: B happens after A, later; `A >> B`: B is the very next step.
 //! - `B within N turns` (after `>`): B comes with at most N user messages after A, counting B.
-//! - `S{3,}`: the step happens at least 3 times from there on.
+//! - `S{3,}`: the step happens at least 3 times from there on. `S{2,4}`: 2 to 4 times
+//!   between its neighbours, and `S{3}` exactly 3 times: counted from the step that must
+//!   happen before it (or the start of the conversation) to the one after it (or the end):
+//!   `intent:greet > bot:utter_ask_cuisine{2,3} > intent:inform`, the bot asked twice or
+//!   three times between a greeting and an answer; `bot:utter_ask_cuisine{1}`, asked once
+//!   in the whole conversation.
 //! - `*!(S | S | …)`: any one step that is none of these (`start >> *!(intent:greet |
 //!   intent:affirm)`: the first step is neither); it cannot be negated.
 //! - `!S`: no such step between its neighbours (`A > !S > B`), until the end (`A > !S`),
@@ -41,7 +46,7 @@ pub const MAX_SEQUENCE_ELEMENTS: usize = 12;
 /// The most characters a pattern may have.
 pub const MAX_SEQUENCE_CHARS: usize = 1_000;
 
-/// The largest `{N,}`.
+/// The largest `N` and `M` of `{N,}`, `{N,M}` and `{N}`.
 pub const MAX_REPEAT: u32 = 20;
 
 /// The largest `within N turns`.
@@ -77,8 +82,11 @@ pub struct SequenceElement {
     pub negated: bool,
     /// What it matches.
     pub what: Matches,
-    /// `{N,}`: at least this many times (1 when not given).
+    /// `{N,}`, `{N,M}`, `{N}`: at least this many times (1 when not given).
     pub at_least: u32,
+    /// `{N,M}`, `{N}`: at most this many times between the steps that must happen before and
+    /// after it (or the conversation's start and end); `None`: no upper bound.
+    pub at_most: Option<u32>,
     /// `within N turns`: at most N user messages after the element before, counting this one.
     pub within_turns: Option<u32>,
 }
@@ -360,8 +368,11 @@ impl fmt::Display for SequencePattern {
                     f.write_str(")")?;
                 }
             }
-            if e.at_least > 1 {
-                write!(f, "{{{},}}", e.at_least)?;
+            match e.at_most {
+                Some(most) if most == e.at_least => write!(f, "{{{most}}}")?,
+                Some(most) => write!(f, "{{{},{most}}}", e.at_least)?,
+                None if e.at_least > 1 => write!(f, "{{{},}}", e.at_least)?,
+                None => {}
             }
             if let Some(n) = e.within_turns {
                 write!(f, " within {n} {}", if n == 1 { "turn" } else { "turns" })?;

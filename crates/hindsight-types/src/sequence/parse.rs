@@ -162,20 +162,14 @@ impl Parser {
             Matches::Step(self.conditions()?)
         };
         self.skip_space();
-        let mut at_least = 1;
+        let (mut at_least, mut at_most) = (1, None);
         if self.peek() == Some('{') {
             let at = self.pos;
             self.pos += 1;
             if negated || !matches!(what, Matches::Step(_) | Matches::AnyBut(_)) {
                 return self.error(at, "only a step that must happen can repeat");
             }
-            at_least = self.count("a repetition", MAX_REPEAT)?;
-            if !self.eat(",}") {
-                return self.error(
-                    self.pos,
-                    "a repetition is written `{N,}` (at least N times)",
-                );
-            }
+            (at_least, at_most) = self.repetition()?;
             self.skip_space();
         }
         let mut within_turns = None;
@@ -199,8 +193,39 @@ impl Parser {
             negated,
             what,
             at_least,
+            at_most,
             within_turns,
         })
+    }
+
+    /// The bounds of `{N,}`, `{N,M}` or `{N}`, after its `{`, up to and with its `}`.
+    fn repetition(&mut self) -> Result<(u32, Option<u32>), SequenceError> {
+        let at_least = self.count("a repetition", MAX_REPEAT)?;
+        if self.eat("}") {
+            return Ok((at_least, Some(at_least)));
+        }
+        if !self.eat(",") {
+            return self.error(
+                self.pos,
+                "a repetition is written `{N,}` (at least N times), `{N,M}` (N to M times) or \
+                 `{N}` (exactly N times)",
+            );
+        }
+        if self.eat("}") {
+            return Ok((at_least, None));
+        }
+        let at = self.pos;
+        let at_most = self.count("a repetition's upper bound", MAX_REPEAT)?;
+        if at_most < at_least {
+            return self.error(
+                at,
+                format!("a repetition's upper bound must be at least its lower bound ({at_least})"),
+            );
+        }
+        if !self.eat("}") {
+            return self.error(self.pos, "expected `}` to close the repetition");
+        }
+        Ok((at_least, Some(at_most)))
     }
 
     /// One step's conditions, joined by `&`.

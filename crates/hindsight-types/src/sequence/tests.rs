@@ -42,6 +42,8 @@ fn canonical_text_round_trips() {
         r#"intent:"odd name" > user_text~"say \"hi\"" > slot:*"#,
         "intent:greet > !slot:name > intent:goodbye within 4 turns",
         "start >> * >> intent:greet > end",
+        "intent:greet > bot:utter_ask_cuisine{2,3} > intent:inform",
+        "*!(intent:a){3} >> end",
     ] {
         let p = parse(s);
         assert_eq!(p.to_string(), s);
@@ -51,6 +53,16 @@ fn canonical_text_round_trips() {
         parse("  intent:a>action:b>>end ").to_string(),
         "intent:a > action:b >> end"
     );
+    // A repetition's canonical form: no bound written when it is once or more, `{N}` for
+    // exactly N.
+    assert_eq!(
+        parse("intent:a{1,} > action:b{2,2}").to_string(),
+        "intent:a > action:b{2}"
+    );
+    let p = parse("bot:x{2,4} > intent:y{3} > intent:z{3,}");
+    let bounds: Vec<(u32, Option<u32>)> =
+        p.elements.iter().map(|e| (e.at_least, e.at_most)).collect();
+    assert_eq!(bounds, [(2, Some(4)), (3, Some(3)), (3, None)]);
 }
 
 #[test]
@@ -67,7 +79,19 @@ fn errors_point_at_the_character() {
     assert_eq!(error("intent:a within 2 turns").at, 10);
     assert_eq!(error("intent:a >> action:b within 2 turns").at, 22);
     assert_eq!(error("intent:a & action:b").at, 12);
-    assert_eq!(error("intent:a{3}").at, 11);
+    assert_eq!(error("intent:a{3;}").at, 11);
+    assert_eq!(error("intent:a{0}").at, 10);
+    let e = error("intent:a{3,2}");
+    assert_eq!(e.at, 12);
+    assert!(
+        e.message.contains("at least its lower bound (3)"),
+        "{}",
+        e.message
+    );
+    assert_eq!(error("intent:a{3,x}").at, 12);
+    assert_eq!(error("intent:a{3,21}").at, 12);
+    assert_eq!(error("intent:a{3,4 > end").at, 13);
+    assert_eq!(error("!intent:a{2,3}").at, 10);
     assert_eq!(error("intent:a{21,}").at, 10);
     assert_eq!(error("intent:a & intent:b").at, 12);
     assert!("confidence>=0.3 & confidence<0.6"

@@ -230,6 +230,7 @@ impl Vocabulary {
                 let kind = rng.gen_range(0..6);
                 if !negated && rng.gen_bool(0.08) {
                     out.push('*');
+                    out.push_str(&repetition(rng, 0.3));
                     continue;
                 }
                 if !negated && rng.gen_bool(0.1) {
@@ -241,6 +242,7 @@ impl Vocabulary {
                         })
                         .collect();
                     out.push_str(&format!("*!({})", steps.join(" | ")));
+                    out.push_str(&repetition(rng, 0.3));
                     continue;
                 }
                 out.push_str(&self.condition(rng, kind));
@@ -255,8 +257,8 @@ impl Vocabulary {
                     out.push_str(" & ");
                     out.push_str(&self.condition(rng, other));
                 }
-                if !negated && rng.gen_bool(0.12) {
-                    out.push_str(&format!("{{{},}}", rng.gen_range(2..=3)));
+                if !negated {
+                    out.push_str(&repetition(rng, 0.2));
                 }
                 if !negated && i > 0 && rng.gen_bool(0.2) {
                     out.push_str(&format!(" within {} turns", rng.gen_range(1..=3)));
@@ -264,5 +266,18 @@ impl Vocabulary {
             }
         }
         out
+    }
+}
+
+/// With probability `p`, a repetition for a step: `{N,}`, `{N}` or `{N,M}`; else nothing.
+fn repetition(rng: &mut StdRng, p: f64) -> String {
+    if !rng.gen_bool(p) {
+        return String::new();
+    }
+    let least = rng.gen_range(1..=3);
+    match rng.gen_range(0..3) {
+        0 => format!("{{{least},}}"),
+        1 => format!("{{{least}}}"),
+        _ => format!("{{{least},{}}}", least + rng.gen_range(0..=2)),
     }
 }

@@ -166,17 +166,29 @@ pub fn follows(steps: &[Step], pattern: &SequencePattern) -> bool {
         return gap.allows(steps, 0, steps.len());
     }
     let trailing = (!gap.wide.is_empty() || !gap.next.is_empty()).then_some(gap);
-    place(steps, &positives, 0, 0, trailing.as_ref())
+    place(steps, &positives, 0, 0, trailing.as_ref(), None)
 }
 
+/// Whether none of the steps `from..to` is one `e` matches.
+fn none_is(steps: &[Step], from: usize, to: usize, e: &SequenceElement) -> bool {
+    !steps[from..to].iter().any(|s| step_matches(s, e))
+}
+
+/// Whether the positives from `j` on can be placed from step `from` on; `bounded`, the
+/// element before when it has an upper bound (`S{2,3}`): it must not happen again before
+/// the next one is placed (or, after the last, before the end).
 fn place(
     steps: &[Step],
     positives: &[(&SequenceElement, Gap)],
     j: usize,
     from: usize,
     trailing: Option<&Gap>,
+    bounded: Option<&SequenceElement>,
 ) -> bool {
     let Some((e, gap)) = positives.get(j) else {
+        if bounded.is_some_and(|b| !none_is(steps, from, steps.len(), b)) {
+            return false;
+        }
         return match trailing {
             None => true,
             Some(t) if t.later => t.allows(steps, from, steps.len()),
@@ -196,6 +208,12 @@ fn place(
         if !gap_ok {
             continue;
         }
+        // A bounded step counts its occurrences from its neighbour before (or the start).
+        if bounded.is_some_and(|b| !none_is(steps, from, start, b))
+            || (e.at_most.is_some() && !none_is(steps, if first { 0 } else { from }, start, e))
+        {
+            continue;
+        }
         if let Some(n) = e.within_turns {
             let users = steps[from..start]
                 .iter()
@@ -207,13 +225,13 @@ fn place(
             }
         }
         if e.what == Matches::Start {
-            if start == 0 && place(steps, positives, j + 1, 0, trailing) {
+            if start == 0 && place(steps, positives, j + 1, 0, trailing, None) {
                 return true;
             }
             continue;
         }
         if e.what == Matches::End {
-            if start == steps.len() && place(steps, positives, j + 1, start, trailing) {
+            if start == steps.len() && place(steps, positives, j + 1, start, trailing, None) {
                 return true;
             }
             continue;
@@ -222,9 +240,10 @@ fn place(
             continue;
         }
         // Once: it ends here. Repeated: at its `at_least`-th occurrence or any later one
-        // (any `at_least` of the occurrences from here on may be the repetitions).
-        if e.at_least == 1 {
-            if place(steps, positives, j + 1, start + 1, trailing) {
+        // (any `at_least` of the occurrences from here on may be the repetitions); with an
+        // upper bound, every occurrence counts, up to `at_most`.
+        if e.at_least == 1 && e.at_most.is_none() {
+            if place(steps, positives, j + 1, start + 1, trailing, None) {
                 return true;
             }
             continue;
@@ -233,7 +252,11 @@ fn place(
         for t in start..steps.len() {
             if step_matches(&steps[t], e) {
                 seen += 1;
-                if seen >= e.at_least && place(steps, positives, j + 1, t + 1, trailing) {
+                if e.at_most.is_some_and(|most| seen > most) {
+                    break;
+                }
+                let then = e.at_most.map(|_| *e);
+                if seen >= e.at_least && place(steps, positives, j + 1, t + 1, trailing, then) {
                     return true;
                 }
             }

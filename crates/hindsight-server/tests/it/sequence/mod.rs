@@ -51,6 +51,8 @@ both_backends! {
         // Patterns narrowed before their expression: by a `LIKE` (PostgreSQL) and by the
         // conversation's lowest confidence (both); those must not lose a match either.
         let (mut with_like, mut with_bound) = (0, 0);
+        // Patterns with a repetition's upper bound (`S{2,3}`, `S{2}`) that match some but not all.
+        let mut bounded_discriminate = 0;
         // The senders of the conversations the brute-force matcher finds, in order.
         let matching = |pattern: &SequencePattern| -> Vec<String> {
             conversations
@@ -71,7 +73,9 @@ both_backends! {
                 assert_eq!(app.count(&query).await, expected.len() as i64, "count of seq={text}");
             }
             checked += 1;
-            nonempty += usize::from(!expected.is_empty() && expected.len() < conversations.len());
+            let discriminates = !expected.is_empty() && expected.len() < conversations.len();
+            nonempty += usize::from(discriminates);
+            bounded_discriminate += usize::from(discriminates && pattern.elements.iter().any(|e| e.at_most.is_some()));
             with_like += usize::from(hindsight_server::sequence::like_prefilter(&pattern).is_some());
             with_bound += usize::from(hindsight_server::sequence::lowest_confidence_below(&pattern).is_some());
         }
@@ -91,6 +95,7 @@ both_backends! {
 
         // The random patterns must discriminate, not all match nothing (or everything).
         assert!(nonempty >= 100, "only {nonempty} of {checked} patterns matched some but not all");
+        assert!(bounded_discriminate >= 20, "only {bounded_discriminate} patterns with an upper bound matched some but not all");
         assert!(with_like >= 50 && with_bound >= 20, "{with_like} patterns with a LIKE, {with_bound} with a confidence bound");
 
         // Combined with another filter, and the canonical pattern in a saved filter's query.
