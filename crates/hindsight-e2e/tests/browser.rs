@@ -148,6 +148,28 @@ async fn a_reviewer_works_through_the_inbox() {
     // Every conversation with the intent ends some time after it.
     assert!(ending > 0 && ending == flights, "{ending} of {flights}");
     b.wait_count(".rows .row", ending).await;
+    // A bounded repetition from the builder: one or two user messages between the flight
+    // and the end (the inputs are for the step being added, and cleared after it).
+    b.goto("/").await;
+    b.wait_count(".rows .row", all).await;
+    b.click("#toggle-filters").await;
+    b.type_into("#seq", "intent:book_flight").await;
+    b.choose("select[name=seq_kind]", "intent").await;
+    b.type_into("input[name=seq_at_least]", "1").await;
+    b.type_into("input[name=seq_at_most]", "2").await;
+    b.screenshot("02a-sequence-builder").await;
+    b.click("#seq-add").await;
+    b.choose("select[name=seq_kind]", "end").await;
+    b.click("#seq-add").await;
+    b.click("#apply-filters").await;
+    let bounded_query = "seq=intent%3Abook_flight+%3E+intent%3A*%7B1%2C2%7D+%3E+end";
+    b.wait_path("the bounded sequence in the URL", |p| {
+        p.contains(bounded_query)
+    })
+    .await;
+    let bounded = server.count(bounded_query).await as usize;
+    assert!(bounded > 0 && bounded < flights, "{bounded} of {flights}");
+    b.wait_count(".rows .row", bounded).await;
 
     step("the path explorer: a step of the second level opens exactly its conversations");
     b.goto("/paths").await;

@@ -103,6 +103,8 @@ pub fn SequenceBuilder(
     let next_only = RwSignal::new(false);
     let negated = RwSignal::new(false);
     let within = RwSignal::new(String::new());
+    let at_least = RwSignal::new(String::new());
+    let at_most = RwSignal::new(String::new());
     let value = RwSignal::new(String::new());
     let value_options = Signal::derive(move || {
         let n = name.get();
@@ -132,8 +134,14 @@ pub fn SequenceBuilder(
                 v if k == "slot" => format!("={}", pattern_value(v)),
                 _ => String::new(),
             };
+            // A negated step cannot repeat (its inputs are disabled then).
+            let times = if negated.get_untracked() {
+                String::new()
+            } else {
+                repetition(&at_least.get_untracked(), &at_most.get_untracked())
+            };
             format!(
-                "{}{k}:{n}{v}",
+                "{}{k}:{n}{v}{times}",
                 if negated.get_untracked() { "!" } else { "" }
             )
         };
@@ -153,6 +161,11 @@ pub fn SequenceBuilder(
         }
         text.set(pattern.clone());
         commit(pattern);
+        // How the step repeats, is negated or bounded belongs to that step, not the next.
+        for modifier in [within, at_least, at_most] {
+            modifier.set(String::new());
+        }
+        negated.set(false);
     };
 
     view! {
@@ -197,6 +210,18 @@ pub fn SequenceBuilder(
                     prop:hidden=move || kind.get() != "slot"/>
                 <datalist id="seq-values">{move || value_options.get().into_iter().map(|v| view! { <option value=v/> }).collect_view()}</datalist>
             </div>
+            <div class="row2 sequence-times">
+                <label class="field">"At least (times)"
+                    <input type="number" min="1" max="20" name="seq_at_least" placeholder="once"
+                        prop:value=at_least on:input=move |ev| at_least.set(event_target_value(&ev))
+                        prop:disabled=move || negated.get() || kind.get() == "end"/>
+                </label>
+                <label class="field" title="Counted between the steps before and after it">"At most (times)"
+                    <input type="number" min="1" max="20" name="seq_at_most" placeholder="no limit"
+                        prop:value=at_most on:input=move |ev| at_most.set(event_target_value(&ev))
+                        prop:disabled=move || negated.get() || kind.get() == "end"/>
+                </label>
+            </div>
             <div class="row3 sequence-add">
                 <label class="check"><input type="checkbox" name="seq_not" prop:checked=negated
                     on:change=move |ev| negated.set(event_target_checked(&ev))/>"not"</label>
@@ -205,6 +230,20 @@ pub fn SequenceBuilder(
                 <button type="button" class="btn btn-small" id="seq-add" on:click=add>"Add step"</button>
             </div>
         </fieldset>
+    }
+}
+
+/// A step's repetition as the pattern writes it, from the builder's "at least" and "at most"
+/// (either may be empty): `{N,}`, `{N,M}`, `{N}`, or nothing for once. A value that is not a
+/// whole number is written as it is, for the parser to point at.
+fn repetition(at_least: &str, at_most: &str) -> String {
+    let (least, most) = (at_least.trim(), at_most.trim());
+    match (least, most) {
+        ("", "") => String::new(),
+        (least, "") => format!("{{{least},}}"),
+        ("", most) => format!("{{1,{most}}}"),
+        (least, most) if least == most => format!("{{{least}}}"),
+        (least, most) => format!("{{{least},{most}}}"),
     }
 }
 
@@ -217,6 +256,23 @@ fn describe(pattern: &str, e: &SequenceError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repetitions_are_written_as_the_pattern_reads_them() {
+        assert_eq!(repetition("", ""), "");
+        assert_eq!(repetition("3", ""), "{3,}");
+        assert_eq!(repetition("", "2"), "{1,2}");
+        assert_eq!(repetition(" 2", "4 "), "{2,4}");
+        assert_eq!(repetition("3", "3"), "{3}");
+        for (least, most) in [("3", ""), ("", "2"), ("2", "4"), ("3", "3")] {
+            let step = format!("intent:greet{}", repetition(least, most));
+            let p: SequencePattern = step.parse().unwrap();
+            assert_eq!(p.to_string(), step, "canonical already");
+        }
+        // Refused by the parser, which says where.
+        assert!("intent:greet{4,2}".parse::<SequencePattern>().is_err());
+        assert_eq!(repetition("4", "2"), "{4,2}");
+    }
 
     #[test]
     fn slot_values_are_written_as_the_pattern_reads_them() {
