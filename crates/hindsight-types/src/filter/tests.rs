@@ -1,5 +1,6 @@
 //! The filter's query-string round trip and parsing errors.
 
+use super::parse::parse_time_of_day;
 use super::*;
 
 #[test]
