@@ -170,6 +170,7 @@ pub(super) fn suite() -> Vec<Case> {
         sequence_case("sequence: 4 steps to the end", "intent:intent_003 > intent:intent_000 > action:utter_002 > end"),
         sequence_case("sequence: never this action, to the end", "intent:intent_000 > !action:utter_000 > end"),
         sequence_case("sequence: unsure, then next an action", "confidence<0.3 >> action:*"),
+        sequence_case("sequence: once or twice, then the end", "intent:intent_000 > action:utter_001{1,2} > end"),
         case("matching nothing", "intent=no_such_intent", feature("intent", "no_such_intent")),
         case(
             "3: channel + intent + low confidence",
