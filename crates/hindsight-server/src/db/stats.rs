@@ -4,7 +4,10 @@
 //! `2026-12-06-000190_inbox_stat_counts`); any other is counted with one SQL `GROUP BY` on
 //! the listing's own filtered query (by the start day stored with each conversation, or per
 //! quarter hour, which the service folds into days of the configured time zone, while the
-//! stored days are of another zone), so both count exactly what the listing lists.
+//! stored days are of another zone), so both count exactly what the listing lists. A
+//! sequence pattern on PostgreSQL is the exception: its candidates are listed with their keys
+//! and their paths tested in the server, as its exact count does
+//! ([`super::conversations::candidates_tested_apart`]).
 
 use std::collections::BTreeMap;
 
@@ -12,11 +15,11 @@ use chrono::{DateTime, Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
-use diesel::sql_types::BigInt;
-use hindsight_types::ConversationFilter;
+use diesel::sql_types::{BigInt, Text};
+use hindsight_types::{ConversationFilter, ReviewStatus};
 
 use super::connection::{Backend, MultiBackend};
-use super::conversations::filtered_for;
+use super::conversations::{candidates_tested_apart, filtered_for, retain_matching};
 use super::schema::conversations;
 use super::DbConnection;
 
@@ -111,17 +114,32 @@ pub(super) const BIN_SQL: &str = "CAST(CASE WHEN m.min_intent_confidence IS NULL
      WHEN m.min_intent_confidence >= 0.1 THEN 1 \
      ELSE 0 END AS BIGINT)";
 
-/// `SELECT key, COUNT(*), reviewed FROM (the listing's filtered query) AS m GROUP BY 1`:
-/// diesel cannot group a boxed query, and the filter is only available boxed, so the
-/// grouping wraps it as a derived table (both backends flatten it into one scan).
-struct GroupedCounts<'a> {
-    key: String,
+/// `SELECT {columns} FROM (the listing's filtered query) AS m {tail}`, rows of `Row`: diesel
+/// cannot group a boxed query, and the filter is only available boxed, so the grouping (or
+/// the key computed per row) wraps it as a derived table (both backends flatten it into one
+/// scan).
+struct OverMatching<'a, Row> {
+    columns: String,
+    tail: &'static str,
     matching: Matching<'a>,
+    row: std::marker::PhantomData<Row>,
+}
+
+impl<'a, Row> OverMatching<'a, Row> {
+    fn new(columns: String, tail: &'static str, matching: Matching<'a>) -> Self {
+        OverMatching {
+            columns,
+            tail,
+            matching,
+            row: std::marker::PhantomData,
+        }
+    }
 }
 
 type Matching<'a> = diesel::dsl::Select<
     conversations::BoxedQuery<'a, MultiBackend>,
     (
+        conversations::id,
         conversations::first_event_at,
         conversations::start_day_local,
         conversations::review_status,
@@ -129,30 +147,31 @@ type Matching<'a> = diesel::dsl::Select<
     ),
 >;
 
-impl diesel::query_builder::QueryId for GroupedCounts<'_> {
+impl<Row> diesel::query_builder::QueryId for OverMatching<'_, Row> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl diesel::query_builder::Query for GroupedCounts<'_> {
-    type SqlType = (BigInt, BigInt, BigInt);
+impl<Row: diesel::sql_types::SqlType> diesel::query_builder::Query for OverMatching<'_, Row> {
+    type SqlType = Row;
 }
 
-impl QueryFragment<MultiBackend> for GroupedCounts<'_> {
+impl<Row> QueryFragment<MultiBackend> for OverMatching<'_, Row> {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>,
     ) -> QueryResult<()> {
         out.push_sql("SELECT ");
-        out.push_sql(&self.key);
-        out.push_sql(", COUNT(*), COUNT(CASE WHEN m.review_status = 'reviewed' THEN 1 END) FROM (");
+        out.push_sql(&self.columns);
+        out.push_sql(" FROM (");
         QueryFragment::<MultiBackend>::walk_ast(&self.matching, out.reborrow())?;
-        out.push_sql(") AS m GROUP BY 1");
+        out.push_sql(") AS m ");
+        out.push_sql(self.tail);
         Ok(())
     }
 }
 
-impl RunQueryDsl<DbConnection> for GroupedCounts<'_> {}
+impl<Row> RunQueryDsl<DbConnection> for OverMatching<'_, Row> {}
 
 /// Bins a start key holds: the grouping key is `start * BINS_PER_START + bin + 1`.
 const BINS_PER_START: i64 = 16;
@@ -206,14 +225,46 @@ pub fn scanned(
         true => "m.start_day_local",
         false => quarter_sql(backend),
     };
-    let matching = filtered_for(backend, filter).select((
+    let columns = (
+        conversations::id,
         conversations::first_event_at,
         conversations::start_day_local,
         conversations::review_status,
         conversations::min_intent_confidence,
-    ));
+    );
     let key = format!("({start}) * {BINS_PER_START} + {BIN_SQL} + 1");
-    let groups: Vec<(i64, i64, i64)> = GroupedCounts { key, matching }.load(conn)?;
+    let groups: Vec<(i64, i64, i64)> = match candidates_tested_apart(backend, filter) {
+        Some((candidates, pattern)) => {
+            let keyed = OverMatching::<(BigInt, BigInt, Text)>::new(
+                format!("m.id, {key}, m.review_status"),
+                "",
+                candidates.select(columns),
+            );
+            let rows: Vec<(i64, i64, String)> = keyed.load(conn)?;
+            let rows = rows
+                .into_iter()
+                .map(|(id, key, status)| (id, (key, status)));
+            let mut groups: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+            for (key, status) in retain_matching(conn, pattern, rows.collect())? {
+                let group = groups.entry(key).or_default();
+                group.0 += 1;
+                group.1 += i64::from(status == ReviewStatus::Reviewed.as_str());
+            }
+            let groups = groups.into_iter();
+            groups
+                .map(|(key, (n, reviewed))| (key, n, reviewed))
+                .collect()
+        }
+        None => OverMatching::<(BigInt, BigInt, BigInt)>::new(
+            format!(
+                "{key}, COUNT(*), \
+                 COUNT(CASE WHEN m.review_status = 'reviewed' THEN 1 END)"
+            ),
+            "GROUP BY 1",
+            filtered_for(backend, filter).select(columns),
+        )
+        .load(conn)?,
+    };
     let mut per_start: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     let mut per_bin: BTreeMap<i64, i64> = BTreeMap::new();
     for (key, conversations, reviewed) in groups {

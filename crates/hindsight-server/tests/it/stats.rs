@@ -185,6 +185,10 @@ both_backends! {
             "sort=oldest",
             "sender_id=c05",
             "sender_id=nobody",
+            // Sequence patterns: on PostgreSQL the candidates' paths are tested in the server.
+            "seq=intent%3Agreet%20%3E%20action%3Autter_greet",
+            "seq=confidence%3C0.5%20%3E%3E%20action%3Autter_greet&channel=rest",
+            "seq=action%3Autter_greet%20%3E%20intent%3Agreet",
         ] {
             agrees_with_the_listing(&app, query, chrono_tz::UTC).await;
         }
@@ -208,6 +212,12 @@ both_backends! {
         let none = stats(&app, "sender_id=nobody").await;
         assert!(none.days.is_empty());
         assert_eq!(none.confidence, vec![0; 10]);
+        // The patterns above are not vacuous: all, some and none of the greetings match.
+        let greeted = stats(&app, "seq=intent%3Agreet%20%3E%20action%3Autter_greet").await;
+        assert_eq!((greeted.total, greeted.reviewed), (24, 5));
+        let unsure = stats(&app, "seq=confidence%3C0.5%20%3E%3E%20action%3Autter_greet&channel=rest").await;
+        assert!(unsure.total > 0 && unsure.total < 16, "{unsure:?}");
+        assert_eq!(stats(&app, "seq=action%3Autter_greet%20%3E%20intent%3Agreet").await.total, 0);
     }
 
     async fn bad_parameters_are_a_400_naming_them(app: TestApp) {

@@ -28,6 +28,7 @@ pub use count::{count, count_by_status, count_by_status_or_estimate, RARE_SHARE}
 pub use estimate::{estimate_by_status, Estimate, SampleSize};
 pub use filter::{filtered, filtered_among, filtered_for};
 pub use order::{Cursor, CursorError};
+pub use sequence::{candidates_tested_apart, retain_matching};
 pub(super) use text::matches_words;
 
 /// Rows per page when the client does not say.

@@ -176,45 +176,52 @@ fn with_path_test<'a>(
     }
 }
 
-/// Paths read per query when a count tests them in this process: a few megabytes.
+/// Paths read per query when their test is done in this process: a few megabytes.
 const PATHS_PER_READ: usize = 10_000;
 
-/// How many live conversations of `filter` match in each review status, with every
-/// candidate's path read and tested against the pattern in this process, rather than by the
-/// database; `None` when the filter holds no sequence pattern or the database is SQLite.
+/// The live conversations of `filter` before their paths are tested, with its pattern, when
+/// the paths are to be tested in this process rather than by the database: a sequence
+/// pattern on PostgreSQL; `None` for any other filter or SQLite.
 ///
 /// PostgreSQL's regular expressions cost about 9 ns a byte of path: at a million
 /// conversations, `intent:intent_000 > !action:utter_000 > end` tested 254,686 paths of 615
 /// bytes on average (157 MB) in 4.7 s, where the `regex` crate's automaton, behind SQLite's
-/// function, reads a path at several times that speed. So the candidates (every other
-/// condition, the features the steps need and the confidence bound applied by PostgreSQL)
-/// are listed first, then their paths are read by id in batches of [`PATHS_PER_READ`] and
-/// tested here: memory stays at one batch, and the request's time budget is checked between
-/// batches. SQLite calls the same matcher row by row already, in its own process.
-pub(super) fn count_by_status_in_process(
-    conn: &mut DbConnection,
+/// function, reads a path at several times that speed. So a count (or the day chart) lists
+/// the candidates (every other condition, the features the steps need and the confidence
+/// bound applied by PostgreSQL) with what it needs of them, then [`retain_matching`] reads
+/// their paths by id and tests them here. SQLite calls the same matcher row by row already,
+/// in its own process.
+pub fn candidates_tested_apart(
+    backend: Backend,
     filter: &ConversationFilter,
-) -> QueryResult<Option<Vec<(String, i64)>>> {
-    use crate::db::schema::conversation_paths;
-    let Some(pattern) = &filter.sequence else {
-        return Ok(None);
-    };
+) -> Option<(BoxedConversations<'_>, &SequencePattern)> {
+    let pattern = filter.sequence.as_ref()?;
     // The backend decides where the paths are tested: see above.
-    if conn.backend() != Backend::Postgres {
-        return Ok(None);
+    if backend != Backend::Postgres {
+        return None;
     }
     let plan = Plan {
         paths_tested_apart: true,
-        ..Plan::on(Backend::Postgres)
+        ..Plan::on(backend)
     };
-    let mut candidates: Vec<(i64, String)> = super::filter::filtered_on(filter, &plan)
-        .select((conversations::id, conversations::review_status))
-        .load(conn)?;
+    Some((super::filter::filtered_on(filter, &plan), pattern))
+}
+
+/// What `candidates` (conversation id, what the caller keeps of it) hold of the conversations
+/// whose path matches `pattern`: their paths read by id in batches of [`PATHS_PER_READ`] and
+/// tested in this process (see [`candidates_tested_apart`]). Memory stays at one batch of
+/// paths, and the request's time budget is checked between batches.
+pub fn retain_matching<T>(
+    conn: &mut DbConnection,
+    pattern: &SequencePattern,
+    mut candidates: Vec<(i64, T)>,
+) -> QueryResult<Vec<T>> {
+    use crate::db::schema::conversation_paths;
     candidates.sort_unstable_by_key(|(id, _)| *id);
     let matcher = fancy_regex::Regex::new(&crate::sequence::to_regex(pattern))
         .map_err(|e| sequence_error(&e))?;
-    let mut counts = ReviewStatus::ALL.map(|s| (s.as_str().to_owned(), 0_i64));
-    for batch in candidates.chunks(PATHS_PER_READ) {
+    let mut matching = vec![false; candidates.len()];
+    for (batch_at, batch) in candidates.chunks(PATHS_PER_READ).enumerate() {
         if !within_deadline() {
             return Err(budget_exceeded());
         }
@@ -230,12 +237,35 @@ pub(super) fn count_by_status_in_process(
             if !matcher.is_match(&steps).map_err(|e| sequence_error(&e))? {
                 continue;
             }
-            let Ok(at) = batch.binary_search_by_key(&id, |(id, _)| *id) else {
-                continue;
-            };
-            if let Some(count) = counts.iter_mut().find(|(s, _)| *s == batch[at].1) {
-                count.1 += 1;
+            if let Ok(at) = batch.binary_search_by_key(&id, |(id, _)| *id) {
+                matching[batch_at * PATHS_PER_READ + at] = true;
             }
+        }
+    }
+    Ok(candidates
+        .into_iter()
+        .zip(matching)
+        .filter_map(|((_, kept), matched)| matched.then_some(kept))
+        .collect())
+}
+
+/// How many live conversations of `filter` match in each review status, with the paths
+/// tested in this process ([`candidates_tested_apart`]); `None` where the database tests
+/// them.
+pub(super) fn count_by_status_in_process(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<Vec<(String, i64)>>> {
+    let Some((candidates, pattern)) = candidates_tested_apart(conn.backend(), filter) else {
+        return Ok(None);
+    };
+    let candidates: Vec<(i64, String)> = candidates
+        .select((conversations::id, conversations::review_status))
+        .load(conn)?;
+    let mut counts = ReviewStatus::ALL.map(|s| (s.as_str().to_owned(), 0_i64));
+    for status in retain_matching(conn, pattern, candidates)? {
+        if let Some(count) = counts.iter_mut().find(|(s, _)| *s == status) {
+            count.1 += 1;
         }
     }
     Ok(Some(counts.into()))

@@ -68,9 +68,12 @@ both_backends! {
             let query = format!("seq={}", urlencode(&text));
             let got = app.all_ids(&query).await;
             assert_eq!(got, expected, "seq={text}\nregex: {}", hindsight_server::sequence::to_regex(&pattern));
-            // A count is its own path on PostgreSQL (the candidates' paths tested in the server).
+            // A count and the day chart are paths of their own on PostgreSQL (the candidates'
+            // paths tested in the server).
             if checked % 4 == 0 {
                 assert_eq!(app.count(&query).await, expected.len() as i64, "count of seq={text}");
+                let stats = app.get_ok(&format!("/api/conversations/stats?{query}")).await;
+                assert_eq!(stats["total"], expected.len(), "day chart of seq={text}");
             }
             checked += 1;
             let discriminates = !expected.is_empty() && expected.len() < conversations.len();
@@ -89,6 +92,8 @@ both_backends! {
             let query = format!("seq={}", urlencode(&text));
             assert_eq!(app.all_ids(&query).await, expected, "seq={text}");
             assert_eq!(app.count(&query).await, expected.len() as i64, "count of seq={text}");
+            let stats = app.get_ok(&format!("/api/conversations/stats?{query}")).await;
+            assert_eq!(stats["total"], expected.len(), "day chart of seq={text}");
             never_discriminates += usize::from(!expected.is_empty() && expected.len() < conversations.len());
         }
         assert!(never_discriminates >= 50, "{never_discriminates} of 100 negations matched some but not all");
