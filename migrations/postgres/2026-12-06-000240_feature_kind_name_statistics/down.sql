@@ -1,0 +1,1 @@
+DROP STATISTICS conversation_features_kind_name;
