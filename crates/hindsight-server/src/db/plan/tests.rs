@@ -47,14 +47,6 @@ fn other_shares_thin_the_walk() {
 }
 
 #[test]
-fn diacritics_are_folded_as_the_word_index_folds_them() {
-    assert_eq!(without_diacritics("zürich"), "zurich");
-    assert_eq!(without_diacritics("münchen"), "munchen");
-    assert_eq!(without_diacritics("crème brûlée"), "creme brulee");
-    assert_eq!(without_diacritics("refund"), "refund");
-}
-
-#[test]
 fn a_common_word_is_probed_a_rare_one_gathered() {
     let million = 1_000_000;
     // A word in 150,000 messages: 340 conversations walked and tested, about 6,000
