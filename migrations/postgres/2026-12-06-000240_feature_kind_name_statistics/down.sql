@@ -1,1 +1,0 @@
-DROP STATISTICS conversation_features_kind_name;
