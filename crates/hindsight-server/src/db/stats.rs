@@ -235,25 +235,12 @@ pub fn scanned(
     let key = format!("({start}) * {BINS_PER_START} + {BIN_SQL} + 1");
     let groups: Vec<(i64, i64, i64)> = match candidates_tested_apart(backend, filter) {
         Some((candidates, pattern)) => {
-            let keyed = OverMatching::<(BigInt, BigInt, Text)>::new(
+            let keyed = OverMatching::new(
                 format!("m.id, {key}, m.review_status"),
                 "",
                 candidates.select(columns),
             );
-            let rows: Vec<(i64, i64, String)> = keyed.load(conn)?;
-            let rows = rows
-                .into_iter()
-                .map(|(id, key, status)| (id, (key, status)));
-            let mut groups: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-            for (key, status) in retain_matching(conn, pattern, rows.collect())? {
-                let group = groups.entry(key).or_default();
-                group.0 += 1;
-                group.1 += i64::from(status == ReviewStatus::Reviewed.as_str());
-            }
-            let groups = groups.into_iter();
-            groups
-                .map(|(key, (n, reviewed))| (key, n, reviewed))
-                .collect()
+            grouped_in_process(conn, keyed, pattern)?
         }
         None => OverMatching::<(BigInt, BigInt, BigInt)>::new(
             format!(
@@ -294,6 +281,29 @@ pub fn scanned(
         local_days,
         bins: per_bin.into_iter().collect(),
     })
+}
+
+/// `(key, conversations, reviewed)` per key of the candidates `keyed` lists (`(id, key,
+/// review status)`) whose path matches `pattern`, tested in this process.
+fn grouped_in_process(
+    conn: &mut DbConnection,
+    keyed: OverMatching<'_, (BigInt, BigInt, Text)>,
+    pattern: &hindsight_types::SequencePattern,
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    let rows: Vec<(i64, i64, String)> = keyed.load(conn)?;
+    let candidates = rows
+        .into_iter()
+        .map(|(id, key, status)| (id, (key, status)));
+    let mut groups: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (key, status) in retain_matching(conn, pattern, candidates.collect())? {
+        let group = groups.entry(key).or_default();
+        group.0 += 1;
+        group.1 += i64::from(status == ReviewStatus::Reviewed.as_str());
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(key, (n, reviewed))| (key, n, reviewed))
+        .collect())
 }
 
 /// Days as days since 1970-01-01 with their counts, as dates; days without any left out.
