@@ -10,7 +10,9 @@
 -- `entity=city` (208,651 holders): 663–1,041 → 837–996 and 602–934 → 842–990, its holders
 -- looked up one by one rather than hashed against a scan. Importing 100,000 demo
 -- conversations: 43,200–48,400 events/s with it, 43,500–54,500 without (four rounds each,
--- alternated), within this machine's spread.
+-- alternated), within this machine's spread; but `just bench` at a million imported 38,503
+-- events/s with it (and 38,970 with it and 369abb9's statistics) against 45,697 without at
+-- 31b9b50: the index is written again each time a batch updates a conversation's row.
 --
 -- An index-only scan reads the row itself where the page is not marked all-visible (after
 -- recent writes, until autovacuum passes), so the gain is for the settled part of the
