@@ -53,7 +53,7 @@ pub struct NewFeature {
 
 /// Inserts event rows in the order given (their ids follow it).
 pub fn insert_events(conn: &mut DbConnection, rows: &[NewEvent]) -> QueryResult<()> {
-    insert_in_bulk!(conn, events::table, rows, SQLITE_EVENT_ROWS)
+    insert_in_bulk!(conn, events::table, rows, SQLITE_EVENT_ROWS, kept_prepared)
 }
 
 /// Inserts feature rows.
@@ -62,7 +62,8 @@ pub fn insert_features(conn: &mut DbConnection, rows: &[NewFeature]) -> QueryRes
         conn,
         conversation_features::table,
         rows,
-        SQLITE_FEATURE_ROWS
+        SQLITE_FEATURE_ROWS,
+        kept_prepared
     )
 }
 

@@ -19,11 +19,7 @@ pub use plan::{local_day, local_minute, naive_utc};
 
 /// Keys per lookup query (`IN (…)`), well under SQLite's 32,766 bound parameters.
 const LOOKUP_CHUNK: usize = 2_000;
-/// Conversation rows per multi-row INSERT (each binds its summary's columns). Fewer than the
-/// parameter bound allows: each row fires SQLite's count triggers, and each trigger statement
-/// ends by walking the statement journal the whole INSERT has written so far, so a long
-/// statement costs the square of its rows (perf, 100,000 demo conversations: 500 rows a
-/// statement imported 43,000 events/s, 100 rows 48,000–58,000).
+/// Conversation rows per PostgreSQL multi-row INSERT (each binds its summary's columns).
 const CONVERSATION_ROWS: usize = 100;
 
 /// Merges conversations that appear more than once in a batch, keeping first-seen order.
@@ -166,7 +162,7 @@ fn store_in_transaction(
         planned.push(plan(conv, prior, &mut stored, now, opts, &mut summary));
     }
 
-    // New conversations, inserted with their final summary so each costs one row write.
+    // New conversations.
     let fresh: Vec<&Planned> = planned.iter().filter(|p| p.prior.is_none()).collect();
     let mut ids: HashMap<String, i64> = HashMap::new();
     // Only SQLite counts a batch's new conversations itself (`counts::count_new_conversations`),
@@ -175,33 +171,47 @@ fn store_in_transaction(
         DbConnection::Sqlite(_) if !fresh.is_empty() => Some(last_conversation_id(conn)?),
         _ => None,
     };
-    for chunk in fresh.chunks(CONVERSATION_ROWS) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|p| {
-                (
-                    conversations::sender_id.eq(&p.sender_id),
-                    p.columns.clone(),
-                    conversations::review_status.eq(ReviewStatus::Unread.as_str()),
-                    conversations::created_at.eq(now),
-                    conversations::updated_at.eq(now),
-                    // The `oldest` order's key: set once, never updated.
-                    conversations::started_at.eq(p.columns.first_event_at),
-                    conversations::environment
-                        .eq(environments.get(&p.sender_id).map(String::as_str)),
-                )
-            })
-            .collect();
-        // Their ids from the insert itself: a lookup by sender id after it was one more
-        // statement per chunk, and PostgreSQL kept the plan it cached for it while the table
-        // was nearly empty (a sequential scan): 24.6 of the 48 s that 40,000 demo
-        // conversations took to import into a fresh database.
-        let inserted: Vec<(String, i64)> =
-            on_each_backend!(conn, |c| diesel::insert_into(conversations::table)
-                .values(&rows)
-                .returning((conversations::sender_id, conversations::id))
-                .get_results(c))?;
-        ids.extend(inserted);
+    // A new conversation's row: its final summary, so each costs one row write.
+    let row = |p: &&Planned| {
+        (
+            conversations::sender_id.eq(p.sender_id.clone()),
+            p.columns.clone(),
+            conversations::review_status.eq(ReviewStatus::Unread.as_str()),
+            conversations::created_at.eq(now),
+            conversations::updated_at.eq(now),
+            // The `oldest` order's key: set once, never updated.
+            conversations::started_at.eq(p.columns.first_event_at),
+            conversations::environment.eq(environments.get(&p.sender_id).cloned()),
+        )
+    };
+    let returned = (conversations::sender_id, conversations::id);
+    // Their ids from the insert itself: a lookup by sender id after it was one more statement
+    // per chunk, and PostgreSQL kept the plan it cached for it while the table was nearly
+    // empty (a sequential scan): 24.6 of the 48 s that 40,000 demo conversations took to
+    // import into a fresh database. Each backend its way: diesel runs SQLite's multi-row
+    // `INSERT … RETURNING` a row at a time inside a savepoint of its own, whose sub-journal
+    // copies every page the rows touch; the batch's transaction is all-or-nothing already, so
+    // SQLite's rows go one by one without it, through one statement kept prepared.
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for p in &fresh {
+                let (sender_id, id): (String, i64) = diesel::insert_into(conversations::table)
+                    .values(row(p))
+                    .returning(returned)
+                    .get_result(c)?;
+                ids.insert(sender_id, id);
+            }
+        }
+        DbConnection::Pg(c) => {
+            for chunk in fresh.chunks(CONVERSATION_ROWS) {
+                let rows: Vec<_> = chunk.iter().map(row).collect();
+                let inserted: Vec<(String, i64)> = diesel::insert_into(conversations::table)
+                    .values(&rows)
+                    .returning(returned)
+                    .get_results(c)?;
+                ids.extend(inserted);
+            }
+        }
     }
     if let Some(before) = last_conversation {
         super::counts::count_new_conversations(conn, before)?;

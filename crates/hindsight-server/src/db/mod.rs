@@ -22,6 +22,30 @@ macro_rules! on_each_backend {
 /// thousands of parameters (diesel never caches a multi-row insert of a `Vec`, so each was
 /// parsed and planned afresh). An expression of type `QueryResult<()>`.
 macro_rules! insert_in_bulk {
+    // Rows that own their values (`'static`): SQLite's full chunks go as fixed-size arrays,
+    // whose statement diesel keys by its type and keeps prepared, where it parses a slice's
+    // afresh each time (perf, a demo import: parsing the 22,000 parameters of each 2,000-row
+    // insert of events was 8 % of the writer's time).
+    ($conn:expr, $table:expr, $rows:expr, $sqlite_rows:expr, kept_prepared) => {{
+        let rows = $rows;
+        // The backends' bulk paths differ (above).
+        match $conn {
+            _ if rows.is_empty() => Ok(()),
+            $crate::db::DbConnection::Sqlite(c) => (|| -> diesel::QueryResult<()> {
+                let mut full = rows.chunks_exact($sqlite_rows);
+                for chunk in &mut full {
+                    let chunk: &[_; $sqlite_rows] =
+                        chunk.try_into().expect("a chunk of the exact size");
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+                match full.remainder() {
+                    [] => Ok(()),
+                    rest => diesel::insert_into($table).values(rest).execute(c).map(drop),
+                }
+            })(),
+            $crate::db::DbConnection::Pg(c) => insert_in_bulk!(@copy c, $table, rows),
+        }
+    }};
     ($conn:expr, $table:expr, $rows:expr, $sqlite_rows:expr) => {{
         let rows = $rows;
         // The backends' bulk paths differ (above).
@@ -35,12 +59,15 @@ macro_rules! insert_in_bulk {
                         .map(drop)
                 })
             }
-            $crate::db::DbConnection::Pg(c) => diesel::copy_from($table)
-                .from_insertable(rows)
-                .execute(c)
-                .map(drop),
+            $crate::db::DbConnection::Pg(c) => insert_in_bulk!(@copy c, $table, rows),
         }
     }};
+    (@copy $c:expr, $table:expr, $rows:expr) => {
+        diesel::copy_from($table)
+            .from_insertable($rows)
+            .execute($c)
+            .map(drop)
+    };
 }
 
 pub mod annotations;
