@@ -179,7 +179,7 @@ pub(crate) fn misses(r: &BackendResult) -> Vec<String> {
     }
     if r.import_events_per_s < target::IMPORT_EPS {
         out.push(format!(
-            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses the JSON once and hashes its canonical form (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row (SQLite: 2,000-row INSERTs; PostgreSQL: binary COPY), its unique (conversation, seq) index, the conversation's filter features and the two text indexes of user messages (words and trigrams). The bench process generates the demo JSON on one of the same 2 cores.",
+            "import {:.0} events/s, {:.0} % of the 50,000 target. Per event the ingest path parses the JSON once and hashes its canonical form (re-imports match on the hash), keeps the raw JSON ({:.0} bytes per event on disk in all, with indexes), writes the event row (SQLite: 2,000-row INSERTs; PostgreSQL: binary COPY), its unique (conversation, seq) index, the conversation's filter features and the two text indexes of user messages (words and trigrams). The bench process generates the demo JSON on one of the same 2 cores. Where the time goes, profiled with perf: `bench/IMPORT-PROFILE.md`.",
             r.import_events_per_s,
             100.0 * r.import_events_per_s / target::IMPORT_EPS,
             r.disk_bytes as f64 / r.events.max(1) as f64
