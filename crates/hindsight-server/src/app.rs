@@ -75,7 +75,7 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             // The budget starts with the work, not with the wait for a connection.
-            let _budget = crate::db::connection::QueryBudget::start(budget);
+            let _budget = crate::db::budget::QueryBudget::start(budget);
             work(&mut conn)
         })
         .await?

@@ -140,7 +140,7 @@ impl From<diesel::result::Error> for AppError {
                 Kind::ClosedConnection | Kind::UnableToSendCommand | Kind::SerializationFailure,
                 info,
             ) => AppError::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(_, info) if crate::db::connection::is_timeout(info.message()) => {
+            Error::DatabaseError(_, info) if crate::db::budget::is_timeout(info.message()) => {
                 AppError::QueryTimeout(info.message().to_owned())
             }
             Error::DatabaseError(_, info) if is_transient(info.message()) => {
@@ -160,9 +160,12 @@ impl From<diesel::result::Error> for AppError {
 }
 
 /// Whether a database message names a condition that passes: SQLite's busy lock past
-/// `busy_timeout`, PostgreSQL shutting down, restarting or refusing connections for now.
+/// `busy_timeout`, PostgreSQL shutting down, restarting or refusing connections for now, or
+/// cancelling a statement (an administrator's `pg_cancel_backend`, or the request's
+/// `statement_timeout` firing as the statement before ended, which PostgreSQL reports so).
 fn is_transient(message: &str) -> bool {
-    const TRANSIENT: [&str; 8] = [
+    const TRANSIENT: [&str; 9] = [
+        "canceling statement due to user request",
         "database is locked",
         "database table is locked",
         "terminating connection",

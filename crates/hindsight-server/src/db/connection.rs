@@ -4,9 +4,8 @@
 //! error, never a silently created SQLite file (diesel's derived `establish` would try every
 //! backend in turn, so the pool uses [`DbConnectionManager`] instead).
 
-use std::cell::Cell;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -22,89 +21,6 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
     /// PostgreSQL server.
     Pg(diesel::PgConnection),
-}
-
-/// The message of the error a SQLite query fails with when it runs past the request's time
-/// budget; [`crate::error`] answers it as a 503 `query_timeout`.
-pub const QUERY_BUDGET_EXCEEDED: &str = "hindsight: query budget exceeded";
-
-thread_local! {
-    /// When the database work running on this thread must stop; `None`: no budget (the
-    /// command line, the bench, start-up).
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-}
-
-/// The time budget of one request's database work on this thread, from [`QueryBudget::start`]
-/// until it is dropped.
-#[derive(Debug)]
-#[must_use = "the budget ends when this guard is dropped"]
-pub struct QueryBudget {
-    previous: Option<Instant>,
-}
-
-impl QueryBudget {
-    /// Gives the database work that follows on this thread `limit` (none: no limit).
-    pub fn start(limit: Option<Duration>) -> QueryBudget {
-        let deadline = limit.map(|l| Instant::now() + l);
-        QueryBudget {
-            previous: DEADLINE.replace(deadline),
-        }
-    }
-}
-
-impl Drop for QueryBudget {
-    fn drop(&mut self) {
-        // A panic in the work unwinds through here too: the thread's next job starts clean.
-        DEADLINE.set(self.previous);
-    }
-}
-
-/// Runs `work` with at most `limit` of time (less if the request's own budget ends sooner):
-/// `Ok(None)` when it ran out, so the caller can answer another way.
-pub fn within<T>(
-    conn: &mut DbConnection,
-    limit: Duration,
-    work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
-) -> QueryResult<Option<T>> {
-    // The thread's deadline: what SQLite's budget function checks, and work done between
-    // statements (a count testing paths in this process) on either backend.
-    let deadline = Instant::now() + limit;
-    let sooner = DEADLINE.get().map_or(deadline, |d| d.min(deadline));
-    let _budget = QueryBudget {
-        previous: DEADLINE.replace(Some(sooner)),
-    };
-    // Each backend bounds a statement its own way: SQLite by the budget function the filter's
-    // queries call, PostgreSQL by `statement_timeout`, set for one transaction only.
-    let result = match conn {
-        DbConnection::Sqlite(_) => work(conn),
-        DbConnection::Pg(_) => conn.transaction(|conn| {
-            let ms = limit.as_millis().max(1);
-            diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}")).execute(conn)?;
-            work(conn)
-        }),
-    };
-    match result {
-        Ok(answer) => Ok(Some(answer)),
-        Err(diesel::result::Error::DatabaseError(_, info)) if is_timeout(info.message()) => {
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Whether the database work on this thread is still within its request's time budget
-/// (always, when it has none).
-pub(super) fn within_deadline() -> bool {
-    DEADLINE.get().is_none_or(|d| Instant::now() < d)
-}
-
-/// Whether a database message says the statement ran out of its time budget: PostgreSQL's
-/// `statement_timeout`, or SQLite's interruption by the budget check
-/// ([`QUERY_BUDGET_EXCEEDED`]).
-pub fn is_timeout(message: &str) -> bool {
-    message.contains("statement timeout")
-        || message.contains(QUERY_BUDGET_EXCEEDED)
-        || message == "interrupted"
 }
 
 /// Which backend a URL names.

@@ -73,6 +73,7 @@ macro_rules! insert_in_bulk {
 pub mod annotations;
 pub mod audit;
 pub mod broker;
+pub mod budget;
 pub mod bulk;
 pub mod cached_sql;
 pub mod changes;

@@ -10,7 +10,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;
 
-use super::connection::{within_deadline, QUERY_BUDGET_EXCEEDED};
+use super::budget::{within_deadline, QUERY_BUDGET_EXCEEDED};
 
 // The time budget on SQLite. SQLite has no statement timeout, and diesel offers no safe way
 // to its progress handler or to `sqlite3_interrupt`, so the expensive queries call this SQL
@@ -81,7 +81,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::db::connection::{DatabaseUrl, DbConnection, QueryBudget};
+    use crate::db::budget::QueryBudget;
+    use crate::db::connection::{DatabaseUrl, DbConnection};
 
     fn within_budget(conn: &mut DbConnection) -> QueryResult<bool> {
         diesel::select(hindsight_within_budget()).get_result(conn)

@@ -153,7 +153,7 @@ async fn postgres_statement_over_its_budget_is_a_503_and_the_server_serves_on() 
 /// `statement_timeout`), and the error is the budget's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sequence_count_stops_at_the_request_deadline() {
-    use hindsight_server::db::connection::{is_timeout, QueryBudget};
+    use hindsight_server::db::budget::{is_timeout, QueryBudget};
     let app = TestApp::start(Db::Postgres).await;
     app.import(&json!([greeting("a", T0, "rest", 0.9, 0.9)]))
         .await;

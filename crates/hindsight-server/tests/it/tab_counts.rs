@@ -194,3 +194,41 @@ async fn sqlite_estimates_hold_every_conversation() {
 async fn postgres_estimates_hold_every_conversation() {
     estimates_hold_every_conversation(Db::Postgres).await
 }
+
+// Tab counts whose time budget ends anywhere (before, inside or right after a statement,
+// its commit included) answer, counted or estimated, on six threads at once, and the
+// connection serves its next statement. When PostgreSQL's `statement_timeout` fired as a
+// statement ended, the transaction's next statement was cancelled "due to user request":
+// a 500, 5 or 6 times in these 1,800 counts before `within` took it for the budget's end.
+both_backends! {
+    async fn tab_counts_survive_budgets_ending_anywhere(app: TestApp) {
+        use diesel::RunQueryDsl;
+        use hindsight_server::db::conversations::count_by_status_or_estimate;
+        use hindsight_types::ConversationFilter;
+        load_demo(&app, 600);
+        let query = "review_status=unread&channel=rest&seq=intent%3A*%20%3E%20action%3Autter_001";
+        let filter = ConversationFilter::from_query(query).unwrap();
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let pool = app.state.pool.clone();
+                let filter = filter.clone();
+                std::thread::spawn(move || {
+                    let mut failures = Vec::new();
+                    for i in 0..300 {
+                        let mut conn = pool.get().unwrap();
+                        let limit = std::time::Duration::from_millis(i % 3);
+                        if let Err(e) = count_by_status_or_estimate(&mut conn, &filter, limit) {
+                            failures.push(format!("count {i}: {e}"));
+                        }
+                        if let Err(e) = diesel::sql_query("SELECT 1").execute(&mut *conn) {
+                            failures.push(format!("after count {i}: {e}"));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        let failures: Vec<String> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}

@@ -7,7 +7,8 @@ use hindsight_types::{ConversationFilter, ReviewStatus};
 use super::{
     complement, estimate_by_status, filtered_for, sequence, BoxedConversations, SampleSize,
 };
-use crate::db::connection::{within, Backend};
+use crate::db::budget::within;
+use crate::db::connection::Backend;
 use crate::db::DbConnection;
 
 /// How many live conversations match the filter: from the maintained counts when the filter

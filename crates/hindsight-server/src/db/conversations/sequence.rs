@@ -10,7 +10,8 @@ use hindsight_types::{ConversationFilter, ReviewStatus, SequencePattern};
 
 use super::filter::Plan;
 use super::BoxedConversations;
-use crate::db::connection::{within_deadline, Backend, QUERY_BUDGET_EXCEEDED};
+use crate::db::budget::{within_deadline, QUERY_BUDGET_EXCEEDED};
+use crate::db::connection::Backend;
 use crate::db::schema::{conversation_features, conversations};
 use crate::db::DbConnection;
 
