@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use hindsight_types::{ImportSummary, ReviewStatus};
 
 use super::bulk::{insert_events, insert_features, NewEvent, NewFeature};
+use super::row_names::NewRowNames;
 use super::schema::{conversations, events};
 use super::DbConnection;
 use crate::ingest::{IncomingConversation, IngestOptions};
@@ -225,6 +226,8 @@ fn store_in_transaction(
     // Rows that exist already and change, written together after the loop.
     let mut changed_features = Vec::new();
     let mut changed_paths = Vec::new();
+    let mut new_row_names = Vec::new();
+    let mut changed_row_names = Vec::new();
     // Conversations that stay in the trash: their new features count in no facet until a
     // restore (whose trigger counts all of them).
     let mut in_trash: HashSet<i64> = HashSet::new();
@@ -273,6 +276,16 @@ fn store_in_transaction(
             }
         };
         changed.push(cid);
+        if let Some(names) = p.row_names {
+            let row = NewRowNames {
+                conversation_id: cid,
+                names,
+            };
+            match p.prior {
+                None => new_row_names.push(row),
+                Some(_) => changed_row_names.push(row),
+            }
+        }
         match p.path {
             (steps, true) => {
                 if !p.events.is_empty() {
@@ -308,6 +321,8 @@ fn store_in_transaction(
     super::bulk::update_occurrences(conn, &changed_features)?;
     super::paths::insert(conn, &new_paths)?;
     super::paths::update(conn, &changed_paths)?;
+    super::row_names::insert(conn, &new_row_names)?;
+    super::row_names::update(conn, &changed_row_names)?;
     // Each new feature row of a live conversation adds one conversation to its facet value.
     let mut facet_counts: HashMap<(&str, &str, &str), i64> = HashMap::new();
     for f in new_features

@@ -98,6 +98,7 @@ pub mod queue_fill;
 pub mod queue_reviews;
 pub mod queue_settlements;
 pub mod queues;
+pub mod row_names;
 pub mod schema;
 pub mod settings;
 pub mod sql_log;

@@ -271,6 +271,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversation_row_names (conversation_id) {
+        conversation_id -> BigInt,
+        names -> Text,
+    }
+}
+
+diesel::table! {
     comments (id) {
         id -> BigInt,
         conversation_id -> BigInt,
@@ -344,6 +351,7 @@ diesel::joinable!(events -> conversations (conversation_id));
 diesel::joinable!(discover_groups -> discover_runs (run_id));
 diesel::joinable!(discover_group_messages -> discover_groups (group_id));
 diesel::joinable!(conversation_paths -> conversations (conversation_id));
+diesel::joinable!(conversation_row_names -> conversations (conversation_id));
 diesel::joinable!(conversation_features -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> conversations (conversation_id));
 diesel::joinable!(conversation_tags -> tags (tag_id));
@@ -381,6 +389,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_answers,
     queue_settlements,
     conversation_paths,
+    conversation_row_names,
     comments,
     comment_mentions,
     discover_runs,

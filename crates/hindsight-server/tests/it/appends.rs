@@ -1,14 +1,15 @@
 //! A conversation whose events arrive in pieces (as Rasa's event broker and a growing tracker
 //! deliver them) is stored as if it had arrived whole: the same feature rows with the same
-//! occurrence counts (the order of a listing row's intents and actions) and the same path
+//! occurrence counts, the same intents and actions listed on its inbox row, and the same path
 //! (what the sequence filter reads). The pieces update the rows the first piece wrote, which
 //! PostgreSQL does for a whole batch in one statement.
 
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+use hindsight_server::db::row_names::RowNames;
 use hindsight_server::db::schema::{
-    conversation_features as cf, conversation_paths, conversations,
+    conversation_features as cf, conversation_paths, conversation_row_names, conversations,
 };
 use serde_json::{json, Value};
 
@@ -16,8 +17,8 @@ use crate::both_backends;
 use crate::harness::TestApp;
 
 /// Per conversation (by the part of its sender id after `prefix`): its feature rows with
-/// their occurrences, and its path.
-type Stored = BTreeMap<String, (Vec<(String, String, String, i64)>, String)>;
+/// their occurrences, its path, and its inbox row's names.
+type Stored = BTreeMap<String, (Vec<(String, String, String, i64)>, String, RowNames)>;
 
 fn stored(app: &TestApp, prefix: &str) -> Stored {
     let mut conn = app.state.pool.get().unwrap();
@@ -48,6 +49,16 @@ fn stored(app: &TestApp, prefix: &str) -> Stored {
     for (sender, steps) in paths {
         out.entry(sender[prefix.len()..].to_owned()).or_default().1 = steps;
     }
+    let names: Vec<(String, String)> = conversation_row_names::table
+        .inner_join(conversations::table)
+        .filter(conversations::sender_id.like(format!("{prefix}%")))
+        .select((conversations::sender_id, conversation_row_names::names))
+        .load(&mut *conn)
+        .unwrap();
+    for (sender, names) in names {
+        out.entry(sender[prefix.len()..].to_owned()).or_default().2 =
+            serde_json::from_str(&names).unwrap();
+    }
     out
 }
 
@@ -69,7 +80,13 @@ both_backends! {
         }
         let whole = stored(&app, "whole-");
         assert_eq!(whole.len(), 60);
-        assert!(whole.values().any(|(f, _)| f.iter().any(|r| r.3 > 1)), "some feature occurs more than once");
+        assert!(whole.values().any(|(f, _, _)| f.iter().any(|r| r.3 > 1)), "some feature occurs more than once");
+        // The row names are those of the features (most frequent first, then by name).
+        for (features, _, names) in whole.values() {
+            let of = RowNames::of(features.iter().map(|(k, n, _, o)| (k.as_str(), n.as_str(), *o)));
+            assert_eq!(names, &of);
+            assert!(!names.intents.is_empty() && !names.actions.is_empty(), "{names:?}");
+        }
         assert_eq!(stored(&app, "pieces-"), whole);
     }
 }

@@ -279,7 +279,7 @@ both_backends! {
         let flag = app.request(reqwest::Method::PUT, &format!("/api/conversations/gone/events/{event}/flag")).json(&json!({"note": "n"}));
         let (status, body) = app.send(flag).await;
         assert!(status.is_success(), "{body}");
-        let tables = ["events", "conversation_features", "conversation_paths", "message_flags", "queue_conversations"];
+        let tables = ["events", "conversation_features", "conversation_paths", "conversation_row_names", "message_flags", "queue_conversations"];
         let rows = |conn: &mut DbConnection, sender: &str| -> Vec<i64> {
             tables
                 .iter()
@@ -350,6 +350,7 @@ async fn an_import_into_a_conversation_purged_meanwhile_leaves_no_orphans() {
         "events",
         "conversation_features",
         "conversation_paths",
+        "conversation_row_names",
         "user_messages",
     ] {
         let orphans = format!(

@@ -38,6 +38,7 @@ mod queue_review;
 mod queue_scores;
 mod queues;
 mod queues_follow;
+mod row_names;
 mod sequence;
 mod stats;
 mod stream;

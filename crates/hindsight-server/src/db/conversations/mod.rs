@@ -11,7 +11,8 @@ use hindsight_types::{
 
 use super::cached_sql::id_in;
 use super::connection::MultiBackend;
-use super::schema::{conversation_features, conversation_tags, conversations, tags};
+use super::row_names::RowNames;
+use super::schema::{conversation_tags, conversations, tags};
 use super::DbConnection;
 
 pub(crate) mod complement;
@@ -73,13 +74,10 @@ pub struct ConversationRow {
     pub started_at: NaiveDateTime,
 }
 
-/// Most intents and actions listed on one inbox row.
-const ROW_NAMES: usize = 8;
-
 /// `(conversation id, tag id, name, colour)`, by conversation then name.
 pub type TagRow = (i64, i64, String, String);
-/// `(conversation id, kind, name)` of intents and actions, by conversation, most frequent first.
-pub type NameRow = (i64, String, String);
+/// A conversation's intents and actions as its inbox row lists them, by conversation id.
+pub type NameRow = (i64, RowNames);
 
 /// The tags, intents and actions of the conversations `ids`, in two queries: what an inbox
 /// row and an exported conversation show beside the conversation's own columns.
@@ -99,24 +97,8 @@ pub fn tags_and_names(
             tags::color,
         ))
         .load(conn)?;
-    let name_rows = conversation_features::table
-        .filter(id_in(backend, "conversation_features.conversation_id", ids))
-        .filter(
-            conversation_features::kind
-                .eq("intent")
-                .or(conversation_features::kind.eq("action")),
-        )
-        .order((
-            conversation_features::conversation_id,
-            conversation_features::occurrences.desc(),
-            conversation_features::name,
-        ))
-        .select((
-            conversation_features::conversation_id,
-            conversation_features::kind,
-            conversation_features::name,
-        ))
-        .load(conn)?;
+    let mut name_rows: Vec<NameRow> = crate::db::row_names::load(conn, ids)?.into_iter().collect();
+    name_rows.sort_unstable_by_key(|r| r.0);
     Ok((tag_rows, name_rows))
 }
 
@@ -134,17 +116,10 @@ pub fn summary(
             color: color.clone(),
         })
         .collect();
-    let names = |kind: &str| -> Vec<String> {
-        name_rows
-            .iter()
-            .filter(|f| f.1 == kind)
-            .take(ROW_NAMES)
-            .map(|f| f.2.clone())
-            .collect()
-    };
+    let names = name_rows.first().map(|r| r.1.clone()).unwrap_or_default();
     ConversationSummary {
-        intents: names("intent"),
-        actions: names("action"),
+        intents: names.intents,
+        actions: names.actions,
         id: row.sender_id.clone(),
         channel: row.channel.clone(),
         first_event_at: row.first_event_at.and_utc(),

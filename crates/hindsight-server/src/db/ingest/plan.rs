@@ -10,6 +10,7 @@ use hindsight_types::ImportSummary;
 
 use super::LOOKUP_CHUNK;
 use crate::db::bulk::NewEvent;
+use crate::db::row_names::RowNames;
 use crate::db::schema::{conversation_features, conversations, events};
 use crate::db::DbConnection;
 use crate::ingest::{EventFacts, IncomingConversation, IngestOptions};
@@ -164,6 +165,9 @@ pub(super) struct Planned {
     /// The conversation's path with the new events' steps (issue 14's sequence filter), and
     /// whether a row exists already.
     pub(super) path: (String, bool),
+    /// The inbox row's names to write, when they are new or changed
+    /// ([`crate::db::row_names`]).
+    pub(super) row_names: Option<String>,
 }
 
 /// What is stored of the conversations in a batch, loaded in a few queries.
@@ -299,13 +303,14 @@ pub(super) fn plan(
     summary.events_added += events_out.len() as u64;
     columns.start_minute_local = local_minute(columns.first_event_at, opts.timezone);
     columns.start_day_local = local_day(columns.first_event_at, opts.timezone);
-    let features = feature_counts
+    let features: Vec<(FeatureKey, i64, bool)> = feature_counts
         .into_iter()
         .map(|(key, n)| match known_features.get(&key) {
             Some(old) => (key, old + n, true),
             None => (key, n, false),
         })
         .collect();
+    let row_names = row_names_to_write(prior.is_none(), &features, &known_features);
     Planned {
         sender_id: conv.sender_id,
         prior,
@@ -313,5 +318,29 @@ pub(super) fn plan(
         events: events_out,
         features,
         path: (path, path_exists),
+        row_names,
     }
+}
+
+/// The inbox row's names of a conversation to write ([`crate::db::row_names`]): always for a
+/// new one, for a stored one when the batch changed one of its intents or actions. From every
+/// intent and action it has: those the batch counted (`features`, their new totals) and the
+/// other stored ones.
+fn row_names_to_write(
+    new: bool,
+    features: &[(FeatureKey, i64, bool)],
+    known: &HashMap<FeatureKey, i64>,
+) -> Option<String> {
+    let names_kind = |key: &FeatureKey| key.0 == "intent" || key.0 == "action";
+    if !new && !features.iter().any(|(key, _, _)| names_kind(key)) {
+        return None;
+    }
+    let counted: HashMap<&FeatureKey, i64> = features.iter().map(|(k, n, _)| (k, *n)).collect();
+    let unchanged = known.iter().filter(|(key, _)| !counted.contains_key(key));
+    let all = counted
+        .iter()
+        .map(|(key, n)| (*key, *n))
+        .chain(unchanged.map(|(key, n)| (key, *n)))
+        .map(|((kind, name, _), n)| (kind.as_str(), name.as_str(), n));
+    Some(RowNames::of(all).to_stored())
 }
