@@ -256,15 +256,18 @@ fn store_in_transaction(
                     true => (None, None),
                     false => (prior.deleted_at, prior.deleted_by.clone()),
                 };
-                let updated = diesel::update(conversations::table.find(prior.id))
-                    .set((
+                let updated = super::cached_sql::kept_update(
+                    conversations::table,
+                    conversations::id.eq(prior.id),
+                    (
                         &p.columns,
                         conversations::has_news.eq(prior.has_news || news),
                         conversations::deleted_at.eq(deleted_at),
                         conversations::deleted_by.eq(deleted_by),
                         conversations::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
+                    ),
+                )
+                .execute(conn)?;
                 // The update locks the row until commit, so no purge can delete it under the
                 // rows written below; one that did so since `load_stored` read it fails the
                 // batch here (PostgreSQL keeps no foreign key on those rows: migration

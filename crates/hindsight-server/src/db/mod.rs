@@ -70,6 +70,47 @@ macro_rules! insert_in_bulk {
     };
 }
 
+/// Sets one text column of a table keyed by `conversation_id` (its primary key) from
+/// `(conversation id, text)` pairs, each backend its fastest way, as
+/// [`bulk::update_occurrences`] for the same reasons: on SQLite a statement per row, kept
+/// prepared ([`cached_sql::kept_update`]) and run in process; on PostgreSQL one statement
+/// joining the values passed as arrays. An expression of type `QueryResult<()>`.
+macro_rules! update_by_conversation {
+    ($conn:expr, $table:ident . $column:ident, $rows:expr) => {{
+        use $crate::db::schema::$table;
+        let rows: &[(i64, &str)] = $rows;
+        // The backends' bulk paths differ (above).
+        match $conn {
+            _ if rows.is_empty() => Ok(()),
+            $crate::db::DbConnection::Sqlite(c) => rows.iter().try_for_each(|(id, text)| {
+                $crate::db::cached_sql::kept_update(
+                    $table::table,
+                    $table::conversation_id.eq(*id),
+                    $table::$column.eq(*text),
+                )
+                .execute(c)
+                .map(drop)
+            }),
+            $crate::db::DbConnection::Pg(c) => diesel::sql_query(concat!(
+                "UPDATE ",
+                stringify!($table),
+                " AS t SET ",
+                stringify!($column),
+                " = v.text FROM unnest($1, $2) AS v (conversation_id, text) \
+                 WHERE t.conversation_id = v.conversation_id"
+            ))
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            )
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            )
+            .execute(c)
+            .map(drop),
+        }
+    }};
+}
+
 pub mod annotations;
 pub mod audit;
 pub mod broker;

@@ -86,33 +86,11 @@ pub fn insert(conn: &mut DbConnection, rows: &[(i64, String)]) -> QueryResult<()
 
 /// Replaces the paths of conversations that have one: `(conversation id, steps)`.
 pub fn update(conn: &mut DbConnection, rows: &[(i64, String)]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    // Each backend's way, as `super::bulk::update_occurrences` for the same reasons: a cached
-    // statement per row in process on SQLite, one statement joining arrays on PostgreSQL.
-    match conn {
-        DbConnection::Sqlite(c) => {
-            for (id, steps) in rows {
-                diesel::update(conversation_paths::table.find(id))
-                    .set(conversation_paths::steps.eq(steps))
-                    .execute(c)?;
-            }
-            Ok(())
-        }
-        DbConnection::Pg(c) => {
-            use diesel::sql_types::{Array, BigInt, Text};
-            diesel::sql_query(
-                "UPDATE conversation_paths AS p SET steps = v.steps \
-                 FROM unnest($1, $2) AS v (conversation_id, steps) \
-                 WHERE p.conversation_id = v.conversation_id",
-            )
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
-            .execute(c)
-            .map(drop)
-        }
-    }
+    let rows: Vec<(i64, &str)> = rows
+        .iter()
+        .map(|(id, steps)| (*id, steps.as_str()))
+        .collect();
+    update_by_conversation!(conn, conversation_paths.steps, &rows)
 }
 
 /// Whether stored paths must be written: the migration asked for it (conversations stored

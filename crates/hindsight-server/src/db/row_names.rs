@@ -84,33 +84,11 @@ pub fn insert(conn: &mut DbConnection, rows: &[NewRowNames]) -> QueryResult<()> 
 
 /// Replaces the row names of conversations that have them.
 pub fn update(conn: &mut DbConnection, rows: &[NewRowNames]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    // Each backend's way, as `super::bulk::update_occurrences` for the same reasons: a cached
-    // statement per row in process on SQLite, one statement joining arrays on PostgreSQL.
-    match conn {
-        DbConnection::Sqlite(c) => {
-            for row in rows {
-                diesel::update(conversation_row_names::table.find(row.conversation_id))
-                    .set(conversation_row_names::names.eq(&row.names))
-                    .execute(c)?;
-            }
-            Ok(())
-        }
-        DbConnection::Pg(c) => {
-            use diesel::sql_types::{Array, BigInt, Text};
-            diesel::sql_query(
-                "UPDATE conversation_row_names AS r SET names = v.names \
-                 FROM unnest($1, $2) AS v (conversation_id, names) \
-                 WHERE r.conversation_id = v.conversation_id",
-            )
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.conversation_id).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.names.as_str()).collect::<Vec<_>>())
-            .execute(c)
-            .map(drop)
-        }
-    }
+    let rows: Vec<(i64, &str)> = rows
+        .iter()
+        .map(|r| (r.conversation_id, r.names.as_str()))
+        .collect();
+    update_by_conversation!(conn, conversation_row_names.names, &rows)
 }
 
 /// The row names of the conversations `ids`. A conversation without its row (none is, since
