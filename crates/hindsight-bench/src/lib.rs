@@ -43,7 +43,7 @@ use discover_quality::*;
 pub use export::ConversationExport;
 use export::*;
 use measure::*;
-pub use measure::{BackendResult, FilterResult};
+pub use measure::{BackendResult, FilterResult, Measured};
 pub use queues::QueueResult;
 use queues::*;
 pub use report::report;
@@ -282,13 +282,21 @@ pub fn run(opts: &BenchOptions, notes: &[String]) -> anyhow::Result<Vec<BackendR
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         commit(),
     );
+    for r in &mut results {
+        r.measured = Some(Measured {
+            date: meta.0.clone(),
+            commit: meta.1.clone(),
+        });
+    }
     let mut render_opts = opts.clone();
     if let Some(prev) = previous {
-        for r in prev.results {
+        for mut r in prev.results {
             if !results.iter().any(|x| x.backend == r.backend) {
-                if !opts.render_only {
-                    notes.push(format!("{} figures are from the previous run ({}, commit `{}`), kept with `--keep-previous`.", r.backend, prev.date, prev.commit));
-                }
+                // Results saved before backends carried their own run were all of that run.
+                r.measured.get_or_insert_with(|| Measured {
+                    date: prev.date.clone(),
+                    commit: prev.commit.clone(),
+                });
                 results.push(r);
             }
         }

@@ -210,3 +210,44 @@ fn the_report_says_the_broker_was_not_run() {
     }
     assert!(text.contains("The event broker figures: not run: no RabbitMQ."));
 }
+
+/// A backend kept from an earlier run is labelled with the run that measured it, not with
+/// the run whose report kept it (`--keep-previous` used to name the latter).
+#[test]
+fn a_kept_backend_names_the_run_that_measured_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = BenchOptions::small(10, 1, dir.path().to_path_buf());
+    opts.render_only = true;
+    let measured = |date: &str, commit: &str| {
+        Some(hindsight_bench::Measured {
+            date: date.into(),
+            commit: commit.into(),
+        })
+    };
+    let sqlite = hindsight_bench::BackendResult {
+        backend: "sqlite".into(),
+        measured: measured("2026-12-07 02:04 UTC", "269a20c"),
+        ..Default::default()
+    };
+    let postgres = hindsight_bench::BackendResult {
+        backend: "postgres".into(),
+        measured: measured("2026-12-06 20:01 UTC", "8263365"),
+        ..Default::default()
+    };
+    let saved = serde_json::json!({
+        "runs": 1, "seed": 1, "date": "2026-12-07 02:04 UTC", "commit": "269a20c",
+        "results": [sqlite, postgres],
+    });
+    std::fs::write(dir.path().join("RESULTS.json"), saved.to_string()).unwrap();
+    hindsight_bench::run(&opts, &[]).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("RESULTS.md")).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("kept with `--keep-previous`"))
+        .collect();
+    assert_eq!(
+        kept,
+        ["- postgres figures are from an earlier run (2026-12-06 20:01 UTC, commit `8263365`), kept with `--keep-previous`."],
+        "{text}"
+    );
+}

@@ -147,6 +147,19 @@ pub struct BackendResult {
     pub mismatches: Vec<String>,
     /// Conditions of the measurement the reader must know.
     pub notes: Vec<String>,
+    /// When and at which commit these figures were measured (`None` in results saved before
+    /// it was recorded): a backend kept with `--keep-previous` keeps its own.
+    #[serde(default)]
+    pub measured: Option<Measured>,
+}
+
+/// The run that measured a backend's figures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Measured {
+    /// `%Y-%m-%d %H:%M UTC`.
+    pub date: String,
+    /// The short commit, as the report's header names it.
+    pub commit: String,
 }
 
 impl Default for BackendResult {
@@ -183,6 +196,7 @@ impl Default for BackendResult {
             broker: Err("not run".into()),
             mismatches: Vec::new(),
             notes: Vec::new(),
+            measured: None,
         }
     }
 }

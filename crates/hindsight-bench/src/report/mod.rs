@@ -108,6 +108,20 @@ pub fn report(
             r.backend, r.conversations, r.events, opts.seed
         );
     }
+    // A backend kept from an earlier run (`--keep-previous`) names the run that measured it.
+    for r in results {
+        if let Some(m) = r
+            .measured
+            .as_ref()
+            .filter(|m| (&m.date, &m.commit) != (&meta.0, &meta.1))
+        {
+            let _ = writeln!(
+                o,
+                "- {} figures are from an earlier run ({}, commit `{}`), kept with `--keep-previous`.",
+                r.backend, m.date, m.commit
+            );
+        }
+    }
     let _ = writeln!(o, "- The server is a child `hindsight serve` process (release build, default pool of 8); the client and the hand-written SQL run in the bench process on the same 2 cores, over loopback.");
     let _ = writeln!(o, "- The server's memory is its private resident memory (`RssAnon` and `RssShmem` of `/proc/PID/status`; peaks read every 20 ms): SQLite reads the database through a memory map, whose pages are the operating system's file cache and not counted.");
     let _ = writeln!(o, "- \"SQL\" is the best hand-written SQL for the same answer (rows, their intents/actions/tags, and the count), run through the same driver in the bench process; \"ratio\" is API / SQL at p50.");
