@@ -152,5 +152,6 @@ pub mod users;
 mod sqlite_functions;
 
 pub use connection::{
-    open_pool, write_transaction, Backend, DatabaseUrl, DbConnection, DbPool, PooledDb,
+    open_pool, with_parallel_workers, write_transaction, Backend, DatabaseUrl, DbConnection,
+    DbPool, PooledDb,
 };

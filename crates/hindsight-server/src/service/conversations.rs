@@ -58,7 +58,7 @@ pub async fn count_conversations(
     let filter = filter?;
     super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     state
-        .db(move |conn| Ok(db::conversations::count(conn, &filter)?))
+        .db(move |conn| Ok(db::conversations::count_exactly(conn, &filter)?))
         .await
 }
 
@@ -80,7 +80,10 @@ pub async fn count_tabs(
             Ok(if estimate {
                 db::conversations::count_by_status_or_estimate(conn, &filter, within)?
             } else {
-                (db::conversations::count_by_status(conn, &filter)?, true)
+                (
+                    db::conversations::count_by_status_exactly(conn, &filter)?,
+                    true,
+                )
             })
         })
         .await?;

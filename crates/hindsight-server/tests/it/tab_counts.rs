@@ -232,3 +232,52 @@ both_backends! {
         assert!(failures.is_empty(), "{failures:#?}");
     }
 }
+
+/// `max_parallel_workers_per_gather` as the connection sees it now.
+fn parallel_workers(conn: &mut hindsight_server::db::DbConnection) -> String {
+    use diesel::prelude::*;
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "current_setting('max_parallel_workers_per_gather')",
+    ))
+    .get_result(conn)
+    .unwrap()
+}
+
+/// An exact count on PostgreSQL may use the server's parallel workers, and only it: the
+/// pooled connection serves with none before and after, also after a count that failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exact_counts_borrow_parallel_workers_and_give_them_back() {
+    use diesel::connection::SimpleConnection;
+    use hindsight_server::db::with_parallel_workers;
+    let app = TestApp::start(Db::Postgres).await;
+    let mut conn = app.state.pool.get().unwrap();
+    let serving = parallel_workers(&mut conn);
+    assert_eq!(serving, "0", "the serving settings turn workers off");
+    let server_default: String = {
+        use diesel::prelude::*;
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "(SELECT reset_val FROM pg_settings WHERE name = 'max_parallel_workers_per_gather')",
+        ))
+        .get_result(&mut *conn)
+        .unwrap()
+    };
+    assert_ne!(
+        server_default, "0",
+        "the test cluster keeps PostgreSQL's default"
+    );
+    let during = with_parallel_workers(&mut conn, |c| Ok(parallel_workers(c))).unwrap();
+    assert_eq!(
+        during, server_default,
+        "the server's own workers during the count"
+    );
+    assert_eq!(parallel_workers(&mut conn), "0", "none again after it");
+    let failed = with_parallel_workers(&mut conn, |c| {
+        c.batch_execute("SELECT no_such_column FROM conversations")
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        parallel_workers(&mut conn),
+        "0",
+        "none again after a failed count"
+    );
+}
