@@ -375,6 +375,55 @@ pub fn walk_channels(
     Ok(share > 0.0 && (limit + 1) as f64 / share < holding as f64)
 }
 
+/// Most holders of a slot value [`lone_slot_value_holders`] counts: past this a value is
+/// common enough for the page's sample to judge, and counting more index entries would cost
+/// what the sample costs (SQLite reads about 20,000 a millisecond).
+const SLOT_VALUE_COUNT_CAP: i64 = 20_000;
+
+/// How many conversations hold the filter's slot value, when the filter holds nothing but
+/// that one slot value (and its order) and they are fewer than [`SLOT_VALUE_COUNT_CAP`]:
+/// counted from the features' index, which is then the filter's density exactly (trashed
+/// conversations' features counted too, a bound). `None` otherwise. No maintained count
+/// holds slot values; the page's sample of 1,024 conversations in 16 id windows took 2.5 ms
+/// of a slot value's page at a million on SQLite, the count of its 6,000 holders 0.5 ms (the
+/// page over HTTP, median of 21: 9.8 → 7.7 ms).
+pub fn lone_slot_value_holders(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<i64>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Text};
+    let [slot] = filter.slots.as_slice() else {
+        return Ok(None);
+    };
+    let Some(value) = &slot.value else {
+        return Ok(None);
+    };
+    let rest = ConversationFilter {
+        slots: Vec::new(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    if rest != ConversationFilter::default() {
+        return Ok(None);
+    }
+    // A count bounded by `LIMIT` needs a subquery in FROM, which diesel's DSL cannot build.
+    let holders: i64 = diesel::select(
+        sql::<BigInt>(
+            "(SELECT count(*) FROM (SELECT 1 FROM conversation_features \
+             WHERE kind = 'slot' AND name = ",
+        )
+        .bind::<Text, _>(&slot.name)
+        .sql(" AND value = ")
+        .bind::<Text, _>(value)
+        .sql(" LIMIT ")
+        .bind::<BigInt, _>(SLOT_VALUE_COUNT_CAP)
+        .sql(") AS holders)"),
+    )
+    .get_result(conn)?;
+    Ok((holders < SLOT_VALUE_COUNT_CAP).then_some(holders))
+}
+
 /// Whether the filter holds nothing but any-of tags (and its order).
 pub fn only_any_of_tags(filter: &ConversationFilter) -> bool {
     let rest = ConversationFilter {

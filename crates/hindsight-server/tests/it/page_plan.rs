@@ -134,3 +134,44 @@ both_backends! {
         assert!(row_by_row.len() >= 2, "read row by row: {row_by_row:?}");
     }
 }
+
+// A slot value alone: its holders counted from the features' index decide how its page is
+// read, and the page lists what the gathered page lists.
+both_backends! {
+    async fn a_lone_slot_value_is_judged_by_its_holders(app: TestApp) {
+        use diesel::prelude::*;
+        use hindsight_server::db::plan::lone_slot_value_holders;
+        use hindsight_types::ConversationFilter;
+        load_demo(&app, 600);
+        #[derive(QueryableByName)]
+        struct Commonest {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            holders: i64,
+        }
+        let commonest: Commonest = {
+            let mut conn = app.state.pool.get().unwrap();
+            diesel::sql_query(
+                "SELECT value, count(*) AS holders FROM conversation_features \
+                 WHERE kind = 'slot' AND name = 'city' AND value <> '' \
+                 GROUP BY value ORDER BY 2 DESC, 1 LIMIT 1",
+            )
+            .get_result(&mut *conn)
+            .unwrap()
+        };
+        assert!(commonest.holders > 1, "the demo sets the city slot");
+        let q = format!("slot=city:{}", commonest.value);
+        let holders = |query: &str| {
+            let filter = ConversationFilter::from_query(query).unwrap();
+            let mut conn = app.state.pool.get().unwrap();
+            lone_slot_value_holders(&mut conn, &filter).unwrap()
+        };
+        assert_eq!(holders(&q), Some(commonest.holders), "{q}");
+        assert_eq!(holders(&format!("{q}&sort=oldest")), Some(commonest.holders));
+        assert_eq!(holders("slot=city"), None, "any value: not one posting list");
+        assert_eq!(holders(&format!("{q}&channel=rest")), None, "not alone");
+        assert_eq!(holders(&format!("{q}&slot=cuisine")), None, "two slots");
+        walked_pages_list_the_gathered_page(&app, &q).await;
+    }
+}

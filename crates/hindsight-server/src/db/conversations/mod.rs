@@ -271,12 +271,16 @@ fn conditions_plan(
         return Ok(plan);
     }
     let postings = super::plan::shortest_posting_list(conn, filter)?;
-    let (density, live) = match postings {
-        // Tags alone: their posting lists give the density exactly, where a sample of id
-        // windows misses tags given to a run of conversations at once (bulk tagging): the
-        // bench's `tag=bug` sampled as 0 % and gathered 20,000 ids (65 ms) rather than walk
-        // 5,000 rows (7 ms).
-        Some(postings) if super::plan::only_any_of_tags(filter) => {
+    // Tags alone: their posting lists give the density exactly, where a sample of id windows
+    // misses tags given to a run of conversations at once (bulk tagging): the bench's
+    // `tag=bug` sampled as 0 % and gathered 20,000 ids (65 ms) rather than walk 5,000 rows
+    // (7 ms). A rare slot value alone: its holders, counted for less than the sample costs.
+    let exact_postings = match postings {
+        Some(postings) if super::plan::only_any_of_tags(filter) => Some(postings),
+        _ => super::plan::lone_slot_value_holders(conn, filter)?,
+    };
+    let (density, live) = match exact_postings {
+        Some(postings) => {
             let live: i64 = crate::db::counts::by_status(conn, &ConversationFilter::default())?
                 .unwrap_or_default()
                 .iter()
@@ -284,7 +288,7 @@ fn conditions_plan(
                 .sum();
             (postings as f64 / live.max(1) as f64, live)
         }
-        _ => {
+        None => {
             let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
             let sampled = sample.sampled.max(1) as f64;
             (sample.matched_in_sample as f64 / sampled, sample.population)
