@@ -35,6 +35,19 @@ impl QueryBudget {
             previous: DEADLINE.replace(deadline),
         }
     }
+
+    /// Gives the database work that follows on this thread the deadline another thread's
+    /// work has ([`deadline`]): work handed to a second thread keeps its request's budget.
+    pub(super) fn until(deadline: Option<Instant>) -> QueryBudget {
+        QueryBudget {
+            previous: DEADLINE.replace(deadline),
+        }
+    }
+}
+
+/// When the database work running on this thread must stop (`None`: no budget).
+pub(super) fn deadline() -> Option<Instant> {
+    DEADLINE.get()
 }
 
 impl Drop for QueryBudget {

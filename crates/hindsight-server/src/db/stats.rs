@@ -295,7 +295,7 @@ fn grouped_in_process(
         .into_iter()
         .map(|(id, key, status)| (id, (key, status)));
     let mut groups: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    for (key, status) in retain_matching(conn, pattern, candidates.collect())? {
+    for (key, status) in retain_matching(conn, None, pattern, candidates.collect())? {
         let group = groups.entry(key).or_default();
         group.0 += 1;
         group.1 += i64::from(status == ReviewStatus::Reviewed.as_str());

@@ -57,8 +57,9 @@ pub async fn count_conversations(
     caller.require(Role::Viewer)?;
     let filter = filter?;
     super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
+    let pool = state.pool.clone();
     state
-        .db(move |conn| Ok(db::conversations::count_exactly(conn, &filter)?))
+        .db(move |conn| Ok(db::conversations::count_exactly(conn, &pool, &filter)?))
         .await
 }
 
@@ -75,13 +76,14 @@ pub async fn count_tabs(
     let (filter, estimate) = query?;
     super::path_rewrite::require_paths_for(&state.path_rewrite, &filter)?;
     let within = std::time::Duration::from_millis(state.config.exact_counts_within_ms);
+    let pool = state.pool.clone();
     let (rows, exact) = state
         .db(move |conn| {
             Ok(if estimate {
                 db::conversations::count_by_status_or_estimate(conn, &filter, within)?
             } else {
                 (
-                    db::conversations::count_by_status_exactly(conn, &filter)?,
+                    db::conversations::count_by_status_exactly(conn, &pool, &filter)?,
                     true,
                 )
             })

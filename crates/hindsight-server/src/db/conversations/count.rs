@@ -5,23 +5,33 @@ use diesel::prelude::*;
 use hindsight_types::{ConversationFilter, ReviewStatus};
 
 use super::{
-    complement, estimate_by_status, filtered_for, sequence, BoxedConversations, SampleSize,
+    complement, estimate_by_status, filtered_for, tested_apart, BoxedConversations, SampleSize,
 };
 use crate::db::budget::within;
-use crate::db::connection::Backend;
+use crate::db::connection::{Backend, DbPool};
 use crate::db::DbConnection;
 
 /// How many live conversations match the filter: from the maintained counts when the filter
 /// holds only channels and review statuses ([`crate::db::counts`]) or is one feature value
 /// ([`crate::db::facets::feature_total`]), else counted.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<i64> {
+    count_reading_beside(conn, None, filter)
+}
+
+/// [`count`], its paths (a sequence pattern's, on PostgreSQL) read on a second connection of
+/// `pool` too when one is free ([`tested_apart::retain_matching`]).
+fn count_reading_beside(
+    conn: &mut DbConnection,
+    pool: Option<&DbPool>,
+    filter: &ConversationFilter,
+) -> QueryResult<i64> {
     if let Some(n) = crate::db::counts::total(conn, filter)? {
         return Ok(n);
     }
     if let Some(n) = crate::db::facets::feature_total(conn, filter)? {
         return Ok(n);
     }
-    if let Some(rows) = counted_apart(conn, &without_status(filter))? {
+    if let Some(rows) = counted_apart(conn, pool, &without_status(filter))? {
         let asked = |status: &str| {
             filter.review_status.is_empty()
                 || filter.review_status.iter().any(|s| s.as_str() == status)
@@ -34,25 +44,33 @@ pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResul
 }
 
 /// [`count`] for a reviewer who asked for the exact number: with PostgreSQL's parallel
-/// workers ([`crate::db::with_parallel_workers`]) where they help.
-pub fn count_exactly(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<i64> {
+/// workers ([`crate::db::with_parallel_workers`]) where they help, and a sequence pattern's
+/// paths read on two of `pool`'s connections when it has one free.
+pub fn count_exactly(
+    conn: &mut DbConnection,
+    pool: &DbPool,
+    filter: &ConversationFilter,
+) -> QueryResult<i64> {
+    let count = |conn: &mut DbConnection| count_reading_beside(conn, Some(pool), filter);
     if gains_from_workers(filter) {
-        crate::db::with_parallel_workers(conn, |conn| count(conn, filter))
+        crate::db::with_parallel_workers(conn, count)
     } else {
-        count(conn, filter)
+        count(conn)
     }
 }
 
 /// [`count_by_status`] for a reviewer who asked for the exact numbers (the tabs after their
-/// estimate): with PostgreSQL's parallel workers where they help, as [`count_exactly`].
+/// estimate), as [`count_exactly`] counts.
 pub fn count_by_status_exactly(
     conn: &mut DbConnection,
+    pool: &DbPool,
     filter: &ConversationFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
+    let count = |conn: &mut DbConnection| count_by_status_reading_beside(conn, Some(pool), filter);
     if gains_from_workers(filter) {
-        crate::db::with_parallel_workers(conn, |conn| count_by_status(conn, filter))
+        crate::db::with_parallel_workers(conn, count)
     } else {
-        count_by_status(conn, filter)
+        count(conn)
     }
 }
 
@@ -87,9 +105,10 @@ fn without_status(filter: &ConversationFilter) -> ConversationFilter {
 /// server on PostgreSQL, an exclusion as a difference; `None` for the others.
 fn counted_apart(
     conn: &mut DbConnection,
+    pool: Option<&DbPool>,
     rest: &ConversationFilter,
 ) -> QueryResult<Option<Vec<(String, i64)>>> {
-    if let Some(rows) = sequence::count_by_status_in_process(conn, rest)? {
+    if let Some(rows) = tested_apart::count_by_status_in_process(conn, pool, rest)? {
         return Ok(Some(rows));
     }
     complement::by_status_as_difference(conn, rest)
@@ -103,20 +122,31 @@ pub fn count_by_status(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
+    count_by_status_reading_beside(conn, None, filter)
+}
+
+/// [`count_by_status`], reading a sequence pattern's paths on a second connection of `pool`
+/// too, as [`count_reading_beside`] does.
+fn count_by_status_reading_beside(
+    conn: &mut DbConnection,
+    pool: Option<&DbPool>,
+    filter: &ConversationFilter,
+) -> QueryResult<Vec<(String, i64)>> {
     if let Some(rows) = crate::db::counts::by_status(conn, filter)? {
         return Ok(rows);
     }
-    counted_by_status(conn, filter)
+    counted_by_status(conn, pool, filter)
 }
 
 /// [`count_by_status`] counted over the conversations, for a caller that has already found
 /// the filter not answered by the maintained counts.
 fn counted_by_status(
     conn: &mut DbConnection,
+    pool: Option<&DbPool>,
     filter: &ConversationFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
     let rest = without_status(filter);
-    if let Some(rows) = counted_apart(conn, &rest)? {
+    if let Some(rows) = counted_apart(conn, pool, &rest)? {
         return Ok(rows);
     }
     by_status(filtered_for(conn.backend(), &rest), conn)

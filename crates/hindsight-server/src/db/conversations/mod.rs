@@ -22,6 +22,7 @@ mod filter;
 mod order;
 mod score;
 mod sequence;
+mod tested_apart;
 mod text;
 
 use count::by_status;
@@ -32,7 +33,7 @@ pub use count::{
 pub use estimate::{estimate_by_status, Estimate, SampleSize};
 pub use filter::{filtered, filtered_among, filtered_for};
 pub use order::{Cursor, CursorError};
-pub use sequence::{candidates_tested_apart, retain_matching};
+pub use tested_apart::{candidates_tested_apart, retain_matching};
 pub(super) use text::matches_words;
 
 /// Rows per page when the client does not say.
