@@ -39,7 +39,8 @@ pub(super) struct TabCountRules {
     pub within: u64,
     /// The estimate's sample, grouped by thousands.
     pub inbox: String,
-    /// The PostgreSQL sample of a text or sequence filter.
+    /// The sample of a filter tested slowly row by row (PostgreSQL: text or sequence; SQLite:
+    /// sequence).
     pub slow: String,
 }
 
@@ -50,7 +51,7 @@ impl TabCountRules {
         TabCountRules {
             within: hindsight_server::config::Config::default().exact_counts_within_ms,
             inbox: sampled(SampleSize::INBOX),
-            slow: sampled(SampleSize::INBOX_SLOW_ROWS_POSTGRES),
+            slow: sampled(SampleSize::INBOX_SLOW_ROWS),
         }
     }
 }
@@ -83,7 +84,7 @@ fn view_cause(backend: &str) -> String {
         format!("its tab counts are counted exactly when that takes at most {within} ms, else estimated from a sample of {inbox} conversations ({slow} for a text or sequence filter) in one statement")
     } else {
         format!(
-            "its tab counts are estimated from a sample of {inbox} conversations, every condition tested on each (one the sample finds in {} % or fewer is first counted exactly, for up to {within} ms)",
+            "its tab counts are estimated from a sample of {inbox} conversations ({slow} for a sequence filter), every condition tested on each (one the sample finds in {} % or fewer is first counted exactly, for up to {within} ms)",
             hindsight_server::db::conversations::RARE_SHARE * 100.0
         )
     };

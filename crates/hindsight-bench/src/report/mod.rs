@@ -132,7 +132,7 @@ pub fn report(
     // The figure a reviewer feels, first.
     let _ = writeln!(o, "\n## What a reviewer waits for\n");
     let rules = TabCountRules::of_server();
-    let _ = writeln!(o, "The inbox view as the web app requests it: the first page of 50 (without its total) and the four tabs' counts in one request (`tab-counts?estimate=true`: exact when counting takes at most {} ms, else an estimate from a sample of {} conversations ({} on PostgreSQL for a text or sequence filter), marked `≈` on screen), two requests sent in parallel, timed until the last answer. The web app then asks for the exact counts when it got an estimate: that figure is the table's \"exact tabs\".\n", rules.within, rules.inbox, rules.slow);
+    let _ = writeln!(o, "The inbox view as the web app requests it: the first page of 50 (without its total) and the four tabs' counts in one request (`tab-counts?estimate=true`: exact when counting takes at most {} ms, else an estimate from a sample of {} conversations ({} for a sequence filter, and on PostgreSQL for a text filter), marked `≈` on screen), two requests sent in parallel, timed until the last answer. The web app then asks for the exact counts when it got an estimate: that figure is the table's \"exact tabs\".\n", rules.within, rules.inbox, rules.slow);
     for r in results {
         if !has_view(r) {
             let _ = writeln!(

@@ -230,14 +230,20 @@ pub fn count_by_status_or_estimate(
             }
         }
         let size = if filter.text.is_some() || filter.sequence.is_some() {
-            SampleSize::INBOX_SLOW_ROWS_POSTGRES
+            SampleSize::INBOX_SLOW_ROWS
         } else {
             SampleSize::INBOX
         };
         let estimate = estimate_by_status(conn, filter, size)?;
         return Ok((estimate.by_status, estimate.complete));
     }
-    let estimate = estimate_by_status(conn, filter, SampleSize::INBOX)?;
+    // A sequence pattern's paths cost SQLite what a text filter's messages cost PostgreSQL.
+    let size = if filter.sequence.is_some() {
+        SampleSize::INBOX_SLOW_ROWS
+    } else {
+        SampleSize::INBOX
+    };
+    let estimate = estimate_by_status(conn, filter, size)?;
     if estimate.complete {
         return Ok((estimate.by_status, true));
     }
