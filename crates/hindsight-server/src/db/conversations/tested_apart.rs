@@ -226,9 +226,12 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn candidates_keep_what_their_paths_match_over_several_reads_on_one_or_two_connections() {
-        // A file, so that a second connection sees the same paths.
+    /// Two connections to one SQLite file holding `paths` (a second connection sees them),
+    /// and the directory that keeps the file.
+    fn two_connections(paths: &[(i64, &str)]) -> (DbConnection, DbConnection, tempfile::TempDir) {
+        use crate::db::schema::conversation_paths::dsl::{
+            conversation_id, conversation_paths, steps,
+        };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("paths.db");
         let open =
@@ -239,22 +242,30 @@ mod tests {
              (conversation_id BIGINT PRIMARY KEY, steps TEXT NOT NULL)",
         )
         .unwrap();
-        // Ten conversations: every third one asks `a` and is answered by `b` later.
-        for id in 1_i64..=10 {
-            let steps = match id % 3 {
-                1 => "\nua\t-\thello\naother\nab\n",
-                2 => "\nab\nua\t-\thello\n",
-                _ => "\nuc\t-\thello\nab\n",
-            };
-            diesel::insert_into(crate::db::schema::conversation_paths::table)
-                .values((
-                    crate::db::schema::conversation_paths::conversation_id.eq(id),
-                    crate::db::schema::conversation_paths::steps.eq(steps),
-                ))
+        for (id, path) in paths {
+            diesel::insert_into(conversation_paths)
+                .values((conversation_id.eq(id), steps.eq(path)))
                 .execute(&mut conn)
                 .unwrap();
         }
-        let mut second = open();
+        let second = open();
+        (conn, second, dir)
+    }
+
+    #[test]
+    fn candidates_keep_what_their_paths_match_over_several_reads_on_one_or_two_connections() {
+        // Ten conversations: every third one asks `a` and is answered by `b` later.
+        let paths: Vec<(i64, &str)> = (1_i64..=10)
+            .map(|id| {
+                let path = match id % 3 {
+                    1 => "\nua\t-\thello\naother\nab\n",
+                    2 => "\nab\nua\t-\thello\n",
+                    _ => "\nuc\t-\thello\nab\n",
+                };
+                (id, path)
+            })
+            .collect();
+        let (mut conn, mut second, _dir) = two_connections(&paths);
         let pattern: SequencePattern = "intent:a > action:b".parse().unwrap();
         // Out of order, without 4 (which would match), with 11 (which has no path).
         let candidates: Vec<(i64, String)> = [11, 10, 7, 1, 2, 3, 5, 6, 8, 9]
@@ -283,17 +294,7 @@ mod tests {
 
     #[test]
     fn a_spent_budget_fails_a_read_on_two_connections() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("paths.db");
-        let open =
-            || DbConnection::Sqlite(SqliteConnection::establish(path.to_str().unwrap()).unwrap());
-        let mut conn = open();
-        conn.batch_execute(
-            "CREATE TABLE conversation_paths \
-             (conversation_id BIGINT PRIMARY KEY, steps TEXT NOT NULL)",
-        )
-        .unwrap();
-        let mut second = open();
+        let (mut conn, mut second, _dir) = two_connections(&[]);
         let pattern: SequencePattern = "intent:a".parse().unwrap();
         let candidates: Vec<(i64, ())> = (1..=10).map(|id| (id, ())).collect();
         let _budget = QueryBudget::start(Some(std::time::Duration::ZERO));
