@@ -36,12 +36,12 @@ pub(super) fn tagged(name: &str) -> String {
     )
 }
 
-/// The word condition (`text=`): SQLite's FTS5 word index (its rowid names the
-/// conversation), PostgreSQL's GIN index of `simple` tsvectors.
+/// The word condition (`text=`, one word): SQLite's FTS5 word index (its rowid names the
+/// conversation), PostgreSQL's GIN index of each conversation's `simple` tsvector.
 pub(super) fn text_sql(word: &str) -> (String, String) {
     (
         format!("c.id IN (SELECT rowid >> 24 FROM user_words WHERE user_words MATCH '\"{word}\"')"),
-        format!("c.id IN (SELECT w.conversation_id FROM user_messages w WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
+        format!("c.id IN (SELECT w.conversation_id FROM conversation_words w WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}')))"),
     )
 }
 
@@ -56,7 +56,7 @@ pub(super) fn feature_probe_pg(kind: &str, name: &str) -> String {
 /// The word condition tested on each row, as [`feature_probe_pg`].
 pub(super) fn word_probe_pg(word: &str) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM user_messages w WHERE w.conversation_id = c.id AND (w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}'))) IS TRUE OFFSET 0)"
+        "EXISTS (SELECT 1 FROM conversation_words w WHERE w.conversation_id = c.id AND (w.words @@ phraseto_tsquery('simple', hindsight_fold('{word}'))) IS TRUE OFFSET 0)"
     )
 }
 

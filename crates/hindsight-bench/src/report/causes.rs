@@ -7,7 +7,7 @@ use super::*;
 fn filter_cause(f: &FilterResult, all: i64) -> String {
     let q = &f.query;
     if q.contains("text=") && !q.contains("text_mode=substring") {
-        format!("word search: the word index (FTS5 unicode61 on SQLite, a `simple` tsvector GIN index over the `user_messages` table on PostgreSQL) lists the messages holding the word, and an exact count gathers every one of the {} matching conversations from it; a page walks the inbox order testing each conversation when the word is common, and gathers when it is rare", f.total)
+        format!("word search: the word index (FTS5 unicode61 on SQLite, a GIN index of each conversation's `simple` tsvector on PostgreSQL) lists the messages (SQLite) or conversations (PostgreSQL) holding the word, and an exact count gathers every one of the {} matching conversations from it; a page walks the inbox order testing each conversation when the word is common, and gathers when it is rare", f.total)
     } else if q.contains("text=") {
         format!("substring search: an exact count gathers from the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) every user message holding all the word's trigrams, {} conversations here, so its cost follows the matches; a page walks the inbox order testing each conversation when the substring is common (SQLite its path of turns, PostgreSQL its user messages), and gathers when it is rare", f.total)
     } else if q.contains("seq=") {

@@ -152,6 +152,6 @@ pub mod users;
 mod sqlite_functions;
 
 pub use connection::{
-    open_pool, with_parallel_workers, write_transaction, Backend, DatabaseUrl, DbConnection,
-    DbPool, PooledDb,
+    open_pool, with_joins_by_lookup, with_parallel_workers, write_transaction, Backend,
+    DatabaseUrl, DbConnection, DbPool, PooledDb,
 };

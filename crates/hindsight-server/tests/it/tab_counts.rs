@@ -235,12 +235,46 @@ both_backends! {
 
 /// `max_parallel_workers_per_gather` as the connection sees it now.
 fn parallel_workers(conn: &mut hindsight_server::db::DbConnection) -> String {
+    setting(conn, "max_parallel_workers_per_gather")
+}
+
+/// The connection's current value of a PostgreSQL setting.
+fn setting(conn: &mut hindsight_server::db::DbConnection, name: &str) -> String {
     use diesel::prelude::*;
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
-        "current_setting('max_parallel_workers_per_gather')",
-    ))
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(&format!(
+        "current_setting('{name}')"
+    )))
     .get_result(conn)
     .unwrap()
+}
+
+/// An exact count of one word on PostgreSQL holds the planner to nested loops for itself
+/// only: the pooled connection may hash and merge again after it, also after one that failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_word_counts_hold_the_planner_to_lookups_and_let_go() {
+    use diesel::connection::SimpleConnection;
+    use hindsight_server::db::with_joins_by_lookup;
+    let app = TestApp::start(Db::Postgres).await;
+    let mut conn = app.state.pool.get().unwrap();
+    let joins = |c: &mut hindsight_server::db::DbConnection| {
+        [
+            setting(c, "enable_hashjoin"),
+            setting(c, "enable_mergejoin"),
+        ]
+    };
+    assert_eq!(joins(&mut conn), ["on", "on"]);
+    let during = with_joins_by_lookup(&mut conn, |c| Ok(joins(c))).unwrap();
+    assert_eq!(during, ["off", "off"], "nested loops during the count");
+    assert_eq!(joins(&mut conn), ["on", "on"], "every join again after it");
+    let failed = with_joins_by_lookup(&mut conn, |c| {
+        c.batch_execute("SELECT no_such_column FROM conversations")
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        joins(&mut conn),
+        ["on", "on"],
+        "every join again after a failed count"
+    );
 }
 
 /// An exact count on PostgreSQL may use the server's parallel workers, and only it: the

@@ -22,7 +22,7 @@ both_backends! {
             let mut conn = app.state.pool.get().unwrap();
             let f = |q: &str| ConversationFilter::from_query(q).unwrap();
             if conn.backend() == Backend::Postgres {
-                diesel::sql_query("ANALYZE events").execute(&mut conn).unwrap();
+                diesel::sql_query("ANALYZE conversation_words").execute(&mut conn).unwrap();
             }
             assert_ne!(read_words(&mut conn, &f("text=i%20want"), 2).unwrap(), WordsRead::Gather);
             // SQLite seeks a very common word per row walked for a short page, and lists its
@@ -104,5 +104,85 @@ both_backends! {
         for index in indexes {
             assert_eq!(count(&mut conn, &format!("SELECT count(*) AS n FROM {index}")), messages, "{index}");
         }
+        if conn.backend() == hindsight_server::db::Backend::Postgres {
+            assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM conversation_words"), 1, "one conversation's words");
+        }
     }
+}
+
+/// PostgreSQL's words of each conversation (`conversation_words`, what a one-word search
+/// reads), compared with the union of its user messages' words, conversation by conversation.
+const CONVERSATION_WORDS_DIFFER: &str = "SELECT count(*) AS n FROM \
+    (SELECT m.conversation_id, array_to_tsvector(array_agg(DISTINCT u.lexeme)) AS words \
+     FROM user_messages m, unnest(m.words) u GROUP BY m.conversation_id) messages \
+    FULL JOIN conversation_words w USING (conversation_id) \
+    WHERE messages.words IS DISTINCT FROM w.words";
+
+/// The words of each conversation are exactly its messages' words, as ingest keeps them (a
+/// batch of several conversations, an append to one seen before, a message of no word) and as
+/// the migration that made the table writes them; a one-word search then finds what a phrase
+/// search of the messages finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_conversation_words_are_their_messages_words() {
+    use crate::harness::{count_sql, Db, TestApp};
+    use crate::rasa::*;
+    use diesel::RunQueryDsl;
+    use serde_json::json;
+    let app = TestApp::start(Db::Postgres).await;
+    crate::tab_counts::load_demo(&app, 300);
+    app.import(&json!([
+        tracker(
+            "a",
+            vec![
+                user("Ich möchte nach Zürich", "travel", 0.9, T0, "rest"),
+                user("und zurück", "travel", 0.9, T0 + 2.0, "rest")
+            ]
+        ),
+        tracker("b", vec![user("???", "none", 0.4, T0, "rest")]),
+    ]))
+    .await;
+    let (status, body) = app
+        .post_json(
+            "/api/conversations/a/events",
+            &json!([user("a refund, bitte", "refund", 0.9, T0 + 5.0, "rest")]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut conn = app.state.pool.get().unwrap();
+    let rows = count_sql(&mut conn, "SELECT count(*) AS n FROM conversation_words");
+    assert!(rows > 300, "{rows} conversations with words");
+    assert_eq!(count_sql(&mut conn, CONVERSATION_WORDS_DIFFER), 0, "ingest");
+    for word in ["refund", "zurich", "zuruck", "bitte", "want", "berlin"] {
+        let phrase = count_sql(
+            &mut conn,
+            &format!(
+                "SELECT count(DISTINCT conversation_id) AS n FROM user_messages \
+             WHERE words @@ phraseto_tsquery('simple', hindsight_fold('{word}'))"
+            ),
+        );
+        assert!(phrase > 0, "{word}");
+        assert_eq!(app.count(&format!("text={word}")).await, phrase, "{word}");
+    }
+    assert_eq!(app.ids("text=bitte").await, ["a"]);
+
+    // The database as it was before the migration: no table, the migration not run.
+    diesel::sql_query("DROP TABLE conversation_words")
+        .execute(&mut *conn)
+        .unwrap();
+    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version = '20261207000250'")
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        hindsight_server::db::connection::run_migrations(&mut conn).unwrap(),
+        1
+    );
+    assert_eq!(
+        count_sql(&mut conn, "SELECT count(*) AS n FROM conversation_words"),
+        rows
+    );
+    assert_eq!(
+        count_sql(&mut conn, CONVERSATION_WORDS_DIFFER),
+        0,
+        "migration"
+    );
 }

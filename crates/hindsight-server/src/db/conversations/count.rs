@@ -52,11 +52,7 @@ pub fn count_exactly(
     filter: &ConversationFilter,
 ) -> QueryResult<i64> {
     let count = |conn: &mut DbConnection| count_reading_beside(conn, Some(pool), filter);
-    if gains_from_workers(filter) {
-        crate::db::with_parallel_workers(conn, count)
-    } else {
-        count(conn)
-    }
+    count_as_planned(conn, filter, count)
 }
 
 /// [`count_by_status`] for a reviewer who asked for the exact numbers (the tabs after their
@@ -67,8 +63,23 @@ pub fn count_by_status_exactly(
     filter: &ConversationFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
     let count = |conn: &mut DbConnection| count_by_status_reading_beside(conn, Some(pool), filter);
+    count_as_planned(conn, filter, count)
+}
+
+/// Runs an exact `count` of `filter` with the planner settings that serve it on PostgreSQL:
+/// parallel workers where they help ([`gains_from_workers`]), nested loops for one word alone
+/// ([`crate::db::with_joins_by_lookup`]), else the serving settings.
+fn count_as_planned<T>(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    count: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
     if gains_from_workers(filter) {
         crate::db::with_parallel_workers(conn, count)
+    } else if filter.text.as_deref().is_some_and(|text| {
+        super::text::matches_words(filter, text) && super::text::is_one_word(text)
+    }) {
+        crate::db::with_joins_by_lookup(conn, count)
     } else {
         count(conn)
     }

@@ -49,6 +49,13 @@ fn substring_matches(text: &str) -> SubstringIds {
         .select(events::conversation_id)
 }
 
+/// Whether `text` is one word to PostgreSQL's `simple` parser (letters and digits only), which
+/// the conversations' words answer alone: a phrase needs its words' positions in one message.
+pub(in crate::db) fn is_one_word(text: &str) -> bool {
+    let word = text.trim();
+    !word.is_empty() && word.chars().all(char::is_alphanumeric)
+}
+
 /// `text` as an FTS5 phrase: a quoted string, its quotes doubled.
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -115,26 +122,38 @@ pub(super) fn with_text<'a>(
             // planner from turning the EXISTS into a join that gathers every matching message
             // from the GIN index before the newest could be picked; `IS TRUE` keeps it from
             // intersecting each conversation's rows with the GIN index's matches.
+            // One word: the conversation's one row of its words (migration
+            // 2026-12-07-000250_conversation_words), by its primary key.
             Some(Backend::Postgres)
                 if (plan.probe.contains(&"text") || plan.sample || plan.per_row)
                     && plan.ids.is_none() =>
             {
+                let holder = if is_one_word(text) {
+                    "EXISTS (SELECT 1 FROM conversation_words w \
+                     WHERE w.conversation_id = conversations.id \
+                     AND (w.words @@ phraseto_tsquery('simple', hindsight_fold("
+                } else {
+                    "EXISTS (SELECT 1 FROM user_messages w \
+                     WHERE w.conversation_id = conversations.id \
+                     AND (w.words @@ phraseto_tsquery('simple', hindsight_fold("
+                };
                 q.filter(
-                    sql::<Bool>(
-                        "EXISTS (SELECT 1 FROM user_messages w \
-                         WHERE w.conversation_id = conversations.id \
-                         AND (w.words @@ phraseto_tsquery('simple', hindsight_fold(",
-                    )
-                    .bind::<Text, _>(text)
-                    .sql("))) IS TRUE OFFSET 0)"),
+                    sql::<Bool>(holder)
+                        .bind::<Text, _>(text)
+                        .sql("))) IS TRUE OFFSET 0)"),
                 )
             }
-            // PostgreSQL: the user messages' words GIN index; its rows name their conversation.
+            // PostgreSQL: one word from the conversations' words GIN index, a row per
+            // conversation holding it; a phrase from the user messages' (its words must
+            // follow each other in one message). Either names the conversation.
             Some(Backend::Postgres) => {
-                let words = sql::<Bool>(
+                let words = sql::<Bool>(if is_one_word(text) {
+                    "conversations.id IN (SELECT w.conversation_id FROM conversation_words w \
+                     WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold("
+                } else {
                     "conversations.id IN (SELECT w.conversation_id FROM user_messages w \
-                     WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold(",
-                )
+                     WHERE w.words @@ phraseto_tsquery('simple', hindsight_fold("
+                })
                 .bind::<Text, _>(text)
                 .sql("))");
                 match plan.window() {

@@ -66,8 +66,9 @@ pub fn read_words(
     )
 }
 
-/// About how many user messages hold the filter's words (those of its rarest term, an upper
-/// bound of the conversations matching); `None` when the filter has no word search.
+/// About how many user messages (SQLite) or conversations (PostgreSQL) hold the filter's
+/// words (those of its rarest term, an upper bound of the conversations matching); `None` when
+/// the filter has no word search.
 pub fn word_matches(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
@@ -89,7 +90,8 @@ pub fn word_matches(
     Ok(fewest)
 }
 
-/// About how many user messages hold `term` (lower-cased), 0 when the index does not know.
+/// About how many user messages (SQLite) or conversations (PostgreSQL) hold `term`
+/// (lower-cased), 0 when the index does not know.
 fn messages_holding(conn: &mut DbConnection, term: &str) -> QueryResult<i64> {
     use diesel::sql_types::{BigInt, Text};
     #[derive(QueryableByName)]
@@ -106,16 +108,16 @@ fn messages_holding(conn: &mut DbConnection, term: &str) -> QueryResult<i64> {
             .bind::<Text, _>(without_diacritics(term))
             .get_result(conn)
             .optional()?,
-        // The share of user messages holding a lexeme, for the most common ones (the user
-        // messages table's statistics, migration 2026-12-04-000140_postgres_user_messages),
-        // times its rows.
+        // The share of conversations holding a lexeme, for the most common ones (the
+        // statistics of the conversations' words, migration 2026-12-07-000250_conversation_words),
+        // times their rows.
         Backend::Postgres => diesel::sql_query(
             "SELECT CAST(s.freq * GREATEST(c.reltuples, 0) AS BIGINT) AS doc \
              FROM pg_class c, \
              (SELECT unnest(most_common_elems::text::text[]) AS term, \
                      unnest(most_common_elem_freqs) AS freq \
-              FROM pg_stats WHERE tablename = 'user_messages' AND attname = 'words') s \
-             WHERE c.relname = 'user_messages' AND s.term = hindsight_fold($1) LIMIT 1",
+              FROM pg_stats WHERE tablename = 'conversation_words' AND attname = 'words') s \
+             WHERE c.relname = 'conversation_words' AND s.term = hindsight_fold($1) LIMIT 1",
         )
         .bind::<Text, _>(term)
         .get_result(conn)
