@@ -5,7 +5,9 @@
 use anyhow::anyhow;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use hindsight_server::db::conversations::{count_as_planned, count_planned_apart};
 use hindsight_server::db::DbConnection;
+use hindsight_types::ConversationFilter;
 
 use super::*;
 
@@ -115,7 +117,21 @@ pub(super) fn inbox_suite(
             ));
         }
         let sql_page = time(runs, || Ok(conn.batch_execute(&page_q)?))?;
-        let sql_count = time(runs, || Ok(conn.batch_execute(&count_q)?))?;
+        // The count as the API's exact count runs it (PostgreSQL's planner settings for the
+        // filter), and where those are not the serving settings also without them: the
+        // like-with-like floor, and the best hand-written count.
+        let filter = ConversationFilter::from_query(&case.query)
+            .map_err(|e| anyhow!("{}: the filter does not parse: {e:?}", case.name))?;
+        let sql_count = time(runs, || {
+            Ok(count_as_planned(conn, &filter, |c| {
+                c.batch_execute(&count_q)
+            })?)
+        })?;
+        let sql_count_serving = if pg && count_planned_apart(&filter) {
+            Some(time(runs, || Ok(conn.batch_execute(&count_q)?))?)
+        } else {
+            None
+        };
         say(
             opts,
             format!(
@@ -137,6 +153,7 @@ pub(super) fn inbox_suite(
             count,
             sql_page,
             sql_count,
+            sql_count_serving,
         });
     }
     Ok(())

@@ -53,8 +53,13 @@ pub struct FilterResult {
     pub count: Stats,
     /// Hand-written page query.
     pub sql_page: Stats,
-    /// Hand-written count.
+    /// Hand-written count, run under the planner settings the API's exact count sets for the
+    /// filter (PostgreSQL: parallel workers, or joins by lookup for one word alone).
     pub sql_count: Stats,
+    /// The same count under the serving settings, where the API's settings differ from them:
+    /// the best hand-written count when it is the faster.
+    #[serde(default)]
+    pub sql_count_serving: Option<Stats>,
 }
 
 /// `GET /api/conversations/paths` for one filter (issue 14).

@@ -115,13 +115,16 @@ pub(crate) fn misses(r: &BackendResult) -> Vec<String> {
         let t = count_target(r, f);
         if f.count.p95 > t {
             out.push(format!(
-                "count `{}` p95 {:.0} ms, {:.1}× the {} ms target{} (hand-written SQL {:.0} ms): {}.",
+                "count `{}` p95 {:.0} ms, {:.1}× the {} ms target{} (hand-written SQL {} ms): {}.",
                 f.name,
                 f.count.p95,
                 f.count.p95 / t,
                 grouped(t as i64),
                 kind_of_target(f),
-                f.sql_count.p50,
+                match &f.sql_count_serving {
+                    Some(serving) => format!("{:.0} as the API plans it, {:.0} under the serving settings", f.sql_count.p50, serving.p50),
+                    None => format!("{:.0}", f.sql_count.p50),
+                },
                 filter_cause(f, all)
             ));
         }

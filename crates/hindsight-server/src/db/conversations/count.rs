@@ -68,20 +68,43 @@ pub fn count_by_status_exactly(
 
 /// Runs an exact `count` of `filter` with the planner settings that serve it on PostgreSQL:
 /// parallel workers where they help ([`gains_from_workers`]), nested loops for one word alone
-/// ([`crate::db::with_joins_by_lookup`]), else the serving settings.
-fn count_as_planned<T>(
+/// ([`crate::db::with_joins_by_lookup`]), else the serving settings. Public for the bench,
+/// whose hand-written count runs under the same settings so that the two compare like with
+/// like.
+pub fn count_as_planned<T>(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
     count: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
+    match planner_settings(filter) {
+        PlannerSettings::ParallelWorkers => crate::db::with_parallel_workers(conn, count),
+        PlannerSettings::JoinsByLookup => crate::db::with_joins_by_lookup(conn, count),
+        PlannerSettings::Serving => count(conn),
+    }
+}
+
+/// Whether [`count_as_planned`] changes PostgreSQL's planner settings for `filter`.
+pub fn count_planned_apart(filter: &ConversationFilter) -> bool {
+    planner_settings(filter) != PlannerSettings::Serving
+}
+
+/// The planner settings an exact count runs under on PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlannerSettings {
+    Serving,
+    ParallelWorkers,
+    JoinsByLookup,
+}
+
+fn planner_settings(filter: &ConversationFilter) -> PlannerSettings {
     if gains_from_workers(filter) {
-        crate::db::with_parallel_workers(conn, count)
+        PlannerSettings::ParallelWorkers
     } else if filter.text.as_deref().is_some_and(|text| {
         super::text::matches_words(filter, text) && super::text::is_one_word(text)
     }) {
-        crate::db::with_joins_by_lookup(conn, count)
+        PlannerSettings::JoinsByLookup
     } else {
-        count(conn)
+        PlannerSettings::Serving
     }
 }
 

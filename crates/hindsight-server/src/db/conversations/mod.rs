@@ -27,8 +27,8 @@ mod text;
 
 use count::by_status;
 pub use count::{
-    count, count_by_status, count_by_status_exactly, count_by_status_or_estimate, count_exactly,
-    RARE_SHARE,
+    count, count_as_planned, count_by_status, count_by_status_exactly, count_by_status_or_estimate,
+    count_exactly, count_planned_apart, RARE_SHARE,
 };
 pub use estimate::{estimate_by_status, Estimate, SampleSize};
 pub use filter::{filtered, filtered_among, filtered_for};
