@@ -122,7 +122,10 @@ pub(crate) fn misses(r: &BackendResult) -> Vec<String> {
                 grouped(t as i64),
                 kind_of_target(f),
                 match &f.sql_count_serving {
-                    Some(serving) => format!("{:.0} as the API plans it, {:.0} under the serving settings", f.sql_count.p50, serving.p50),
+                    Some(serving) => format!(
+                        "{:.0} as the API plans it, {:.0} under the serving settings",
+                        f.sql_count.p50, serving.p50
+                    ),
                     None => format!("{:.0}", f.sql_count.p50),
                 },
                 filter_cause(f, all)

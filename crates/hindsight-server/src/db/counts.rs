@@ -172,23 +172,30 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
 /// (a transaction-scoped advisory lock, tried, not waited for), so compactors never wait on
 /// each other's deleted rows; writers only append, so they never wait on a compactor.
 pub fn compact(conn: &mut DbConnection) -> QueryResult<()> {
-    // Only PostgreSQL appends rows, and only it has advisory locks.
-    let DbConnection::Pg(pg) = conn else {
-        return Ok(());
-    };
     // The key: "inbox_counts" as a number, far from any hashtextextended value in practice
     // (and harmless if equal: the compaction is then skipped for that transaction).
-    if !try_transaction_lock(pg, 7308604897068083571)? {
-        return Ok(());
-    }
-    diesel::sql_query(
+    fold_appended(
+        conn,
+        7308604897068083571,
         "WITH gone AS (DELETE FROM inbox_counts RETURNING channel, review_status, conversations) \
          INSERT INTO inbox_counts (channel, review_status, conversations) \
          SELECT channel, review_status, sum(conversations) FROM gone \
          GROUP BY channel, review_status HAVING sum(conversations) <> 0",
     )
-    .execute(pg)
-    .map(drop)
+}
+
+/// Runs `fold` (a statement folding a table of appended changes into one row per key) on
+/// PostgreSQL in the caller's transaction, unless another transaction holds the advisory
+/// lock `lock_key` (then it is skipped); nothing on SQLite, which keeps one row per key.
+pub(super) fn fold_appended(conn: &mut DbConnection, lock_key: i64, fold: &str) -> QueryResult<()> {
+    // Only PostgreSQL appends rows, and only it has advisory locks.
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(());
+    };
+    if !try_transaction_lock(pg, lock_key)? {
+        return Ok(());
+    }
+    diesel::sql_query(fold).execute(pg).map(drop)
 }
 
 /// Takes PostgreSQL's transaction-scoped advisory lock `key` unless another transaction holds

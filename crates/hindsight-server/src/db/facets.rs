@@ -56,39 +56,54 @@ pub fn add_counts(
 }
 
 /// The number of live conversations matching `filter` from the maintained counts, when the
-/// filter is one feature value and nothing else (`intent=X`, `action=X`, `entity=X` or
-/// `policy=X`; an order aside): what a reviewer clicking a value of the facets asks. `None`
-/// for any other filter. The counts change in the transaction that changes the conversations
-/// (imports, appended events, trash, restore, deletion: `tests/it/facet_counts.rs`), so this
-/// is the exact number; counting it gathered every holder (at a million conversations,
-/// `action=utter_005`'s 99,168: 82 ms on SQLite, 408 ms on PostgreSQL).
+/// filter is one feature value and nothing else (`intent=X`, `action=X`, `entity=X`,
+/// `policy=X` or a slot's value `slot=NAME:VALUE`; an order aside): what a reviewer clicking
+/// a value of the facets asks. `None` for any other filter. The counts change in the
+/// transaction that changes the conversations (imports, appended events, trash, restore,
+/// deletion: `tests/it/facet_counts.rs`), so this is the exact number; counting it gathered
+/// every holder (at a million conversations, `action=utter_005`'s 99,168: 82 ms on SQLite,
+/// 408 ms on PostgreSQL; `slot=city:city-7`'s 5,995: 5 and 15 ms).
 pub fn feature_total(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
 ) -> QueryResult<Option<i64>> {
-    let [(kind, [name])] = super::plan::any_of_kinds(filter)[..] else {
+    let Some((kind, name, value)) = lone_facet(filter) else {
         return Ok(None);
     };
-    let rest = ConversationFilter {
-        intents: Vec::new(),
-        actions: Vec::new(),
-        entities: Vec::new(),
-        policies: Vec::new(),
-        sort: Default::default(),
-        ..filter.clone()
-    };
-    if rest != ConversationFilter::default() {
-        return Ok(None);
-    }
     let held: Option<i64> = facet_counts::table
         .filter(facet_counts::kind.eq(kind))
         .filter(facet_counts::name.eq(name))
-        .filter(facet_counts::value.eq(""))
+        .filter(facet_counts::value.eq(value))
         .select(facet_counts::conversations)
         .first(conn)
         .optional()?;
     // No row: no conversation ever held the value.
     Ok(Some(held.unwrap_or(0)))
+}
+
+/// The facet count's key `(kind, name, value)` of a filter that is one feature value and
+/// nothing else (an order aside).
+fn lone_facet(filter: &ConversationFilter) -> Option<(&'static str, &str, &str)> {
+    let rest = ConversationFilter {
+        intents: Vec::new(),
+        actions: Vec::new(),
+        entities: Vec::new(),
+        policies: Vec::new(),
+        slots: Vec::new(),
+        sort: Default::default(),
+        ..filter.clone()
+    };
+    if rest != ConversationFilter::default() {
+        return None;
+    }
+    match (
+        &super::plan::any_of_kinds(filter)[..],
+        filter.slots.as_slice(),
+    ) {
+        ([(kind, [name])], []) => Some((kind, name.as_str(), "")),
+        ([], [slot]) => Some(("slot", slot.name.as_str(), slot.value.as_deref()?)),
+        _ => None,
+    }
 }
 
 /// Every facet over live conversations, from the maintained counts.

@@ -144,6 +144,7 @@ pub mod schema;
 pub mod settings;
 pub mod sql_log;
 pub mod stats;
+pub mod tag_counts;
 pub mod tags;
 pub mod training;
 pub mod triage;

@@ -194,14 +194,14 @@ fn should_probe(
 
 /// The fewest ids a gathered page would collect before sorting: the shortest posting list
 /// among the filter's conditions whose size is maintained or cheap to read (any-of features
-/// from the facet counts, any-of tags from their index); `None` when it holds none of them.
+/// from the facet counts, any-of tags from theirs: live holders, where gathering also reads
+/// the trashed ones' postings); `None` when it holds none of them.
 /// The filter's own matches can be far fewer (an intent in 10 % of conversations and a
 /// channel in 5 %): gathering still reads the whole intent.
 pub fn shortest_posting_list(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
 ) -> QueryResult<Option<i64>> {
-    use super::schema::{conversation_tags, tags};
     let mut shortest: Option<i64> = feature_postings(conn, filter)?
         .into_iter()
         .map(|(_, postings)| postings)
@@ -230,11 +230,7 @@ pub fn shortest_posting_list(
         }
     }
     if !filter.tags_any.is_empty() {
-        let postings: i64 = conversation_tags::table
-            .inner_join(tags::table)
-            .filter(tags::name.eq_any(&filter.tags_any))
-            .count()
-            .get_result(conn)?;
+        let postings = super::tag_counts::live_holders(conn, &filter.tags_any)?;
         shortest = Some(shortest.map_or(postings, |s| s.min(postings)));
     }
     Ok(shortest)
@@ -375,53 +371,20 @@ pub fn walk_channels(
     Ok(share > 0.0 && (limit + 1) as f64 / share < holding as f64)
 }
 
-/// Most holders of a slot value [`lone_slot_value_holders`] counts: past this a value is
-/// common enough for the page's sample to judge, and counting more index entries would cost
-/// what the sample costs (SQLite reads about 20,000 a millisecond).
-const SLOT_VALUE_COUNT_CAP: i64 = 20_000;
-
-/// How many conversations hold the filter's slot value, when the filter holds nothing but
-/// that one slot value (and its order) and they are fewer than [`SLOT_VALUE_COUNT_CAP`]:
-/// counted from the features' index, which is then the filter's density exactly (trashed
-/// conversations' features counted too, a bound). `None` otherwise. No maintained count
-/// holds slot values; the page's sample of 1,024 conversations in 16 id windows took 2.5 ms
-/// of a slot value's page at a million on SQLite, the count of its 6,000 holders 0.5 ms (the
-/// page over HTTP, median of 21: 9.8 → 7.7 ms).
+/// How many live conversations hold the filter's slot value, when the filter holds nothing
+/// but that one slot value (and its order): from the maintained facet counts
+/// ([`super::facets::feature_total`]), which is then the filter's density exactly. `None`
+/// otherwise. The page's sample of 1,024 conversations in 16 id windows took 2.5 ms of a slot
+/// value's page at a million on SQLite, counting its 6,000 holders in the features' index
+/// 0.5 ms (the page over HTTP, median of 21: 9.8 → 7.7 ms); the facet count is one row.
 pub fn lone_slot_value_holders(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
 ) -> QueryResult<Option<i64>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Text};
-    let [slot] = filter.slots.as_slice() else {
-        return Ok(None);
-    };
-    let Some(value) = &slot.value else {
-        return Ok(None);
-    };
-    let rest = ConversationFilter {
-        slots: Vec::new(),
-        sort: Default::default(),
-        ..filter.clone()
-    };
-    if rest != ConversationFilter::default() {
+    if filter.slots.is_empty() {
         return Ok(None);
     }
-    // A count bounded by `LIMIT` needs a subquery in FROM, which diesel's DSL cannot build.
-    let holders: i64 = diesel::select(
-        sql::<BigInt>(
-            "(SELECT count(*) FROM (SELECT 1 FROM conversation_features \
-             WHERE kind = 'slot' AND name = ",
-        )
-        .bind::<Text, _>(&slot.name)
-        .sql(" AND value = ")
-        .bind::<Text, _>(value)
-        .sql(" LIMIT ")
-        .bind::<BigInt, _>(SLOT_VALUE_COUNT_CAP)
-        .sql(") AS holders)"),
-    )
-    .get_result(conn)?;
-    Ok((holders < SLOT_VALUE_COUNT_CAP).then_some(holders))
+    super::facets::feature_total(conn, filter)
 }
 
 /// Whether the filter holds nothing but any-of tags (and its order).

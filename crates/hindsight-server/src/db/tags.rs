@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use hindsight_types::{Tag, TagWithUsage};
 
-use super::schema::{conversation_tags, conversations, tags};
+use super::schema::{conversation_tags, tags};
 use super::triage::CHUNK;
 use super::DbConnection;
 
@@ -63,20 +63,14 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     diesel::delete(tags::table.find(id)).execute(conn).map(drop)
 }
 
-/// Every tag with how many live conversations carry it, by name (counted by the database).
+/// Every tag with how many live conversations carry it, by name (from the maintained counts:
+/// [`super::tag_counts`]).
 pub fn list_with_usage(conn: &mut DbConnection) -> QueryResult<Vec<TagWithUsage>> {
     let all: Vec<(i64, String, String)> = tags::table
         .order((tags::name, tags::id))
         .select((tags::id, tags::name, tags::color))
         .load(conn)?;
-    let counts: std::collections::HashMap<i64, i64> = conversation_tags::table
-        .inner_join(conversations::table)
-        .filter(conversations::deleted_at.is_null())
-        .group_by(conversation_tags::tag_id)
-        .select((conversation_tags::tag_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let counts = super::tag_counts::usage(conn)?;
     Ok(all
         .into_iter()
         .map(|t| TagWithUsage {

@@ -43,6 +43,7 @@ mod sequence;
 mod stats;
 mod stream;
 mod tab_counts;
+mod tag_counts;
 mod tags_flags;
 mod tracker_store;
 mod training;

@@ -31,6 +31,9 @@ fn count_reading_beside(
     if let Some(n) = crate::db::facets::feature_total(conn, filter)? {
         return Ok(n);
     }
+    if let Some(n) = crate::db::tag_counts::total(conn, filter)? {
+        return Ok(n);
+    }
     if let Some(rows) = counted_apart(conn, pool, &without_status(filter))? {
         let asked = |status: &str| {
             filter.review_status.is_empty()
@@ -150,7 +153,7 @@ fn counted_apart(
 
 /// How many live conversations match the filter (its own review status left out) in each
 /// review status, as `(status, count)` rows (a status with none may be missing): from the
-/// maintained counts when the rest holds only channels, else counted in one grouped pass,
+/// maintained counts when the rest holds only channels or one tag, else counted in one grouped pass,
 /// which costs about what one count of the filter costs.
 pub fn count_by_status(
     conn: &mut DbConnection,
@@ -166,10 +169,23 @@ fn count_by_status_reading_beside(
     pool: Option<&DbPool>,
     filter: &ConversationFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
-    if let Some(rows) = crate::db::counts::by_status(conn, filter)? {
+    if let Some(rows) = maintained_by_status(conn, filter)? {
         return Ok(rows);
     }
     counted_by_status(conn, pool, filter)
+}
+
+/// The tab counts of `filter` (its own review status left out) from the maintained counts:
+/// channels' ([`crate::db::counts`]) or one tag's ([`crate::db::tag_counts`]); `None` for a
+/// filter they do not answer.
+fn maintained_by_status(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<Vec<(String, i64)>>> {
+    if let Some(rows) = crate::db::counts::by_status(conn, filter)? {
+        return Ok(Some(rows));
+    }
+    crate::db::tag_counts::by_status(conn, filter)
 }
 
 /// [`count_by_status`] counted over the conversations, for a caller that has already found
@@ -234,7 +250,7 @@ pub fn count_by_status_or_estimate(
     filter: &ConversationFilter,
     limit: std::time::Duration,
 ) -> QueryResult<(Vec<(String, i64)>, bool)> {
-    if let Some(rows) = crate::db::counts::by_status(conn, filter)? {
+    if let Some(rows) = maintained_by_status(conn, filter)? {
         return Ok((rows, true));
     }
     // An exclusion of a rare value costs what counting its holders costs: exact at once

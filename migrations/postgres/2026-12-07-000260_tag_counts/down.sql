@@ -1,0 +1,10 @@
+DROP TRIGGER conversations_tag_counts_delete ON conversations;
+DROP TRIGGER conversations_tag_counts_update ON conversations;
+DROP FUNCTION conversations_tag_counts();
+DROP TRIGGER tags_counts_delete ON tags;
+DROP FUNCTION tags_counts_delete();
+DROP TRIGGER conversation_tags_counts_delete ON conversation_tags;
+DROP FUNCTION conversation_tags_taken();
+DROP TRIGGER conversation_tags_counts_insert ON conversation_tags;
+DROP FUNCTION conversation_tags_given();
+DROP TABLE tag_counts;

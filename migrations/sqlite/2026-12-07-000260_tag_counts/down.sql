@@ -1,0 +1,6 @@
+DROP TRIGGER conversations_tag_counts_delete;
+DROP TRIGGER conversations_tag_counts_update;
+DROP TRIGGER tags_counts_delete;
+DROP TRIGGER conversation_tags_counts_delete;
+DROP TRIGGER conversation_tags_counts_insert;
+DROP TABLE tag_counts;
