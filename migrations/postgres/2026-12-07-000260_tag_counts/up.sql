@@ -92,8 +92,13 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+-- Only where the status or liveness changed: an import's update of a conversation names
+-- `deleted_at` every time, and the condition costs no function call.
 CREATE TRIGGER conversations_tag_counts_update
 AFTER UPDATE OF review_status, deleted_at ON conversations
-FOR EACH ROW EXECUTE FUNCTION conversations_tag_counts();
+FOR EACH ROW
+WHEN (OLD.review_status IS DISTINCT FROM NEW.review_status
+      OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL))
+EXECUTE FUNCTION conversations_tag_counts();
 CREATE TRIGGER conversations_tag_counts_delete BEFORE DELETE ON conversations
 FOR EACH ROW EXECUTE FUNCTION conversations_tag_counts();
