@@ -207,7 +207,7 @@ both_backends! {
 
         // At once: imports of new conversations and events, status changes in both
         // directions, trash and restore, each its own request.
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut requests = Vec::new();
         for round in 0..3 {
             for i in 0..30 {
                 let id = format!("c{i}");
@@ -228,26 +228,10 @@ both_backends! {
                         app.request(Method::POST, "/api/trackers").json(&fresh)
                     }
                 };
-                tasks.spawn(async move {
-                    let res = req.send().await.expect("request");
-                    (res.status(), res.text().await.unwrap_or_default())
-                });
+                requests.push(req);
             }
         }
-        let mut done = 0;
-        while let Some(r) = tasks.join_next().await {
-            let (status, body) = r.unwrap();
-            // A trash of a conversation already in it, or a restore of a live one, is refused;
-            // 503 is a retryable lock wait. Nothing is a server error.
-            assert!(
-                status.is_success()
-                    || status == StatusCode::NOT_FOUND
-                    || status == StatusCode::CONFLICT
-                    || status == StatusCode::SERVICE_UNAVAILABLE,
-                "{status} {body}"
-            );
-            done += 1;
-        }
+        let done = crate::harness::send_at_once(requests).await;
         assert_eq!(done, 90);
         check(&app, "after concurrent changes").await;
         let live: i64 = recount(&app).iter().map(|r| r.2).sum();

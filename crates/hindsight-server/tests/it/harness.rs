@@ -312,6 +312,33 @@ impl Drop for TestApp {
     }
 }
 
+/// Sends `requests` at once, each its own task, and asserts that every answer is a success,
+/// a refusal a concurrent change explains (a trash of a conversation already in it, a restore
+/// of a live one: 404, 409) or a retryable lock wait (503): never a server error. Returns how
+/// many answered.
+pub async fn send_at_once(requests: Vec<reqwest::RequestBuilder>) -> usize {
+    let mut tasks = tokio::task::JoinSet::new();
+    for req in requests {
+        tasks.spawn(async move {
+            let res = req.send().await.expect("request");
+            (res.status(), res.text().await.unwrap_or_default())
+        });
+    }
+    let mut done = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (status, body) = r.unwrap();
+        assert!(
+            status.is_success()
+                || status == StatusCode::NOT_FOUND
+                || status == StatusCode::CONFLICT
+                || status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status} {body}"
+        );
+        done += 1;
+    }
+    done
+}
+
 /// The single number a raw SQL query selects `AS n` (a count, an id): for checks of stored
 /// rows that the API does not show.
 pub fn count_sql(conn: &mut hindsight_server::db::DbConnection, sql: &str) -> i64 {
