@@ -61,8 +61,12 @@ pub fn decode(message: &Message) -> Result<BrokerEvent, String> {
         map.shift_remove(field);
     }
     // Rasa's live stream also adds the environment to the event's metadata.
+    let mut metadata_environment = None;
     if let Some(Value::Object(meta)) = map.get_mut("metadata") {
-        meta.shift_remove("rasa_environment");
+        metadata_environment = match meta.shift_remove("rasa_environment") {
+            Some(Value::String(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        };
         if meta.is_empty() {
             map.shift_remove("metadata");
         }
@@ -72,7 +76,7 @@ pub fn decode(message: &Message) -> Result<BrokerEvent, String> {
         .app_id
         .clone()
         .filter(|s| !s.is_empty())
-        .or_else(|| metadata_environment(text));
+        .or(metadata_environment);
     let export_run = match message.headers.get(EXPORT_HEADER) {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(Value::Null) | None => None,
@@ -84,16 +88,6 @@ pub fn decode(message: &Message) -> Result<BrokerEvent, String> {
         environment,
         export_run,
     })
-}
-
-/// `metadata.rasa_environment`, which Rasa's live stream writes besides `app_id`.
-fn metadata_environment(text: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    v.get("metadata")?
-        .get("rasa_environment")?
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]
