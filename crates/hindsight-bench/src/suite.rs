@@ -21,6 +21,10 @@ pub(super) struct Case {
     pub(super) walk: Option<String>,
     /// The same on PostgreSQL (its count: `sql_pg`).
     pub(super) walk_pg: Option<String>,
+    /// The whole count statement on PostgreSQL where the API counts apart from the
+    /// conversations' rows (a text alone: `db::conversations::text::lone_text_total`), else
+    /// `sql_pg`'s condition is counted.
+    pub(super) count_pg: Option<String>,
     pub(super) order: &'static str,
 }
 
@@ -68,6 +72,26 @@ pub(super) fn substring_sql(word: &str) -> (String, String) {
         format!("c.id IN (SELECT rowid >> 24 FROM user_texts WHERE user_texts MATCH '\"{word}\"')"),
         format!("c.id IN (SELECT m.conversation_id FROM user_messages m WHERE m.lowered LIKE '%{word}%')"),
     )
+}
+
+/// A text alone counted on PostgreSQL as the API counts it: the distinct conversations of
+/// the text's rows (`conversation_words`, one per conversation, for one word; else
+/// `user_messages`), less those in the trash.
+fn lone_text_count_pg(rows: &str, test: &str) -> String {
+    let distinct = if rows == "conversation_words" { "" } else { "DISTINCT " };
+    format!(
+        "SELECT (SELECT count({distinct}m.conversation_id) FROM {rows} m WHERE {test}) - \
+         (SELECT count({distinct}m.conversation_id) FROM conversations c JOIN {rows} m \
+         ON m.conversation_id = c.id WHERE c.deleted_at IS NOT NULL AND {test})"
+    )
+}
+
+/// [`lone_text_count_pg`] of one word.
+fn word_count_pg(word: &str) -> Option<String> {
+    Some(lone_text_count_pg(
+        "conversation_words",
+        &format!("m.words @@ phraseto_tsquery('simple', hindsight_fold('{word}'))"),
+    ))
 }
 
 /// The substring condition as SQLite's page tests it on each row it walks: the conversation's
@@ -120,6 +144,7 @@ pub(super) fn sequence_case(name: &'static str, pattern: &str) -> Case {
         )),
         walk: None,
         walk_pg: None,
+        count_pg: None,
         order: LATEST,
     }
 }
@@ -134,6 +159,7 @@ pub(super) fn suite() -> Vec<Case> {
         sql_pg: None,
         walk: None,
         walk_pg: None,
+        count_pg: None,
         order: LATEST,
     };
     let (refund, refund_pg) = text_sql("refund");
@@ -163,9 +189,9 @@ pub(super) fn suite() -> Vec<Case> {
         case("review status", "review_status=saved_for_later", "c.review_status = 'saved_for_later'".into()),
         case("tag", "tag=bug", tagged("bug")),
         case("flagged", "flagged=true", "c.flagged = TRUE".into()),
-        Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), walk: None, walk_pg: None, order: LATEST },
-        Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), walk: None, walk_pg: None, order: LATEST },
-        Case { name: "free text (substring)", query: "text=refund&text_mode=substring".into(), sql: refund_sub, sql_pg: Some(refund_sub_pg), walk: Some(substring_walk("refund")), walk_pg: None, order: LATEST },
+        Case { name: "free text (common word)", query: "text=refund".into(), sql: refund, sql_pg: Some(refund_pg), walk: None, walk_pg: None, count_pg: word_count_pg("refund"), order: LATEST },
+        Case { name: "free text (non-ASCII)", query: "text=z%C3%BCrich".into(), sql: zurich, sql_pg: Some(zurich_pg), walk: None, walk_pg: None, count_pg: word_count_pg("zürich"), order: LATEST },
+        Case { name: "free text (substring)", query: "text=refund&text_mode=substring".into(), sql: refund_sub, sql_pg: Some(refund_sub_pg), walk: Some(substring_walk("refund")), walk_pg: None, count_pg: Some(lone_text_count_pg("user_messages", "m.lowered LIKE '%refund%'")), order: LATEST },
         sequence_case("sequence: 2 steps", "intent:intent_000 > action:utter_001"),
         sequence_case("sequence: 4 steps to the end", "intent:intent_003 > intent:intent_000 > action:utter_002 > end"),
         sequence_case("sequence: never this action, to the end", "intent:intent_000 > !action:utter_000 > end"),
@@ -190,20 +216,21 @@ pub(super) fn suite() -> Vec<Case> {
             walk: None,
             // The API walks the order on PostgreSQL here (`db::plan::walks_words_on_postgres`).
             walk_pg: Some(format!("c.start_minute_local >= 480 AND c.start_minute_local < 720 AND {} AND {} AND {}", feature_probe_pg("action", "utter_010"), feature_probe_pg("policy", "TEDPolicy"), word_probe_pg("refund"))),
+            count_pg: None,
             order: LATEST,
         },
         Case {
             name: "lowest confidence order + intent",
             query: "sort=lowest_confidence&intent=intent_001".into(),
             sql: feature("intent", "intent_001"),
-            sql_pg: None, walk: None, walk_pg: None,
+            sql_pg: None, walk: None, walk_pg: None, count_pg: None,
             order: "c.lowest_confidence ASC, c.id ASC",
         },
         Case {
             name: "length order + channel + tag",
             query: "sort=length&channel=rest&tag=needs-training".into(),
             sql: format!("c.channel = 'rest' AND {}", tagged("needs-training")),
-            sql_pg: None, walk: None, walk_pg: None,
+            sql_pg: None, walk: None, walk_pg: None, count_pg: None,
             order: "c.user_message_count DESC, c.id DESC",
         },
     ]

@@ -102,14 +102,17 @@ pub(super) fn inbox_suite(
         };
         let walk = if pg { &case.walk_pg } else { &case.walk };
         let page_q = page_sql(conn, walk.as_deref().unwrap_or(cond), case.order, "")?;
-        let count_q = count_sql(cond);
+        let count_q = match &case.count_pg {
+            Some(statement) if pg => statement.clone(),
+            _ => count_sql(cond),
+        };
         #[derive(QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
         let sql_total: N =
-            diesel::sql_query(count_q.replace("count(*)", "count(*) AS n")).get_result(conn)?;
+            diesel::sql_query(format!("SELECT ({count_q}) AS n")).get_result(conn)?;
         if sql_total.n != total {
             r.mismatches.push(format!(
                 "{}: the API counts {total}, the hand-written SQL {}",

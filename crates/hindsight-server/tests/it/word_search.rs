@@ -60,6 +60,45 @@ both_backends! {
         assert_eq!(app.all_ids(&format!("{q}refund")).await, app.all_ids(&format!("{q}refund&text_mode=substring")).await);
     }
 
+    // A text alone is counted from the text's own rows on PostgreSQL (the distinct
+    // conversations its index names, less the trashed ones), elsewhere as a condition on the
+    // conversations: either way as many as its pages list, before and after some of its
+    // conversations go to the trash, and back when one is restored.
+    async fn a_text_alone_is_counted_as_its_pages_list_it(app: TestApp) {
+        use serde_json::json;
+        {
+            let mut conn = app.state.pool.get().unwrap();
+            let opts = hindsight_server::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
+            hindsight_server::demo::load(&mut conn, 300, 2, &opts, |_| {}).unwrap();
+        }
+        // A word, a phrase, a word without its accent, a substring inside words, and one
+        // of several messages of the same conversation (counted once).
+        let texts = ["text=refund", "text=i%20want", "text=zurich", "text=efun&text_mode=substring", "text=want&text_mode=substring"];
+        let check = |when: &'static str| {
+            let app = &app;
+            async move {
+                for q in texts {
+                    let listed = app.all_ids(q).await.len() as i64;
+                    assert!(listed > 0, "{q} {when}: nothing listed");
+                    assert_eq!(app.count(q).await, listed, "{q} {when}");
+                }
+            }
+        };
+        check("at first").await;
+        let refund = app.all_ids("text=refund").await;
+        let trashed: Vec<&String> = refund.iter().take(3).collect();
+        let (status, body) = app
+            .post_json("/api/conversations/bulk", &json!({"selection": {"ids": trashed}, "action": "delete"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        check("after the trash").await;
+        assert_eq!(app.count("text=refund").await, refund.len() as i64 - 3);
+        let (status, body) = app.post_json(&format!("/api/conversations/{}/restore", trashed[0]), &json!({})).await;
+        assert!(status.is_success(), "{status} {body}");
+        check("after a restore").await;
+        assert_eq!(app.count("text=refund").await, refund.len() as i64 - 2);
+    }
+
     // Before anything is imported, every text filter (and a sequence, which PostgreSQL judges
     // from a sample too) answers an empty page and zero counts, not an error.
     async fn text_filters_on_an_empty_inbox_answer_nothing(app: TestApp) {

@@ -12,8 +12,9 @@ use crate::db::connection::{Backend, DbPool};
 use crate::db::DbConnection;
 
 /// How many live conversations match the filter: from the maintained counts when the filter
-/// holds only channels and review statuses ([`crate::db::counts`]) or is one feature value
-/// ([`crate::db::facets::feature_total`]), else counted.
+/// holds only channels and review statuses ([`crate::db::counts`]), is one feature value
+/// ([`crate::db::facets::feature_total`]) or one tag, from the text's own rows when it is a
+/// text alone on PostgreSQL ([`super::text::lone_text_total`]), else counted.
 pub fn count(conn: &mut DbConnection, filter: &ConversationFilter) -> QueryResult<i64> {
     count_reading_beside(conn, None, filter)
 }
@@ -32,6 +33,9 @@ fn count_reading_beside(
         return Ok(n);
     }
     if let Some(n) = crate::db::tag_counts::total(conn, filter)? {
+        return Ok(n);
+    }
+    if let Some(n) = super::text::lone_text_total(conn, filter)? {
         return Ok(n);
     }
     if let Some(rows) = counted_apart(conn, pool, &without_status(filter))? {
