@@ -78,7 +78,11 @@ pub(super) fn substring_sql(word: &str) -> (String, String) {
 /// the text's rows (`conversation_words`, one per conversation, for one word; else
 /// `user_messages`), less those in the trash.
 fn lone_text_count_pg(rows: &str, test: &str) -> String {
-    let distinct = if rows == "conversation_words" { "" } else { "DISTINCT " };
+    let distinct = if rows == "conversation_words" {
+        ""
+    } else {
+        "DISTINCT "
+    };
     format!(
         "SELECT (SELECT count({distinct}m.conversation_id) FROM {rows} m WHERE {test}) - \
          (SELECT count({distinct}m.conversation_id) FROM conversations c JOIN {rows} m \

@@ -298,7 +298,12 @@ pub(in crate::db) fn lone_text_total(
     }
     // (the holders, their test, the value bound to it): the same tests `with_text` makes.
     let (rows, distinct, test, value) = if !matches_words(filter, text) {
-        ("user_messages", "DISTINCT ", "lowered LIKE ", like_contains(text))
+        (
+            "user_messages",
+            "DISTINCT ",
+            "lowered LIKE ",
+            like_contains(text),
+        )
     } else if is_one_word(text) {
         // One row per conversation.
         (
