@@ -135,6 +135,11 @@ pub(super) fn inbox_suite(
         } else {
             None
         };
+        let plans = if pg {
+            Some(plans_of(conn, &filter)?)
+        } else {
+            None
+        };
         say(
             opts,
             format!(
@@ -157,9 +162,26 @@ pub(super) fn inbox_suite(
             sql_page,
             sql_count,
             sql_count_serving,
+            plans,
         });
     }
     Ok(())
+}
+
+/// PostgreSQL's plans of the API's statements for the filter's first page and its exact
+/// count, as its serving connections run them.
+fn plans_of(conn: &mut DbConnection, filter: &ConversationFilter) -> anyhow::Result<FilterPlans> {
+    use hindsight_server::db::conversations::{explain_count, explain_page};
+    let page = hindsight_types::PageRequest {
+        limit: Some(50),
+        skip_total: true,
+        ..Default::default()
+    };
+    let none = || "(no plan: not PostgreSQL)".to_owned();
+    Ok(FilterPlans {
+        page: explain_page(conn, filter, &page)?.unwrap_or_else(none),
+        count: explain_count(conn, filter)?.unwrap_or_else(none),
+    })
 }
 
 /// Times a deep page of the whole inbox, reached by following the cursor, and the

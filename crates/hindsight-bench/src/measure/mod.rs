@@ -60,6 +60,20 @@ pub struct FilterResult {
     /// the best hand-written count when it is the faster.
     #[serde(default)]
     pub sql_count_serving: Option<Stats>,
+    /// PostgreSQL's plans of the API's statements for this filter (none on SQLite), shown in
+    /// the report where one of its figures misses.
+    #[serde(default)]
+    pub plans: Option<FilterPlans>,
+}
+
+/// `EXPLAIN (ANALYZE, BUFFERS)` of the statements the API runs for a filter, built by the
+/// server's own functions (`db::conversations::explain_page`, `explain_count`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FilterPlans {
+    /// The first page's rows (50, without the total).
+    pub page: String,
+    /// The exact count, or what answers it instead of one statement.
+    pub count: String,
 }
 
 /// `GET /api/conversations/paths` for one filter (issue 14).

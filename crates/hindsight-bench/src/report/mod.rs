@@ -12,6 +12,7 @@ use super::*;
 
 mod backend;
 mod causes;
+mod plans;
 mod summary;
 pub(super) mod target;
 
@@ -167,6 +168,7 @@ pub fn report(
 
     targets_section(&mut o, results);
     misses_section(&mut o, results);
+    plans::plans_section(&mut o, results);
     for r in results {
         backend_section(&mut o, r);
     }

@@ -127,6 +127,7 @@ pub mod discover;
 pub mod discover_labels;
 pub mod discover_reads;
 pub mod events;
+pub mod explain;
 pub mod export;
 pub mod facets;
 pub mod filters;

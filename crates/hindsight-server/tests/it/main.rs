@@ -19,6 +19,7 @@ mod discover_refresh;
 mod discover_runs;
 mod errors;
 mod event_window;
+mod explain;
 mod export;
 mod facet_counts;
 mod hardening;

@@ -50,6 +50,44 @@ fn count_reading_beside(
         .get_result(conn)
 }
 
+/// PostgreSQL's plan of the statement [`count_exactly`] runs for `filter`, under the planner
+/// settings it runs under ([`crate::db::explain`]), or what answers it instead of one
+/// statement over the conversations; `None` on SQLite. In [`count_reading_beside`]'s order.
+pub fn explain_count(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<String>> {
+    use crate::db::explain::plan_of;
+    if conn.backend() != Backend::Postgres {
+        return Ok(None);
+    }
+    count_as_planned(conn, filter, |conn| {
+        if crate::db::counts::total(conn, filter)?.is_some()
+            || crate::db::facets::feature_total(conn, filter)?.is_some()
+            || crate::db::tag_counts::total(conn, filter)?.is_some()
+        {
+            return Ok(Some("(read from the maintained counts)".to_owned()));
+        }
+        if let Some(statement) = super::text::lone_text_count(Backend::Postgres, filter) {
+            return plan_of(conn, statement);
+        }
+        if let Some((candidates, _)) =
+            super::candidates_tested_apart(Backend::Postgres, &without_status(filter))
+        {
+            let plan = plan_of(conn, candidates.select(diesel::dsl::count_star()))?;
+            return Ok(plan.map(|p| {
+                format!("{p}\n(the candidates; each one's path is then read by id and tested in the server)")
+            }));
+        }
+        if complement::by_status_as_difference(conn, &without_status(filter))?.is_some() {
+            return Ok(Some(
+                "(the maintained counts less the conversations holding what is excluded)".into(),
+            ));
+        }
+        plan_of(conn, filtered_for(Backend::Postgres, filter).count())
+    })
+}
+
 /// [`count`] for a reviewer who asked for the exact number: with PostgreSQL's parallel
 /// workers ([`crate::db::with_parallel_workers`]) where they help, and a sequence pattern's
 /// paths read on two of `pool`'s connections when it has one free.

@@ -28,7 +28,7 @@ mod text;
 use count::by_status;
 pub use count::{
     count, count_as_planned, count_by_status, count_by_status_exactly, count_by_status_or_estimate,
-    count_exactly, count_planned_apart, RARE_SHARE,
+    count_exactly, count_planned_apart, explain_count, RARE_SHARE,
 };
 pub use estimate::{estimate_by_status, Estimate, SampleSize};
 pub use filter::{filtered, filtered_among, filtered_for};
@@ -324,6 +324,38 @@ fn conditions_plan(
     Ok(plan)
 }
 
+/// The statement of a page's rows (one more than asked for, to know whether another page
+/// follows), read as [`page_plan`] chose for the filter.
+fn page_rows<'a>(
+    conn: &mut DbConnection,
+    filter: &'a ConversationFilter,
+    page: &PageRequest,
+    after: Option<&Cursor>,
+) -> QueryResult<BoxedConversations<'a>> {
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    let walk = limit + page.offset.unwrap_or(0);
+    let plan = page_plan(conn, filter, walk)?;
+    // How the page was read, for whoever asks why one is slow (`RUST_LOG=hindsight_server::db=debug`).
+    tracing::debug!(?plan, "inbox page");
+    let mut q =
+        order::ordered(filter::filtered_on(filter, &plan), filter.sort, after).limit(limit + 1);
+    if let Some(offset) = page.offset {
+        q = q.offset(offset);
+    }
+    Ok(q)
+}
+
+/// PostgreSQL's plan of the statement reading the first page of the filter's rows, as
+/// [`list`] reads it ([`crate::db::explain`]); `None` on SQLite.
+pub fn explain_page(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    page: &PageRequest,
+) -> QueryResult<Option<String>> {
+    let rows = page_rows(conn, filter, page, None)?.select(ConversationRow::as_select());
+    crate::db::explain::plan_of(conn, rows)
+}
+
 /// One page of the inbox with its total, after the cursor `after` (decoded from
 /// `page.cursor` by the caller: [`Cursor::decode`]).
 pub fn list(
@@ -333,16 +365,9 @@ pub fn list(
     after: Option<&Cursor>,
 ) -> QueryResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
-    let walk = limit + page.offset.unwrap_or(0);
-    let plan = page_plan(conn, filter, walk)?;
-    let filtered = filter::filtered_on(filter, &plan);
-    let mut q = order::ordered(filtered, filter.sort, after).limit(limit + 1);
-    if let Some(offset) = page.offset {
-        q = q.offset(offset);
-    }
-    // How the page was read, for whoever asks why one is slow (`RUST_LOG=hindsight_server::db=debug`).
-    tracing::debug!(?plan, "inbox page");
-    let mut rows: Vec<ConversationRow> = q.select(ConversationRow::as_select()).load(conn)?;
+    let mut rows: Vec<ConversationRow> = page_rows(conn, filter, page, after)?
+        .select(ConversationRow::as_select())
+        .load(conn)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()

@@ -7,7 +7,9 @@ use hindsight_types::{ConversationFilter, TextMode};
 
 use super::filter::Plan;
 use super::BoxedConversations;
-use crate::db::connection::Backend;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+
+use crate::db::connection::{Backend, MultiBackend};
 use crate::db::schema::{conversations, events};
 use crate::db::DbConnection;
 
@@ -272,8 +274,25 @@ fn lone_text(filter: &ConversationFilter) -> Option<&str> {
 }
 
 /// On PostgreSQL, how many live conversations hold the filter's text when the filter is that
-/// text alone ([`lone_text`]), counted from the text's own rows: the distinct conversations
-/// its index names, less those of them in the trash; `None` for any other filter or backend.
+/// text alone ([`lone_text`]), counted by [`lone_text_count`]; `None` for any other filter or
+/// backend.
+pub(in crate::db) fn lone_text_total(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Total {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let Some(statement) = lone_text_count(conn.backend(), filter) else {
+        return Ok(None);
+    };
+    statement.get_result::<Total>(conn).map(|t| Some(t.n))
+}
+
+/// The statement counting a text alone on PostgreSQL, from the text's own rows: the distinct
+/// conversations its index names, less those of them in the trash (one column, `n`).
 ///
 /// Why: as a condition on the conversations the count joined every match to its
 /// conversation's row to learn it is live (a hash over every live conversation's index
@@ -284,24 +303,20 @@ fn lone_text(filter: &ConversationFilter) -> Option<&str> {
 /// (hash joins off for a lone word's tabs) can turn it into a test of each match against the
 /// whole trash; one statement, one snapshot. SQLite's own counts of a text are within their
 /// budget and stay as they are.
-pub(in crate::db) fn lone_text_total(
-    conn: &mut DbConnection,
+pub(in crate::db) fn lone_text_count<'a>(
+    backend: Backend,
     filter: &ConversationFilter,
-) -> QueryResult<Option<i64>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Text};
-    let Some(text) = lone_text(filter) else {
-        return Ok(None);
-    };
-    if conn.backend() != Backend::Postgres {
-        return Ok(None);
+) -> Option<BoxedSqlQuery<'a, MultiBackend, SqlQuery>> {
+    let text = lone_text(filter)?;
+    if backend != Backend::Postgres {
+        return None;
     }
-    // (the holders, their test, the value bound to it): the same tests `with_text` makes.
+    // The rows holding the text and their test, as `with_text` tests them.
     let (rows, distinct, test, value) = if !matches_words(filter, text) {
         (
             "user_messages",
             "DISTINCT ",
-            "lowered LIKE ",
+            "m.lowered LIKE $1",
             like_contains(text),
         )
     } else if is_one_word(text) {
@@ -309,27 +324,25 @@ pub(in crate::db) fn lone_text_total(
         (
             "conversation_words",
             "",
-            "words @@ phraseto_tsquery('simple', hindsight_fold(",
+            "m.words @@ phraseto_tsquery('simple', hindsight_fold($1))",
             text.to_owned(),
         )
     } else {
         (
             "user_messages",
             "DISTINCT ",
-            "words @@ phraseto_tsquery('simple', hindsight_fold(",
+            "m.words @@ phraseto_tsquery('simple', hindsight_fold($1))",
             text.to_owned(),
         )
     };
-    let close = if test.ends_with('(') { "))" } else { "" };
-    let total = sql::<BigInt>(&format!(
-        "(SELECT count({distinct}m.conversation_id) FROM {rows} m WHERE m.{test}"
-    ))
-    .bind::<Text, _>(value.clone())
-    .sql(&format!(
-        "{close}) - (SELECT count({distinct}m.conversation_id) FROM conversations c \
-         JOIN {rows} m ON m.conversation_id = c.id WHERE c.deleted_at IS NOT NULL AND m.{test}"
-    ))
-    .bind::<Text, _>(value)
-    .sql(&format!("{close})"));
-    diesel::select(total).get_result(conn).map(Some)
+    let statement = format!(
+        "SELECT (SELECT count({distinct}m.conversation_id) FROM {rows} m WHERE {test}) - \
+         (SELECT count({distinct}m.conversation_id) FROM conversations c JOIN {rows} m \
+         ON m.conversation_id = c.id WHERE c.deleted_at IS NOT NULL AND {test}) AS n"
+    );
+    Some(
+        diesel::sql_query(statement)
+            .into_boxed()
+            .bind::<diesel::sql_types::Text, _>(value),
+    )
 }
