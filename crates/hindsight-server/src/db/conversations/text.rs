@@ -258,23 +258,9 @@ pub(super) fn with_text<'a>(
     q
 }
 
-/// The text of a filter that holds nothing else (an order aside): no review status either,
-/// whose tabs need each match's conversation.
-fn lone_text(filter: &ConversationFilter) -> Option<&str> {
-    let rest = ConversationFilter {
-        text: None,
-        text_mode: Default::default(),
-        sort: Default::default(),
-        ..filter.clone()
-    };
-    if rest != ConversationFilter::default() {
-        return None;
-    }
-    filter.text.as_deref()
-}
-
 /// On PostgreSQL, how many live conversations hold the filter's text when the filter is that
-/// text alone ([`lone_text`]), counted by [`lone_text_count`]; `None` for any other filter or
+/// text alone ([`crate::db::plan::only_text`]: no review status either, whose tabs need each
+/// match's conversation), counted by [`lone_text_count`]; `None` for any other filter or
 /// backend.
 pub(in crate::db) fn lone_text_total(
     conn: &mut DbConnection,
@@ -307,10 +293,10 @@ pub(in crate::db) fn lone_text_count<'a>(
     backend: Backend,
     filter: &ConversationFilter,
 ) -> Option<BoxedSqlQuery<'a, MultiBackend, SqlQuery>> {
-    let text = lone_text(filter)?;
-    if backend != Backend::Postgres {
+    if backend != Backend::Postgres || !crate::db::plan::only_text(filter) {
         return None;
     }
+    let text = filter.text.as_deref()?;
     // The rows holding the text and their test, as `with_text` tests them.
     let (rows, distinct, test, value) = if !matches_words(filter, text) {
         (
