@@ -252,7 +252,7 @@ struct Rarest {
 // conversations the listing walks, including after some are trashed.
 both_backends! {
     async fn counts_of_an_exclusion_equal_the_listing(app: TestApp) {
-        crate::tab_counts::load_demo(&app, 400);
+        app.load_demo(400, 1);
         let rarest: Vec<Rarest> = {
             let mut conn = app.state.pool.get().unwrap();
             diesel::sql_query(

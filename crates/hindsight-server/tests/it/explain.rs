@@ -9,11 +9,7 @@ both_backends! {
         use hindsight_server::db::conversations::{explain_count, explain_page};
         use hindsight_server::db::Backend;
         use hindsight_types::{ConversationFilter, PageRequest};
-        {
-            let mut conn = app.state.pool.get().unwrap();
-            let opts = hindsight_server::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
-            hindsight_server::demo::load(&mut conn, 200, 3, &opts, |_| {}).unwrap();
-        }
+        app.load_demo(200, 3);
         let mut conn = app.state.pool.get().unwrap();
         let postgres = conn.backend() == Backend::Postgres;
         let page = PageRequest { limit: Some(50), skip_total: true, ..Default::default() };

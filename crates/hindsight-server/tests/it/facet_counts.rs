@@ -92,7 +92,7 @@ async fn assert_feature_totals_counted(app: &TestApp, when: &str) {
 
 both_backends! {
     async fn a_single_features_total_from_the_maintained_counts_is_the_counted_one(app: TestApp) {
-        crate::tab_counts::load_demo(&app, 300);
+        app.load_demo(300, 1);
         assert_feature_totals_counted(&app, "imported").await;
 
         let ids = app.ids("limit=4").await;

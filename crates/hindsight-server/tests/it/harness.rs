@@ -122,6 +122,17 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Writes `conversations` demo conversations of `seed` through the normal ingest path,
+    /// straight into the database (as `hindsight demo-data` does).
+    pub fn load_demo(&self, conversations: u64, seed: u64) {
+        let mut conn = self.state.pool.get().unwrap();
+        let opts = hindsight_server::ingest::IngestOptions {
+            timezone: chrono_tz::UTC,
+            restore_deleted: false,
+        };
+        hindsight_server::demo::load(&mut conn, conversations, seed, &opts, |_| {}).unwrap();
+    }
+
     pub async fn start(db: Db) -> TestApp {
         Self::start_with(db, Config::default()).await
     }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::tab_counts::{load_demo, FILTERS};
+use crate::tab_counts::FILTERS;
 
 /// Rows compared per filter and order.
 const ROWS: usize = 30;
@@ -50,7 +50,7 @@ both_backends! {
     async fn pages_read_row_by_row_list_what_a_gathered_page_lists(app: TestApp) {
         use hindsight_server::db::conversations::reads_row_by_row;
         use hindsight_types::ConversationFilter;
-        load_demo(&app, 600);
+        app.load_demo(600, 1);
         let mut row_by_row = Vec::new();
         for query in FILTERS {
             for sort in ["latest", "oldest", "length", "lowest_confidence"] {
@@ -109,7 +109,7 @@ both_backends! {
     async fn sequence_pages_read_row_by_row_list_what_a_gathered_page_lists(app: TestApp) {
         use hindsight_server::db::conversations::reads_row_by_row;
         use hindsight_types::ConversationFilter;
-        load_demo(&app, 600);
+        app.load_demo(600, 1);
         let patterns = [
             "intent:intent_000 > action:utter_001",
             "intent:intent_000 > intent:intent_001 > action:*",
@@ -142,7 +142,7 @@ both_backends! {
         use diesel::prelude::*;
         use hindsight_server::db::plan::lone_slot_value_holders;
         use hindsight_types::ConversationFilter;
-        load_demo(&app, 600);
+        app.load_demo(600, 1);
         #[derive(QueryableByName)]
         struct Commonest {
             #[diesel(sql_type = diesel::sql_types::Text)]

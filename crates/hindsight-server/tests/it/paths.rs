@@ -99,11 +99,7 @@ both_backends! {
     }
 
     async fn every_node_and_edge_filters_to_exactly_its_conversations(app: TestApp) {
-        {
-            let mut conn = app.state.pool.get().unwrap();
-            let opts = hindsight_server::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
-            hindsight_server::demo::load(&mut conn, 200, 3, &opts, |_| {}).unwrap();
-        }
+        app.load_demo(200, 3);
         // Steps without a name, common enough to be shown: a message no intent was found for,
         // then a message no action sent (`intent:""`, `action:""`).
         let unnamed: Vec<Value> = (0..40)

@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::harness::{await_lock_wait, count_sql, Db, TestApp};
 use crate::queues::{as_user, create, rubric};
-use crate::tab_counts::load_demo;
 
 async fn add_matching(app: &TestApp, queue: i64, query: &str) -> (StatusCode, Value) {
     let path = format!("/api/queues/{queue}/conversations/matching?{query}");
@@ -17,7 +16,7 @@ async fn add_matching(app: &TestApp, queue: i64, query: &str) -> (StatusCode, Va
 
 both_backends! {
     async fn a_filter_adds_each_match_once(app: TestApp) {
-        load_demo(&app, 12_000);
+        app.load_demo(12_000, 1);
         let q = create(&app, json!({"name": "picked", "source": {"kind": "explicit"}, "rubric": rubric()})).await;
         let q = q["id"].as_i64().unwrap();
         // Two of the matches are in the queue already.
@@ -75,7 +74,7 @@ both_backends! {
     // Deleting a queue deletes its entries and no other queue's (PostgreSQL by a
     // statement-level trigger since migration `2026-12-06-000210`, not a foreign key).
     async fn a_deleted_queues_entries_go_with_it(app: TestApp) {
-        load_demo(&app, 50);
+        app.load_demo(50, 1);
         let ids = app.ids("limit=20").await;
         let gone = crate::queues::explicit(&app, "gone", json!({}), &ids).await;
         let kept = crate::queues::explicit(&app, "kept", json!({}), &ids).await;
@@ -123,7 +122,7 @@ fn held_in_a_transaction(
 async fn fills_and_purges_wait_for_each_other() {
     use hindsight_server::db::{queue_fill, triage};
     let app = TestApp::start(Db::Postgres).await;
-    load_demo(&app, 50);
+    app.load_demo(50, 1);
     let ids = app.ids("limit=2").await;
     let queue = crate::queues::explicit(&app, "q", json!({}), &ids[..1]).await;
     let (status, _) = app

@@ -8,7 +8,6 @@ use hindsight_server::db::row_names::RowNames;
 use hindsight_server::db::schema::{conversation_row_names, conversations};
 
 use crate::both_backends;
-use crate::tab_counts::load_demo;
 
 /// The migration that made the table, by its version.
 const MIGRATION: &str = "20261207000240";
@@ -29,7 +28,7 @@ fn all_row_names(conn: &mut hindsight_server::db::DbConnection) -> Vec<(i64, Row
 
 both_backends! {
     async fn the_migration_writes_the_row_names_ingest_writes(app: TestApp) {
-        load_demo(&app, 400);
+        app.load_demo(400, 1);
         let mut conn = app.state.pool.get().unwrap();
         let written = all_row_names(&mut conn);
         assert_eq!(written.len(), 400);

@@ -49,15 +49,6 @@ pub const FILTERS: [&str; 32] = [
     "review_status=unread&channel=rest&seq=intent%3A*%20%3E%20action%3Autter_001",
 ];
 
-pub fn load_demo(app: &TestApp, conversations: u64) {
-    let mut conn = app.state.pool.get().unwrap();
-    let opts = hindsight_server::ingest::IngestOptions {
-        timezone: chrono_tz::UTC,
-        restore_deleted: false,
-    };
-    hindsight_server::demo::load(&mut conn, conversations, 1, &opts, |_| {}).unwrap();
-}
-
 /// The filter without its review status, as the tabs count it.
 fn without_status(query: &str) -> String {
     query
@@ -75,7 +66,7 @@ fn tab(counts: &Value, key: &str) -> i64 {
 
 both_backends! {
     async fn tab_counts_equal_a_count_per_review_status(app: TestApp) {
-        load_demo(&app, 600);
+        app.load_demo(600, 1);
         let mut nonzero = 0;
         for query in FILTERS {
             let counts = app.get_ok(&format!("/api/conversations/tab-counts?{query}")).await;
@@ -112,7 +103,7 @@ async fn estimates_hold_every_conversation(db: Db) {
         ..Config::default()
     };
     let app = TestApp::start_with(db, config).await;
-    load_demo(&app, 600);
+    app.load_demo(600, 1);
     let small = SampleSize {
         windows: 8,
         ids_per_window: 16,
@@ -205,7 +196,7 @@ both_backends! {
         use diesel::RunQueryDsl;
         use hindsight_server::db::conversations::count_by_status_or_estimate;
         use hindsight_types::ConversationFilter;
-        load_demo(&app, 600);
+        app.load_demo(600, 1);
         let query = "review_status=unread&channel=rest&seq=intent%3A*%20%3E%20action%3Autter_001";
         let filter = ConversationFilter::from_query(query).unwrap();
         let threads: Vec<_> = (0..6)

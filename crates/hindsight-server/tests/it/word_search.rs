@@ -6,11 +6,7 @@ use crate::both_backends;
 
 both_backends! {
     async fn word_search_answers_as_the_substring_search_for_whole_words(app: TestApp) {
-        {
-            let mut conn = app.state.pool.get().unwrap();
-            let opts = hindsight_server::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
-            hindsight_server::demo::load(&mut conn, 600, 1, &opts, |_| {}).unwrap();
-        }
+        app.load_demo(600, 1);
         // A common word's page walks the inbox order and tests each conversation, a rare or
         // unknown one gathers its matches; the comparisons below cover both. PostgreSQL knows
         // a word is common from the statistics ANALYZE keeps (autovacuum's, in a deployment).
@@ -66,11 +62,7 @@ both_backends! {
     // conversations go to the trash, and back when one is restored.
     async fn a_text_alone_is_counted_as_its_pages_list_it(app: TestApp) {
         use serde_json::json;
-        {
-            let mut conn = app.state.pool.get().unwrap();
-            let opts = hindsight_server::ingest::IngestOptions { timezone: chrono_tz::UTC, restore_deleted: false };
-            hindsight_server::demo::load(&mut conn, 300, 2, &opts, |_| {}).unwrap();
-        }
+        app.load_demo(300, 2);
         // A word, a phrase, a word without its accent, a substring inside words, and one
         // of several messages of the same conversation (counted once).
         let texts = ["text=refund", "text=i%20want", "text=zurich", "text=efun&text_mode=substring", "text=want&text_mode=substring"];
@@ -168,7 +160,7 @@ async fn postgres_conversation_words_are_their_messages_words() {
     use diesel::RunQueryDsl;
     use serde_json::json;
     let app = TestApp::start(Db::Postgres).await;
-    crate::tab_counts::load_demo(&app, 300);
+    app.load_demo(300, 1);
     app.import(&json!([
         tracker(
             "a",
