@@ -19,6 +19,7 @@ pub(crate) mod complement;
 mod count;
 mod estimate;
 mod filter;
+mod holders;
 mod order;
 mod score;
 mod sequence;
