@@ -303,6 +303,16 @@ pub(super) fn filtered_on<'a>(
         // be read whole and sorted.
         q = if walking && f.sort != SortOrder::Latest {
             q.filter(verbatim::<Text>("+conversations.review_status").eq_any(statuses))
+        } else if let [status] = statuses.as_slice() {
+            // `=`, not `= ANY(array)`: PostgreSQL walks the status's index in the newest-first
+            // order only under an equality (a million conversations, `saved_for_later`'s
+            // first page: 16 ms filtering the date index, 0.1 ms from the status's). Written
+            // as a literal (one of four fixed names) so the statement stays unprepared and
+            // is planned for this status, as `= ANY` kept it: 70 % of the conversations are
+            // unread and 4 % saved for later, which a plan kept for any status cannot weigh.
+            q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "conversations.review_status = '{status}'"
+            )))
         } else {
             q.filter(conversations::review_status.eq_any(statuses))
         };
