@@ -50,6 +50,21 @@ impl SampleSize {
         windows: 32,
         ids_per_window: 64,
     };
+
+    /// The sample a page's plan is judged from when [`Self::PAGE_FIRST`] leaves it in doubt.
+    pub const PAGE: SampleSize = SampleSize {
+        windows: 16,
+        ids_per_window: 64,
+    };
+
+    /// The sample a page's plan is judged from first: [`Self::PAGE`]'s windows, a quarter of
+    /// each. At a million on PostgreSQL the whole page sample of
+    /// `intent:intent_000 > !action:utter_000 > end` tested 1,024 paths in 7.0 ms, longer than
+    /// the page's rows (4.8 ms).
+    pub const PAGE_FIRST: SampleSize = SampleSize {
+        windows: 16,
+        ids_per_window: 16,
+    };
 }
 
 /// How many postings of a feature PostgreSQL hashes in the time it looks up the feature for
@@ -95,6 +110,17 @@ pub fn estimate_by_status(
     filter: &ConversationFilter,
     size: SampleSize,
 ) -> QueryResult<Estimate> {
+    estimate_in_windows(conn, filter, size, 0)
+}
+
+/// [`estimate_by_status`] over the sample's windows less their first `skip` ids each (read
+/// already by a smaller sample of the same windows).
+fn estimate_in_windows(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    size: SampleSize,
+    skip: i64,
+) -> QueryResult<Estimate> {
     let rest = ConversationFilter {
         review_status: Vec::new(),
         ..filter.clone()
@@ -118,7 +144,13 @@ pub fn estimate_by_status(
     } else {
         firsts
             .iter()
-            .map(|f| format!("conversations.id BETWEEN {f} AND {}", f + window - 1))
+            .map(|f| {
+                format!(
+                    "conversations.id BETWEEN {} AND {}",
+                    f + skip,
+                    f + window - 1
+                )
+            })
             .collect::<Vec<_>>()
             .join(" OR ")
     };
@@ -202,6 +234,91 @@ pub fn estimate_by_status(
         matched_in_sample: matched.values().sum(),
         sampled: sampled.values().sum(),
         population: live,
-        complete: step == window,
+        complete: step == window && skip == 0,
     })
+}
+
+/// Whether a page walks its order testing each row rather than gathering the filter's
+/// matches, judged by `walks(density, live conversations)` from the share of a sample that
+/// matched. `walks` may only turn from false to true as the density grows (walking costs less
+/// and gathering more the denser the matches).
+///
+/// [`SampleSize::PAGE_FIRST`] is read first and decides unless its matches leave the density
+/// on both sides of where `walks` turns ([`first_sample_decides`]); only then is the rest of
+/// [`SampleSize::PAGE`] read. A common or a rare filter, most of them, pays a quarter.
+pub fn page_walks(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    walks: impl Fn(f64, i64) -> bool,
+) -> QueryResult<bool> {
+    let first = estimate_by_status(conn, filter, SampleSize::PAGE_FIRST)?;
+    let decided = if first.complete {
+        Some(walks(density_of(&first), first.population))
+    } else {
+        first_sample_decides(first.matched_in_sample, first.sampled, |d| {
+            walks(d, first.population)
+        })
+    };
+    if let Some(walk) = decided {
+        return Ok(walk);
+    }
+    // The rest of the windows: the first sample's ids are not read again.
+    let rest = estimate_in_windows(
+        conn,
+        filter,
+        SampleSize::PAGE,
+        SampleSize::PAGE_FIRST.ids_per_window,
+    )?;
+    let matched = first.matched_in_sample + rest.matched_in_sample;
+    let sampled = first.sampled + rest.sampled;
+    Ok(walks(
+        matched as f64 / sampled.max(1) as f64,
+        rest.population,
+    ))
+}
+
+/// The share of the sample that matched.
+fn density_of(estimate: &Estimate) -> f64 {
+    estimate.matched_in_sample as f64 / estimate.sampled.max(1) as f64
+}
+
+/// What `walks` decides for `matched` of `sampled`, when it decides alike over the density's
+/// range: three standard deviations of the matches either side (as a Poisson count), and three
+/// matches more above, the range a sample without matches leaves. Wider than two: a window's
+/// consecutive ids match alike more often than ids drawn apart (conversations imported or
+/// tagged together). `None` when the range straddles the turn.
+pub fn first_sample_decides(
+    matched: i64,
+    sampled: i64,
+    walks: impl Fn(f64) -> bool,
+) -> Option<bool> {
+    if sampled <= 0 {
+        return None;
+    }
+    let (m, n) = (matched as f64, sampled as f64);
+    let spread = 3.0 * m.sqrt();
+    let low = ((m - spread).max(0.0) / n).min(1.0);
+    let high = ((m + spread + 3.0) / n).min(1.0);
+    let (at_low, at_high) = (walks(low), walks(high));
+    (at_low == at_high).then(|| walks(m / n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sample_decides;
+
+    #[test]
+    fn the_first_sample_decides_only_far_from_the_turn() {
+        // Walks from 2 % up.
+        let walks = |d: f64| d >= 0.02;
+        // 44 of 256 (17 %): even 9.4 % walks.
+        assert_eq!(first_sample_decides(44, 256, walks), Some(true));
+        // None of 256: up to 1.2 %, which gathers.
+        assert_eq!(first_sample_decides(0, 256, walks), Some(false));
+        // 4 of 256 (1.6 %): 0 to 4.6 %, straddling 2 %.
+        assert_eq!(first_sample_decides(4, 256, walks), None);
+        // A threshold under what a sample of none can rule out: the whole sample decides.
+        assert_eq!(first_sample_decides(0, 256, |d| d >= 0.005), None);
+        assert_eq!(first_sample_decides(5, 0, walks), None);
+    }
 }

@@ -189,12 +189,6 @@ pub fn probes_text(
     Ok(page_plan(conn, filter, walk)?.probe.contains(&"text"))
 }
 
-/// Conversations in the sample that decides how a page is read (16 windows of 64 ids).
-const PAGE_SAMPLE: SampleSize = SampleSize {
-    windows: 16,
-    ids_per_window: 64,
-};
-
 /// How a page of `walk` rows is read on this backend. First the choices the facet counts and
 /// the word index's vocabulary allow ([`super::plan`]). When they leave the page gathering
 /// (other conditions' shares are unknown) on SQLite, a small sample measures the filter's
@@ -245,14 +239,10 @@ fn conditions_plan(
                 return Ok(plan);
             }
         }
-        let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
-        if super::plan::probe_substring(
-            conn.backend(),
-            walk,
-            sample.matched_in_sample,
-            sample.sampled,
-            sample.population,
-        ) {
+        let backend = conn.backend();
+        if estimate::page_walks(conn, filter, |density, population| {
+            super::plan::probe_substring(backend, walk, density, population)
+        })? {
             plan.probe.push("text");
         }
         return Ok(plan);
@@ -281,42 +271,39 @@ fn conditions_plan(
         Some(postings) if super::plan::only_any_of_tags(filter) => Some(postings),
         _ => super::plan::lone_slot_value_holders(conn, filter)?,
     };
-    let (density, live) = match exact_postings {
+    // Every match of a word is read when gathering (its index's matches are all read).
+    let word_matches = super::plan::word_matches(conn, filter)?.unwrap_or(0);
+    // One channel in the newest-first order walks that channel's own index (see
+    // `filter::filtered_on`): only its conversations are walked.
+    let walked_share = super::plan::channel_index_share(conn, filter)?;
+    let walks = |density: f64, live: i64| {
+        let per_row_cost = if filter.text.is_some() {
+            super::plan::per_row_words_cost(density, word_matches as f64 / live.max(1) as f64)
+        } else if sequence_on_postgres {
+            super::plan::PROBE_SEQUENCE_COST_POSTGRES
+        } else if filter.sequence.is_some() {
+            super::plan::PROBE_SEQUENCE_COST
+        } else {
+            super::plan::PROBE_COST
+        };
+        // Gathering reads at least the filter's matches, at least the shortest posting list
+        // it starts from, and every match of a word.
+        let gathered = (density * live as f64)
+            .max(postings.unwrap_or(0) as f64)
+            .max(word_matches as f64);
+        density > 0.0 && ((walk + 1) as f64 / density) * walked_share * per_row_cost < gathered
+    };
+    plan.per_row = match exact_postings {
         Some(postings) => {
             let live: i64 = crate::db::counts::by_status(conn, &ConversationFilter::default())?
                 .unwrap_or_default()
                 .iter()
                 .map(|(_, n)| n)
                 .sum();
-            (postings as f64 / live.max(1) as f64, live)
+            walks(postings as f64 / live.max(1) as f64, live)
         }
-        None => {
-            let sample = estimate_by_status(conn, filter, PAGE_SAMPLE)?;
-            let sampled = sample.sampled.max(1) as f64;
-            (sample.matched_in_sample as f64 / sampled, sample.population)
-        }
+        None => estimate::page_walks(conn, filter, walks)?,
     };
-    // Every match of a word is read when gathering (its index's matches are all read).
-    let word_matches = super::plan::word_matches(conn, filter)?.unwrap_or(0);
-    let per_row_cost = if filter.text.is_some() {
-        super::plan::per_row_words_cost(density, word_matches as f64 / live.max(1) as f64)
-    } else if sequence_on_postgres {
-        super::plan::PROBE_SEQUENCE_COST_POSTGRES
-    } else if filter.sequence.is_some() {
-        super::plan::PROBE_SEQUENCE_COST
-    } else {
-        super::plan::PROBE_COST
-    };
-    // Gathering reads at least the filter's matches, at least the shortest posting list it
-    // starts from, and every match of a word.
-    let gathered = (density * live as f64)
-        .max(postings.unwrap_or(0) as f64)
-        .max(word_matches as f64);
-    // One channel in the newest-first order walks that channel's own index (see
-    // `filter::filtered_on`): only its conversations are walked.
-    let walked_share = super::plan::channel_index_share(conn, filter)?;
-    plan.per_row =
-        density > 0.0 && ((walk + 1) as f64 / density) * walked_share * per_row_cost < gathered;
     // Gathering with a common word and a feature or tag: SQLite cannot tell how many messages
     // a word matches and drove the query from the word's 149,444 conversations, reading
     // each one's row (four conditions with "refund" at a million: 260 ms); the shorter

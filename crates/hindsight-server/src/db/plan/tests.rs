@@ -79,26 +79,49 @@ fn a_common_substring_is_probed_a_rare_one_gathered() {
     assert!(probe_substring(
         Backend::Postgres,
         100,
-        154,
-        1024,
+        154.0 / 1024.0,
         1_000_000
     ));
     // 0.2 %: 50,000 conversations tested cost more than gathering 2,000.
-    assert!(!probe_substring(Backend::Postgres, 100, 2, 1024, 1_000_000));
-    assert!(!probe_substring(Backend::Postgres, 100, 0, 1024, 1_000_000));
-    // SQLite tests a walked row's path of turns (about 6 gathered ids' worth): a substring
-    // in 5 % of a million (about 2,000 rows walked for 50,000 gathered) is walked, one in
-    // 1.5 % (6,700 rows, 40,000 ids' worth, for 15,000) gathered, as on PostgreSQL.
-    assert!(probe_substring(Backend::Sqlite, 100, 50, 1000, 1_000_000));
-    assert!(!probe_substring(Backend::Sqlite, 100, 15, 1000, 1_000_000));
     assert!(!probe_substring(
         Backend::Postgres,
         100,
-        15,
-        1000,
+        2.0 / 1024.0,
         1_000_000
     ));
-    assert!(!probe_substring(Backend::Sqlite, 100, 5, 1000, 1_000_000));
+    assert!(!probe_substring(
+        Backend::Postgres,
+        100,
+        0.0 / 1024.0,
+        1_000_000
+    ));
+    // SQLite tests a walked row's path of turns (about 6 gathered ids' worth): a substring
+    // in 5 % of a million (about 2,000 rows walked for 50,000 gathered) is walked, one in
+    // 1.5 % (6,700 rows, 40,000 ids' worth, for 15,000) gathered, as on PostgreSQL.
+    assert!(probe_substring(
+        Backend::Sqlite,
+        100,
+        50.0 / 1000.0,
+        1_000_000
+    ));
+    assert!(!probe_substring(
+        Backend::Sqlite,
+        100,
+        15.0 / 1000.0,
+        1_000_000
+    ));
+    assert!(!probe_substring(
+        Backend::Postgres,
+        100,
+        15.0 / 1000.0,
+        1_000_000
+    ));
+    assert!(!probe_substring(
+        Backend::Sqlite,
+        100,
+        5.0 / 1000.0,
+        1_000_000
+    ));
 }
 
 #[test]

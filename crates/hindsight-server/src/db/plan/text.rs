@@ -180,17 +180,10 @@ pub fn only_text(filter: &ConversationFilter) -> bool {
 }
 
 /// Whether the page should walk the sort order testing each conversation for a substring,
-/// from the share of a sample that matched (`matched` of `sampled`, of `population`
-/// conversations): a common substring alone. What a walked row costs differs by backend:
+/// from the share of the conversations it matches (`density`, from a sample) among
+/// `population`: a common substring alone. What a walked row costs differs by backend:
 /// PostgreSQL reads and searches the conversation's messages, SQLite its path of turns.
-pub fn probe_substring(
-    backend: Backend,
-    limit: i64,
-    matched: i64,
-    sampled: i64,
-    population: i64,
-) -> bool {
-    let density = matched as f64 / sampled.max(1) as f64;
+pub fn probe_substring(backend: Backend, limit: i64, density: f64, population: i64) -> bool {
     let matches = (density * population as f64).round() as i64;
     // Which backend: the cost of a walked row was measured on each (see the constants).
     let probe_cost = match backend {
