@@ -23,12 +23,6 @@ use crate::db::export::{ExportPage, FlagRow};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
 
-/// Conversations per page without their events. Measured on SQLite at 100,000 conversations:
-/// 200 a page streamed 79,000 conversations/s, 1,000 a page only 5,300/s (each page's
-/// queries by a list of 1,000 ids cost far more than five times those by 200).
-const PAGE: i64 = 200;
-/// Conversations per page with every event (a page then holds tens of events each).
-const PAGE_WITH_EVENTS: i64 = 200;
 /// Encoded pages waiting for the client at most.
 const CHANNEL_PAGES: usize = 2;
 /// The body of an export: encoded pages; an error ends it early (the status has been sent).
@@ -78,24 +72,14 @@ fn produce(
     options: ExportOptions,
     tx: &mpsc::Sender<Result<Bytes, AppError>>,
 ) {
-    let limit = if options.events {
-        PAGE_WITH_EVENTS
-    } else {
-        PAGE
-    };
     let mut after = 0;
     let mut first = true;
     loop {
         // One connection per page: a long export does not keep one from other requests.
-        let page = pool.get().map_err(AppError::from).and_then(|mut conn| {
-            Ok(db::export::page(
-                &mut conn,
-                filter,
-                after,
-                limit,
-                options.events,
-            )?)
-        });
+        let page = pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| Ok(db::export::page(&mut conn, filter, after, options.events)?));
         let page = match page {
             Ok(page) => page,
             Err(e) => {
@@ -106,7 +90,7 @@ fn produce(
                 return;
             }
         };
-        let done = (page.rows.len() as i64) < limit;
+        let done = page.last;
         if let Some(last) = page.rows.last() {
             after = last.id;
         }
@@ -151,6 +135,7 @@ struct Joined<'a> {
 /// and events.
 fn join_page(page: ExportPage, mut each: impl FnMut(Joined<'_>)) {
     let ExportPage {
+        last: _,
         rows,
         tags,
         features,
