@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cached_sql::id_in;
 use super::schema::{conversation_features, conversation_row_names};
 use super::DbConnection;
 
@@ -91,22 +90,15 @@ pub fn update(conn: &mut DbConnection, rows: &[NewRowNames]) -> QueryResult<()> 
     update_by_conversation!(conn, conversation_row_names.names, &rows)
 }
 
-/// The row names of the conversations `ids`. A conversation without its row (none is, since
-/// the migration that made them wrote every one; a row inserted by hand could be) has its names
-/// counted from its features.
-pub fn load(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, RowNames>> {
-    let backend = conn.backend();
-    let stored: Vec<(i64, String)> = conversation_row_names::table
-        .filter(id_in(
-            backend,
-            "conversation_row_names.conversation_id",
-            ids,
-        ))
-        .select((
-            conversation_row_names::conversation_id,
-            conversation_row_names::names,
-        ))
-        .load(conn)?;
+/// The row names of the conversations `ids`, from their stored rows `stored` (`(conversation,
+/// names as stored)`, read beside their tags: `conversations::tags_and_names`). A
+/// conversation without its row (none is, since the migration that made them wrote every
+/// one; a row inserted by hand could be) has its names counted from its features.
+pub fn from_stored(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    stored: Vec<(i64, String)>,
+) -> QueryResult<HashMap<i64, RowNames>> {
     let mut names = HashMap::with_capacity(ids.len());
     for (id, text) in stored {
         let parsed = serde_json::from_str(&text).map_err(|e| {

@@ -12,7 +12,7 @@ use hindsight_types::{
 use super::cached_sql::id_in;
 use super::connection::MultiBackend;
 use super::row_names::RowNames;
-use super::schema::{conversation_tags, conversations, tags};
+use super::schema::{conversation_row_names, conversation_tags, conversations, tags};
 use super::DbConnection;
 
 pub(crate) mod complement;
@@ -84,27 +84,58 @@ pub type TagRow = (i64, i64, String, String);
 /// A conversation's intents and actions as its inbox row lists them, by conversation id.
 pub type NameRow = (i64, RowNames);
 
-/// The tags, intents and actions of the conversations `ids`, in two queries: what an inbox
-/// row and an exported conversation show beside the conversation's own columns.
+/// The tags, intents and actions of the conversations `ids`: what an inbox row and an
+/// exported conversation show beside the conversation's own columns.
 pub fn tags_and_names(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> QueryResult<(Vec<TagRow>, Vec<NameRow>)> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
     let backend = conn.backend();
+    // One statement for both, a row per conversation's names (no tag) and per tag: on
+    // PostgreSQL each statement costs a round trip and an executor start (two by 50 ids:
+    // 0.4 ms each within a page's 2.5).
+    let names = conversation_row_names::table
+        .filter(id_in(
+            backend,
+            "conversation_row_names.conversation_id",
+            ids,
+        ))
+        .select((
+            conversation_row_names::conversation_id,
+            None::<i64>.into_sql::<Nullable<BigInt>>(),
+            conversation_row_names::names,
+            "".into_sql::<Text>(),
+        ));
     let tag_rows = conversation_tags::table
         .inner_join(tags::table)
         .filter(id_in(backend, "conversation_tags.conversation_id", ids))
-        .order((conversation_tags::conversation_id, tags::name))
         .select((
             conversation_tags::conversation_id,
-            tags::id,
+            tags::id.nullable(),
             tags::name,
             tags::color,
-        ))
-        .load(conn)?;
-    let mut name_rows: Vec<NameRow> = crate::db::row_names::load(conn, ids)?.into_iter().collect();
+        ));
+    // Each backend's own connection: diesel's connection over both has no UNION.
+    let rows: Vec<(i64, Option<i64>, String, String)> = match conn {
+        DbConnection::Sqlite(c) => names.union_all(tag_rows).load(c)?,
+        DbConnection::Pg(c) => names.union_all(tag_rows).load(c)?,
+    };
+    let mut tags = Vec::new();
+    let mut stored_names = Vec::with_capacity(ids.len());
+    for (conversation, tag, name, color) in rows {
+        match tag {
+            Some(tag) => tags.push((conversation, tag, name, color)),
+            None => stored_names.push((conversation, name)),
+        }
+    }
+    // By conversation, then by name (bytewise, on either backend).
+    tags.sort_unstable_by(|a: &TagRow, b: &TagRow| (a.0, &a.2).cmp(&(b.0, &b.2)));
+    let mut name_rows: Vec<NameRow> = crate::db::row_names::from_stored(conn, ids, stored_names)?
+        .into_iter()
+        .collect();
     name_rows.sort_unstable_by_key(|r| r.0);
-    Ok((tag_rows, name_rows))
+    Ok((tags, name_rows))
 }
 
 /// The summary of one conversation from its row and its rows of [`tags_and_names`].
