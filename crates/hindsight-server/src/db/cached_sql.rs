@@ -63,6 +63,61 @@ impl<ST, GB> ValidGrouping<GB> for Verbatim<ST> {
     type IsAggregate = is_aggregate::Never;
 }
 
+/// Constant SQL of type `ST` around one bound text: see [`verbatim_around`].
+#[derive(Debug, Clone)]
+pub struct VerbatimAround<ST> {
+    before: &'static str,
+    text: String,
+    after: &'static str,
+    sql_type: PhantomData<ST>,
+}
+
+/// The SQL expression `before`, `text` bound, `after`, of type `ST`: a scalar subquery written
+/// by hand that stays prepared, where diesel's `sql_query` is parsed and planned on every
+/// run (PostgreSQL's word statistics from the `pg_stats` view: 0.75 ms of planning for
+/// 0.17 ms of execution, on every word search's page).
+pub fn verbatim_around<ST>(
+    before: &'static str,
+    text: &str,
+    after: &'static str,
+) -> VerbatimAround<ST> {
+    VerbatimAround {
+        before,
+        text: text.to_owned(),
+        after,
+        sql_type: PhantomData,
+    }
+}
+
+impl<ST: SingleValue> Expression for VerbatimAround<ST> {
+    type SqlType = ST;
+}
+
+impl<ST, DB> QueryFragment<DB> for VerbatimAround<ST>
+where
+    DB: DieselBackend + HasSqlType<Text>,
+    String: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(self.before);
+        out.push_bind_param::<Text, _>(&self.text)?;
+        out.push_sql(self.after);
+        Ok(())
+    }
+}
+
+// Not a static query id: diesel then keys its statement cache by the statement's text.
+impl<ST> QueryId for VerbatimAround<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST, QS> AppearsOnTable<QS> for VerbatimAround<ST> where Self: Expression {}
+impl<ST, QS> SelectableExpression<QS> for VerbatimAround<ST> where Self: Expression {}
+impl<ST, GB> ValidGrouping<GB> for VerbatimAround<ST> {
+    type IsAggregate = is_aggregate::Never;
+}
+
 /// `column IN (ids)`: see [`id_in`].
 #[derive(Debug, Clone)]
 pub struct IdIn {

@@ -28,8 +28,8 @@ use super::DbConnection;
 mod text;
 
 pub use text::{
-    only_text, probe_substring, read_words, walks_words_on_postgres, word_matches, WordsRead,
-    WORDS_LIST_COST,
+    only_text, probe_substring, read_words, substring_common_as_a_word, walks_words_on_postgres,
+    word_matches, WordsRead, WORDS_LIST_COST,
 };
 
 /// Cost of one row walked in the sort index and probed, relative to one id gathered.

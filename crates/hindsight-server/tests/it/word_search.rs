@@ -29,6 +29,14 @@ both_backends! {
             assert_eq!(read_words(&mut conn, &f("text=zzzzz"), 50).unwrap(), WordsRead::Gather);
             assert_eq!(read_words(&mut conn, &f("text=want&channel=rest"), 50).unwrap(), WordsRead::Gather);
             assert_eq!(read_words(&mut conn, &f("text=want&text_mode=substring"), 50).unwrap(), WordsRead::Gather);
+            // A substring that is a common word is known to be common from the word's
+            // statistics on PostgreSQL (no sample); anything else is sampled.
+            use hindsight_server::db::plan::substring_common_as_a_word;
+            let on_postgres = !sqlite;
+            assert_eq!(substring_common_as_a_word(&mut conn, &f("text=Want&text_mode=substring"), 2).unwrap(), on_postgres);
+            assert!(!substring_common_as_a_word(&mut conn, &f("text=want&text_mode=substring"), 5_000).unwrap());
+            assert!(!substring_common_as_a_word(&mut conn, &f("text=i%20want&text_mode=substring"), 2).unwrap());
+            assert!(!substring_common_as_a_word(&mut conn, &f("text=efun&text_mode=substring"), 2).unwrap());
         }
         // Words of the demo utterances that are no part of another word, a two-word phrase,
         // one in another case and non-ASCII ones.

@@ -271,9 +271,11 @@ fn conditions_plan(
             }
         }
         let backend = conn.backend();
-        if estimate::page_walks(conn, filter, |density, population| {
-            super::plan::probe_substring(backend, walk, density, population)
-        })? {
+        if super::plan::substring_common_as_a_word(conn, filter, walk)?
+            || estimate::page_walks(conn, filter, |density, population| {
+                super::plan::probe_substring(backend, walk, density, population)
+            })?
+        {
             plan.probe.push("text");
         }
         return Ok(plan);

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use hindsight_types::ConversationFilter;
 
 use super::{should_probe, PROBE_SUBSTRING_COST, PROBE_SUBSTRING_PATH_COST, PROBE_WORDS_COST};
+use crate::db::cached_sql::verbatim_around;
 use crate::db::connection::Backend;
 use crate::db::schema::conversations;
 use crate::db::DbConnection;
@@ -90,10 +91,48 @@ pub fn word_matches(
     Ok(fewest)
 }
 
+/// Whether a substring alone is known, without a sample, to be common enough for the page to
+/// walk its order (PostgreSQL): when the substring is one word of ASCII letters and digits,
+/// the conversations holding that word (the word index's statistics) hold the substring too
+/// (their messages lower-cased), so it is at least as common. `false` when that tells nothing
+/// (SQLite, whose vocabulary counts messages rather than conversations; another substring; a
+/// word the statistics do not list): the page then samples. At a million, `refund` as a
+/// substring: the sample's four statements, 1.5 ms of a page's 5.5, replaced by one (0.2 ms).
+pub fn substring_common_as_a_word(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    limit: i64,
+) -> QueryResult<bool> {
+    let Some(text) = filter.text.as_deref() else {
+        return Ok(false);
+    };
+    // Only PostgreSQL counts conversations per word (see `messages_holding`).
+    if conn.backend() != Backend::Postgres
+        || text.is_empty()
+        || !text.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Ok(false);
+    }
+    let holders = messages_holding(conn, &text.to_ascii_lowercase())?;
+    if holders == 0 {
+        return Ok(false);
+    }
+    let total: Option<i64> = conversations::table
+        .select(diesel::dsl::max(conversations::id))
+        .first(conn)?;
+    let total = total.unwrap_or(0).max(1);
+    Ok(probe_substring(
+        Backend::Postgres,
+        limit,
+        holders as f64 / total as f64,
+        total,
+    ))
+}
+
 /// About how many user messages (SQLite) or conversations (PostgreSQL) hold `term`
 /// (lower-cased), 0 when the index does not know.
 fn messages_holding(conn: &mut DbConnection, term: &str) -> QueryResult<i64> {
-    use diesel::sql_types::{BigInt, Text};
+    use diesel::sql_types::{BigInt, Nullable, Text};
     #[derive(QueryableByName)]
     struct Docs {
         #[diesel(sql_type = BigInt)]
@@ -101,29 +140,31 @@ fn messages_holding(conn: &mut DbConnection, term: &str) -> QueryResult<i64> {
     }
     // Each backend keeps its word index's statistics its own way (migration
     // 2026-12-02-000061_word_index).
-    let docs: Option<Docs> = match conn.backend() {
+    let docs: Option<i64> = match conn.backend() {
         // FTS5's vocabulary table: exact document counts, read from the index, whose terms
         // have lost their diacritics (`remove_diacritics 2`).
         Backend::Sqlite => diesel::sql_query("SELECT doc FROM user_words_vocab WHERE term = ?")
             .bind::<Text, _>(without_diacritics(term))
-            .get_result(conn)
-            .optional()?,
+            .get_result::<Docs>(conn)
+            .optional()?
+            .map(|d| d.doc),
         // The share of conversations holding a lexeme, for the most common ones (the
         // statistics of the conversations' words, migration 2026-12-07-000250_conversation_words),
-        // times their rows.
-        Backend::Postgres => diesel::sql_query(
-            "SELECT CAST(s.freq * GREATEST(c.reltuples, 0) AS BIGINT) AS doc \
+        // times their rows. Kept prepared: planning the `pg_stats` view costs more than
+        // reading it.
+        Backend::Postgres => diesel::select(verbatim_around::<Nullable<BigInt>>(
+            "(SELECT CAST(s.freq * GREATEST(c.reltuples, 0) AS BIGINT) \
              FROM pg_class c, \
              (SELECT unnest(most_common_elems::text::text[]) AS term, \
                      unnest(most_common_elem_freqs) AS freq \
               FROM pg_stats WHERE tablename = 'conversation_words' AND attname = 'words') s \
-             WHERE c.relname = 'conversation_words' AND s.term = hindsight_fold($1) LIMIT 1",
-        )
-        .bind::<Text, _>(term)
-        .get_result(conn)
-        .optional()?,
+             WHERE c.relname = 'conversation_words' AND s.term = hindsight_fold(",
+            term,
+            ") LIMIT 1)",
+        ))
+        .get_result::<Option<i64>>(conn)?,
     };
-    Ok(docs.map_or(0, |d| d.doc))
+    Ok(docs.unwrap_or(0))
 }
 
 /// `term` without its diacritics, as FTS5's `unicode61` tokenizer folds it ("zürich" →
