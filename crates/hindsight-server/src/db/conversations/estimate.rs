@@ -213,7 +213,7 @@ fn estimate_in_windows(
             // So are a sequence pattern's step features: the sample of
             // `intent:intent_003 > intent:intent_000 > action:utter_002 > end` hashed the
             // 101,049 holders of `intent_003` (22,936 expected), 55 ms of a page's 104 ms.
-            let sampled_ids = firsts.len() as i64 * window;
+            let sampled_ids = firsts.len() as i64 * (window - skip);
             let many = |postings: i64| postings > HASHED_POSTINGS_PER_SAMPLED_ID * sampled_ids;
             let fenced_kinds = crate::db::plan::feature_postings(conn, &rest)?
                 .into_iter()
