@@ -24,6 +24,28 @@ use diesel::QueryResult;
 
 use super::Backend;
 
+/// The impls that make `$name<ST>` (hand-written SQL of type `ST`) an expression diesel
+/// keeps prepared: not a static query id, so diesel keys its statement cache by the
+/// statement's text; valid on any table and never an aggregate.
+macro_rules! constant_sql_expression {
+    ($name:ident) => {
+        impl<ST: SingleValue> Expression for $name<ST> {
+            type SqlType = ST;
+        }
+
+        impl<ST> QueryId for $name<ST> {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<ST, QS> AppearsOnTable<QS> for $name<ST> where Self: Expression {}
+        impl<ST, QS> SelectableExpression<QS> for $name<ST> where Self: Expression {}
+        impl<ST, GB> ValidGrouping<GB> for $name<ST> {
+            type IsAggregate = is_aggregate::Never;
+        }
+    };
+}
+
 /// Constant SQL of type `ST`, such as `+conversations.channel` (a column SQLite must not read
 /// through its index): diesel's `sql::<ST>(…)` that stays prepared.
 #[derive(Debug, Clone, Copy)]
@@ -40,10 +62,6 @@ pub fn verbatim<ST>(sql: &'static str) -> Verbatim<ST> {
     }
 }
 
-impl<ST: SingleValue> Expression for Verbatim<ST> {
-    type SqlType = ST;
-}
-
 impl<ST, DB: DieselBackend> QueryFragment<DB> for Verbatim<ST> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql(self.sql);
@@ -51,17 +69,7 @@ impl<ST, DB: DieselBackend> QueryFragment<DB> for Verbatim<ST> {
     }
 }
 
-// Not a static query id: diesel then keys its statement cache by the statement's text.
-impl<ST> QueryId for Verbatim<ST> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<ST, QS> AppearsOnTable<QS> for Verbatim<ST> where Self: Expression {}
-impl<ST, QS> SelectableExpression<QS> for Verbatim<ST> where Self: Expression {}
-impl<ST, GB> ValidGrouping<GB> for Verbatim<ST> {
-    type IsAggregate = is_aggregate::Never;
-}
+constant_sql_expression!(Verbatim);
 
 /// Constant SQL of type `ST` around one bound text: see [`verbatim_around`].
 #[derive(Debug, Clone)]
@@ -89,10 +97,6 @@ pub fn verbatim_around<ST>(
     }
 }
 
-impl<ST: SingleValue> Expression for VerbatimAround<ST> {
-    type SqlType = ST;
-}
-
 impl<ST, DB> QueryFragment<DB> for VerbatimAround<ST>
 where
     DB: DieselBackend + HasSqlType<Text>,
@@ -106,17 +110,7 @@ where
     }
 }
 
-// Not a static query id: diesel then keys its statement cache by the statement's text.
-impl<ST> QueryId for VerbatimAround<ST> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<ST, QS> AppearsOnTable<QS> for VerbatimAround<ST> where Self: Expression {}
-impl<ST, QS> SelectableExpression<QS> for VerbatimAround<ST> where Self: Expression {}
-impl<ST, GB> ValidGrouping<GB> for VerbatimAround<ST> {
-    type IsAggregate = is_aggregate::Never;
-}
+constant_sql_expression!(VerbatimAround);
 
 /// `column IN (ids)`: see [`id_in`].
 #[derive(Debug, Clone)]
