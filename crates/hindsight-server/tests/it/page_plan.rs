@@ -69,8 +69,10 @@ both_backends! {
             }
         }
         // On SQLite the common filters were read row by row. PostgreSQL's planner chooses,
-        // but for words with features and columns, which it cannot estimate together, and
-        // for sequence patterns (the test below).
+        // but for words with features and columns, which it cannot estimate together, for
+        // sequence patterns (the test below), and for a lone feature value common enough
+        // that a probe per walked entry finds a short page sooner than any other read (its
+        // maintained count says so: `plan::lone_facet_read_on_postgres`).
         let sqlite = app.state.pool.get().unwrap().backend() == hindsight_server::db::Backend::Sqlite;
         if sqlite {
             assert!(row_by_row.len() >= 20, "read row by row: {row_by_row:?}");
@@ -78,9 +80,16 @@ both_backends! {
             assert!(!row_by_row.is_empty());
             for q in &row_by_row {
                 let filter = ConversationFilter::from_query(q).unwrap();
+                let mut conn = app.state.pool.get().unwrap();
+                let probed = hindsight_server::db::plan::lone_facet_read_on_postgres(
+                    &mut conn, &filter, 2,
+                )
+                .unwrap()
+                    == hindsight_server::db::plan::HoldersRead::Probed;
                 assert!(
                     hindsight_server::db::plan::walks_words_on_postgres(&filter)
-                        || filter.sequence.is_some(),
+                        || filter.sequence.is_some()
+                        || probed,
                     "{q} was read row by row on PostgreSQL"
                 );
             }
@@ -173,5 +182,86 @@ both_backends! {
         assert_eq!(holders(&format!("{q}&channel=rest")), None, "not alone");
         assert_eq!(holders(&format!("{q}&slot=cuisine")), None, "two slots");
         walked_pages_list_the_gathered_page(&app, &q).await;
+    }
+}
+
+// A lone feature value's page lists its holders newest first however it is read: gathered
+// and sorted, its holders hashed while the order's index is walked, or each walked entry
+// probed (PostgreSQL chooses from the value's maintained count; SQLite from its own). The
+// expected page is the holders sorted here, from one plain join.
+both_backends! {
+    async fn a_lone_value_read_any_way_lists_its_holders_newest_first(app: TestApp) {
+        use diesel::prelude::*;
+        use hindsight_server::db::plan::{lone_facet_read_on_postgres, HoldersRead};
+        use hindsight_types::ConversationFilter;
+        app.load_demo(600, 1);
+        #[derive(QueryableByName)]
+        struct Held {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let values: Vec<Held> = {
+            let mut conn = app.state.pool.get().unwrap();
+            diesel::sql_query(
+                "SELECT DISTINCT kind, name, value FROM conversation_features \
+                 WHERE kind IN ('intent', 'action', 'slot') ORDER BY 1, 2, 3",
+            )
+            .load(&mut *conn)
+            .unwrap()
+        };
+        let on_postgres =
+            app.state.pool.get().unwrap().backend() == hindsight_server::db::Backend::Postgres;
+        let mut reads = std::collections::BTreeSet::new();
+        for held in values.iter().filter(|h| h.kind != "slot" || !h.value.is_empty()) {
+            let q = match held.kind.as_str() {
+                "slot" => format!("slot={}:{}", held.name, held.value),
+                kind => format!("{kind}={}", held.name),
+            };
+            // Written into the statement (each backend spells its parameters differently).
+            assert!(!format!("{}{}{}", held.kind, held.name, held.value).contains('\''));
+            #[derive(QueryableByName)]
+            struct Sender {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                sender_id: String,
+            }
+            let expected: Vec<String> = {
+                let mut conn = app.state.pool.get().unwrap();
+                diesel::sql_query(
+                    "SELECT c.sender_id FROM conversations c WHERE c.deleted_at IS NULL \
+                     AND c.id IN (SELECT conversation_id FROM conversation_features \
+                     WHERE kind = $1 AND name = $2 AND value = $3) \
+                     ORDER BY c.latest_event_at DESC, c.id DESC LIMIT 20"
+                        .replace("$1", &format!("'{}'", held.kind))
+                        .replace("$2", &format!("'{}'", held.name))
+                        .replace("$3", &format!("'{}'", held.value)),
+                )
+                .load::<Sender>(&mut *conn)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.sender_id)
+                .collect()
+            };
+            let page = app
+                .get_ok(&format!("/api/conversations?{q}&limit=20&total=false"))
+                .await;
+            assert_eq!(ids(&page), expected, "{q}");
+            let filter = ConversationFilter::from_query(&q).unwrap();
+            let mut conn = app.state.pool.get().unwrap();
+            reads.insert(format!(
+                "{:?}",
+                lone_facet_read_on_postgres(&mut conn, &filter, 20).unwrap()
+            ));
+        }
+        let every_read = [HoldersRead::Planner, HoldersRead::Hashed, HoldersRead::Probed]
+            .map(|r| format!("{r:?}"));
+        if on_postgres {
+            assert!(every_read.iter().all(|r| reads.contains(r)), "{reads:?}");
+        } else {
+            assert_eq!(reads.len(), 1, "PostgreSQL's choice only: {reads:?}");
+        }
     }
 }

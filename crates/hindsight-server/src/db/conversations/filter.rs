@@ -5,7 +5,7 @@ use diesel::dsl::not;
 use diesel::prelude::*;
 use hindsight_types::{ConversationFilter, SortOrder};
 
-use super::holders::{holding_feature, with_tags};
+use super::holders::{holding_feature, with_tags, Hashed};
 use super::BoxedConversations;
 use crate::db::cached_sql::verbatim;
 use crate::db::connection::Backend;
@@ -85,6 +85,9 @@ pub(super) struct Plan {
     /// The sequence pattern's step features (kind, name) whose probe is fenced the same way
     /// in the estimate's sample, for the same reason.
     pub fenced_step_features: Vec<(&'static str, String)>,
+    /// A lone feature value's holders read into a hash while the page walks its order
+    /// (PostgreSQL: [`crate::db::plan::HoldersRead::Hashed`]).
+    pub hashed_holders: bool,
 }
 
 impl Plan {
@@ -218,7 +221,7 @@ pub(super) fn filtered_on<'a>(
                 q.filter(exists(probe))
             };
         } else if !any.is_empty() {
-            q = holding_feature(q, kind, any, false);
+            q = holding_feature(q, kind, any, false, plan.hashed_holders);
         }
         if !none.is_empty() && per_row {
             q = q.filter(not(exists(
@@ -228,7 +231,7 @@ pub(super) fn filtered_on<'a>(
                     .filter(conversation_features::name.eq_any(none)),
             )));
         } else if !none.is_empty() {
-            q = holding_feature(q, kind, none, true);
+            q = holding_feature(q, kind, none, true, false);
         }
     }
     for slot in &f.slots {
@@ -238,6 +241,9 @@ pub(super) fn filtered_on<'a>(
             .filter(conversation_features::name.eq(&slot.name));
         let this_row = conversation_id.eq(conversations::id);
         q = match (&slot.value, per_row) {
+            (Some(v), false) if plan.hashed_holders => q.filter(Hashed(
+                conversations::id.eq_any(named.filter(value.eq(v)).select(conversation_id)),
+            )),
             (Some(v), false) => q.filter(
                 conversations::id.eq_any(named.filter(value.eq(v)).select(conversation_id)),
             ),

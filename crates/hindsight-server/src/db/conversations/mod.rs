@@ -243,6 +243,17 @@ fn conditions_plan(
     walk: i64,
 ) -> QueryResult<filter::Plan> {
     let mut plan = filter::Plan::on(conn.backend());
+    match super::plan::lone_facet_read_on_postgres(conn, filter, walk)? {
+        super::plan::HoldersRead::Planner => {}
+        super::plan::HoldersRead::Hashed => {
+            plan.hashed_holders = true;
+            return Ok(plan);
+        }
+        super::plan::HoldersRead::Probed => {
+            plan.per_row = true;
+            return Ok(plan);
+        }
+    }
     plan.probe = super::plan::probe_kinds(conn, filter, walk)?;
     match super::plan::read_words(conn, filter, walk)? {
         super::plan::WordsRead::Gather => {}
@@ -366,6 +377,40 @@ fn page_rows<'a>(
     Ok(q)
 }
 
+/// The rows of a page, in its order.
+///
+/// PostgreSQL reads the page's ids first and then their rows: the ids alone are read from
+/// the order's index without visiting each walked conversation's row (an index-only scan),
+/// where reading the rows while walking fetched every walked row from the table, one page of
+/// it each (the newest-first order is not the rows' order on disk). SQLite keeps a row with
+/// its id, so the one statement costs it nothing more.
+fn load_page_rows(
+    conn: &mut DbConnection,
+    filter: &ConversationFilter,
+    page: &PageRequest,
+    after: Option<&Cursor>,
+) -> QueryResult<Vec<ConversationRow>> {
+    let rows = page_rows(conn, filter, page, after)?;
+    // Only PostgreSQL's walk visits the table apart from the index (see above), and only
+    // conditions read from other tables make it walk far: otherwise the page's rows are
+    // the first the index holds, and the second statement would cost more (0.3–0.5 ms at a
+    // million) than it saves.
+    let ids_first = conn.backend() == super::Backend::Postgres
+        && super::plan::requires_other_tables(filter)
+        && super::plan::tests_no_row_column(filter);
+    if !ids_first {
+        return rows.select(ConversationRow::as_select()).load(conn);
+    }
+    let ids: Vec<i64> = rows.select(conversations::id).load(conn)?;
+    let mut rows: Vec<ConversationRow> = conversations::table
+        .filter(id_in(conn.backend(), "conversations.id", &ids))
+        .select(ConversationRow::as_select())
+        .load(conn)?;
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| position.get(&r.id).copied());
+    Ok(rows)
+}
+
 /// PostgreSQL's plan of the statement reading the first page of the filter's rows, as
 /// [`list`] reads it ([`crate::db::explain`]); `None` on SQLite.
 pub fn explain_page(
@@ -386,9 +431,7 @@ pub fn list(
     after: Option<&Cursor>,
 ) -> QueryResult<ConversationPage> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
-    let mut rows: Vec<ConversationRow> = page_rows(conn, filter, page, after)?
-        .select(ConversationRow::as_select())
-        .load(conn)?;
+    let mut rows = load_page_rows(conn, filter, page, after)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
