@@ -3,5 +3,5 @@
 -- index alone only where the visibility map marks the rows' pages settled, and the newest
 -- conversations, which that order walks first, are the most recently written: it reads a walked
 -- page's ids from the index only for conditions held in other tables
--- (`db::conversations::load_page_rows`), and reads these columns from the row as before.
+-- (`db::conversations::page::load_page_rows`), and reads these columns from the row as before.
 SELECT 1;
