@@ -209,10 +209,8 @@ pub fn list(
     page: &PageRequest,
     after: Option<&Cursor>,
 ) -> QueryResult<ConversationPage> {
-    let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
-    let mut rows = page::load_page_rows(conn, filter, page, after)?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
+    let (rows, more) = page::load_page_rows(conn, filter, page, after)?;
+    let next_cursor = if more {
         rows.last()
             .map(|r| order::encode_cursor(&r.cursor(filter.sort)))
     } else {

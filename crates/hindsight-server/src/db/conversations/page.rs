@@ -193,19 +193,21 @@ fn page_rows<'a>(
     Ok(q)
 }
 
-/// The rows of a page, in its order.
+/// The rows of a page, in its order (at most its limit), and whether more follow.
 ///
 /// PostgreSQL reads the page's ids first and then their rows: the ids alone are read from
 /// the order's index without visiting each walked conversation's row (an index-only scan),
 /// where reading the rows while walking fetched every walked row from the table, one page of
 /// it each (the newest-first order is not the rows' order on disk). SQLite keeps a row with
-/// its id, so the one statement costs it nothing more.
+/// its id, so the one statement costs it nothing more. Whether more follow is told by the ids,
+/// so that a conversation deleted between the two statements does not end the listing.
 pub(super) fn load_page_rows(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
     page: &PageRequest,
     after: Option<&Cursor>,
-) -> QueryResult<Vec<ConversationRow>> {
+) -> QueryResult<(Vec<ConversationRow>, bool)> {
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE_LIMIT).max(0) as usize;
     let rows = page_rows(conn, filter, page, after)?;
     // Only PostgreSQL's walk visits the table apart from the index (see above), and only
     // conditions read from other tables make it walk far: otherwise the page's rows are
@@ -215,16 +217,22 @@ pub(super) fn load_page_rows(
         && crate::db::plan::requires_other_tables(filter)
         && crate::db::plan::tests_no_row_column(filter);
     if !ids_first {
-        return rows.select(ConversationRow::as_select()).load(conn);
+        let mut rows: Vec<ConversationRow> =
+            rows.select(ConversationRow::as_select()).load(conn)?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        return Ok((rows, more));
     }
-    let ids: Vec<i64> = rows.select(conversations::id).load(conn)?;
+    let mut ids: Vec<i64> = rows.select(conversations::id).load(conn)?;
+    let more = ids.len() > limit;
+    ids.truncate(limit);
     let mut rows: Vec<ConversationRow> = conversations::table
         .filter(id_in(conn.backend(), "conversations.id", &ids))
         .select(ConversationRow::as_select())
         .load(conn)?;
     let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     rows.sort_by_key(|r| position.get(&r.id).copied());
-    Ok(rows)
+    Ok((rows, more))
 }
 
 /// PostgreSQL's plan of the statement reading the first page of the filter's rows, as
