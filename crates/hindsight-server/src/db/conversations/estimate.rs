@@ -342,27 +342,27 @@ fn estimate_in_windows(
 /// [`SampleSize::PAGE_GLANCE`] is read first (on PostgreSQL: [`page_samples`]) and decides
 /// unless its matches leave the density on both sides of where `walks` turns
 /// ([`first_sample_decides`]); then the rest of [`SampleSize::PAGE_FIRST`]'s windows, the same
-/// way, and last the rest of [`SampleSize::PAGE`]'s. A common filter, or one matching nothing,
-/// most of them, pays the first sample only.
+/// way, and last the rest of [`SampleSize::PAGE`]'s. A common filter, most of them, pays the
+/// first sample only; one whose density lies near the turn reads them all.
 pub fn page_walks(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
     walks: impl Fn(f64, i64) -> bool,
 ) -> QueryResult<bool> {
-    let (mut matched, mut sampled, mut population) = (0, 0, 0);
+    let (mut matched, mut sampled) = (0, 0);
     let rest = without_status(filter);
     let frame = SampleFrame::read(conn, &rest)?;
+    let population = frame.population.iter().map(|(_, n)| n).sum();
     // Each sample reads its windows past the ids the smaller one read.
     let mut skip = 0;
     let samples = page_samples(conn.backend());
     for (i, &size) in samples.iter().enumerate() {
         let read = estimate_in_windows(conn, &rest, &frame, size, skip)?;
         if read.complete {
-            return Ok(walks(density_of(&read), read.population));
+            return Ok(walks(density_of(&read), population));
         }
         matched += read.matched_in_sample;
         sampled += read.sampled;
-        population = read.population;
         skip = size.ids_per_window;
         if i + 1 < samples.len() {
             let decided = first_sample_decides(matched, sampled, |d| walks(d, population));

@@ -14,7 +14,8 @@ use crate::db::schema::conversations;
 use crate::db::DbConnection;
 
 /// Whether a page of `walk` rows tests every condition row by row while walking its order
-/// (SQLite's choice for a common filter, `page_plan`), rather than gathering.
+/// (SQLite's choice for a common filter, PostgreSQL's for a common lone value: `page_plan`),
+/// rather than gathering.
 pub fn reads_row_by_row(
     conn: &mut DbConnection,
     filter: &ConversationFilter,
@@ -34,8 +35,10 @@ pub fn probes_text(
     Ok(page_plan(conn, filter, walk)?.probe.contains(&"text"))
 }
 
-/// How a page of `walk` rows is read on this backend. First the choices the facet counts and
-/// the word index's vocabulary allow ([`super::plan`]). When they leave the page gathering
+/// How a page of `walk` rows is read on this backend. On PostgreSQL a lone feature value is
+/// read as its maintained count says is cheapest ([`crate::db::plan::HoldersRead`]). Else
+/// first the choices the facet counts and the word index's vocabulary allow
+/// ([`crate::db::plan`]). When they leave the page gathering
 /// (other conditions' shares are unknown) on SQLite, a small sample measures the filter's
 /// density: a common filter walks the order's index testing every condition row by row (a
 /// few thousand rows for a page), a rare one gathers its matches. A common substring alone is
